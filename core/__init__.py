@@ -1,0 +1,1 @@
+"""Tinct's host-free engine: sequences, colour management, image I/O and the streaming engine."""

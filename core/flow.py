@@ -1,0 +1,93 @@
+"""Dense optical flow (OpenCV DIS) and the warping helpers built on it.
+
+Flow fields are (H, W, 2) float32 in pixels, ``flow[y, x] = (dx, dy)``: the pixel (x, y) of the
+*target* frame is found at (x + dx, y + dy) in the *reference* frame (a backward map, so warping is
+a gather with ``cv2.remap``). Flow is computed at a reduced working scale and returned at full size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+PRESETS = {
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+}
+
+
+def srgb_encode(linear: np.ndarray) -> np.ndarray:
+    """The sRGB transfer function, unclamped above 1 and odd-symmetric below 0."""
+    a = np.abs(linear)
+    encoded = np.where(a <= 0.0031308, a * 12.92, 1.055 * np.power(a, 1 / 2.4) - 0.055)
+    return (np.sign(linear) * encoded).astype(np.float32)
+
+
+def flow_guide(luminance: np.ndarray) -> np.ndarray:
+    """(H, W) scene-linear luminance -> (H, W) uint8 perceptual image for flow estimation."""
+    return (np.clip(srgb_encode(luminance), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def identity_grid(height: int, width: int) -> np.ndarray:
+    """(H, W, 2) float32 absolute pixel coordinates (x, y)."""
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return np.dstack([xs, ys])
+
+
+def warp(image: np.ndarray, coords: np.ndarray, border_value: float = 0.0) -> np.ndarray:
+    """Gather ``image`` at absolute coordinates (H, W, 2); outside samples take ``border_value``."""
+    return cv2.remap(
+        image, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=border_value,
+    )
+
+
+def inside(coords: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(H, W) bool: which absolute coordinates fall inside a height x width image."""
+    x, y = coords[..., 0], coords[..., 1]
+    return (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
+
+
+def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """(H, W) consistency error of ``flow`` (target -> reference) against ``back`` (reference -> target).
+
+    For a pixel visible in both frames, following ``flow`` then ``back`` returns to where it
+    started; a large error marks occlusions and unreliable flow.
+    """
+    h, w = flow.shape[:2]
+    coords = identity_grid(h, w) + flow
+    back_at = cv2.remap(back, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return np.linalg.norm(flow + back_at, axis=-1)
+
+
+@dataclass
+class FlowEstimator:
+    """DIS optical flow on uint8 guides, computed with the long side at most ``max_side`` pixels."""
+
+    preset: str = "medium"
+    max_side: int = 1024
+
+    def __post_init__(self) -> None:
+        # One DIS instance per estimator; an estimator is not shared between threads.
+        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.preset])
+
+    def scale_for(self, height: int, width: int) -> float:
+        return min(1.0, self.max_side / max(height, width))
+
+    def __call__(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """uint8 (H, W) guides -> (H, W, 2) float32 flow from ``target`` into ``reference``."""
+        h, w = target.shape
+        scale = self.scale_for(h, w)
+        if scale < 1.0:
+            size = (max(8, round(w * scale)), max(8, round(h * scale)))
+            small_t = cv2.resize(target, size, interpolation=cv2.INTER_AREA)
+            small_r = cv2.resize(reference, size, interpolation=cv2.INTER_AREA)
+            small = self._dis.calc(small_t, small_r, None)
+            flow = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+            flow[..., 0] *= w / size[0]
+            flow[..., 1] *= h / size[1]
+            return flow
+        return self._dis.calc(target, reference, None)

@@ -1,0 +1,335 @@
+"""KeyframeColorize as a streaming job: grey sequence + colour keyframes -> colour EXR sequence.
+
+The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
+coloured from both: a backward pass walks ``k1 -> t`` and parks its tracks on disk (a few MB a
+frame at the working scale), then a forward pass walks ``k0 -> t``, joins both estimates and writes
+the frame. Frames before the first keyframe are walked backwards from it, frames after the last
+forwards. A frame's colour depends only on its own segment, so a render split at keyframes (farm
+chunks) is identical to a whole one, and a rerun recomputes only segments with frames missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinct.core.chroma import apply_chroma, chroma_ratio, luminance
+from tinct.core.colour import ColourManager
+from tinct.core.engine import Progress, ReadAhead, WriteBehind
+from tinct.core.errors import CancelledError, ImageFileError, SequenceError
+from tinct.core.imageio import is_float_spec, read_attribute, read_image, read_spec, spec_colorspace, write_exr
+from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, Track
+from tinct.core.sequence import Sequence, format_frame_ranges
+from tinct.core.source import SourceFrame, SourcePlate
+from tinct.core.version import __version__
+
+CONFIDENCE_CHANNEL = "colorize.confidence"
+PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    pixel_type: str = "half"
+    compression: str = "zip"
+    colorspace: str | None = None
+    overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class ColorizeRequest:
+    source: Sequence
+    keyframes: Sequence
+    output: Sequence
+    frames: list[int] | None = None
+    source_colorspace: str | None = None
+    keyframes_colorspace: str | None = None
+    settings: PropagationSettings = field(default_factory=PropagationSettings)
+    output_options: OutputOptions = field(default_factory=OutputOptions)
+    ocio: str | None = None
+    node: str = "KeyframeColorize"
+    node_version: int = 1
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Output frames coloured from the keyframes ``before`` and/or ``after`` them (None: none that side)."""
+
+    before: int | None
+    after: int | None
+    frames: tuple[int, ...]
+
+
+@dataclass
+class JobReport:
+    written: list[int]
+    skipped: list[int]
+    notes: list[str]
+
+
+def plan_segments(frames: list[int], keys: list[int]) -> list[Segment]:
+    """Cut the output ``frames`` at the sorted keyframes ``keys``: keyframes open their segment."""
+    segments: list[Segment] = []
+    bounds = [None, *keys, None]
+    for before, after in zip(bounds[:-1], bounds[1:]):
+        inside = tuple(
+            f for f in frames if (before is None or f >= before) and (after is None or f < after)
+        )
+        if inside:
+            segments.append(Segment(before, after, inside))
+    return segments
+
+
+class KeyframeColorizeJob:
+    """Validates a request up front (every user error before the first frame), then runs it."""
+
+    def __init__(self, request: ColorizeRequest, log: Callable[[str], None] = lambda _: None) -> None:
+        self.request = request
+        self.log = log
+        self.colour = ColourManager(request.ocio)
+        self.plate = SourcePlate(request.source, request.frames, self.colour, request.source_colorspace, log=log)
+        self.frames, self.all_source_frames = self.plate.frames, self.plate.all_frames
+        self.width, self.height = self.plate.width, self.plate.height
+        self.keys = self._validated_keyframes()
+        self._check_output_paths()
+        self._check_resolutions()
+        key_spec = read_spec(request.keyframes.path(self.keys[0]), frame=self.keys[0])
+        self.key_space, reason = self.colour.source_space(
+            request.keyframes_colorspace, spec_colorspace(key_spec), is_float_spec(key_spec)
+        )
+        log(f"keyframes colour space: {self.key_space} ({reason})")
+        options = request.output_options
+        self.output_space = self.colour.resolve(options.colorspace) if options.colorspace else self.plate.space
+        log(f"output colour space: {self.output_space}; OCIO config: {self.colour.name} ({self.colour.choice.reason})")
+        self.weights = self.plate.weights
+        self.params_hash = self._params_hash()
+
+    # -- validation ----------------------------------------------------------------------------
+    def _validated_keyframes(self) -> list[int]:
+        req = self.request
+        if req.keyframes.is_single_file:
+            raise SequenceError(
+                "Keyframes need frame numbers",
+                expected="a keyframe pattern such as keys/sh010.####.exr whose files are named by the frame they colour",
+                found=req.keyframes.pattern,
+                repair="name each keyframe file with its frame number and pass the pattern",
+            )
+        keys = req.keyframes.existing_frames()
+        if not keys:
+            raise SequenceError(
+                "No keyframes found",
+                expected=f"at least one file matching {req.keyframes.display()}",
+                found=f"no such files in {req.keyframes.directory}",
+                repair="render or paint at least one colour keyframe, or check the pattern's padding",
+            )
+        lo, hi = self.all_source_frames[0], self.all_source_frames[-1]
+        outside = [k for k in keys if k < lo or k > hi]
+        if outside:
+            raise SequenceError(
+                "Keyframe outside the source range",
+                expected=f"keyframes within the source frames {lo}-{hi}",
+                found=f"keyframe(s) {format_frame_ranges(outside)}",
+                repair="renumber the keyframe files to the source frames they were painted on, or remove them",
+                file=req.keyframes.path(outside[0]), frame=outside[0],
+            )
+        missing = [k for k in keys if k not in set(self.all_source_frames)]
+        if missing:
+            raise SequenceError(
+                "Keyframe on a missing source frame",
+                expected="every keyframe to have its source frame",
+                found=f"no source frame {format_frame_ranges(missing)}",
+                repair="render the missing source frames or remove those keyframes",
+                file=req.source.path(missing[0]), frame=missing[0],
+            )
+        return keys
+
+    def _check_output_paths(self) -> None:
+        req = self.request
+        probe = self.frames[0]
+        target = req.output.path(probe).resolve()
+        for role, seq in (("source", req.source), ("keyframes", req.keyframes)):
+            if target == seq.path(probe).resolve():
+                raise SequenceError(
+                    f"Output would overwrite the {role}",
+                    expected=f"an output pattern different from the {role}",
+                    found=f"output {req.output.display()} is {role} {seq.display()}",
+                    repair="write to another folder or name, e.g. add _colour before the frame number",
+                    file=target, frame=probe,
+                )
+
+    def _check_resolutions(self) -> None:
+        for key in self.keys:
+            path = self.request.keyframes.path(key)
+            spec = read_spec(path, frame=key)
+            if (spec.width, spec.height) != (self.width, self.height):
+                raise ImageFileError(
+                    "Keyframe resolution differs from the source",
+                    expected=f"{self.width}x{self.height} like {self.request.source.path(self.frames[0])}",
+                    found=f"{spec.width}x{spec.height}",
+                    repair="render the keyframe at the plate's resolution (no reformat between plate and paint)",
+                    file=path, frame=key,
+                )
+
+    def _params_hash(self) -> str:
+        req = self.request
+        digest = hashlib.sha256()
+        for key in self.keys:  # a repainted keyframe must invalidate finished frames (pixels, not file dates)
+            image = read_image(req.keyframes.path(key), frame=key)
+            digest.update(json.dumps([key, image.channels]).encode())
+            digest.update(image.pixels.tobytes())
+        identity = {
+            "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
+            "source": str(req.source.display()), "sourceSpace": self.plate.space,
+            "keySpace": self.key_space, "outputSpace": self.output_space, "config": self.colour.name,
+            "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
+            "keyframes": digest.hexdigest(),
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    # -- running -------------------------------------------------------------------------------
+    def is_done(self, frame: int) -> bool:
+        if self.request.output_options.overwrite:
+            return False
+        path = self.request.output.path(frame)
+        return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == self.params_hash
+
+    def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
+        segments = plan_segments(self.frames, self.keys)
+        todo = [s for s in segments if not all(self.is_done(f) for f in s.frames)]
+        skipped = [f for s in segments if s not in todo for f in s.frames]
+        if skipped:
+            self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
+        total = sum(len(s.frames) for s in todo)
+        progress = Progress(total, self.request.node, on_update=progress_callback)
+        cache = self.request.output.directory / f".tinct-cache-{self.params_hash[:12]}"
+        writer = WriteBehind(self._write)
+        written: list[int] = []
+        try:
+            for segment in todo:
+                for frame, result in self._colour_segment(segment, cache):
+                    progress.check()
+                    if self.is_done(frame):
+                        skipped.append(frame)
+                    else:
+                        writer.submit(frame, *result)
+                        written.append(frame)
+                    progress.advance()
+            writer.close()
+        except (KeyboardInterrupt, CancelledError):
+            writer.close(cancel=True)
+            raise CancelledError(
+                "Stopped by the user",
+                found=f"{len(written)} frame(s) written this run, each complete",
+                repair="run the same command again: finished frames are kept and the rest resume",
+            ) from None
+        finally:
+            progress.close()
+            shutil.rmtree(cache, ignore_errors=True)
+        return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
+
+    def _keyframe(self, propagator: Propagator, frame: int, plate: Plate) -> Keyframe:
+        image = read_image(self.request.keyframes.path(frame), frame=frame)
+        working = self.colour.to_working(image.rgb(), self.key_space)
+        return propagator.keyframe(
+            frame, plate, luminance(working, self.weights).astype(np.float32), chroma_ratio(working, self.weights)
+        )
+
+    def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+        """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
+        propagator = Propagator(self.request.settings, self.height, self.width)
+        before, after, frames = segment.before, segment.after, segment.frames
+        backward = [f for f in self.all_source_frames if frames[0] <= f < after][::-1] if after is not None else []
+        forward = [f for f in self.all_source_frames if before <= f <= frames[-1]] if before is not None else []
+        plan = ([after] if after is not None else []) + backward + forward
+        reader = iter(ReadAhead(self.plate.read, plan))
+        span = (after - before) if before is not None and after is not None else None
+        wanted = set(frames)
+
+        def temporal_weight(frame: int, key: int) -> float:
+            return 1.0 if span is None else 1.0 - abs(frame - key) / span
+
+        if after is not None:
+            _, source = next(reader)
+            plate = propagator.plate(source.luminance)
+            key = self._keyframe(propagator, after, plate)
+            track = propagator.start(key)
+            cache.mkdir(parents=True, exist_ok=True)
+            for frame, source in (next(reader) for _ in backward):
+                current = propagator.plate(source.luminance)
+                track = propagator.step(track, plate, current, key)
+                plate = current
+                chroma, confidence = propagator.sample(track, key)
+                if before is None:  # leading frames: the backward pass is all there is
+                    if frame in wanted:
+                        yield frame, (source, *propagator.finish(current, [(chroma, confidence, 1.0)]))
+                else:
+                    _park(cache, frame, track)
+            backward_key = key
+        if before is None:
+            return
+        plate = None
+        for frame, source in reader:
+            current = propagator.plate(source.luminance)
+            if frame == before:
+                key = self._keyframe(propagator, before, current)
+                track = propagator.start(key)
+                chroma = key.chroma
+                confidence = np.ones((self.height, self.width), np.float32)
+            else:
+                track = propagator.step(track, plate, current, key)
+                estimates = [(*propagator.sample(track, key), temporal_weight(frame, before))]
+                if after is not None:
+                    parked = _unpark(cache, frame, after)
+                    estimates.append((*propagator.sample(parked, backward_key), temporal_weight(frame, after)))
+                chroma, confidence = propagator.finish(current, estimates)
+            plate = current
+            if frame in wanted:
+                yield frame, (source, chroma, confidence)
+
+    def _write(self, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
+        rgb_working = apply_chroma(source.luminance, chroma, self.weights)
+        rgb = self.colour.from_working(rgb_working, self.output_space)
+        image = source.image
+        extras = image.extra_channels()
+        pixels = np.concatenate(
+            [rgb, *(image.pixels[..., image.index(c), None] for c in extras), confidence[..., None]], axis=-1
+        )
+        req = self.request
+        attributes: dict[str, object] = {
+            "tinct:version": __version__,
+            "tinct:node": req.node,
+            "tinct:params": json.dumps(req.params, sort_keys=True),
+            "tinct:source": str(req.source.path(frame)),
+            "tinct:sourceFrame": frame,
+            "tinct:keyframes": format_frame_ranges(self.keys),
+            "tinct:colorspace": self.output_space,
+            "tinct:ocioConfig": self.colour.name,
+            PARAMS_HASH_ATTRIBUTE: self.params_hash,
+        }
+        interop = self.colour.interop_id(self.output_space)
+        if interop:
+            attributes["oiio:ColorSpace"] = interop
+        write_exr(
+            req.output.path(frame), pixels, ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
+            template=image.spec, pixel_type=req.output_options.pixel_type,
+            compression=req.output_options.compression, attributes=attributes,
+        )
+
+
+def _park(cache: Path, frame: int, track: Track) -> None:
+    np.save(cache / f"{frame}.coords.npy", track.coords)
+    np.save(cache / f"{frame}.confidence.npy", track.confidence.astype(np.float16))
+
+
+def _unpark(cache: Path, frame: int, key: int) -> Track:
+    coords = np.load(cache / f"{frame}.coords.npy")
+    confidence = np.load(cache / f"{frame}.confidence.npy").astype(np.float32)
+    (cache / f"{frame}.coords.npy").unlink()
+    (cache / f"{frame}.confidence.npy").unlink()
+    return Track(key=key, coords=coords, reach=confidence, confidence=confidence)

@@ -1,0 +1,170 @@
+"""Keyframe colour propagation: track every pixel back to a keyframe, then blend, fill and refine.
+
+The method (designed for steadiness and sharpness, not just plausibility):
+
+1. **Track, don't chain colour.** Walking away from a keyframe frame by frame, we chain the *map*
+   ``coords[y, x]`` = where this pixel was in the keyframe, through DIS flow. Coordinates are smooth,
+   so re-sampling them each frame costs no sharpness; the colour is sampled once, from the crisp
+   keyframe chroma. (Chaining the colour itself, the usual baseline, blurs a little more every frame.)
+2. **Know when tracking fails.** A pixel's *reach* drops where forward/backward flow disagree
+   (occlusion, unreliable flow) or its map leaves the keyframe; its *confidence* is reach times a
+   photometric check: does the source luminance here match the keyframe plate's luminance where the
+   map points? Newly revealed regions fail both and are not smeared.
+3. **Both directions.** Between two keyframes every frame gets a forward and a backward estimate,
+   blended by confidence and temporal proximity.
+4. **Fill along edges.** Uncertain pixels take chroma from confident neighbours of similar
+   luminance (a bilateral-grid normalised convolution under the source luminance), so colour does
+   not bleed across edges; where no similar neighbour is in reach, a smooth push-pull fill.
+
+All tracking runs at a working scale (long side <= ``flow_max_side``); colour is sampled and refined
+at full resolution. Arrays: luminance (H, W) float32 scene-linear; chroma ratios (H, W, 3) float32
+(see :mod:`tinct.core.chroma`); confidence (H, W) float32 in [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tinct.core.flow import FlowEstimator, flow_guide, forward_backward_error, identity_grid, inside, warp
+from tinct.core.guided import bilateral_fill, push_pull_fill
+
+
+@dataclass(frozen=True)
+class PropagationSettings:
+    flow_preset: str = "medium"
+    flow_max_side: int = 1024
+    # Forward/backward disagreement (working-scale pixels) where reach starts to fall, and where it is gone.
+    occlusion_tolerance: float = 1.0
+    # Width of the photometric check in sRGB-encoded luminance units.
+    photometric_sigma: float = 0.06
+    # Reach of the edge-aware fill (pixels at 1920 wide, scaled with the image) and how similar in
+    # sRGB-encoded luminance a confident pixel must be to lend its colour.
+    fill_radius: float = 48.0
+    fill_similarity: float = 0.08
+
+
+@dataclass
+class Plate:
+    """One source frame prepared for tracking: full-size guide and working-scale guide."""
+
+    guide: np.ndarray        # (H, W) float32 sRGB-encoded luminance, clamped to [0, 1]
+    small: np.ndarray        # (h, w) uint8 working-scale guide for flow
+
+
+@dataclass
+class Track:
+    """Where each working-scale pixel of the current frame lies in the keyframe, and how sure we are."""
+
+    key: int
+    coords: np.ndarray       # (h, w, 2) float32 working-scale keyframe coordinates
+    reach: np.ndarray        # (h, w) float32 in [0, 1]
+    confidence: np.ndarray   # (h, w) float32 in [0, 1]
+
+
+@dataclass
+class Keyframe:
+    frame: int
+    chroma: np.ndarray       # (H, W, 3) chroma ratio aligned to the source plate of this frame
+    plate: Plate
+
+
+class Propagator:
+    """Stateless per call, except for its flow estimator (not thread-safe: one per worker)."""
+
+    def __init__(self, settings: PropagationSettings, height: int, width: int) -> None:
+        self.settings = settings
+        self.height, self.width = height, width
+        self.flow = FlowEstimator(settings.flow_preset, settings.flow_max_side)
+        scale = self.flow.scale_for(height, width)
+        self.small_size = (max(8, round(width * scale)), max(8, round(height * scale)))  # (w, h)
+        self.fill_sigma = max(2.0, settings.fill_radius * width / 1920)
+
+    # -- preparation -------------------------------------------------------------------------
+    def plate(self, luminance: np.ndarray) -> Plate:
+        full = flow_guide(luminance)
+        small = cv2.resize(full, self.small_size, interpolation=cv2.INTER_AREA)
+        return Plate(guide=full.astype(np.float32) / 255.0, small=small)
+
+    def keyframe(self, frame: int, plate: Plate, key_luminance: np.ndarray, key_chroma: np.ndarray) -> Keyframe:
+        """Align a keyframe's chroma to its source plate.
+
+        Keyframes are painted or graded by people: they may be softer, shifted by a pixel or exposed
+        differently. Flow from the plate to the exposure-matched keyframe luminance registers them.
+        """
+        key_guide = flow_guide(key_luminance).astype(np.float32)
+        plate_guide = plate.guide * 255.0
+        matched = (key_guide - key_guide.mean()) / (key_guide.std() + 1e-6) * plate_guide.std() + plate_guide.mean()
+        matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
+        flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
+        coords = identity_grid(self.height, self.width) + flow
+        aligned = cv2.remap(key_chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return Keyframe(frame=frame, chroma=aligned, plate=plate)
+
+    def start(self, key: Keyframe) -> Track:
+        h, w = key.plate.small.shape
+        ones = np.ones((h, w), np.float32)
+        return Track(key=key.frame, coords=identity_grid(h, w), reach=ones, confidence=ones.copy())
+
+    # -- tracking ------------------------------------------------------------------------------
+    def step(self, track: Track, previous: Plate, current: Plate, key: Keyframe) -> Track:
+        """Advance a track from the previous frame (in walking order) to the current one."""
+        s = self.settings
+        to_prev = self._flow(current.small, previous.small)
+        to_curr = self._flow(previous.small, current.small)
+        h, w = current.small.shape
+        positions = identity_grid(h, w) + to_prev
+        coords = warp(track.coords, positions, border_value=-1.0)
+        error = forward_backward_error(to_prev, to_curr)
+        tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
+        consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
+        reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
+        confidence = reach * self._photometric(current.small, key.plate.small, coords)
+        return Track(key=track.key, coords=coords, reach=reach.astype(np.float32), confidence=confidence)
+
+    def _flow(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        return self.flow(target, reference)
+
+    def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
+        seen = warp(key_small.astype(np.float32), coords) / 255.0
+        diff = cv2.GaussianBlur(np.abs(current.astype(np.float32) / 255.0 - seen), (0, 0), 1.0)
+        return np.exp(-((diff / self.settings.photometric_sigma) ** 2)).astype(np.float32)
+
+    # -- colour -------------------------------------------------------------------------------
+    def sample(self, track: Track, key: Keyframe) -> tuple[np.ndarray, np.ndarray]:
+        """Full-size chroma (H, W, 3) and confidence (H, W) of a track."""
+        h, w = track.coords.shape[:2]
+        sx, sy = self.width / w, self.height / h
+        coords = cv2.resize(track.coords, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5.
+        coords[..., 0] = (coords[..., 0] + 0.5) * sx - 0.5
+        coords[..., 1] = (coords[..., 1] + 0.5) * sy - 0.5
+        chroma = cv2.remap(key.chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        confidence = cv2.resize(track.confidence, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        return chroma, np.clip(confidence, 0.0, 1.0)
+
+    def finish(
+        self, plate: Plate, estimates: list[tuple[np.ndarray, np.ndarray, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Blend (chroma, confidence, temporal weight) estimates, fill and refine -> (chroma, confidence)."""
+        num = np.zeros((self.height, self.width, 3), np.float32)
+        den = np.zeros((self.height, self.width), np.float32)
+        doubt = np.ones((self.height, self.width), np.float32)
+        for chroma, confidence, weight in estimates:
+            wc = confidence * weight + 1e-6
+            num += chroma * wc[..., None]
+            den += wc
+            doubt *= 1.0 - confidence
+        blended = num / den[..., None]
+        confidence = 1.0 - doubt
+        similar, gathered = bilateral_fill(
+            plate.guide, blended, confidence, self.fill_sigma, self.settings.fill_similarity
+        )
+        coarse = push_pull_fill(blended, confidence)
+        found = np.clip(gathered / 0.05, 0.0, 1.0)[..., None]
+        fill = found * similar + (1.0 - found) * coarse
+        # Confident pixels keep their own sharp sample; the fill decides the rest.
+        out = confidence[..., None] * blended + (1.0 - confidence[..., None]) * fill
+        return out.astype(np.float32), confidence

@@ -1,0 +1,138 @@
+"""Host-neutral node definitions: the single source of truth for CLI flags, Nuke knobs,
+Resolve dialog fields, farm job parameters and pyblish checks.
+
+A :class:`NodeDefinition` lists a node's inputs, typed parameters and output channels, and
+carries a version with upgrade functions so that saved scripts and farm jobs written by older
+versions still load.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Union
+
+from tinct.core.errors import ParameterError
+
+Value = Union[bool, int, float, str]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str                     # snake_case identifier: --flag-name on the CLI, knob name in Nuke
+    type: type                    # bool, int, float or str
+    default: Value
+    help: str
+    label: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def parse(self, value: object, node: str = "") -> Value:
+        """A user value (typed, or text from a command line or a knob) -> a checked typed value."""
+        where = f"{node}.{self.name}" if node else self.name
+        try:
+            if self.type is bool:
+                typed: Value = _parse_bool(value)
+            elif self.type is int and isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            else:
+                typed = self.type(value)
+        except (TypeError, ValueError):
+            raise ParameterError(
+                f"Parameter {where} has the wrong type",
+                expected=f"a {self.type.__name__}", found=repr(value), repair=self.help,
+            ) from None
+        if self.choices and typed not in self.choices:
+            raise ParameterError(
+                f"Parameter {where} has an unknown value",
+                expected="one of " + ", ".join(self.choices), found=repr(typed),
+                repair=f"choose one of {', '.join(self.choices)}",
+            )
+        if isinstance(typed, (int, float)) and not isinstance(typed, bool):
+            low = self.minimum if self.minimum is not None else float("-inf")
+            high = self.maximum if self.maximum is not None else float("inf")
+            if not low <= typed <= high:
+                raise ParameterError(
+                    f"Parameter {where} is out of range",
+                    expected=f"{self.minimum} to {self.maximum}", found=repr(typed),
+                    repair=f"use a value between {self.minimum} and {self.maximum} (default {self.default})",
+                )
+        return typed
+
+
+def _parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    help: str
+    optional: bool = False
+
+
+Upgrade = Callable[[dict[str, Value]], dict[str, Value]]
+
+
+@dataclass(frozen=True)
+class NodeDefinition:
+    name: str
+    version: int
+    help: str
+    inputs: tuple[Input, ...]
+    parameters: tuple[Parameter, ...]
+    outputs: tuple[str, ...]
+    # upgrades[v] turns saved values of version v into version v + 1.
+    upgrades: Mapping[int, Upgrade] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        close = difflib.get_close_matches(name, [p.name for p in self.parameters], n=3)
+        raise ParameterError(
+            f"{self.name} has no parameter {name!r}",
+            expected=", ".join(p.name for p in self.parameters), found=name,
+            repair=f"did you mean {', '.join(close)}?" if close else f"see `tinct help {self.name}`",
+        )
+
+    def defaults(self) -> dict[str, Value]:
+        return {p.name: p.default for p in self.parameters}
+
+    def resolve(self, values: Mapping[str, object], version: int | None = None) -> dict[str, Value]:
+        """Saved or user ``values`` (of ``version``, default current) -> a complete, checked set."""
+        upgraded = self.upgrade(dict(values), version if version is not None else self.version)
+        resolved = self.defaults()
+        for name, value in upgraded.items():
+            resolved[name] = self.parameter(name).parse(value, self.name)
+        return resolved
+
+    def upgrade(self, values: dict[str, Value], version: int) -> dict[str, Value]:
+        if version > self.version:
+            raise ParameterError(
+                f"{self.name} settings come from a newer Tinct",
+                expected=f"version {self.version} or older", found=f"version {version}",
+                repair="update Tinct on this machine to the version that saved the script or job",
+            )
+        for v in range(version, self.version):
+            values = self.upgrades[v](values)
+        return values

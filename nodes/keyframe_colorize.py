@@ -1,0 +1,47 @@
+"""KeyframeColorize: a grey plate and a few colour keyframes -> a steady colour sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tinct.core.propagation import PropagationSettings
+from tinct.nodes.definition import Input, NodeDefinition, Parameter, Value
+
+KEYFRAME_COLORIZE = NodeDefinition(
+    name="KeyframeColorize",
+    version=1,
+    help="Colour a grey shot from colour keyframes: colour follows motion from every keyframe in both "
+    "directions; luminance stays the plate's exactly.",
+    inputs=(
+        Input("source", "the grey plate (any OCIO colour space)"),
+        Input("keyframes", "colour keyframes named by the plate frame they colour; only their chroma is used"),
+    ),
+    parameters=(
+        Parameter("flow_quality", str, "medium", "motion estimation quality: fast is about 3x quicker, "
+                  "medium follows fine motion better", choices=("fast", "medium")),
+        Parameter("flow_resolution", int, 1024, "long side in pixels at which motion is tracked; larger is "
+                  "slower and follows finer detail", minimum=256, maximum=4096),
+        Parameter("occlusion_tolerance", float, 1.0, "forward/backward motion disagreement in pixels before a "
+                  "region counts as occluded; lower marks more of the image unsure", minimum=0.25, maximum=8.0),
+        Parameter("match_tolerance", float, 0.06, "how far the plate may differ from the keyframe's plate "
+                  "(sRGB-encoded luminance) before colour is doubted", minimum=0.01, maximum=0.5),
+        Parameter("fill_radius", float, 48.0, "how far (pixels at 1920 wide, scaled with the image) unsure "
+                  "regions look for colour from sure neighbours", minimum=2.0, maximum=512.0),
+        Parameter("fill_similarity", float, 0.08, "how close in luminance (sRGB-encoded) a sure neighbour must "
+                  "be to lend its colour; lower keeps colour tighter inside edges", minimum=0.01, maximum=0.5),
+    ),
+    outputs=("R", "G", "B", "colorize.confidence"),
+)
+
+
+def propagation_settings(values: Mapping[str, Value]) -> PropagationSettings:
+    """Checked KeyframeColorize parameter values -> the engine's propagation settings."""
+    v = KEYFRAME_COLORIZE.resolve(values)
+    return PropagationSettings(
+        flow_preset=str(v["flow_quality"]),
+        flow_max_side=int(v["flow_resolution"]),
+        occlusion_tolerance=float(v["occlusion_tolerance"]),
+        photometric_sigma=float(v["match_tolerance"]),
+        fill_radius=float(v["fill_radius"]),
+        fill_similarity=float(v["fill_similarity"]),
+    )

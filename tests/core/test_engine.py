@@ -1,0 +1,64 @@
+import threading
+import time
+
+import pytest
+
+from tinct.core.engine import Progress, ReadAhead, WriteBehind
+from tinct.core.errors import CancelledError
+
+
+def test_read_ahead_yields_in_plan_order_and_bounds_what_it_holds() -> None:
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def read(frame: int) -> int:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.001)
+        return frame * 10
+
+    plan = [5, 4, 3, 1, 2, 3]
+    got = []
+    for frame, value in ReadAhead(read, plan, depth=2):
+        got.append((frame, value))
+        with lock:
+            in_flight[0] -= 1
+    assert got == [(f, f * 10) for f in plan]
+    assert peak[0] <= 3  # depth 2 queued, plus the one being consumed
+
+
+def test_read_ahead_raises_the_reader_error() -> None:
+    def read(frame: int) -> int:
+        if frame == 3:
+            raise ValueError("bad frame")
+        return frame
+
+    with pytest.raises(ValueError, match="bad frame"):
+        list(ReadAhead(read, [1, 2, 3, 4]))
+
+
+def test_write_behind_runs_every_write_and_reraises_failures() -> None:
+    done: list[int] = []
+    writer = WriteBehind(lambda f: done.append(f), depth=2)
+    for f in range(10):
+        writer.submit(f)
+    writer.close()
+    assert done == list(range(10))
+
+    def fail(frame: int) -> None:
+        raise OSError(f"disk full at {frame}")
+
+    failing = WriteBehind(fail)
+    failing.submit(1)
+    with pytest.raises(OSError, match="disk full"):
+        failing.close()
+
+
+def test_progress_cancel_from_a_host_callback() -> None:
+    progress = Progress(10, "test", stream=None, on_update=lambda done, total, message: done >= 3)
+    progress.advance()
+    progress.advance()
+    with pytest.raises(CancelledError):
+        progress.advance()
+        progress.advance()
+    assert "frames/s" in progress.message()

@@ -1,0 +1,160 @@
+"""KeyframeColorize end to end on tiny EXR shots: colour, luminance, AOVs, resume, chunking, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ACESCG_Y, RED, TinyShot, make_frames, write_shot
+from tinct.core.errors import CancelledError, ImageFileError, SequenceError
+from tinct.core.imageio import read_attribute, read_image, write_exr
+from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions, Segment, plan_segments
+from tinct.core.sequence import parse_sequence
+
+
+def request(shot: TinyShot, out: str = "out", **kwargs) -> ColorizeRequest:
+    options = kwargs.pop("output_options", OutputOptions(pixel_type="float"))
+    return ColorizeRequest(
+        source=parse_sequence(shot.grey_pattern), keyframes=parse_sequence(shot.keys_pattern),
+        output=parse_sequence(shot.out_pattern(out)), output_options=options, **kwargs,
+    )
+
+
+def chroma_of(rgb: np.ndarray) -> np.ndarray:
+    return rgb / np.maximum(rgb @ ACESCG_Y, 1e-6)[..., None]
+
+
+def test_plan_segments_cuts_at_keyframes() -> None:
+    frames = list(range(1, 11))
+    assert plan_segments(frames, [3, 7]) == [
+        Segment(None, 3, (1, 2)), Segment(3, 7, (3, 4, 5, 6)), Segment(7, None, (7, 8, 9, 10)),
+    ]
+    assert plan_segments([4, 5], [3, 7]) == [Segment(3, 7, (4, 5))]
+
+
+def test_colour_follows_motion_and_luminance_is_kept(tiny_shot: TinyShot) -> None:
+    report = KeyframeColorizeJob(request(tiny_shot)).run()
+    assert report.written == list(range(1001, 1007))
+    for i, truth in enumerate(tiny_shot.truth):
+        out = read_image(tiny_shot.out_pattern().replace("####", f"{1001 + i:04d}"))
+        rgb = out.rgb()
+        y_src = truth @ ACESCG_Y
+        np.testing.assert_allclose(rgb @ ACESCG_Y, y_src, rtol=1e-4, atol=1e-7)
+        # the red square has moved 2 px a frame; its centre must be red in every frame
+        x0 = 10 + 2 * i
+        centre = chroma_of(rgb[21:27, x0 + 3 : x0 + 9]).mean(axis=(0, 1))
+        np.testing.assert_allclose(centre, chroma_of(RED), atol=0.15)
+        confidence = out.pixels[..., out.index("colorize.confidence")]
+        assert 0.0 <= confidence.min() and confidence.max() <= 1.0
+
+
+def test_keyframes_come_back_exactly_in_chroma(tiny_shot: TinyShot) -> None:
+    KeyframeColorizeJob(request(tiny_shot)).run()
+    out = read_image(tiny_shot.out_pattern().replace("####", "1001")).rgb()
+    np.testing.assert_allclose(chroma_of(out), chroma_of(tiny_shot.truth[0]), rtol=0.01, atol=0.01)
+
+
+def test_keyframe_exposure_and_grade_do_not_change_luminance(tmp_path: Path) -> None:
+    frames = make_frames(4)
+    shot = write_shot(tmp_path, frames, keys=[])
+    brighter = frames[0] * 2.5  # graded keyframe: a stop and a bit brighter
+    write_exr(tmp_path / "keys" / "shot.1001.exr", brighter, ["R", "G", "B"], pixel_type="float")
+    KeyframeColorizeJob(request(shot)).run()
+    out = read_image(shot.out_pattern().replace("####", "1001")).rgb()
+    np.testing.assert_allclose(out @ ACESCG_Y, frames[0] @ ACESCG_Y, rtol=1e-4)
+    # registration of a re-exposed keyframe may soften chroma on a pixel at hard edges, not more
+    close = np.isclose(chroma_of(out), chroma_of(frames[0]), rtol=0.01, atol=0.01).all(axis=-1)
+    assert close.mean() > 0.99
+
+
+def test_metadata_extra_channels_and_windows_survive(tmp_path: Path) -> None:
+    frames = make_frames(3)
+    for i, rgb in enumerate(frames):
+        y = np.repeat((rgb @ ACESCG_Y)[..., None], 3, -1)
+        alpha = np.full(y.shape[:2] + (1,), 0.5, np.float32)
+        write_exr(tmp_path / "grey" / f"shot.{1001 + i}.exr", np.concatenate([y, alpha], -1), ["R", "G", "B", "A"],
+                  pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"})
+    write_exr(tmp_path / "keys" / "shot.1001.exr", frames[0], ["R", "G", "B"], pixel_type="float")
+    shot = TinyShot(tmp_path, frames, 1001)
+    KeyframeColorizeJob(request(shot, output_options=OutputOptions())).run()
+    out_path = Path(shot.out_pattern().replace("####", "1002"))
+    out = read_image(out_path)
+    assert set(out.channels) == {"R", "G", "B", "A", "colorize.confidence"}
+    np.testing.assert_allclose(out.pixels[..., out.index("A")], 0.5)
+    assert read_attribute(out_path, "studio:shot") == "sh010"
+    assert read_attribute(out_path, "tinct:node") == "KeyframeColorize"
+    assert read_attribute(out_path, "tinct:sourceFrame") == 1002
+    assert read_attribute(out_path, "oiio:ColorSpace") == "lin_ap1_scene"
+    assert out.spec.format == "half"
+
+
+def test_rerun_resumes_and_a_repainted_keyframe_invalidates(tiny_shot: TinyShot) -> None:
+    assert len(KeyframeColorizeJob(request(tiny_shot)).run().written) == 6
+    again = KeyframeColorizeJob(request(tiny_shot)).run()
+    assert again.written == [] and again.skipped == list(range(1001, 1007))
+    overwrite = request(tiny_shot, output_options=OutputOptions(pixel_type="float", overwrite=True))
+    assert len(KeyframeColorizeJob(overwrite).run().written) == 6
+    write_exr(Path(tiny_shot.keys_pattern.replace("####", "1006")), tiny_shot.truth[5] * (0.2, 1.0, 1.0),
+              ["R", "G", "B"], pixel_type="float")
+    assert len(KeyframeColorizeJob(request(tiny_shot)).run().written) == 6
+
+
+def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, make_frames(9), keys=[0, 4, 8])
+    KeyframeColorizeJob(request(shot, "whole")).run()
+    for chunk in ([1001, 1002, 1003, 1004], [1005, 1006, 1007, 1008], [1009]):
+        KeyframeColorizeJob(request(shot, "chunked", frames=chunk)).run()
+    for frame in range(1001, 1010):
+        whole = read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels
+        chunked = read_image(shot.out_pattern("chunked").replace("####", str(frame))).pixels
+        np.testing.assert_array_equal(whole, chunked)
+
+
+def test_frames_before_the_first_keyframe_are_coloured_backwards(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, make_frames(5), keys=[4])
+    KeyframeColorizeJob(request(shot)).run()
+    first = read_image(shot.out_pattern().replace("####", "1001")).rgb()
+    np.testing.assert_allclose(chroma_of(first[21:27, 13:19]).mean((0, 1)),
+                               chroma_of(RED), atol=0.15)
+
+
+def test_cancel_leaves_only_complete_frames_and_rerun_finishes(tiny_shot: TinyShot) -> None:
+    with pytest.raises(CancelledError):
+        KeyframeColorizeJob(request(tiny_shot)).run(progress_callback=lambda done, total, _: done >= 2)
+    out_dir = Path(tiny_shot.out_pattern()).parent
+    written = sorted(out_dir.glob("shot.*.exr"))
+    assert 1 <= len(written) < 6
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temp files, no cache
+    for path in written:
+        read_image(path)  # every file is complete
+    report = KeyframeColorizeJob(request(tiny_shot)).run()
+    assert sorted(report.written + report.skipped) == list(range(1001, 1007))
+
+
+def test_keyframe_outside_the_source_range_is_an_error(tiny_shot: TinyShot) -> None:
+    write_exr(Path(tiny_shot.keys_pattern.replace("####", "1010")), tiny_shot.truth[0], ["R", "G", "B"])
+    with pytest.raises(SequenceError, match="outside the source range") as error:
+        KeyframeColorizeJob(request(tiny_shot))
+    assert error.value.frame == 1010 and "1010" in str(error.value.file)
+
+
+def test_keyframe_resolution_mismatch_names_the_file(tiny_shot: TinyShot) -> None:
+    write_exr(Path(tiny_shot.keys_pattern.replace("####", "1003")), np.zeros((24, 32, 3), np.float32), ["R", "G", "B"])
+    with pytest.raises(ImageFileError, match="resolution") as error:
+        KeyframeColorizeJob(request(tiny_shot))
+    assert error.value.frame == 1003 and "32x24" in str(error.value)
+
+
+def test_output_equal_to_source_is_refused(tiny_shot: TinyShot) -> None:
+    req = request(tiny_shot)
+    req = ColorizeRequest(source=req.source, keyframes=req.keyframes, output=req.source)
+    with pytest.raises(SequenceError, match="overwrite the source"):
+        KeyframeColorizeJob(req)
+
+
+def test_missing_requested_frames_are_an_error(tiny_shot: TinyShot) -> None:
+    with pytest.raises(SequenceError) as error:
+        KeyframeColorizeJob(request(tiny_shot, frames=list(range(1001, 1010))))
+    assert "1007-1009" in str(error.value)
