@@ -1,9 +1,9 @@
 """KeyframeColorize as a streaming job: grey sequence + colour keyframes -> colour EXR sequence.
 
 The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
-coloured from both: a backward pass walks ``k1 -> t`` and parks its tracks on disk (a few MB a
-frame at the working scale), then a forward pass walks ``k0 -> t``, joins both estimates and writes
-the frame. Frames before the first keyframe are walked backwards from it, frames after the last
+coloured from both: a backward pass walks ``k1 -> t`` and parks its estimates on disk (half-float
+chroma and confidence), then a forward pass walks ``k0 -> t``, joins both estimates and writes the
+frame. Frames before the first keyframe are walked backwards from it, frames after the last
 forwards. A frame's colour depends only on its own segment, so a render split at keyframes (farm
 chunks) is identical to a whole one, and a rerun recomputes only segments with frames missing.
 """
@@ -24,7 +24,7 @@ from tinct.core.colour import ColourManager
 from tinct.core.engine import Progress, ReadAhead, WriteBehind
 from tinct.core.errors import CancelledError, ImageFileError, SequenceError
 from tinct.core.imageio import is_float_spec, read_attribute, read_image, read_spec, spec_colorspace, write_exr
-from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, Track
+from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, blend
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 from tinct.core.version import __version__
@@ -264,13 +264,11 @@ class KeyframeColorizeJob:
                 current = propagator.plate(source.luminance)
                 track = propagator.step(track, plate, current, key)
                 plate = current
-                chroma, confidence = propagator.sample(track, key)
                 if before is None:  # leading frames: the backward pass is all there is
                     if frame in wanted:
-                        yield frame, (source, *propagator.finish(current, [(chroma, confidence, 1.0)]))
+                        yield frame, (source, track.chroma, track.confidence)
                 else:
-                    _park(cache, frame, track)
-            backward_key = key
+                    _park(cache, frame, track.chroma, track.confidence)
         if before is None:
             return
         plate = None
@@ -279,15 +277,13 @@ class KeyframeColorizeJob:
             if frame == before:
                 key = self._keyframe(propagator, before, current)
                 track = propagator.start(key)
-                chroma = key.chroma
-                confidence = np.ones((self.height, self.width), np.float32)
+                chroma, confidence = track.chroma, track.confidence
             else:
                 track = propagator.step(track, plate, current, key)
-                estimates = [(*propagator.sample(track, key), temporal_weight(frame, before))]
+                estimates = [(track.chroma, track.confidence, temporal_weight(frame, before))]
                 if after is not None:
-                    parked = _unpark(cache, frame, after)
-                    estimates.append((*propagator.sample(parked, backward_key), temporal_weight(frame, after)))
-                chroma, confidence = propagator.finish(current, estimates)
+                    estimates.append((*_unpark(cache, frame), temporal_weight(frame, after)))
+                chroma, confidence = blend(estimates)
             plate = current
             if frame in wanted:
                 yield frame, (source, chroma, confidence)
@@ -322,14 +318,13 @@ class KeyframeColorizeJob:
         )
 
 
-def _park(cache: Path, frame: int, track: Track) -> None:
-    np.save(cache / f"{frame}.coords.npy", track.coords)
-    np.save(cache / f"{frame}.confidence.npy", track.confidence.astype(np.float16))
+def _park(cache: Path, frame: int, chroma: np.ndarray, confidence: np.ndarray) -> None:
+    """Keep a backward-pass estimate on disk (half float) until the forward pass reaches its frame."""
+    np.save(cache / f"{frame}.npy", np.dstack([chroma, confidence]).astype(np.float16))
 
 
-def _unpark(cache: Path, frame: int, key: int) -> Track:
-    coords = np.load(cache / f"{frame}.coords.npy")
-    confidence = np.load(cache / f"{frame}.confidence.npy").astype(np.float32)
-    (cache / f"{frame}.coords.npy").unlink()
-    (cache / f"{frame}.confidence.npy").unlink()
-    return Track(key=key, coords=coords, reach=confidence, confidence=confidence)
+def _unpark(cache: Path, frame: int) -> tuple[np.ndarray, np.ndarray]:
+    path = cache / f"{frame}.npy"
+    parked = np.load(path).astype(np.float32)
+    path.unlink()
+    return parked[..., :3], parked[..., 3]

@@ -29,7 +29,11 @@ import cv2
 import numpy as np
 
 from tinct.core.flow import FlowEstimator, flow_guide, forward_backward_error, identity_grid, inside, warp
-from tinct.core.guided import bilateral_fill, push_pull_fill
+from tinct.core.guided import bilateral_fill
+
+
+# Per step, how much a carried (not re-sampled) estimate is still trusted.
+CARRY_DECAY = 0.9
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class PropagationSettings:
     # Forward/backward disagreement (working-scale pixels) where reach starts to fall, and where it is gone.
     occlusion_tolerance: float = 1.0
     # Width of the photometric check in sRGB-encoded luminance units.
-    photometric_sigma: float = 0.06
+    photometric_sigma: float = 0.12
     # Reach of the edge-aware fill (pixels at 1920 wide, scaled with the image) and how similar in
     # sRGB-encoded luminance a confident pixel must be to lend its colour.
     fill_radius: float = 48.0
@@ -56,12 +60,13 @@ class Plate:
 
 @dataclass
 class Track:
-    """Where each working-scale pixel of the current frame lies in the keyframe, and how sure we are."""
+    """One walking direction from one keyframe: where pixels lie in the keyframe, and the colour so far."""
 
     key: int
     coords: np.ndarray       # (h, w, 2) float32 working-scale keyframe coordinates
-    reach: np.ndarray        # (h, w) float32 in [0, 1]
-    confidence: np.ndarray   # (h, w) float32 in [0, 1]
+    reach: np.ndarray        # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
+    chroma: np.ndarray       # (H, W, 3) float32 this direction's finished chroma estimate
+    confidence: np.ndarray   # (H, W) float32 in [0, 1]
 
 
 @dataclass
@@ -105,15 +110,23 @@ class Propagator:
 
     def start(self, key: Keyframe) -> Track:
         h, w = key.plate.small.shape
-        ones = np.ones((h, w), np.float32)
-        return Track(key=key.frame, coords=identity_grid(h, w), reach=ones, confidence=ones.copy())
+        return Track(
+            key=key.frame, coords=identity_grid(h, w), reach=np.ones((h, w), np.float32),
+            chroma=key.chroma, confidence=np.ones((self.height, self.width), np.float32),
+        )
 
     # -- tracking ------------------------------------------------------------------------------
     def step(self, track: Track, previous: Plate, current: Plate, key: Keyframe) -> Track:
-        """Advance a track from the previous frame (in walking order) to the current one."""
+        """Advance a track from the previous frame (in walking order) to the current one.
+
+        Each pixel's colour comes, in order of preference, from the keyframe through its tracked
+        coordinates (crisp); from this direction's previous estimate carried by the flow, while
+        that estimate stays reliable; from sure neighbours of similar luminance (disocclusions);
+        and last from the carried colour alone (content entering the frame continues its border).
+        """
         s = self.settings
-        to_prev = self._flow(current.small, previous.small)
-        to_curr = self._flow(previous.small, current.small)
+        to_prev = self.flow(current.small, previous.small)
+        to_curr = self.flow(previous.small, current.small)
         h, w = current.small.shape
         positions = identity_grid(h, w) + to_prev
         coords = warp(track.coords, positions, border_value=-1.0)
@@ -121,50 +134,47 @@ class Propagator:
         tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
         consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
         reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
-        confidence = reach * self._photometric(current.small, key.plate.small, coords)
-        return Track(key=track.key, coords=coords, reach=reach.astype(np.float32), confidence=confidence)
+        sure_small = reach * self._photometric(current.small, key.plate.small, coords)
 
-    def _flow(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
-        return self.flow(target, reference)
+        sampled = cv2.remap(key.chroma, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sure = self._upsample(sure_small)
+        full_positions = self._full(positions)
+        carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        kept = cv2.remap(track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        kept *= self._upsample(consistent) * CARRY_DECAY
+        similar, gathered = bilateral_fill(current.guide, sampled, sure, self.fill_sigma, s.fill_similarity)
+        found = np.clip(gathered / 0.05, 0.0, 1.0)[..., None]
+        guess = kept[..., None] * carried + (1.0 - kept[..., None]) * (found * similar + (1.0 - found) * carried)
+        chroma = sure[..., None] * sampled + (1.0 - sure[..., None]) * guess
+        confidence = sure + (1.0 - sure) * kept
+        return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence)
 
     def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
         seen = warp(key_small.astype(np.float32), coords) / 255.0
         diff = cv2.GaussianBlur(np.abs(current.astype(np.float32) / 255.0 - seen), (0, 0), 1.0)
         return np.exp(-((diff / self.settings.photometric_sigma) ** 2)).astype(np.float32)
 
-    # -- colour -------------------------------------------------------------------------------
-    def sample(self, track: Track, key: Keyframe) -> tuple[np.ndarray, np.ndarray]:
-        """Full-size chroma (H, W, 3) and confidence (H, W) of a track."""
-        h, w = track.coords.shape[:2]
-        sx, sy = self.width / w, self.height / h
-        coords = cv2.resize(track.coords, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5.
-        coords[..., 0] = (coords[..., 0] + 0.5) * sx - 0.5
-        coords[..., 1] = (coords[..., 1] + 0.5) * sy - 0.5
-        chroma = cv2.remap(key.chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        confidence = cv2.resize(track.confidence, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        return chroma, np.clip(confidence, 0.0, 1.0)
+    def _upsample(self, small: np.ndarray) -> np.ndarray:
+        return np.clip(cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
-    def finish(
-        self, plate: Plate, estimates: list[tuple[np.ndarray, np.ndarray, float]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Blend (chroma, confidence, temporal weight) estimates, fill and refine -> (chroma, confidence)."""
-        num = np.zeros((self.height, self.width, 3), np.float32)
-        den = np.zeros((self.height, self.width), np.float32)
-        doubt = np.ones((self.height, self.width), np.float32)
-        for chroma, confidence, weight in estimates:
-            wc = confidence * weight + 1e-6
-            num += chroma * wc[..., None]
-            den += wc
-            doubt *= 1.0 - confidence
-        blended = num / den[..., None]
-        confidence = 1.0 - doubt
-        similar, gathered = bilateral_fill(
-            plate.guide, blended, confidence, self.fill_sigma, self.settings.fill_similarity
-        )
-        coarse = push_pull_fill(blended, confidence)
-        found = np.clip(gathered / 0.05, 0.0, 1.0)[..., None]
-        fill = found * similar + (1.0 - found) * coarse
-        # Confident pixels keep their own sharp sample; the fill decides the rest.
-        out = confidence[..., None] * blended + (1.0 - confidence[..., None]) * fill
-        return out.astype(np.float32), confidence
+    def _full(self, small_coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Working-scale absolute coordinates (h, w, 2) -> full-size x and y maps (H, W)."""
+        h, w = small_coords.shape[:2]
+        coords = cv2.resize(small_coords, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5.
+        x = (coords[..., 0] + 0.5) * (self.width / w) - 0.5
+        y = (coords[..., 1] + 0.5) * (self.height / h) - 0.5
+        return x, y
+
+
+def blend(estimates: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Join (chroma, confidence, temporal weight) estimates of one frame -> (chroma, confidence)."""
+    num = np.zeros_like(estimates[0][0])
+    den = np.zeros_like(estimates[0][1])
+    doubt = np.ones_like(estimates[0][1])
+    for chroma, confidence, weight in estimates:
+        w = confidence * weight + 1e-6
+        num += chroma * w[..., None]
+        den += w
+        doubt *= 1.0 - confidence
+    return (num / den[..., None]).astype(np.float32), (1.0 - doubt).astype(np.float32)

@@ -9,7 +9,7 @@ versions still load.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -103,6 +103,38 @@ class NodeDefinition:
     outputs: tuple[str, ...]
     # upgrades[v] turns saved values of version v into version v + 1.
     upgrades: Mapping[int, Upgrade] = field(default_factory=dict)
+    # The `tinct` subcommand that runs this node ('' for settings groups that are not run alone).
+    command: str = ""
+
+    def command_line(
+        self, inputs: Mapping[str, str], output: str, values: Mapping[str, object] | None = None,
+        frames: str | None = None, extra: Sequence[str] = (),
+    ) -> list[str]:
+        """The argument list (no shell) that runs this node through the `tinct` CLI.
+
+        The first input is positional, the others are ``--<input>`` flags; parameters are given
+        only where they differ from the defaults, so saved jobs stay short and readable.
+        """
+        if not self.command:
+            raise ParameterError(f"{self.name} cannot be run on its own", expected="a node with a command",
+                                 found=self.name, repair="run one of the nodes in tinct.nodes.registry")
+        args = ["tinct", self.command]
+        for index, spec in enumerate(self.inputs):
+            path = inputs.get(spec.name)
+            if path is None:
+                if not spec.optional:
+                    raise ParameterError(f"{self.name} needs its {spec.name} input", expected=spec.help,
+                                         found="nothing connected", repair=f"connect or name the {spec.name} sequence")
+                continue
+            args += [str(path)] if index == 0 else [f"--{spec.name.replace('_', '-')}", str(path)]
+        args += ["-o", str(output)]
+        if frames:
+            args += ["--frames", frames]
+        resolved = self.resolve(values or {})
+        for p in self.parameters:
+            if resolved[p.name] != p.default:
+                args += [p.flag, str(resolved[p.name]).lower() if p.type is bool else str(resolved[p.name])]
+        return args + list(extra)
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:

@@ -23,7 +23,7 @@ KEYFRAME_COLORIZE = NodeDefinition(
                   "slower and follows finer detail", minimum=256, maximum=4096),
         Parameter("occlusion_tolerance", float, 1.0, "forward/backward motion disagreement in pixels before a "
                   "region counts as occluded; lower marks more of the image unsure", minimum=0.25, maximum=8.0),
-        Parameter("match_tolerance", float, 0.06, "how far the plate may differ from the keyframe's plate "
+        Parameter("match_tolerance", float, 0.12, "how far the plate may differ from the keyframe's plate "
                   "(sRGB-encoded luminance) before colour is doubted", minimum=0.01, maximum=0.5),
         Parameter("fill_radius", float, 48.0, "how far (pixels at 1920 wide, scaled with the image) unsure "
                   "regions look for colour from sure neighbours", minimum=2.0, maximum=512.0),
@@ -31,6 +31,7 @@ KEYFRAME_COLORIZE = NodeDefinition(
                   "be to lend its colour; lower keeps colour tighter inside edges", minimum=0.01, maximum=0.5),
     ),
     outputs=("R", "G", "B", "colorize.confidence"),
+    command="colorize",
 )
 
 

@@ -15,15 +15,11 @@ def add_node_parameters(parser: argparse.ArgumentParser, node: NodeDefinition) -
 
 
 def _add(group: argparse._ArgumentGroup, p: Parameter, node: str) -> None:
-    help_text = f"{p.help} (default: {p.default})"
-    if p.type is bool:
-        group.add_argument(p.flag, dest=p.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-        return
-    # Values are checked by the definition (one message naming node, parameter and range), not by argparse.
-    group.add_argument(
-        p.flag, dest=p.name, default=None, metavar=p.type.__name__.upper() if not p.choices else "{" + ",".join(p.choices) + "}",
-        help=help_text,
-    )
+    # Values are checked by the definition (one message naming node, parameter and range), not by
+    # argparse; booleans take a value too (--flag true|false), as NodeDefinition.command_line writes them.
+    choices = p.choices or (("true", "false") if p.type is bool else ())
+    metavar = "{" + ",".join(choices) + "}" if choices else p.type.__name__.upper()
+    group.add_argument(p.flag, dest=p.name, default=None, metavar=metavar, help=f"{p.help} (default: {p.default})")
 
 
 def node_values(args: argparse.Namespace, node: NodeDefinition) -> dict[str, Value]:

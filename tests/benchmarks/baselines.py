@@ -88,25 +88,25 @@ class FlowChain:
     def __call__(self, grey_frames: Frames, keyframes: Keyframes, weights: np.ndarray) -> Output:
         w = _check_weights(weights)
         shape = _check_keyframes(keyframes)
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         grid = _pixel_grid(*shape)
         leading: list[tuple[int, np.ndarray, np.ndarray]] = []
-        prev_guide, prev_ratio = None, None
+        previous: tuple[np.ndarray, np.ndarray] | None = None  # the last frame's (guide, ratio)
         for index, y in grey_frames:
             y = _check_grey(index, y, shape)
             guide = _flow_guide(y)
             if index in keyframes:
                 ratio = chroma_ratio(keyframes[index], w)
-            elif prev_ratio is None:
+            elif previous is None:
                 leading.append((index, y, guide))
                 continue
             else:
-                ratio = _warp(prev_ratio, dis.calc(guide, prev_guide, None), grid)
+                ratio = _warp(previous[1], _flow(dis, guide, previous[0]), grid)
             if leading:
                 yield from _chain_backward(leading, guide, ratio, dis, grid, w)
                 leading = []
             yield index, apply_chroma(y, ratio, w)
-            prev_guide, prev_ratio = guide, ratio
+            previous = guide, ratio
         if leading:
             raise ValueError(
                 f"no keyframe among frames {leading[0][0]}..{leading[-1][0]}; keyframes are {sorted(keyframes)}"
@@ -124,7 +124,7 @@ def _chain_backward(
     """Chain ``next_ratio`` backwards over the buffered ``(index, y, guide)`` frames; yield in order."""
     outputs = []
     for index, y, guide in reversed(leading):
-        next_ratio = _warp(next_ratio, dis.calc(guide, next_guide, None), grid)
+        next_ratio = _warp(next_ratio, _flow(dis, guide, next_guide), grid)
         next_guide = guide
         outputs.append((index, apply_chroma(y, next_ratio, weights)))
     yield from reversed(outputs)
@@ -140,6 +140,12 @@ def _flow_guide(y: np.ndarray) -> np.ndarray:
     return np.rint(encoded * 255.0).astype(np.uint8)
 
 
+def _flow(dis: cv2.DISOpticalFlow, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(H, W, 2) float32 backward flow: pixel (x, y) of ``target`` is at (x, y) + flow in ``reference``."""
+    # None lets DIS allocate the output (OpenCV's stubs omit it; a passed array changes the result).
+    return dis.calc(target, reference, None)  # type: ignore[call-overload]
+
+
 def _pixel_grid(height: int, width: int) -> np.ndarray:
     """(H, W, 2) float32 pixel-centre coordinates (x, y)."""
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
@@ -148,7 +154,8 @@ def _pixel_grid(height: int, width: int) -> np.ndarray:
 
 def _warp(ratio: np.ndarray, flow: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Gather (H, W, 3) ``ratio`` at ``grid + flow`` (backward flow, (H, W, 2) pixels)."""
-    return cv2.remap(ratio, grid + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    coords = grid + flow
+    return cv2.remap(ratio, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _check_weights(weights: np.ndarray) -> np.ndarray:

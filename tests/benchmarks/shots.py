@@ -115,7 +115,11 @@ SYNTHETIC = (
     ),
     _Synthetic(
         "cups", "plasma-workspace-wallpapers/ColorfulCups.jpg", 105, 3, 1.6,
-        ("opencv-doc/fruits.jpg", "mate-backgrounds/YellowFlower.jpg", "lomiri-wallpapers-16.04/Picture_0B_by_freespace.jpg"),
+        (
+            "opencv-doc/fruits.jpg",
+            "mate-backgrounds/YellowFlower.jpg",
+            "lomiri-wallpapers-16.04/Picture_0B_by_freespace.jpg",
+        ),
     ),
     _Synthetic("boats", "plasma-workspace-wallpapers/EveningGlow.jpg", 106, 1, 1.2, ("opencv-doc/home.jpg",)),
 )
@@ -163,7 +167,8 @@ def build_benchmark(
             plan = {"kind": "video", **asdict(recipe), "frames": QUICK_FRAMES if quick else None}
         plan.update(version=RECIPE_VERSION, width=width, height=height)
         shots.append(_build_shot(out_dir, data_dir, plan, cm, weights))
-    _write_json(out_dir / ("manifest-quick.json" if quick else "manifest.json"), {"shots": [asdict(shot) for shot in shots]})
+    manifest = out_dir / ("manifest-quick.json" if quick else "manifest.json")
+    _write_json(manifest, {"shots": [asdict(shot) for shot in shots]})
     return shots
 
 
