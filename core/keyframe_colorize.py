@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,7 +208,9 @@ class KeyframeColorizeJob:
             self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
         total = sum(len(s.frames) for s in todo)
         progress = Progress(total, self.request.node, on_update=progress_callback)
-        cache = self.request.output.directory / f".tinct-cache-{self.params_hash[:12]}"
+        # One cache folder per run: farm tasks of one shot run side by side in the same output folder.
+        self.request.output.directory.mkdir(parents=True, exist_ok=True)
+        cache = Path(tempfile.mkdtemp(prefix=f".tinct-cache-{self.params_hash[:12]}-", dir=self.request.output.directory))
         writer = WriteBehind(self._write)
         written: list[int] = []
         try:
@@ -259,7 +262,6 @@ class KeyframeColorizeJob:
             plate = propagator.plate(source.luminance)
             key = self._keyframe(propagator, after, plate)
             track = propagator.start(key)
-            cache.mkdir(parents=True, exist_ok=True)
             for frame, source in (next(reader) for _ in backward):
                 current = propagator.plate(source.luminance)
                 track = propagator.step(track, plate, current, key)
@@ -292,7 +294,8 @@ class KeyframeColorizeJob:
         rgb_working = apply_chroma(source.luminance, chroma, self.weights)
         rgb = self.colour.from_working(rgb_working, self.output_space)
         image = source.image
-        extras = image.extra_channels()
+        # A confidence from an earlier colorize upstream is replaced by this run's, not duplicated.
+        extras = [c for c in image.extra_channels() if c != CONFIDENCE_CHANNEL]
         pixels = np.concatenate(
             [rgb, *(image.pixels[..., image.index(c), None] for c in extras), confidence[..., None]], axis=-1
         )

@@ -90,6 +90,23 @@ class Input:
     optional: bool = False
 
 
+@dataclass(frozen=True)
+class Temporal:
+    """Which other frames one output frame depends on: what farm chunks and chained steps respect.
+
+    ``handles``: source frames read on each side of every output frame (2 for a deflicker over
+    five frames). ``keyframes``: the input whose frames cut the shot into intervals computed
+    independently of each other (a frame depends on every frame between its bracketing keyframes);
+    farm chunks then follow those intervals. The engine reads what it needs itself, so any chunking
+    is correct; this tells a farm how to chunk without repeating work, and what each chunk reads.
+    """
+
+    handles: int = 0
+    keyframes: str = ""
+
+
+FRAME_LOCAL = Temporal()
+
 Upgrade = Callable[[dict[str, Value]], dict[str, Value]]
 
 
@@ -105,6 +122,8 @@ class NodeDefinition:
     upgrades: Mapping[int, Upgrade] = field(default_factory=dict)
     # The `tinct` subcommand that runs this node ('' for settings groups that are not run alone).
     command: str = ""
+    # Neighbour frames a result depends on (farm chunking, chained steps); frame-local by default.
+    temporal: Temporal = FRAME_LOCAL
 
     def command_line(
         self, inputs: Mapping[str, str], output: str, values: Mapping[str, object] | None = None,

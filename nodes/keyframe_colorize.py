@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from tinct.core.propagation import PropagationSettings
-from tinct.nodes.definition import Input, NodeDefinition, Parameter, Value
+from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
+
+if TYPE_CHECKING:
+    from tinct.core.propagation import PropagationSettings
 
 KEYFRAME_COLORIZE = NodeDefinition(
     name="KeyframeColorize",
@@ -32,11 +35,16 @@ KEYFRAME_COLORIZE = NodeDefinition(
     ),
     outputs=("R", "G", "B", "colorize.confidence"),
     command="colorize",
+    # A frame's colour depends on the plate between its bracketing keyframes, and on nothing else.
+    temporal=Temporal(keyframes="keyframes"),
 )
 
 
 def propagation_settings(values: Mapping[str, Value]) -> PropagationSettings:
     """Checked KeyframeColorize parameter values -> the engine's propagation settings."""
+    # Imported here: node definitions load in Nuke's and Resolve's own Pythons, which lack numpy/cv2.
+    from tinct.core.propagation import PropagationSettings
+
     v = KEYFRAME_COLORIZE.resolve(values)
     return PropagationSettings(
         flow_preset=str(v["flow_quality"]),

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         settings=propagation_settings(values), output_options=output_options(args), ocio=args.ocio,
         node=KEYFRAME_COLORIZE.name, node_version=KEYFRAME_COLORIZE.version, params=dict(values),
     )
-    report = KeyframeColorizeJob(request, log=log).run()
+    report = KeyframeColorizeJob(request, log=log).run(progress_callback=args.progress_callback)
     log(f"wrote {len(report.written)} frame(s) to {request.output.display()}"
         + (f"; {len(report.skipped)} already done" if report.skipped else ""))
     return 0

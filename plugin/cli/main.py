@@ -9,6 +9,8 @@ from collections.abc import Sequence as Seq
 from tinct.core.errors import CancelledError, TinctError
 from tinct.core.version import __version__
 from tinct.plugin.cli import colorize, demo, info
+from tinct.plugin.farm import cli as farm_cli
+from tinct.plugin.publish import cli as publish_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,8 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tinct", description="Restore and colourise archival film as scene-linear EXR sequences.",
     )
     parser.add_argument("--version", action="version", version=f"tinct {__version__}")
+    # Hosts running a command in-process (tinct.plugin.host.engine) set this to drive their progress bar and cancel.
+    parser.set_defaults(progress_callback=None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (colorize, info, demo):
+    for module in (colorize, info, demo, farm_cli, publish_cli):
         module.register(commands)
     return parser
 

@@ -1,0 +1,106 @@
+"""Flicker: frame-to-frame exposure changes, global and regional, removed; real lighting kept.
+
+1. **Measure each step.** Between consecutive frames, the motion-compensated log ratio of their
+   luminance, taken robustly (medians, so dust, occlusions and moving lights barely count) in the
+   cells of a coarse grid, is the *exposure step* of the frame: how much brighter it is than the
+   previous one, region by region. Motion does not change it; exposure does.
+2. **Follow the exposure.** Summing the steps over a window of frames gives the exposure track of
+   each cell. Real lighting changes (a fade, a cloud, a lamp dimming) are smooth along it; flicker
+   is the frame-to-frame jitter around it.
+3. **Smooth and correct.** A straight line fitted to the track's *gain* (``exp`` of the log
+   exposure) over the window is the exposure the frame should have had; the correction is the
+   difference. A line fits a linear fade exactly, so a fade to black stays a fade.
+
+Windows stop at scene cuts. Arrays: steps (gy, gx) float32 log gains of luminance.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Signal (sqrt luminance) below which a pixel is too dark to measure exposure.
+DARK = 0.04
+# How many measured pixels a grid cell needs before its own value outweighs the global one.
+CELL_PRIOR = 64
+
+
+def grid_shape(regions: int, height: int, width: int) -> tuple[int, int]:
+    """Rows and columns of the regional grid: ``regions`` columns, rows by the frame's aspect."""
+    if regions <= 1:
+        return 1, 1
+    return max(1, round(regions * height / width)), regions
+
+
+def exposure_step(current: np.ndarray, previous_seen: np.ndarray, valid: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Log luminance gain of ``current`` over the motion-compensated previous frame, per grid cell.
+
+    ``current``, ``previous_seen``: (h, w) float32 signals (sqrt luminance), the second warped onto
+    the first; ``valid`` (h, w) in [0, 1] marks pixels the motion explains. Returns (gy, gx) float32.
+    """
+    usable = (valid > 0.5) & (current > DARK) & (previous_seen > DARK)
+    ratio = 2.0 * (np.log(np.maximum(current, DARK)) - np.log(np.maximum(previous_seen, DARK)))
+    values = ratio[usable]
+    if values.size < 16:
+        return np.zeros(grid, np.float32)
+    overall = float(np.median(values))
+    gy, gx = grid
+    h, w = current.shape
+    rows = np.minimum((np.arange(h) * gy) // h, gy - 1)
+    cols = np.minimum((np.arange(w) * gx) // w, gx - 1)
+    cell = (rows[:, None] * gx + cols[None, :])[usable]
+    step = np.full(gy * gx, overall, np.float32)
+    if gy * gx > 1:
+        order = np.argsort(cell, kind="stable")
+        bounds = np.searchsorted(cell[order], np.arange(gy * gx + 1))
+        for k in range(gy * gx):
+            inside = values[order[bounds[k]:bounds[k + 1]]]
+            if inside.size:
+                share = inside.size / (inside.size + CELL_PRIOR)
+                step[k] = overall + share * (float(np.median(inside)) - overall)
+    return step.reshape(grid)
+
+
+def track(steps: list[np.ndarray]) -> np.ndarray:
+    """Exposure track of a window: ``steps[i]`` is frame i's step over frame i - 1 (``steps[0]`` unused).
+
+    Returns (n, gy, gx) float64 log exposures, the first frame at 0.
+    """
+    out = np.zeros((len(steps), *steps[0].shape), np.float64)
+    for i in range(1, len(steps)):
+        out[i] = out[i - 1] + steps[i]
+    return out
+
+
+def correction(exposure: np.ndarray, centre: int, strength: float) -> np.ndarray:
+    """(gy, gx) float32 log gain that moves frame ``centre`` of the track onto its smooth exposure.
+
+    ``exposure`` (n, gy, gx) log exposures of consecutive frames of one scene. A line fitted to the
+    gains by least squares (a constant with fewer than four frames, nothing with one frame).
+    """
+    n = exposure.shape[0]
+    if n < 2 or strength <= 0:
+        return np.zeros(exposure.shape[1:], np.float32)
+    # Relative to the centre frame, so the fit works on gains near 1.
+    gains = np.exp(exposure - exposure[centre])
+    if n < 4:
+        smooth = gains.mean(axis=0)
+    else:
+        t = np.arange(n, dtype=np.float64) - centre
+        t_mean = t.mean()
+        slope = np.tensordot(t - t_mean, gains, axes=(0, 0)) / np.sum((t - t_mean) ** 2)
+        smooth = gains.mean(axis=0) + slope * (0.0 - t_mean)
+    return (strength * np.log(np.maximum(smooth, 1e-3))).astype(np.float32)
+
+
+def gain_field(log_gain: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(gy, gx) log gains -> (height, width) float32 smooth gain field (cell centres interpolated)."""
+    gy, gx = log_gain.shape
+    if gy * gx == 1:
+        return np.full((height, width), np.exp(float(log_gain[0, 0])), np.float32)
+    padded = cv2.copyMakeBorder(log_gain.astype(np.float32), 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    # Upsample so that cell centres land on their cells: cut the replicated border after resizing.
+    cell_h, cell_w = height / gy, width / gx
+    big = cv2.resize(padded, (round(width + 2 * cell_w), round(height + 2 * cell_h)), interpolation=cv2.INTER_LINEAR)
+    top, left = round(cell_h), round(cell_w)
+    return np.exp(big[top:top + height, left:left + width]).astype(np.float32)

@@ -1,0 +1,112 @@
+"""Grain and noise: measured from the footage, removed by motion-compensated temporal averaging.
+
+**Measure.** Grain is signal dependent, so its level is measured per frame as a curve over
+brightness: the robust spread (MAD) of the difference between a frame and its motion-compensated
+neighbour, in flat, well-tracked pixels, binned by brightness. Clean footage measures near zero,
+which is what keeps the filter from touching it.
+
+**Average.** Each motion-compensated neighbour joins the frame's own pixel with a weight that
+falls as the two 5x5 patches around it differ by more than the grain explains (a temporal
+non-local-means): where the motion is right the grain averages out, where it is wrong (occlusions,
+new content, a neighbour's own dust) the neighbour is left out, so real motion is not smeared.
+
+Signals are (H, W) float32 sqrt luminance (see :mod:`tinct.core.restore.frames`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BINS = np.linspace(0.0, 1.2, 9)
+# Floor of the measured grain (half-float EXR quantisation is about 1e-3 of the signal).
+MIN_SIGMA = 1e-3
+PATCH = 5
+
+
+@dataclass(frozen=True)
+class NoiseCurve:
+    """Grain standard deviation of the signal as a function of the signal."""
+
+    levels: np.ndarray   # (K,) float32 signal values
+    sigmas: np.ndarray   # (K,) float32 standard deviations
+
+    def at(self, signal: np.ndarray) -> np.ndarray:
+        """Per-pixel grain std for an (H, W) signal (through a 256-entry table)."""
+        table = np.interp((np.arange(256) + 0.5) / 255 * BINS[-1], self.levels, self.sigmas).astype(np.float32)
+        codes = np.clip(signal * (255.0 / BINS[-1]), 0, 255).astype(np.uint8)
+        return cv2.LUT(codes, table)
+
+    @property
+    def typical(self) -> float:
+        return float(np.median(self.sigmas))
+
+
+def measure_noise(centre: np.ndarray, seen: np.ndarray, valid: np.ndarray) -> NoiseCurve:
+    """Grain curve of ``centre`` from one motion-compensated neighbour ``seen`` (both (H, W) signals).
+
+    Only pixels the motion explains (``valid`` > 0.9) on flat image areas count; the difference of
+    two grainy frames has twice the variance of one.
+    """
+    step = 3 if centre.size > 500_000 else 2
+    a, b, ok = centre[::step, ::step], seen[::step, ::step], valid[::step, ::step] > 0.9
+    smooth = cv2.GaussianBlur(b, (0, 0), 1.5)
+    gradient = np.abs(cv2.Sobel(smooth, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
+    if ok.any():
+        ok &= gradient <= np.percentile(gradient[ok], 60)
+    difference, level = (a - b)[ok], smooth[ok]
+    overall = _robust_sigma(difference) if difference.size >= 32 else MIN_SIGMA
+    levels, sigmas = [], []
+    for low, high in zip(BINS[:-1], BINS[1:]):
+        inside = difference[(level >= low) & (level < high)]
+        levels.append(0.5 * (low + high))
+        sigmas.append(_robust_sigma(inside) if inside.size >= 200 else np.nan)
+    sigmas_array = np.asarray(sigmas, np.float64)
+    known = np.isfinite(sigmas_array)
+    if not known.any():
+        sigmas_array[:] = overall
+    else:
+        sigmas_array = np.interp(levels, np.asarray(levels)[known], sigmas_array[known])
+    sigmas_array = np.maximum(sigmas_array / np.sqrt(2.0), MIN_SIGMA)
+    return NoiseCurve(np.asarray(levels, np.float32), sigmas_array.astype(np.float32))
+
+
+def _robust_sigma(values: np.ndarray) -> float:
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
+
+
+def patch_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(H, W) mean squared difference of the 5x5 patches of two signals."""
+    difference = cv2.subtract(a, b)
+    return cv2.boxFilter(cv2.multiply(difference, difference), -1, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT)
+
+
+def temporal_weight(distance: np.ndarray, variance: np.ndarray, valid: np.ndarray, strength: float) -> np.ndarray:
+    """(H, W) float32 weight of a neighbour: 1 where its patch differs from the frame's by grain alone.
+
+    ``variance`` is the per-pixel grain variance of one frame; two grainy patches differ by twice
+    that. ``strength`` in (0, 1] widens the tolerance (0.5: one grain variance, 1: three).
+    """
+    tolerance = (0.5 + 5.0 * strength) * variance
+    excess = np.maximum(distance - 2.0 * variance, 0.0)
+    return cv2.exp(-excess / tolerance) * valid
+
+
+def smooth_residual(fused: np.ndarray, variance: np.ndarray, strength: float, radius: int = 2) -> np.ndarray:
+    """Edge-preserving spatial smoothing of the grain the temporal average left (a self-guided filter).
+
+    ``variance`` (H, W) is the grain variance left in ``fused``. In each window the signal is
+    fitted as ``a * signal + b`` with ``a = var / (var + eps)``: where the window's variance is
+    no more than the grain's, it is flattened; across edges and texture it is kept. ``eps`` is the
+    grain variance times ``2 * strength``.
+    """
+    size = (2 * radius + 1, 2 * radius + 1)
+    box = lambda x: cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    mean = box(fused)
+    spread = np.maximum(box(cv2.multiply(fused, fused)) - cv2.multiply(mean, mean), 0.0)
+    eps = (2.0 * strength) * box(variance)
+    a = spread / (spread + eps + 1e-12)
+    b = mean - a * mean
+    return box(a) * fused + box(b)

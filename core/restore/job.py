@@ -1,0 +1,231 @@
+"""Restore as a streaming job: a damaged sequence -> a restored EXR sequence with a defect matte.
+
+The frames to write are grouped into *runs* of source frames read in one pass: each output frame
+needs ``behind`` frames before it and ``ahead`` after it (its temporal handles, cut short at scene
+cuts), and overlapping needs merge. A run streams through a :class:`Restorer` whose memory is a
+few frames, whatever the shot's length. Because a frame's result depends only on its handles, a
+render split into chunks (``--frames``, farm tasks) equals a whole render, and a rerun restores
+only the frames not yet written with the same parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tinct.core.colour import ColourManager
+from tinct.core.engine import Progress, ReadAhead, WriteBehind
+from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
+from tinct.core.imageio import read_attribute, read_spec, write_exr
+from tinct.core.keyframe_colorize import JobReport, OutputOptions
+from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
+from tinct.core.restore.frames import Plate, infrared_channel
+from tinct.core.restore.pipeline import Restored, Restorer, RestoreSettings
+from tinct.core.sequence import Sequence, format_frame_ranges
+from tinct.core.source import SourcePlate
+from tinct.core.version import __version__
+
+DEFECT_CHANNEL = "restore.defect"
+PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
+# Frames the reader decodes ahead of the restorer (each holds a full frame in memory).
+READ_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    source: Sequence
+    output: Sequence
+    frames: list[int] | None = None
+    source_colorspace: str | None = None
+    settings: RestoreSettings = field(default_factory=RestoreSettings)
+    output_options: OutputOptions = field(default_factory=OutputOptions)
+    ocio: str | None = None
+    node: str = "Restore"
+    node_version: int = 1
+    params: dict[str, object] = field(default_factory=dict)
+    # Clarity: enlarges the restored frames; ``upscaler_id`` names it (model and weights) for
+    # provenance and resume.
+    upscaler: Upscaler | None = None
+    upscaler_id: str = ""
+
+
+@dataclass(frozen=True)
+class Run:
+    """Source frames read in one pass (with handles) and the frames of them written."""
+
+    read: tuple[int, ...]
+    write: tuple[int, ...]
+
+
+def plan_runs(todo: list[int], frames: list[int], behind: int, ahead: int) -> list[Run]:
+    """Group the sorted ``todo`` frames into passes over the sorted source ``frames``.
+
+    Handles count source frames (gaps in the numbering are followed across).
+    """
+    position = {f: i for i, f in enumerate(frames)}
+    runs: list[tuple[int, int, list[int]]] = []
+    for frame in todo:
+        lo, hi = max(position[frame] - behind, 0), min(position[frame] + ahead, len(frames) - 1)
+        if runs and lo <= runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], max(runs[-1][1], hi), runs[-1][2] + [frame])
+        else:
+            runs.append((lo, hi, [frame]))
+    return [Run(tuple(frames[lo:hi + 1]), tuple(write)) for lo, hi, write in runs]
+
+
+class RestoreJob:
+    """Validates a request up front (every user error before the first frame), then runs it."""
+
+    def __init__(self, request: RestoreRequest, log: Callable[[str], None] = lambda _: None) -> None:
+        self.request = request
+        self.log = log
+        self.colour = ColourManager(request.ocio)
+        self.plate = SourcePlate(request.source, request.frames, self.colour, request.source_colorspace, log=log)
+        self.frames, self.all_source_frames = self.plate.frames, self.plate.all_frames
+        self.width, self.height = self.plate.width, self.plate.height
+        self._check_output_path()
+        self._check_settings()
+        options = request.output_options
+        self.output_space = self.colour.resolve(options.colorspace) if options.colorspace else self.plate.space
+        log(f"output colour space: {self.output_space}; OCIO config: {self.colour.name} ({self.colour.choice.reason})")
+        self.scale = request.upscaler.scale if request.upscaler is not None else 1
+        self.params_hash = self._params_hash()
+        self.cuts: list[int] = []
+
+    # -- validation ----------------------------------------------------------------------------
+    def _check_output_path(self) -> None:
+        req = self.request
+        probe = self.frames[0]
+        target = req.output.path(probe).resolve()
+        if target == req.source.path(probe).resolve():
+            raise SequenceError(
+                "Output would overwrite the source",
+                expected="an output pattern different from the source",
+                found=f"output {req.output.display()} is source {req.source.display()}",
+                repair="write to another folder or name, e.g. add _restored before the frame number",
+                file=target, frame=probe,
+            )
+
+    def _check_settings(self) -> None:
+        s = self.request.settings
+        wanted = s.infrared if s.dust else ""
+        if wanted and wanted != "auto":
+            path = self.request.source.path(self.frames[0])
+            channels = list(read_spec(path, frame=self.frames[0]).channelnames)
+            if infrared_channel(channels, wanted) is None:
+                raise ParameterError(
+                    "Infrared channel not in the source",
+                    expected=f"a channel named {wanted!r}", found="channels " + ", ".join(channels),
+                    repair="name one of the source's channels, 'auto' to use one only when present, or '' for none",
+                    file=path, frame=self.frames[0],
+                )
+        upscaler = self.request.upscaler
+        if upscaler is not None and (not isinstance(upscaler.scale, int) or upscaler.scale < 1):
+            raise ParameterError("Clarity scale must be a whole number of at least 1", expected="1, 2 or 4",
+                                 found=repr(upscaler.scale), repair="choose another clarity model")
+
+    def _params_hash(self) -> str:
+        req = self.request
+        identity = {
+            "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
+            "source": str(req.source.display()), "sourceSpace": self.plate.space,
+            "outputSpace": self.output_space, "config": self.colour.name,
+            "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
+            "clarity": req.upscaler_id,
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+    # -- running -------------------------------------------------------------------------------
+    def is_done(self, frame: int) -> bool:
+        if self.request.output_options.overwrite:
+            return False
+        path = self.request.output.path(frame)
+        return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == self.params_hash
+
+    def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
+        s = self.request.settings
+        todo = [f for f in self.frames if not self.is_done(f)]
+        skipped = [f for f in self.frames if f not in set(todo)]
+        if skipped:
+            self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
+        progress = Progress(len(todo), self.request.node, on_update=progress_callback)
+        writer = WriteBehind(self._write)
+        written: list[int] = []
+        try:
+            for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
+                restorer = Restorer(s, self.height, self.width, self.plate.weights, on_cut=self._cut)
+                reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read, depth=READ_AHEAD)
+                for restored in restorer.run((plate for _, plate in reader), set(run.write)):
+                    progress.check()
+                    writer.submit(restored)
+                    written.append(restored.frame)
+                    progress.advance()
+            writer.close()
+        except (KeyboardInterrupt, CancelledError):
+            writer.close(cancel=True)
+            raise CancelledError(
+                "Stopped by the user",
+                found=f"{len(written)} frame(s) written this run, each complete",
+                repair="run the same command again: finished frames are kept and the rest resume",
+            ) from None
+        finally:
+            progress.close()
+        notes = [f"scene cut before frame {format_frame_ranges(sorted(set(self.cuts)))}"] if self.cuts else []
+        return JobReport(written=sorted(written), skipped=sorted(skipped), notes=notes)
+
+    def _cut(self, frame: int) -> None:
+        if frame not in self.cuts:
+            self.cuts.append(frame)
+            self.log(f"scene cut before frame {frame}: nothing is borrowed across it")
+
+    def _read(self, restorer: Restorer, frame: int) -> Plate:
+        source = self.plate.read(frame)
+        if source.image.pixels.shape[:2] != (self.height, self.width):
+            raise ImageFileError(
+                "Frame size differs within the sequence",
+                expected=f"{self.width}x{self.height} like frame {self.frames[0]}",
+                found=f"{source.image.width}x{source.image.height}",
+                repair="reformat the sequence to one resolution before restoring",
+                file=self.request.source.path(frame), frame=frame,
+            )
+        return restorer.prepare(frame, source)
+
+    def _write(self, restored: Restored) -> None:
+        req = self.request
+        frame, image = restored.frame, restored.source.image
+        rgb_working, defect = restored.rgb, restored.defect[..., None]
+        # A matte from an earlier restore upstream is replaced by this run's, not duplicated.
+        extras = [c for c in image.extra_channels() if c != DEFECT_CHANNEL]
+        other = [image.pixels[..., image.index(c), None] for c in extras]
+        template = image.spec
+        if req.upscaler is not None and self.scale > 1:
+            rgb_working = req.upscaler(rgb_working)
+            other = [enlarge(c, self.scale) for c in other]
+            defect = enlarge(defect, self.scale)
+            template = scaled_spec(image.spec, self.scale)
+        rgb = self.colour.from_working(rgb_working, self.output_space)
+        pixels = np.concatenate([rgb, *other, defect], axis=-1)
+        attributes: dict[str, object] = {
+            "tinct:version": __version__,
+            "tinct:node": req.node,
+            "tinct:params": json.dumps(req.params, sort_keys=True, default=str),
+            "tinct:source": str(req.source.path(frame)),
+            "tinct:sourceFrame": frame,
+            "tinct:colorspace": self.output_space,
+            "tinct:ocioConfig": self.colour.name,
+            PARAMS_HASH_ATTRIBUTE: self.params_hash,
+        }
+        if req.upscaler_id:
+            attributes["tinct:clarity"] = req.upscaler_id
+        interop = self.colour.interop_id(self.output_space)
+        if interop:
+            attributes["oiio:ColorSpace"] = interop
+        write_exr(
+            req.output.path(frame), pixels, ["R", "G", "B", *extras, DEFECT_CHANNEL],
+            template=template, pixel_type=req.output_options.pixel_type,
+            compression=req.output_options.compression, attributes=attributes,
+        )

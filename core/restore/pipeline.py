@@ -1,0 +1,352 @@
+"""The restoration of one frame from a temporal window of its neighbours, and the sliding window.
+
+For each frame, in order:
+
+1. **Line scratches** are found in this frame's column profiles with the window's, and their
+   line profile subtracted (:mod:`.scratches`).
+2. **Neighbours** (up to ``radius`` frames each side, never across a scene cut) are warped onto
+   the frame by DIS flow at the working scale, their exposure matched to this frame's by the
+   measured exposure steps, and their motion checked forward/backward.
+3. **Dust and dirt** are one-frame spikes against both sides (:mod:`.dust`), joined by an infrared
+   defect channel when the scan has one; they are replaced by the median of the neighbours.
+4. **Grain** is averaged away with the neighbours that agree (:mod:`.denoise`); a share of it can
+   be kept.
+5. **Flicker**: the frame's exposure is moved onto the smooth exposure track of its scene
+   (:mod:`.deflicker`).
+
+The result goes back to scene-linear as a luminance change carried by the pixel's own chroma
+(``RGB + dY * RGB / Y``): pixels the repair did not change are bit-identical, values above 1.0 and
+negative values survive, grey stays grey; in defect pixels the chroma comes from around the defect.
+Deflicker is a gain on the whole pixel.
+
+:class:`Restorer` streams: it holds the plates of ``2 * radius + 1`` frames and the exposure steps
+of ``behind`` frames, so memory does not grow with the shot. Everything a frame's result depends
+on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
+chunks, each read with these handles, equals a whole render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tinct.core.chroma import apply_chroma, chroma_ratio
+from tinct.core.flow import FlowEstimator, identity_grid, inside, warp
+from tinct.core.guided import push_pull_fill
+from tinct.core.restore import deflicker, denoise, dust, scratches
+from tinct.core.restore.cuts import cut_score
+from tinct.core.restore.frames import Geometry, Motion, Plate, prepare
+from tinct.core.source import SourceFrame
+
+WITNESS_INTERPOLATION = cv2.INTER_LINEAR
+# Smallest signal difference (sqrt luminance) that can count as dust, whatever the grain.
+DUST_FLOOR = 0.02
+
+
+@dataclass(frozen=True)
+class RestoreSettings:
+    """Every repair's switch and strength (strengths in [0, 1] unless said otherwise)."""
+
+    dust: bool = True
+    dust_strength: float = 0.5          # detection sensitivity
+    infrared: str = "auto"              # infrared defect channel: 'auto', a channel name, or '' for none
+    infrared_threshold: float = 0.15    # transmission drop that starts to count as a defect
+    scratches: bool = True
+    scratch_strength: float = 0.5       # detection sensitivity
+    deflicker: bool = True
+    deflicker_strength: float = 1.0     # share of the measured flicker removed
+    deflicker_window: int = 24          # frames before the current one the exposure track spans
+    deflicker_regions: int = 4          # columns of the regional grid (1: global flicker only)
+    grain: float = 0.7                  # grain reduction (0: off)
+    grain_keep: float = 0.0             # share of the original grain put back
+    radius: int = 2                     # neighbour frames each side
+    flow_preset: str = "fast"
+    flow_max_side: int = 640
+    occlusion_tolerance: float = 1.0    # forward/backward flow disagreement (working pixels) tolerated
+    cut_threshold: float = 0.45         # share of a frame the previous one fails to explain at a cut
+
+    @property
+    def repairs(self) -> bool:
+        """Whether any repair is on (with none, frames pass through untouched)."""
+        return self.dust or self.scratches or self.deflicker or self.grain > 0
+
+    @property
+    def behind(self) -> int:
+        """Frames before a frame that its result depends on."""
+        if not self.repairs:
+            return 0
+        return max(self.radius, self.deflicker_window if self.deflicker else 0)
+
+    @property
+    def ahead(self) -> int:
+        """Frames after a frame that its result depends on."""
+        return self.radius if self.repairs else 0
+
+
+@dataclass
+class Restored:
+    frame: int
+    source: SourceFrame
+    rgb: np.ndarray       # (H, W, 3) float32 working-space result
+    defect: np.ndarray    # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
+
+
+@dataclass
+class _Slot:
+    """What the window keeps of a frame: its plate while it may serve as a neighbour, its step always."""
+
+    plate: Plate | None
+    step: np.ndarray | None      # (gy, gx) log exposure gain over the previous frame
+    cut_before: bool
+    profile: scratches.Profile | None = None
+
+
+class Restorer:
+    """Restores a stream of plates (not thread-safe; :meth:`prepare` is, for the reader pool)."""
+
+    def __init__(self, settings: RestoreSettings, height: int, width: int, weights: np.ndarray,
+                 on_cut: Callable[[int], None] = lambda _: None) -> None:
+        """``weights``: (3,) luminance weights of the working space."""
+        self.settings = settings
+        self.weights = np.asarray(weights, np.float32)
+        self.geometry = Geometry(height, width, settings.flow_max_side)
+        self.flow = FlowEstimator(settings.flow_preset, settings.flow_max_side)
+        self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
+        self.on_cut = on_cut
+
+    def prepare(self, frame: int, source: SourceFrame) -> Plate:
+        s = self.settings
+        return prepare(frame, source, self.geometry, s.infrared if s.dust else "", s.infrared_threshold)
+
+    # -- the window ------------------------------------------------------------------------------
+    def run(self, plates: Iterable[Plate], wanted: set[int]) -> Iterator[Restored]:
+        """Restore the ``wanted`` frames of a stream of consecutive plates (the others are context)."""
+        s = self.settings
+        slots: dict[int, _Slot] = {}
+        self._motions: dict[tuple[int, int], Motion] = {}
+        last = -1
+        for last, plate in enumerate(plates):
+            slots[last] = self._admit(plate, slots.get(last - 1))
+            centre = last - s.ahead
+            if centre >= 0:
+                yield from self._centre(slots, centre, last, wanted)
+            self._forget(slots, centre)
+        for centre in range(max(last - s.ahead + 1, 0), last + 1):
+            yield from self._centre(slots, centre, last, wanted)
+
+    def _admit(self, plate: Plate, previous: _Slot | None) -> _Slot:
+        if previous is None or previous.plate is None or not self.settings.repairs:
+            return _Slot(plate, None, True)
+        motion = Motion.measure(self.flow, plate, previous.plate)
+        self._motions[(plate.frame, previous.plate.frame)] = motion
+        self._motions[(previous.plate.frame, plate.frame)] = motion.reversed()
+        if cut_score(plate.small, previous.plate.small, motion.to_reference) > self.settings.cut_threshold:
+            self.on_cut(plate.frame)
+            return _Slot(plate, None, True)
+        h, w = plate.small.shape
+        seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
+        valid = motion.consistency(self.settings.occlusion_tolerance)
+        return _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
+
+    def _centre(self, slots: dict[int, _Slot], centre: int, last: int, wanted: set[int]) -> Iterator[Restored]:
+        plate = slots[centre].plate
+        if plate is not None and plate.frame in wanted:
+            yield self._restore(slots, centre, last)
+
+    def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
+        """Drop plates no longer needed as neighbours, and steps older than the exposure window."""
+        s = self.settings
+        old = centre - (s.radius if s.repairs else 0)
+        if old in slots and slots[old].plate is not None:
+            frame = slots[old].plate.frame
+            slots[old].plate = None
+            self._motions = {k: m for k, m in self._motions.items() if frame not in k}
+        slots.pop(centre - s.behind - 1, None)
+
+    def _span(self, slots: dict[int, _Slot], centre: int, last: int, back: int, forward: int) -> tuple[int, int]:
+        """First and last window positions around ``centre`` within its scene."""
+        first = centre
+        while first > centre - back and first - 1 in slots and not slots[first].cut_before:
+            first -= 1
+        end = centre
+        while end < min(centre + forward, last) and not slots[end + 1].cut_before:
+            end += 1
+        return first, end
+
+    def _motion(self, target: Plate, reference: Plate) -> Motion:
+        key = (target.frame, reference.frame)
+        if key not in self._motions:
+            motion = Motion.measure(self.flow, target, reference)
+            self._motions[key] = motion
+            self._motions[(reference.frame, target.frame)] = motion.reversed()
+        return self._motions[key]
+
+    # -- one frame --------------------------------------------------------------------------------
+    def _restore(self, slots: dict[int, _Slot], centre: int, last: int) -> Restored:
+        s = self.settings
+        plate = slots[centre].plate
+        if not s.repairs:
+            return Restored(plate.frame, plate.source, plate.source.working, np.zeros(plate.v.shape, np.float32))
+        first, end = self._span(slots, centre, last, s.radius, s.radius)
+        window = range(first, end + 1)
+        exposure = self._exposures(slots, first, end, centre)
+
+        signal = plate.v
+        defect = np.zeros(signal.shape, np.float32)
+        if s.scratches:
+            profiles = [self._profile(slots[p]) for p in window]
+            shifts = [self._band_shift(plate, slots[p].plate) for p in window]
+            found = scratches.find(profiles, [p - centre for p in window], shifts, s.scratch_strength,
+                                   self.geometry.height)
+            signal, defect = scratches.remove(signal, found)
+
+        neighbours = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
+        seen: dict[int, dust.Seen] = {}
+        for p in neighbours:
+            seen[p] = self._seen(plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
+        sides = [[seen[p] for p in neighbours if p < centre], [seen[p] for p in neighbours if p > centre]]
+        if s.dust:
+            for witness in dust.witnesses(sides)[0]:
+                p = next(p for p in neighbours if seen[p] is witness)
+                witness.bridged, witness.inside = self._bridged(
+                    plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
+
+        result = signal
+        if neighbours:
+            nearest = seen[neighbours[0]]
+            curve = denoise.measure_noise(signal, nearest.signal, nearest.valid)
+            sigma = curve.at(signal)
+            spots = np.zeros(signal.shape, np.float32)
+            if s.dust:
+                spots = dust.matte(dust.detect(signal, sides, sigma, s.dust_strength, DUST_FLOOR))
+            if plate.infrared is not None:
+                spots = np.maximum(spots, plate.infrared)
+            result = self._denoise(signal, [seen[p] for p in neighbours], sigma)
+            if spots.any():
+                result = self._repair(result, signal, spots, plate, [slots[p].plate for p in neighbours],
+                                      [exposure[p - first] - exposure[centre - first] for p in neighbours])
+                defect = np.maximum(defect, spots)
+
+        gain = None
+        if s.deflicker:
+            d_first, d_end = self._span(slots, centre, last, s.deflicker_window, s.radius)
+            track = self._exposures(slots, d_first, d_end, centre)
+            log_gain = deflicker.correction(track, centre - d_first, s.deflicker_strength)
+            if np.any(log_gain != 0):
+                gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width)
+        rgb = to_linear(plate.source.working, plate.v, result, defect, plate.source.luminance, self.weights, gain)
+        return Restored(plate.frame, plate.source, rgb, defect)
+
+    def _exposures(self, slots: dict[int, _Slot], first: int, end: int, centre: int) -> np.ndarray:
+        """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""
+        steps = [np.zeros(self.grid, np.float32)] + [slots[p].step for p in range(first + 1, end + 1)]
+        return deflicker.track(steps)
+
+    def _profile(self, slot: _Slot) -> scratches.Profile:
+        if slot.profile is None:
+            slot.profile = scratches.column_profile(slot.plate.v)
+        return slot.profile
+
+    def _band_shift(self, centre: Plate, other: Plate) -> np.ndarray:
+        """(bands,) median horizontal motion (full-size pixels) of the picture in each scratch band."""
+        if other is centre:
+            return np.zeros(scratches.BANDS, np.float32)
+        dx = self._motion(centre, other).to_reference[..., 0] * (self.geometry.width / self.geometry.small_size[0])
+        edges = np.linspace(0, dx.shape[0], scratches.BANDS + 1).round().astype(int)
+        return np.array([np.median(dx[a:b]) for a, b in zip(edges[:-1], edges[1:])], np.float32)
+
+    def _seen(self, centre: Plate, neighbour: Plate, log_exposure: np.ndarray) -> dust.Seen:
+        """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
+        motion = self._motion(centre, neighbour)
+        coords = self.geometry.full_map(motion.to_reference)
+        warped = cv2.remap(neighbour.v, coords, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
+        warped *= deflicker.gain_field(-0.5 * log_exposure, self.geometry.height, self.geometry.width)
+        valid = np.clip(self.geometry.enlarge(motion.consistency(self.settings.occlusion_tolerance)), 0.0, 1.0)
+        return dust.Seen(warped, valid)
+
+    def _bridged(self, centre: Plate, neighbour: Plate, log_exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A neighbour warped onto the centre with the motion filled in where it fails its check,
+        and where that motion lands inside the neighbour."""
+        motion = self._motion(centre, neighbour)
+        doubt = 1.0 - motion.consistency(self.settings.occlusion_tolerance)
+        doubt = cv2.dilate(doubt, np.ones((3, 3), np.uint8))
+        coords = self.geometry.full_map(dust.fill_flow(motion.to_reference, doubt))
+        warped = cv2.remap(neighbour.v, coords, None, WITNESS_INTERPOLATION, borderMode=cv2.BORDER_REPLICATE)
+        warped *= deflicker.gain_field(-0.5 * log_exposure, self.geometry.height, self.geometry.width)
+        return warped, inside(coords, self.geometry.height, self.geometry.width)
+
+    def _denoise(self, signal: np.ndarray, seen: list[dust.Seen], sigma: np.ndarray) -> np.ndarray:
+        s = self.settings
+        if s.grain <= 0:
+            return signal
+        variance = cv2.multiply(sigma, sigma)
+        total = signal.copy()
+        weights = np.ones(signal.shape, np.float32)
+        for other in seen:
+            weight = denoise.temporal_weight(denoise.patch_distance(other.signal, signal), variance, other.valid, s.grain)
+            total += weight * other.signal
+            weights += weight
+        fused = total / weights
+        fused = denoise.smooth_residual(fused, variance / weights, s.grain)
+        if s.grain_keep > 0:
+            fused += s.grain_keep * (signal - fused)
+        return fused
+
+    def _repair(self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, centre: Plate,
+                neighbours: list[Plate], log_exposures: list[np.ndarray]) -> np.ndarray:
+        """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion."""
+        g = self.geometry
+        holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
+        ys, xs = np.nonzero(spots > 0)
+        # Full-size pixel (x, y) <-> working-scale position ((x + 0.5) * w / W - 0.5, ...).
+        sx = ((xs + 0.5) * (g.small_size[0] / g.width) - 0.5).astype(np.float32)[None, :]
+        sy = ((ys + 0.5) * (g.small_size[1] / g.height) - 0.5).astype(np.float32)[None, :]
+        values, usable = [], []
+        for other, log_exposure in zip(neighbours, log_exposures):
+            flow = dust.fill_flow(self._motion(centre, other).to_reference, holes)
+            dx = cv2.remap(flow[..., 0], sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
+            dy = cv2.remap(flow[..., 1], sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
+            px = (xs + dx * (g.width / g.small_size[0])).astype(np.float32)
+            py = (ys + dy * (g.height / g.small_size[1])).astype(np.float32)
+            sample = cv2.remap(other.v, px[None, :], py[None, :], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
+            gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)[ys, xs]
+            values.append(sample * gain)
+            usable.append(((px >= 0) & (px <= g.width - 1) & (py >= 0) & (py <= g.height - 1)).astype(np.float32))
+        median, count = dust.median_of(values, usable)
+        if (count == 0).any():
+            fill = push_pull_fill(signal[..., None], 1.0 - spots)[..., 0]
+            median = np.where(count > 0, median, fill[ys, xs])
+        repaired = result.copy()
+        alpha = spots[ys, xs]
+        repaired[ys, xs] = alpha * median + (1.0 - alpha) * result[ys, xs]
+        return repaired
+
+
+def to_linear(working: np.ndarray, before: np.ndarray, after: np.ndarray, defect: np.ndarray,
+              luminance: np.ndarray, weights: np.ndarray, gain: np.ndarray | None) -> np.ndarray:
+    """Carry a signal change back to the (H, W, 3) working-space pixels.
+
+    ``before``/``after`` are the (H, W) signals (sqrt luminance) before and after repair. The
+    luminance change goes onto each pixel along its own chroma; inside ``defect`` the chroma comes
+    from around the defect (a neutral frame stays neutral). ``luminance`` (H, W) is the frame's with
+    the working space's (3,) ``weights``; ``gain`` (H, W) multiplies the result.
+    """
+    change = cv2.multiply(after, after) - cv2.multiply(before, before)
+    neutral = np.array_equal(working[..., 0], working[..., 1]) and np.array_equal(working[..., 1], working[..., 2])
+    if neutral:
+        rgb = working + change[..., None]
+    else:
+        ratio = chroma_ratio(working, weights)
+        rgb = working + change[..., None] * ratio
+        if defect.any():
+            filled = push_pull_fill(ratio, 1.0 - defect)
+            repaired = apply_chroma(luminance + change, filled, weights)
+            rgb += defect[..., None] * (repaired - rgb)
+    if gain is not None:
+        rgb *= gain[..., None]
+    return rgb.astype(np.float32, copy=False)
+

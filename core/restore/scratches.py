@@ -1,0 +1,216 @@
+"""Line scratches: thin vertical lines that stay on the film for many frames while the picture moves.
+
+**Profile.** Each frame is reduced to a few numbers per column: the signal averaged down each of a
+few horizontal bands (grain averages away down the band). A scratch is a column standing above (or
+below) *both* of its sides in its bands' profiles; an edge, which stands above one side only, is
+not.
+
+**Detect.** A scratch is fixed to the film, not to the scene: it is at (almost) the same column in
+the neighbouring frames, drifting a pixel or two at most, whereas picture detail moves with the
+camera. A peak counts when it is strong in this frame *and* its median strength at the same
+column (allowing one pixel of drift per frame of distance) over the window of frames stays high,
+and when it is narrow. Under camera motion, lines in the picture fail the persistence test; they
+pass it when the camera holds still, which is why the width test and the threshold stay strict.
+
+**Remove.** Kokaram's observation: a scratch mostly *adds* a line profile to a picture that is
+still there. Across the scratch, the picture is interpolated from both sides; the difference
+between the frame and that interpolation, averaged down the column, is the scratch's own profile,
+which is subtracted. Texture under the scratch, which does not repeat down the column, survives.
+Temporal repair (the dust stage) then catches what is left where the camera moves.
+
+Arrays: (H, W) float32 signals; profiles (bands, W) float32.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Reference sizes in pixels at 1080 lines (scaled with the frame height).
+MAX_WIDTH = 10.0      # widest scratch (full width at half maximum)
+ALONG = 91            # rows over which a scratch's profile is averaged
+BANDS = 8
+DRIFT = 0.5           # sideways drift of a scratch tolerated, pixels per frame
+
+
+@dataclass
+class Profile:
+    """One frame's column means per horizontal band."""
+
+    values: np.ndarray   # (bands, W) float32
+
+
+def sizes(height: int) -> tuple[float, int]:
+    """Widest scratch (pixels, full width at half maximum) and averaging length (odd) for a frame height."""
+    scale = height / 1080.0
+    return max(2.0, MAX_WIDTH * scale), max(3, int(round(ALONG * scale)) | 1)
+
+
+def column_profile(signal: np.ndarray, bands: int = BANDS) -> Profile:
+    """The :class:`Profile` of an (H, W) signal."""
+    edges = np.linspace(0, signal.shape[0], bands + 1).round().astype(int)
+    sums = np.add.reduceat(signal, edges[:-1], axis=0)
+    return Profile((sums / np.diff(edges)[:, None]).astype(np.float32))
+
+
+def line_response(values: np.ndarray, reach: int) -> np.ndarray:
+    """(bands, W) bright-line response of column profiles: how far each column stands above *both*
+    sides ``reach`` columns away (two-column means). An edge, bright on one side only, gives
+    nothing; a line narrower than ``reach`` gives its own profile. Negate the input for dark lines.
+    """
+    pad = np.pad(values, ((0, 0), (reach + 1, reach + 1)), mode="edge")
+    width = values.shape[1]
+    left = 0.5 * (pad[:, 0:width] + pad[:, 1:width + 1])
+    right = 0.5 * (pad[:, 2 * reach + 1:2 * reach + 1 + width] + pad[:, 2 * reach + 2:2 * reach + 2 + width])
+    return values - np.maximum(left, right)
+
+
+def threshold(strength: float) -> float:
+    """Robust spreads a scratch must stand out by: strength 0 -> 12, 0.5 -> 8, 1 -> 4."""
+    return 12.0 - 8.0 * strength
+
+
+def find(profiles: list[Profile], distances: list[int], shifts: list[np.ndarray], strength: float,
+         height: int) -> np.ndarray:
+    """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none.
+
+    ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
+    the current frame (one of them 0), ``shifts`` (bands,) the picture's horizontal motion in
+    pixels from the current frame to each (zeros for the current frame).
+    """
+    current = distances.index(0)
+    bands, width = profiles[current].values.shape
+    widest, _ = sizes(height)
+    reach = int(np.ceil(widest / 2)) + 1
+    limit = threshold(strength) * (1.0 if len(profiles) >= 3 else 1.5)
+    margin = reach + 3
+    drift = [1 + int(abs(d) * DRIFT * height / 1080.0) for d in distances]
+    found = np.zeros((bands, width), np.int8)
+    columns = np.arange(width, dtype=np.float32)
+    for polarity in (1, -1):
+        z = []
+        for p in profiles:
+            response = line_response(polarity * p.values, reach)
+            spread = 1.4826 * np.median(np.abs(response - np.median(response, axis=1, keepdims=True)), axis=1) + 1e-5
+            z.append(response / spread[:, None])
+        # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
+        on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
+        persistence = np.median(np.stack(on_film), axis=0)
+        # ... and if it were part of the picture, carried by the picture's motion.
+        in_picture = []
+        for film, shift, r in zip(on_film, shifts, drift):
+            moved = np.stack([np.interp(columns + shift[b], columns, film[b]) for b in range(bands)])
+            # Frames where the two places coincide say nothing either way.
+            in_picture.append(np.where((np.abs(shift) > r + 1)[:, None], moved, -np.inf))
+        picture = np.median(np.stack(in_picture), axis=0) if len(in_picture) > 1 else np.full_like(persistence, -np.inf)
+        here = z[current]
+        left = np.pad(here[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf)
+        right = np.pad(here[:, 1:], ((0, 0), (0, 1)), constant_values=-np.inf)
+        peaks = (here > limit) & (persistence > limit) & (persistence > picture) & (here >= left) & (here > right)
+        # At the frame's edges there is one side only: nothing to interpolate across.
+        peaks[:, :margin] = False
+        peaks[:, width - margin:] = False
+        narrow = np.zeros_like(peaks)
+        for band, column in zip(*np.nonzero(peaks)):
+            narrow[band, column] = _width(here[band], column) <= widest
+        # A scratch runs down the film: it shows in at least two adjacent bands (a pixel of slant
+        # allowed). Short vertical lines of the picture (posts, window bars) do not.
+        wide = cv2.dilate(narrow.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool)
+        above = np.zeros_like(wide)
+        above[1:] = wide[:-1]
+        below = np.zeros_like(wide)
+        below[:-1] = wide[1:]
+        found[narrow & (above | below)] = polarity
+    return found
+
+
+def _width(row: np.ndarray, column: int) -> int:
+    """Full width at half maximum of the peak of ``row`` at ``column``."""
+    half = 0.5 * row[column]
+    left = column
+    while left > 0 and row[left - 1] > half:
+        left -= 1
+    right = column
+    while right < row.size - 1 and row[right + 1] > half:
+        right += 1
+    return right - left + 1
+
+
+def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Subtract the scratches ``found`` ((bands, W) from :func:`find`) from an (H, W) signal.
+
+    Returns the cleaned signal (a copy; untouched pixels are bit-identical) and the (H, W) float32
+    matte of the correction in [0, 1].
+    """
+    out = signal.copy()
+    matte = np.zeros(signal.shape, np.float32)
+    if not found.any():
+        return out, matte
+    height, width = signal.shape
+    bands = found.shape[0]
+    widest, along = sizes(height)
+    half = int(np.ceil(widest / 2)) + 1
+    band_height = height / bands
+    rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
+    for first, last in _groups(np.nonzero(found.any(axis=0))[0], gap=2):
+        x0, x1 = max(first - half, 0), min(last + half, width - 1)
+        in_band = found[:, first:last + 1].any(axis=1).astype(np.float32)
+        vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
+        vertical = np.clip(vertical * 2.0, 0.0, 1.0)
+        patch = signal[:, x0:x1 + 1]
+        left = signal[:, max(x0 - 2, 0):x0].mean(axis=1) if x0 > 0 else None
+        right = signal[:, x1 + 1:min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
+        left = right if left is None else left
+        right = left if right is None else right
+        t = (np.arange(x1 - x0 + 1, dtype=np.float32) + 1.0) / (x1 - x0 + 2)
+        background = left[:, None] * (1.0 - t[None, :]) + right[:, None] * t[None, :]
+        offset = cv2.blur((patch - background).astype(np.float32), (1, along), borderType=cv2.BORDER_REFLECT)
+        polarity = 1.0 if found[:, first:last + 1].sum() >= 0 else -1.0
+        rows_in = vertical > 0.5
+        if not rows_in.any():
+            continue
+        shape = _line_shape(polarity * offset[rows_in].mean(axis=0), first - x0, last - x0, half)
+        if shape is None:
+            continue
+        # Row by row: the line's amplitude (least squares on its shape), kept only where it stands
+        # out of the averaged grain (measured at the window's edge columns, which the line does not
+        # reach). The bands say roughly where a scratch runs, this says where it starts and ends.
+        amplitude = offset @ shape / float(shape @ shape)
+        edges = offset[:, [0, -1]]
+        noise = 1.4826 * float(np.median(np.abs(edges - np.median(edges)))) + 1e-4
+        vertical = vertical * np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
+        correction = (amplitude * vertical)[:, None] * shape[None, :]
+        out[:, x0:x1 + 1] = patch - correction
+        lobe = np.clip(2.0 * shape, 0.0, 1.0)
+        matte[:, x0:x1 + 1] = np.maximum(matte[:, x0:x1 + 1], vertical[:, None] * lobe[None, :])
+    return out, matte
+
+
+def _line_shape(profile: np.ndarray, first: int, last: int, reach: int) -> np.ndarray | None:
+    """The line's own profile across the window: the lobe of ``profile`` (polarity-corrected mean
+    offset per column) around its peak in ``first..last``, at most ``reach`` columns each side,
+    normalised to a peak of 1, zero elsewhere."""
+    peak = first + int(np.argmax(profile[first:last + 1]))
+    if profile[peak] <= 0:
+        return None
+    left, right = peak, peak
+    while left > max(peak - reach, 0) and profile[left - 1] > 0.1 * profile[peak]:
+        left -= 1
+    while right < min(peak + reach, profile.size - 1) and profile[right + 1] > 0.1 * profile[peak]:
+        right += 1
+    shape = np.zeros_like(profile)
+    shape[left:right + 1] = profile[left:right + 1] / profile[peak]
+    return shape
+
+
+def _groups(columns: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of sorted column indices whose members are at most ``gap`` apart: (first, last) each."""
+    groups: list[tuple[int, int]] = []
+    for c in columns.tolist():
+        if groups and c - groups[-1][1] <= gap:
+            groups[-1] = (groups[-1][0], c)
+        else:
+            groups.append((c, c))
+    return groups

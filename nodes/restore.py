@@ -1,0 +1,128 @@
+"""Restore and Clarity: repair a damaged scan (dust, dirt, scratches, flicker, grain), then enlarge it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
+
+if TYPE_CHECKING:
+    from tinct.core.restore import RestoreSettings, Upscaler
+
+# Clarity networks by scale (tinct.models.catalog); the compact video network is fast on a CPU.
+CLARITY_MODELS = {2: "realesr-animevideov3-x2", 4: "realesr-animevideov3-x4"}
+DEVICES = ("auto", "cpu", "cuda")
+
+_RADIUS = Parameter("radius", int, 2, "neighbour frames each side that dust repair and grain reduction "
+                    "draw on; 3 removes more grain, slower and with more memory", minimum=1, maximum=3)
+_DEFLICKER_WINDOW = Parameter("deflicker_window", int, 24, "frames before the current one over which the "
+                              "exposure is followed; longer is steadier, shorter follows quicker lighting "
+                              "changes", minimum=4, maximum=96)
+
+RESTORE = NodeDefinition(
+    name="Restore",
+    version=1,
+    help="Repair a damaged film scan: one-frame dust and dirt, line scratches, exposure flicker and grain, "
+    "each with a switch and a strength; optionally enlarge it (clarity). Writes the defect matte "
+    "restore.defect beside the picture; nothing is borrowed across a scene cut.",
+    inputs=(Input("source", "the damaged scan (any OCIO colour space; an IR channel is used for dust)"),),
+    parameters=(
+        Parameter("dust", bool, True, "remove dust and dirt: specks and blotches that are in one frame only"),
+        Parameter("dust_strength", float, 0.5, "dust detection sensitivity: higher finds fainter specks, and "
+                  "risks taking more picture detail for dust", minimum=0.0, maximum=1.0),
+        Parameter("infrared", str, "auto", "scanner infrared defect channel (digital wet gate): 'auto' uses a "
+                  "channel named IR, ir or infrared when the scan has one; a channel name; or '' for none. "
+                  "Black-and-white silver film blocks infrared, so use it with colour stock"),
+        Parameter("infrared_threshold", float, 0.15, "drop of infrared transmission (share of clean film's) "
+                  "where a defect starts; full at twice that", minimum=0.02, maximum=0.9),
+        Parameter("scratches", bool, True, "remove vertical line scratches that stay on the film for many frames"),
+        Parameter("scratch_strength", float, 0.5, "scratch detection sensitivity: higher finds fainter lines, "
+                  "and risks taking thin vertical picture lines for scratches", minimum=0.0, maximum=1.0),
+        Parameter("deflicker", bool, True, "remove exposure flicker, global and regional; fades and real "
+                  "lighting changes are kept"),
+        Parameter("deflicker_strength", float, 1.0, "share of the measured flicker removed", minimum=0.0, maximum=1.0),
+        _DEFLICKER_WINDOW,
+        Parameter("deflicker_regions", int, 4, "columns of the grid over which regional flicker is measured "
+                  "(rows follow the frame's aspect); 1 removes global flicker only", minimum=1, maximum=16),
+        Parameter("grain", float, 0.7, "grain and noise reduction, motion compensated; 0 turns it off",
+                  minimum=0.0, maximum=1.0),
+        Parameter("grain_keep", float, 0.0, "share of the original grain put back so the picture does not look "
+                  "plastic", minimum=0.0, maximum=1.0),
+        _RADIUS,
+        Parameter("flow_quality", str, "fast", "motion estimation quality: medium follows fine motion better, "
+                  "about twice slower", choices=("fast", "medium")),
+        Parameter("flow_resolution", int, 640, "long side in pixels at which motion is estimated",
+                  minimum=256, maximum=4096),
+        Parameter("cut_threshold", float, 0.45, "share of a frame the previous frame must fail to explain for a "
+                  "scene cut; lower finds more cuts", minimum=0.1, maximum=1.0),
+        Parameter("clarity", str, "1", "enlarge the restored frames 2 or 4 times with a super-resolution "
+                  "network (1: keep the size)", choices=("1", "2", "4")),
+    ),
+    outputs=("R", "G", "B", "restore.defect"),
+    command="restore",
+    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side.
+    temporal=Temporal(handles=max(int(_DEFLICKER_WINDOW.default), int(_RADIUS.default))),
+)
+
+CLARITY = NodeDefinition(
+    name="Clarity",
+    version=1,
+    help="Enlarge a sequence 2 or 4 times with a super-resolution network, in scene-linear: values above "
+    "1.0 and negative values survive; extra channels are enlarged with it.",
+    inputs=(Input("source", "the sequence to enlarge (any OCIO colour space)"),),
+    parameters=(
+        Parameter("scale", str, "2", "how many times larger", choices=("2", "4")),
+        Parameter("model", str, "auto", "super-resolution network (tinct models list); auto: the fast video "
+                  "network for the scale"),
+        Parameter("device", str, "auto", "where the network runs: auto uses a CUDA GPU when there is one",
+                  choices=DEVICES),
+    ),
+    outputs=("R", "G", "B"),
+    command="clarity",
+)
+
+
+def restore_settings(values: Mapping[str, Value]) -> RestoreSettings:
+    """Checked Restore parameter values -> the engine's restore settings."""
+    # Imported here: node definitions load in Nuke's and Resolve's own Pythons, which lack numpy/cv2.
+    from tinct.core.restore import RestoreSettings
+
+    v = RESTORE.resolve(values)
+    return RestoreSettings(
+        dust=bool(v["dust"]), dust_strength=float(v["dust_strength"]),
+        infrared=str(v["infrared"]), infrared_threshold=float(v["infrared_threshold"]),
+        scratches=bool(v["scratches"]), scratch_strength=float(v["scratch_strength"]),
+        deflicker=bool(v["deflicker"]), deflicker_strength=float(v["deflicker_strength"]),
+        deflicker_window=int(v["deflicker_window"]), deflicker_regions=int(v["deflicker_regions"]),
+        grain=float(v["grain"]), grain_keep=float(v["grain_keep"]), radius=int(v["radius"]),
+        flow_preset=str(v["flow_quality"]), flow_max_side=int(v["flow_resolution"]),
+        cut_threshold=float(v["cut_threshold"]),
+    )
+
+
+def clarity_upscaler(scale: int, model: str = "auto", device: str = "auto",
+                     ocio: str | None = None) -> tuple[Upscaler, str]:
+    """Load the super-resolution network for ``scale`` -> (upscaler, its id for provenance and resume).
+
+    Raises:
+        TinctError: an unknown model, a model of another scale, missing or damaged weights, no such device.
+    """
+    from tinct.core.colour import ColourManager
+    from tinct.core.errors import ParameterError
+    from tinct.models.catalog import default_registry
+    from tinct.models.device import choose_device
+    from tinct.models.upscale import Upscaler
+
+    registry = default_registry()
+    name = CLARITY_MODELS[scale] if model == "auto" else model
+    descriptor = registry.get(name)
+    if descriptor.scale != scale:
+        raise ParameterError(
+            f"Clarity model {name!r} enlarges {descriptor.scale} times, not {scale}",
+            expected=f"a model of scale {scale}", found=f"scale {descriptor.scale}",
+            repair="choose a model of the scale asked for, or model auto",
+        )
+    colour = ColourManager(ocio)
+    loaded = registry.load(name, choose_device(device))
+    return Upscaler(loaded, colour.to_model, colour.from_model), f"{name} sha256:{descriptor.sha256}"

@@ -1,0 +1,100 @@
+"""Farm chunks that respect temporal work.
+
+A chunk is one farm task: the frames it writes and the frames it reads. Chunks of a step
+partition its frames (no two tasks ever write the same file). How they are cut follows the
+node's :class:`~tinct.nodes.definition.Temporal` declaration:
+
+* frame-local and handle nodes: runs of ``chunk_size`` frames; each chunk reads its frames plus
+  ``handles`` neighbours on each side (neighbours on disk, so a gap does not shorten a handle);
+* keyframe nodes: the shot is cut at its keyframes into intervals that are computed independently
+  (:func:`tinct.core.keyframe_colorize.plan_segments`); whole intervals are packed into chunks of up
+  to ``chunk_size`` frames, and an interval longer than that stays one chunk, because splitting it
+  would walk the interval again from both keyframes for every piece. A chunk reads the plate from
+  the keyframe before each of its intervals to the keyframe after it, and those keyframes.
+
+The engine itself reads what a frame needs, so a chunked render equals an unchunked one; the
+cut decides how much work is repeated and which files a farm must make available to a task.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tinct.core.errors import ParameterError
+from tinct.core.keyframe_colorize import Segment, plan_segments
+from tinct.core.sequence import format_frame_ranges
+from tinct.nodes.definition import Temporal
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One task: ``frames`` written, ``reads`` source frames read, ``keyframes`` keyframes read."""
+
+    frames: tuple[int, ...]
+    reads: tuple[int, ...]
+    keyframes: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The frames as a ``--frames`` value, e.g. ``'1001-1008'``."""
+        return format_frame_ranges(self.frames)
+
+    @property
+    def first(self) -> int:
+        return self.frames[0]
+
+
+def plan_chunks(
+    frames: Sequence[int], source_frames: Sequence[int], temporal: Temporal, chunk_size: int,
+    keyframes: Sequence[int] = (),
+) -> list[Chunk]:
+    """Cut the output ``frames`` (sorted, unique) into chunks; ``source_frames`` are the frames on
+    disk of the step's first input, ``keyframes`` those of its keyframe input (``temporal.keyframes``)."""
+    if chunk_size < 1:
+        raise ParameterError("Chunk size below 1", expected="1 or more frames per task", found=str(chunk_size),
+                             repair="pass --chunk-size 1 or more")
+    source = sorted(source_frames)
+    if temporal.keyframes:
+        return _keyframe_chunks(list(frames), source, sorted(keyframes), temporal.handles, chunk_size)
+    chunks = []
+    for start in range(0, len(frames), chunk_size):
+        part = tuple(frames[start : start + chunk_size])
+        spans = [(f, f) for f in part]
+        chunks.append(Chunk(part, _reads(source, spans, temporal.handles)))
+    return chunks
+
+
+def _keyframe_chunks(frames: list[int], source: list[int], keys: list[int], handles: int, chunk_size: int) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    group: list[Segment] = []
+    for segment in plan_segments(frames, keys):
+        if group and sum(len(s.frames) for s in group) + len(segment.frames) > chunk_size:
+            chunks.append(_segment_chunk(group, source, handles))
+            group = []
+        group.append(segment)
+    if group:
+        chunks.append(_segment_chunk(group, source, handles))
+    return chunks
+
+
+def _segment_chunk(segments: list[Segment], source: list[int], handles: int) -> Chunk:
+    spans = []
+    keys: set[int] = set()
+    for s in segments:
+        # The engine walks back from the keyframe after, forward from the keyframe before.
+        spans.append((s.before if s.before is not None else s.frames[0], s.after if s.after is not None else s.frames[-1]))
+        keys.update(k for k in (s.before, s.after) if k is not None)
+    frames = tuple(f for s in segments for f in s.frames)
+    return Chunk(frames, _reads(source, spans, handles), tuple(sorted(keys)))
+
+
+def _reads(source: list[int], spans: list[tuple[int, int]], handles: int) -> tuple[int, ...]:
+    """Source frames inside the inclusive ``spans``, widened by ``handles`` frames on disk each side."""
+    indices: set[int] = set()
+    for lo, hi in spans:
+        first = max(0, bisect_left(source, lo) - handles)
+        last = min(len(source), bisect_right(source, hi) + handles)
+        indices.update(range(first, last))
+    return tuple(source[i] for i in sorted(indices))

@@ -1,0 +1,168 @@
+"""What a user asks of the farm or of a publish: one node run (a step) or a chain of them.
+
+A :class:`JobRequest` is host-neutral: the CLI parses it from ``tinct submit``/``tinct publish``
+arguments (:func:`parse_job_arguments`), Nuke and Resolve build it from their nodes and markers.
+A chained step reads the output of an earlier step as its first input; that input is *pending*
+(it does not exist before the job runs), so checks on disk skip it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tinct.core.errors import ParameterError
+from tinct.core.sequence import parse_frame_range
+from tinct.nodes.definition import NodeDefinition
+from tinct.nodes.registry import NODES
+
+THEN = "--then"  # separates the steps of a chain on the command line
+
+
+@dataclass(frozen=True)
+class Option:
+    """A command-line option of a node's ``tinct`` command that is not a node parameter
+    (``--source-colorspace ACEScg``, ``--overwrite``): ``value`` None is a switch."""
+
+    dest: str
+    flag: str
+    value: str | None = None
+
+    def argv(self) -> list[str]:
+        return [self.flag] if self.value is None else [self.flag, self.value]
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    """One node run: absolute sequence patterns, the user's parameter values (not yet checked)."""
+
+    definition: NodeDefinition
+    inputs: Mapping[str, str]
+    output: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    frames: tuple[int, ...] | None = None
+    options: tuple[Option, ...] = ()
+    # Inputs written by an earlier step of the same job: input name -> index of that step.
+    pending: Mapping[str, int] = field(default_factory=dict)
+
+    def option(self, dest: str) -> str | None:
+        """The value of option ``dest`` (e.g. ``"source_colorspace"``), None when not given."""
+        for option in self.options:
+            if option.dest == dest:
+                return option.value
+        return None
+
+    @property
+    def source_name(self) -> str:
+        return self.definition.inputs[0].name
+
+    def argv(self, frames: str | None) -> list[str]:
+        """The ``tinct`` argument list (no program name) that runs this step on ``frames``."""
+        extra = [token for option in self.options for token in option.argv()]
+        return self.definition.command_line(self.inputs, self.output, self.values, frames=frames, extra=extra)[1:]
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    name: str
+    steps: tuple[StepRequest, ...]
+
+    def with_step(self, index: int, **changes: object) -> JobRequest:
+        """A copy with step ``index`` changed (repairs of a publish use this); a changed output
+        follows into the steps that read it."""
+        steps = list(self.steps)
+        old = steps[index]
+        steps[index] = replace(old, **changes)  # type: ignore[arg-type]
+        new_output = steps[index].output
+        if new_output != old.output:
+            for i, step in enumerate(steps):
+                moved = {name: new_output for name, source in step.pending.items() if source == index}
+                if moved:
+                    steps[i] = replace(step, inputs={**step.inputs, **moved})
+        return replace(self, steps=tuple(steps))
+
+
+def node_for_command(command: str) -> NodeDefinition:
+    for definition in NODES:
+        if definition.command and definition.command == command:
+            return definition
+    raise ParameterError(
+        f"Unknown node command {command!r}",
+        expected="one of " + ", ".join(d.command for d in NODES if d.command),
+        found=command,
+        repair="start each step with a node command, e.g. `tinct submit colorize SRC --keyframes KEYS -o OUT ...`",
+    )
+
+
+def parse_job_arguments(
+    argv: Sequence[str], parsers: Mapping[str, argparse.ArgumentParser], name: str | None = None
+) -> JobRequest:
+    """``NODE ARGS... [--then NODE ARGS...]...`` -> a request, parsed by each node's own ``tinct`` parser.
+
+    ``parsers`` maps node commands to their registered subparsers, so every flag a node's command
+    accepts is accepted here too, with the same checks. A step after ``--then`` takes no SRC: it
+    reads the previous step's output.
+    """
+    segments: list[list[str]] = [[]]
+    for token in argv:
+        if token == THEN:
+            segments.append([])
+        else:
+            segments[-1].append(token)
+    steps: list[StepRequest] = []
+    for index, segment in enumerate(segments):
+        if not segment:
+            raise ParameterError(
+                "A step of the chain is empty", expected="NODE ARGS after each --then", found=" ".join(argv),
+                repair="write e.g. `restore SRC -o RESTORED --then colorize --keyframes KEYS -o OUT`",
+            )
+        definition = node_for_command(segment[0])
+        parser = parsers.get(definition.command)
+        if parser is None:
+            raise ParameterError(
+                f"The {definition.command!r} command is not available", expected="a registered tinct command",
+                found=definition.command, repair="install the Tinct version that provides it",
+            )
+        chained = [steps[-1].output] if steps else []
+        namespace = parser.parse_args(chained + segment[1:])
+        step = _step_from_namespace(definition, parser, namespace)
+        if steps:
+            step = replace(step, pending={step.source_name: index - 1})
+        steps.append(step)
+    shot = Path(steps[-1].output).name.split(".")[0] or "shot"
+    return JobRequest(name or f"{shot} {' + '.join(s.definition.name for s in steps)}", tuple(steps))
+
+
+def _step_from_namespace(definition: NodeDefinition, parser: argparse.ArgumentParser, ns: argparse.Namespace) -> StepRequest:
+    positional = [a.dest for a in parser._actions if not a.option_strings]
+    input_dests = {spec.name: (positional[0] if i == 0 and positional else spec.name)
+                   for i, spec in enumerate(definition.inputs)}
+    inputs = {name: _absolute(getattr(ns, dest)) for name, dest in input_dests.items() if getattr(ns, dest, None)}
+    output = getattr(ns, "output", None)
+    if not output:
+        raise ParameterError(
+            f"The {definition.command} step needs an output", expected="-o OUT (an EXR sequence pattern)",
+            found="nothing", repair=f"add -o OUT to the {definition.command} step",
+        )
+    frames = tuple(parse_frame_range(ns.frames)) if getattr(ns, "frames", None) else None
+    parameters = {p.name for p in definition.parameters}
+    values = {name: getattr(ns, name) for name in parameters if getattr(ns, name, None) is not None}
+    handled = set(input_dests.values()) | parameters | {"output", "frames", "help", "run"}
+    options = []
+    for action in parser._actions:
+        if not action.option_strings or action.dest in handled:
+            continue
+        value = getattr(ns, action.dest, None)
+        if value is None or value == action.default:
+            continue
+        flag = next((s for s in action.option_strings if s.startswith("--")), action.option_strings[0])
+        options.append(Option(action.dest, flag, None if action.nargs == 0 else str(value)))
+    return StepRequest(definition, inputs, _absolute(output), values, frames, tuple(options))
+
+
+def _absolute(pattern: str) -> str:
+    """Farm workers do not share the submitter's working folder: patterns become absolute."""
+    return os.path.abspath(os.path.expanduser(pattern))

@@ -1,0 +1,57 @@
+"""Farm chunks: keyframe intervals kept whole, handles read across chunk edges, frames partitioned."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tinct.core.errors import ParameterError
+from tinct.nodes.definition import Temporal
+from tinct.plugin.farm.chunking import Chunk, plan_chunks
+
+KEYS = Temporal(keyframes="keyframes")
+
+
+def test_keyframe_chunks_follow_keyframe_intervals() -> None:
+    frames = list(range(1001, 1031))
+    chunks = plan_chunks(frames, frames, KEYS, chunk_size=10, keyframes=[1001, 1005, 1009, 1025])
+    # 1001-1004 and 1005-1008 pack together; 1009-1024 (16 frames) stays whole; 1025-1030 alone.
+    assert [c.label for c in chunks] == ["1001-1008", "1009-1024", "1025-1030"]
+    assert chunks[1] == Chunk(tuple(range(1009, 1025)), tuple(range(1009, 1026)), (1009, 1025))
+    # Frames after the last keyframe are walked forward from it: no frame beyond the chunk is read.
+    assert chunks[2].reads == tuple(range(1025, 1031)) and chunks[2].keyframes == (1025,)
+
+
+def test_frames_before_the_first_keyframe_read_up_to_it() -> None:
+    frames = list(range(1, 11))
+    chunks = plan_chunks(frames[:3], frames, KEYS, chunk_size=2, keyframes=[6])
+    assert [c.frames for c in chunks] == [(1, 2, 3)]  # one interval, never split
+    assert chunks[0].reads == (1, 2, 3, 4, 5, 6) and chunks[0].keyframes == (6,)
+
+
+def test_handles_are_read_across_chunk_edges_and_gaps() -> None:
+    source = [1, 2, 3, 4, 6, 7, 8, 9]  # frame 5 is missing on disk
+    chunks = plan_chunks(source, source, Temporal(handles=2), chunk_size=4)
+    assert [c.frames for c in chunks] == [(1, 2, 3, 4), (6, 7, 8, 9)]
+    assert chunks[0].reads == (1, 2, 3, 4, 6, 7)   # two frames on disk after 4, across the gap
+    assert chunks[1].reads == (3, 4, 6, 7, 8, 9)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_chunks_partition_the_frames(seed: int) -> None:
+    rng = random.Random(seed)
+    source = sorted(rng.sample(range(1, 200), rng.randint(1, 120)))
+    frames = sorted(rng.sample(source, rng.randint(1, len(source))))
+    keys = sorted(rng.sample(source, rng.randint(1, min(8, len(source)))))
+    temporal = rng.choice([Temporal(), Temporal(handles=rng.randint(1, 3)), KEYS])
+    chunks = plan_chunks(frames, source, temporal, rng.randint(1, 15), keys)
+    written = [f for c in chunks for f in c.frames]
+    assert sorted(written) == frames and len(set(written)) == len(written)  # no frame twice, none lost
+    for chunk in chunks:
+        assert set(chunk.frames) <= set(chunk.reads) <= set(source)
+
+
+def test_chunk_size_below_one_is_refused() -> None:
+    with pytest.raises(ParameterError, match="Chunk size"):
+        plan_chunks([1, 2], [1, 2], Temporal(), chunk_size=0)
