@@ -6,6 +6,8 @@ The method (designed for steadiness and sharpness, not just plausibility):
    ``coords[y, x]`` = where this pixel was in the keyframe, through DIS flow. Coordinates are smooth,
    so re-sampling them each frame costs no sharpness; the colour is sampled once, from the crisp
    keyframe chroma. (Chaining the colour itself, the usual baseline, blurs a little more every frame.)
+   Each step also registers the keyframe plate, seen through the map, to the current plate, so the
+   small errors of a long chain of flows do not add up to drift.
 2. **Know when tracking fails.** A pixel's *reach* drops where forward/backward flow disagree
    (occlusion, unreliable flow) or its map leaves the keyframe; its *confidence* is reach times a
    photometric check: does the source luminance here match the keyframe plate's luminance where the
@@ -34,6 +36,9 @@ from tinct.core.guided import bilateral_fill
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
 CARRY_DECAY = 0.9
+# Largest drift correction per step, in working-scale pixels: drift is slow; a larger residual is a
+# flow mistake (e.g. on an occluder), not drift.
+DRIFT_LIMIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,7 @@ class Propagator:
         error = forward_backward_error(to_prev, to_curr)
         tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
         consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
+        coords = self._register(coords, current, key)
         reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
         sure_small = reach * self._photometric(current.small, key.plate.small, coords)
 
@@ -142,12 +148,26 @@ class Propagator:
         carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         kept = cv2.remap(track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         kept *= self._upsample(consistent) * CARRY_DECAY
-        similar, gathered = bilateral_fill(current.guide, sampled, sure, self.fill_sigma, s.fill_similarity)
-        found = np.clip(gathered / 0.05, 0.0, 1.0)[..., None]
-        guess = kept[..., None] * carried + (1.0 - kept[..., None]) * (found * similar + (1.0 - found) * carried)
-        chroma = sure[..., None] * sampled + (1.0 - sure[..., None]) * guess
+        # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
+        small_sampled = cv2.resize(sampled, (w, h), interpolation=cv2.INTER_AREA)
+        small_similar, gathered = bilateral_fill(
+            current.small.astype(np.float32) / 255.0, small_sampled, sure_small,
+            self.fill_sigma * w / self.width, s.fill_similarity,
+        )
+        similar = cv2.resize(small_similar, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        found = self._upsample(np.clip(gathered / 0.05, 0.0, 1.0))
+        guess = _mix(_mix(carried, similar, found), carried, kept)
+        chroma = _mix(guess, sampled, sure)
         confidence = sure + (1.0 - sure) * kept
         return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence)
+
+    def _register(self, coords: np.ndarray, current: Plate, key: Keyframe) -> np.ndarray:
+        """Correct the drift a chain of flows accumulates: align the keyframe plate, as the map sees
+        it, to the current plate with one more (small) flow, and move the map by that residual."""
+        h, w = coords.shape[:2]
+        seen = np.clip(warp(key.plate.small.astype(np.float32), coords) + 0.5, 0, 255).astype(np.uint8)
+        residual = np.clip(self.flow(current.small, seen), -DRIFT_LIMIT, DRIFT_LIMIT)
+        return warp(coords, identity_grid(h, w) + residual, border_value=-1.0)
 
     def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
         seen = warp(key_small.astype(np.float32), coords) / 255.0
@@ -165,6 +185,14 @@ class Propagator:
         x = (coords[..., 0] + 0.5) * (self.width / w) - 0.5
         y = (coords[..., 1] + 0.5) * (self.height / h) - 0.5
         return x, y
+
+
+def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    """(1 - t) * a + t * b for (H, W, C) images and a (H, W) or scalar weight, in two passes."""
+    out = b - a
+    out *= t[..., None] if isinstance(t, np.ndarray) else t
+    out += a
+    return out
 
 
 def blend(estimates: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:

@@ -38,6 +38,8 @@ def exposure_step(current: np.ndarray, previous_seen: np.ndarray, valid: np.ndar
     ``current``, ``previous_seen``: (h, w) float32 signals (sqrt luminance), the second warped onto
     the first; ``valid`` (h, w) in [0, 1] marks pixels the motion explains. Returns (gy, gx) float32.
     """
+    if current.size > 40_000:  # medians of a quarter of the pixels are as good and four times quicker
+        current, previous_seen, valid = current[::2, ::2], previous_seen[::2, ::2], valid[::2, ::2]
     usable = (valid > 0.5) & (current > DARK) & (previous_seen > DARK)
     ratio = 2.0 * (np.log(np.maximum(current, DARK)) - np.log(np.maximum(previous_seen, DARK)))
     values = ratio[usable]
@@ -94,13 +96,12 @@ def correction(exposure: np.ndarray, centre: int, strength: float) -> np.ndarray
 
 
 def gain_field(log_gain: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(gy, gx) log gains -> (height, width) float32 smooth gain field (cell centres interpolated)."""
-    gy, gx = log_gain.shape
-    if gy * gx == 1:
-        return np.full((height, width), np.exp(float(log_gain[0, 0])), np.float32)
-    padded = cv2.copyMakeBorder(log_gain.astype(np.float32), 1, 1, 1, 1, cv2.BORDER_REPLICATE)
-    # Upsample so that cell centres land on their cells: cut the replicated border after resizing.
-    cell_h, cell_w = height / gy, width / gx
-    big = cv2.resize(padded, (round(width + 2 * cell_w), round(height + 2 * cell_h)), interpolation=cv2.INTER_LINEAR)
-    top, left = round(cell_h), round(cell_w)
-    return np.exp(big[top:top + height, left:left + width]).astype(np.float32)
+    """(gy, gx) log gains of the grid cells -> (height, width) float32 smooth gain field.
+
+    Bilinear between cell centres (OpenCV's resize maps cell centres onto them), constant beyond
+    the outer centres.
+    """
+    gain = np.exp(log_gain.astype(np.float32))
+    if gain.size == 1:
+        return np.full((height, width), float(gain[0, 0]), np.float32)
+    return cv2.resize(gain, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -36,7 +36,7 @@ class NoiseCurve:
     def at(self, signal: np.ndarray) -> np.ndarray:
         """Per-pixel grain std for an (H, W) signal (through a 256-entry table)."""
         table = np.interp((np.arange(256) + 0.5) / 255 * BINS[-1], self.levels, self.sigmas).astype(np.float32)
-        codes = np.clip(signal * (255.0 / BINS[-1]), 0, 255).astype(np.uint8)
+        codes = cv2.convertScaleAbs(signal, alpha=255.0 / BINS[-1])  # the signal is never negative
         return cv2.LUT(codes, table)
 
     @property

@@ -36,9 +36,8 @@ GROW_STEPS = 3
 # squared mismatch there, in grain variances, of a defect whose surroundings are explained.
 RING = 3
 RING_MISMATCH = 3.0
-# Blurs (pixels at the working frame, 0: none) at which the spike test runs.
-SCALES = (0.0, 1.0, 2.5)
-TEXTURE = 0.0
+# Share of the witnesses' local (3x3) contrast added to the threshold.
+TEXTURE = 0.05
 # Matte value of the ring of pixels around a detected defect (its soft edge, partly repaired).
 EDGE = 0.4
 
@@ -67,7 +66,7 @@ def witnesses(sides: list[list[Seen]]) -> tuple[list[Seen], float]:
 
     The two nearest frames on each side (a neighbour's own dust then cannot fake a spike in this
     frame); at a scene cut or the end of the shot, the two nearest on the one side there is, 1.5
-    times stricter; nobody with fewer frames.
+    times stricter and only where their motion is reliable; nobody with fewer frames.
     """
     before, after = sides
     if before and after:
@@ -85,9 +84,12 @@ def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, stren
     difference that may count as dust.
 
     The spike test runs on the *bridged* warps: inside a blotch the flow is garbage (nothing in
-    the neighbours looks like the blotch), so the motion around it stands in. Where the motion is
-    unsure, the witnesses must also agree with each other and the frame's own motion must have
-    failed to find the content in them: new or deforming content is never taken for dust.
+    the neighbours looks like the blotch), so the motion around it stands in. It runs on the frames
+    as they are (specks of a pixel or two) and blurred (faint blotches seen through the grain, which
+    blurring calms by a measured factor); a blurred spike spreads beyond its defect, so the finest
+    scales say how far a defect reaches and the coarsest only seeds it. Where the motion is unsure,
+    the frame's own motion must have failed to find the content in the witnesses, and every defect's
+    surroundings must match them: new or deforming content is not taken for dust.
     """
     chosen, factor = witnesses(sides)
     if not chosen:
@@ -95,25 +97,28 @@ def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, stren
     limit = spike_threshold(strength) * factor
     references = [seen.bridged if seen.bridged is not None else seen.signal for seen in chosen]
     inside = np.logical_and.reduce([np.broadcast_to(seen.inside, centre.shape) for seen in chosen])
-    # The test runs on the frames as they are (specks of a pixel or two) and blurred (faint
-    # blotches seen through the grain, which blurring reduces by ``calm``, measured against the
-    # nearest witness).
-    # A blurred spike spreads beyond its defect: only the finer scales say how far a defect
-    # reaches (the pixels that may join it), the coarsest only seeds it.
+    if factor > 1.0:
+        # With witnesses on one side only, an occlusion looks like a spike: trust their motion only.
+        inside &= np.logical_and.reduce([seen.valid > 0.5 for seen in chosen])
     strong = [np.zeros(centre.shape, bool), np.zeros(centre.shape, bool)]
     weak = [np.zeros(centre.shape, bool), np.zeros(centre.shape, bool)]
-    for level, blur in enumerate(SCALES):
-        if blur:
-            here = cv2.GaussianBlur(centre, (0, 0), blur)
-            seen = [cv2.GaussianBlur(r, (0, 0), blur) for r in references]
-            calm = _calm(centre, references[0], here, seen[0], chosen[0].valid)
-        else:
-            here, seen, calm = centre, references, 1.0
-        threshold = limit * calm * sigma + floor
-        if TEXTURE:
-            threshold = threshold + TEXTURE * np.max([cv2.dilate(r, _CROSS) - cv2.erode(r, _CROSS) for r in seen], axis=0)
+    # Warping misses fine texture by a share of its local contrast, which is not dust either.
+    nearest = references[0]
+    texture = TEXTURE * (cv2.dilate(nearest, _CROSS) - cv2.erode(nearest, _CROSS))
+    # Level 0: the frames as they are; 1: blurred by a pixel; 2: by about 2.5 pixels, at half size.
+    here, seen = centre, references
+    for level in range(3):
+        if level == 1:
+            here, seen = _blur(here, 1.0), [_blur(r, 1.0) for r in seen]
+        elif level == 2:
+            here, seen = _blur(cv2.pyrDown(here), 1.0), [_blur(cv2.pyrDown(r), 1.0) for r in seen]
+        calm = _calm(centre - nearest, here - seen[0]) if level else 1.0
+        # Blurring calms the misregistration the floor stands for as much as the grain.
+        threshold = calm * (limit * sigma + floor) + texture
         for i, spike in enumerate(_spikes(here, seen)):
-            if level < len(SCALES) - 1:
+            if spike.shape != centre.shape:
+                spike = cv2.resize(spike, (centre.shape[1], centre.shape[0]), interpolation=cv2.INTER_LINEAR)
+            if level < 2:
                 strong[i] |= inside & (spike > threshold)
                 weak[i] |= spike > GROW * threshold
             else:
@@ -144,9 +149,10 @@ def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndar
     ring_size = 2 * RING + 1
     grown = cv2.dilate(labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(found.astype(np.uint8), _CROSS).astype(bool)
-    mismatch = np.minimum.reduce([(r - centre) ** 2 for r in references]) / variance
-    owner = grown[ring].astype(np.int64)
-    totals = np.bincount(owner, weights=mismatch[ring], minlength=count)
+    ys, xs = np.nonzero(ring)
+    mismatch = np.minimum.reduce([(r[ys, xs] - centre[ys, xs]) ** 2 for r in references]) / variance[ys, xs]
+    owner = grown[ys, xs].astype(np.int64)
+    totals = np.bincount(owner, weights=mismatch, minlength=count)
     sizes = np.bincount(owner, minlength=count)
     score = totals / np.maximum(sizes, 1)
     keep = score <= RING_MISMATCH
@@ -155,26 +161,25 @@ def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndar
 
 
 def _spikes(centre: np.ndarray, references: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """How far ``centre`` lies below (dark) and above (bright) every 3x3 neighbourhood of every reference."""
-    dark = bright = None
-    for reference in references:
-        low = cv2.erode(reference, _CROSS) - centre
-        high = centre - cv2.dilate(reference, _CROSS)
-        dark = low if dark is None else np.minimum(dark, low)
-        bright = high if bright is None else np.minimum(bright, high)
-    return dark, bright
+    """How far ``centre`` lies below (dark) and above (bright) every pixel of every reference's 3x3
+    neighbourhood (which forgives a pixel of misregistration)."""
+    lowest, highest = references[0], references[0]
+    for reference in references[1:]:
+        lowest, highest = cv2.min(lowest, reference), cv2.max(highest, reference)
+    # The 3x3 minimum of the per-pixel minimum is the minimum of the 3x3 minima.
+    return cv2.subtract(cv2.erode(lowest, _CROSS), centre), cv2.subtract(centre, cv2.dilate(highest, _CROSS))
 
 
-def _calm(centre: np.ndarray, reference: np.ndarray, smooth_centre: np.ndarray, smooth_reference: np.ndarray,
-          valid: np.ndarray) -> float:
-    """How much blurring reduces the frame-to-frame grain difference (robust spreads, reliable pixels)."""
-    ok = valid[::3, ::3] > 0.9
-    if ok.sum() < 64:
-        return 1.0
-    raw = (centre - reference)[::3, ::3][ok]
-    smooth = (smooth_centre - smooth_reference)[::3, ::3][ok]
+def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigma)
+
+
+def _calm(full: np.ndarray, reduced: np.ndarray) -> float:
+    """How much a pyramid level reduces the frame-to-witness difference of grain (robust spreads)."""
     spread = lambda x: float(np.median(np.abs(x - np.median(x))))  # noqa: E731
-    return float(np.clip(spread(smooth) / max(spread(raw), 1e-6), 0.2, 1.0))
+    step = max(1, int(np.sqrt(full.size / 60_000)))
+    return float(np.clip(spread(reduced[::max(1, step // 2), ::max(1, step // 2)]) / max(spread(full[::step, ::step]), 1e-6),
+                         0.1, 1.0))
 
 
 def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -197,10 +202,17 @@ def matte(mask: np.ndarray) -> np.ndarray:
 
 
 def fill_flow(flow: np.ndarray, holes: np.ndarray) -> np.ndarray:
-    """(h, w, 2) flow with the motion inside ``holes`` ((h, w) float32 in [0, 1]) filled from around them."""
+    """(h, w, 2) flow with the motion inside ``holes`` ((h, w) float32 in [0, 1]) filled from around them.
+
+    Motion is smooth: the fill is computed at half the size.
+    """
     if not (holes > 0).any():
         return flow
-    filled = push_pull_fill(flow, 1.0 - holes)
+    h, w = holes.shape
+    half = (max(w // 2, 1), max(h // 2, 1))
+    coarse = push_pull_fill(cv2.resize(flow, half, interpolation=cv2.INTER_AREA),
+                            cv2.resize(1.0 - holes, half, interpolation=cv2.INTER_AREA))
+    filled = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
     return (flow * (1.0 - holes[..., None]) + filled * holes[..., None]).astype(np.float32)
 
 

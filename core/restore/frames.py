@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tinct.core.flow import FlowEstimator, forward_backward_error, identity_grid, inside
+from tinct.core.flow import FlowEstimator, identity_grid, inside
 from tinct.core.source import SourceFrame
 
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
 INFRARED_NAMES = ("IR", "ir", "infrared", "Infrared", "IR.I")
+_ROW = 4096
 
 
 def signal(luminance: np.ndarray) -> np.ndarray:
@@ -31,10 +32,10 @@ def signal(luminance: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Plate:
-    """A frame as restoration sees it. ``source`` is kept until the frame is written."""
+    """A frame as restoration sees it."""
 
     frame: int
-    source: SourceFrame
+    source: SourceFrame | None   # until the frame's own restoration
     v: np.ndarray               # (H, W) float32 restoration signal
     small: np.ndarray           # (h, w) float32 ``v`` at the working scale (area filtered)
     guide: np.ndarray           # (h, w) uint8 flow guide
@@ -58,6 +59,16 @@ class Geometry:
         """A working-scale field (values, not coordinates) at full size."""
         return cv2.resize(small, (self.width, self.height), interpolation=interpolation)
 
+    def sample_flow(self, flow: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Full-size positions that the (h, w, 2) working-scale ``flow`` sends full-size pixels (xs, ys) to."""
+        w, h = self.small_size
+        # Full-size pixel x <-> working-scale position (x + 0.5) * w / W - 0.5.
+        sx = ((xs + 0.5) * (w / self.width) - 0.5).astype(np.float32)
+        sy = ((ys + 0.5) * (h / self.height) - 0.5).astype(np.float32)
+        dx = sample_points(flow[..., 0], sx, sy, cv2.INTER_LINEAR)
+        dy = sample_points(flow[..., 1], sx, sy, cv2.INTER_LINEAR)
+        return (xs + dx * (self.width / w)).astype(np.float32), (ys + dy * (self.height / h)).astype(np.float32)
+
     def full_map(self, flow: np.ndarray) -> np.ndarray:
         """(h, w, 2) working-scale flow -> (H, W, 2) float32 absolute full-size sampling coordinates."""
         full = cv2.resize(flow, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
@@ -65,6 +76,20 @@ class Geometry:
         full[..., 1] *= self.height / flow.shape[0]
         full += self._grid
         return full
+
+
+def sample_points(image: np.ndarray, px: np.ndarray, py: np.ndarray, interpolation: int) -> np.ndarray:
+    """(N,) float32 values of an (H, W) image at positions (px, py), edges repeated."""
+    count = px.size
+    if count == 0:
+        return np.zeros(0, np.float32)
+    # cv2.remap takes maps narrower than 32767 pixels: lay the points out in rows.
+    width = min(count, _ROW)
+    rows = -(-count // width)
+    pad = rows * width - count
+    mx = np.pad(px.astype(np.float32), (0, pad)).reshape(rows, width)
+    my = np.pad(py.astype(np.float32), (0, pad)).reshape(rows, width)
+    return cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE).reshape(-1)[:count]
 
 
 def prepare(frame: int, source: SourceFrame, geometry: Geometry, infrared: str, infrared_threshold: float) -> Plate:
@@ -102,12 +127,13 @@ def infrared_opacity(infrared: np.ndarray, threshold: float) -> np.ndarray:
     return cv2.dilate(opacity, np.ones((3, 3), np.uint8))
 
 
-@dataclass
 class Motion:
     """Flows between a target frame and a reference frame, both directions, at the working scale."""
 
-    to_reference: np.ndarray    # (h, w, 2): target pixel -> position in the reference
-    to_target: np.ndarray       # (h, w, 2): reference pixel -> position in the target
+    def __init__(self, to_reference: np.ndarray, to_target: np.ndarray) -> None:
+        self.to_reference = to_reference  # (h, w, 2): target pixel -> position in the reference
+        self.to_target = to_target        # (h, w, 2): reference pixel -> position in the target
+        self._consistency: dict[float, np.ndarray] = {}
 
     @classmethod
     def measure(cls, flow: FlowEstimator, target: Plate, reference: Plate) -> Motion:
@@ -117,9 +143,18 @@ class Motion:
         return Motion(self.to_target, self.to_reference)
 
     def consistency(self, tolerance: float) -> np.ndarray:
-        """(h, w) float32 in [0, 1]: 1 where the target pixel is seen in the reference (no occlusion)."""
-        error = forward_backward_error(self.to_reference, self.to_target)
-        h, w = error.shape
-        limit = tolerance + 0.05 * np.linalg.norm(self.to_reference, axis=-1)
-        reach = np.clip(2.0 - error / limit, 0.0, 1.0)
-        return (reach * inside(identity_grid(h, w) + self.to_reference, h, w)).astype(np.float32)
+        """(h, w) float32 in [0, 1]: 1 where the target pixel is seen in the reference (no occlusion).
+
+        Following the flow there and back returns near the start; the error tolerated grows with
+        the motion (5 %). Computed once per tolerance.
+        """
+        if tolerance not in self._consistency:
+            h, w = self.to_reference.shape[:2]
+            position = identity_grid(h, w) + self.to_reference
+            back = cv2.remap(self.to_target, position, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            loop = self.to_reference + back
+            error = cv2.magnitude(loop[..., 0], loop[..., 1])
+            limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
+            reach = np.clip(2.0 - error / limit, 0.0, 1.0) * inside(position, h, w)
+            self._consistency[tolerance] = reach.astype(np.float32)
+        return self._consistency[tolerance]

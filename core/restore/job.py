@@ -33,6 +33,8 @@ DEFECT_CHANNEL = "restore.defect"
 PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
 # Frames the reader decodes ahead of the restorer (each holds a full frame in memory).
 READ_AHEAD = 2
+# Restored frames queued for writing (each holds its source and result in memory).
+WRITE_BEHIND = 2
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class RestoreJob:
         if skipped:
             self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
         progress = Progress(len(todo), self.request.node, on_update=progress_callback)
-        writer = WriteBehind(self._write)
+        writer = WriteBehind(self._write, depth=WRITE_BEHIND)
         written: list[int] = []
         try:
             for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
@@ -196,7 +198,7 @@ class RestoreJob:
 
     def _write(self, restored: Restored) -> None:
         req = self.request
-        frame, image = restored.frame, restored.source.image
+        frame, image = restored.frame, restored.image
         rgb_working, defect = restored.rgb, restored.defect[..., None]
         # A matte from an earlier restore upstream is replaced by this run's, not duplicated.
         extras = [c for c in image.extra_channels() if c != DEFECT_CHANNEL]

@@ -34,14 +34,17 @@ import cv2
 import numpy as np
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
-from tinct.core.flow import FlowEstimator, identity_grid, inside, warp
+from tinct.core.flow import FlowEstimator, identity_grid, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.restore import deflicker, denoise, dust, scratches
 from tinct.core.restore.cuts import cut_score
-from tinct.core.restore.frames import Geometry, Motion, Plate, prepare
+from tinct.core.restore.frames import Geometry, Motion, Plate, prepare, sample_points
+from tinct.core.imageio import Image
 from tinct.core.source import SourceFrame
 
-WITNESS_INTERPOLATION = cv2.INTER_LINEAR
+# Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
+# the sub-pixel shift, and sharp detail of the frame would then stand out from its witnesses as dust.
+INTERPOLATION = cv2.INTER_CUBIC
 # Smallest signal difference (sqrt luminance) that can count as dust, whatever the grain.
 DUST_FLOOR = 0.02
 
@@ -89,9 +92,18 @@ class RestoreSettings:
 @dataclass
 class Restored:
     frame: int
-    source: SourceFrame
+    image: Image          # the source file's pixels and header (extra channels, windows, metadata)
     rgb: np.ndarray       # (H, W, 3) float32 working-space result
     defect: np.ndarray    # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
+
+
+@dataclass
+class _Neighbour:
+    plate: Plate
+    motion: Motion            # from the centre frame into this one
+    consistency: np.ndarray   # (h, w) the motion's forward/backward check
+    gain: np.ndarray          # (H, W) signal gain matching this frame's exposure to the centre's
+    seen: dust.Seen
 
 
 @dataclass
@@ -189,7 +201,7 @@ class Restorer:
         s = self.settings
         plate = slots[centre].plate
         if not s.repairs:
-            return Restored(plate.frame, plate.source, plate.source.working, np.zeros(plate.v.shape, np.float32))
+            return Restored(plate.frame, plate.source.image, plate.source.working, np.zeros(plate.v.shape, np.float32))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
         exposure = self._exposures(slots, first, end, centre)
@@ -203,31 +215,29 @@ class Restorer:
                                    self.geometry.height)
             signal, defect = scratches.remove(signal, found)
 
-        neighbours = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
-        seen: dict[int, dust.Seen] = {}
-        for p in neighbours:
-            seen[p] = self._seen(plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
-        sides = [[seen[p] for p in neighbours if p < centre], [seen[p] for p in neighbours if p > centre]]
+        order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
+        neighbours = [self._neighbour(plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
+                      for p in order]
+        sides = [[n.seen for p, n in zip(order, neighbours) if p < centre],
+                 [n.seen for p, n in zip(order, neighbours) if p > centre]]
         if s.dust:
-            for witness in dust.witnesses(sides)[0]:
-                p = next(p for p in neighbours if seen[p] is witness)
-                witness.bridged, witness.inside = self._bridged(
-                    plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
+            witnesses = dust.witnesses(sides)[0]
+            for n in neighbours:
+                if any(n.seen is w for w in witnesses):
+                    self._bridge(n)
 
         result = signal
         if neighbours:
-            nearest = seen[neighbours[0]]
-            curve = denoise.measure_noise(signal, nearest.signal, nearest.valid)
-            sigma = curve.at(signal)
+            nearest = neighbours[0].seen
+            sigma = denoise.measure_noise(signal, nearest.signal, nearest.valid).at(signal)
             spots = np.zeros(signal.shape, np.float32)
             if s.dust:
                 spots = dust.matte(dust.detect(signal, sides, sigma, s.dust_strength, DUST_FLOOR))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
-            result = self._denoise(signal, [seen[p] for p in neighbours], sigma)
+            result = self._denoise(signal, [n.seen for n in neighbours], sigma)
             if spots.any():
-                result = self._repair(result, signal, spots, plate, [slots[p].plate for p in neighbours],
-                                      [exposure[p - first] - exposure[centre - first] for p in neighbours])
+                result = self._repair(result, signal, spots, neighbours)
                 defect = np.maximum(defect, spots)
 
         gain = None
@@ -237,8 +247,11 @@ class Restorer:
             log_gain = deflicker.correction(track, centre - d_first, s.deflicker_strength)
             if np.any(log_gain != 0):
                 gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width)
-        rgb = to_linear(plate.source.working, plate.v, result, defect, plate.source.luminance, self.weights, gain)
-        return Restored(plate.frame, plate.source, rgb, defect)
+        source = plate.source
+        rgb = to_linear(source.working, plate.v, result, defect, source.luminance, self.weights, gain)
+        # As a neighbour of later frames the plate needs its signal only.
+        plate.source = None
+        return Restored(plate.frame, source.image, rgb, defect)
 
     def _exposures(self, slots: dict[int, _Slot], first: int, end: int, centre: int) -> np.ndarray:
         """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""
@@ -256,28 +269,34 @@ class Restorer:
             return np.zeros(scratches.BANDS, np.float32)
         dx = self._motion(centre, other).to_reference[..., 0] * (self.geometry.width / self.geometry.small_size[0])
         edges = np.linspace(0, dx.shape[0], scratches.BANDS + 1).round().astype(int)
-        return np.array([np.median(dx[a:b]) for a, b in zip(edges[:-1], edges[1:])], np.float32)
+        return np.array([np.median(dx[a:b:2, ::2]) for a, b in zip(edges[:-1], edges[1:])], np.float32)
 
-    def _seen(self, centre: Plate, neighbour: Plate, log_exposure: np.ndarray) -> dust.Seen:
+    def _neighbour(self, centre: Plate, plate: Plate, log_exposure: np.ndarray) -> _Neighbour:
         """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
-        motion = self._motion(centre, neighbour)
-        coords = self.geometry.full_map(motion.to_reference)
-        warped = cv2.remap(neighbour.v, coords, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        g = self.geometry
+        motion = self._motion(centre, plate)
+        consistency = motion.consistency(self.settings.occlusion_tolerance)
         # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
-        warped *= deflicker.gain_field(-0.5 * log_exposure, self.geometry.height, self.geometry.width)
-        valid = np.clip(self.geometry.enlarge(motion.consistency(self.settings.occlusion_tolerance)), 0.0, 1.0)
-        return dust.Seen(warped, valid)
+        gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)
+        warped = cv2.remap(plate.v, g.full_map(motion.to_reference), None, INTERPOLATION,
+                           borderMode=cv2.BORDER_REPLICATE)
+        warped *= gain
+        seen = dust.Seen(warped, g.enlarge(consistency))
+        return _Neighbour(plate, motion, consistency, gain, seen)
 
-    def _bridged(self, centre: Plate, neighbour: Plate, log_exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A neighbour warped onto the centre with the motion filled in where it fails its check,
-        and where that motion lands inside the neighbour."""
-        motion = self._motion(centre, neighbour)
-        doubt = 1.0 - motion.consistency(self.settings.occlusion_tolerance)
-        doubt = cv2.dilate(doubt, np.ones((3, 3), np.uint8))
-        coords = self.geometry.full_map(dust.fill_flow(motion.to_reference, doubt))
-        warped = cv2.remap(neighbour.v, coords, None, WITNESS_INTERPOLATION, borderMode=cv2.BORDER_REPLICATE)
-        warped *= deflicker.gain_field(-0.5 * log_exposure, self.geometry.height, self.geometry.width)
-        return warped, inside(coords, self.geometry.height, self.geometry.width)
+    def _bridge(self, neighbour: _Neighbour) -> None:
+        """Give a witness its bridged warp: where the motion fails its check, the motion of the
+        surroundings stands in (a blotch corrupts the flow over itself)."""
+        g, seen = self.geometry, neighbour.seen
+        doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
+        seen.bridged = seen.signal.copy()
+        seen.inside = np.ones(seen.signal.shape, bool)
+        ys, xs = np.nonzero(g.enlarge(doubt) > 0.0)
+        if ys.size == 0:
+            return
+        px, py = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
+        seen.bridged[ys, xs] = sample_points(neighbour.plate.v, px, py, INTERPOLATION) * neighbour.gain[ys, xs]
+        seen.inside[ys, xs] = (px >= 0) & (px <= g.width - 1) & (py >= 0) & (py <= g.height - 1)
 
     def _denoise(self, signal: np.ndarray, seen: list[dust.Seen], sigma: np.ndarray) -> np.ndarray:
         s = self.settings
@@ -296,25 +315,15 @@ class Restorer:
             fused += s.grain_keep * (signal - fused)
         return fused
 
-    def _repair(self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, centre: Plate,
-                neighbours: list[Plate], log_exposures: list[np.ndarray]) -> np.ndarray:
+    def _repair(self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, neighbours: list[_Neighbour]) -> np.ndarray:
         """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion."""
         g = self.geometry
         holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
         ys, xs = np.nonzero(spots > 0)
-        # Full-size pixel (x, y) <-> working-scale position ((x + 0.5) * w / W - 0.5, ...).
-        sx = ((xs + 0.5) * (g.small_size[0] / g.width) - 0.5).astype(np.float32)[None, :]
-        sy = ((ys + 0.5) * (g.small_size[1] / g.height) - 0.5).astype(np.float32)[None, :]
         values, usable = [], []
-        for other, log_exposure in zip(neighbours, log_exposures):
-            flow = dust.fill_flow(self._motion(centre, other).to_reference, holes)
-            dx = cv2.remap(flow[..., 0], sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
-            dy = cv2.remap(flow[..., 1], sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
-            px = (xs + dx * (g.width / g.small_size[0])).astype(np.float32)
-            py = (ys + dy * (g.height / g.small_size[1])).astype(np.float32)
-            sample = cv2.remap(other.v, px[None, :], py[None, :], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)[0]
-            gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)[ys, xs]
-            values.append(sample * gain)
+        for n in neighbours:
+            px, py = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
+            values.append(sample_points(n.plate.v, px, py, INTERPOLATION) * n.gain[ys, xs])
             usable.append(((px >= 0) & (px <= g.width - 1) & (py >= 0) & (py <= g.height - 1)).astype(np.float32))
         median, count = dust.median_of(values, usable)
         if (count == 0).any():
@@ -324,7 +333,6 @@ class Restorer:
         alpha = spots[ys, xs]
         repaired[ys, xs] = alpha * median + (1.0 - alpha) * result[ys, xs]
         return repaired
-
 
 def to_linear(working: np.ndarray, before: np.ndarray, after: np.ndarray, defect: np.ndarray,
               luminance: np.ndarray, weights: np.ndarray, gain: np.ndarray | None) -> np.ndarray:

@@ -1,0 +1,287 @@
+"""Restore benchmark: synthetic film damage over moving photographs and Big Buck Bunny.
+
+    .venv/bin/python -m tests.benchmarks.bench_restore [--quick] [--out bench-out/restore] [--shots DIR]
+
+Clean frames: the grey (luminance) shots of the public benchmark set (tests/benchmarks/shots.py:
+camera and object motion over ../shared/data photos, and Big Buck Bunny; ACEScg EXR). The last
+24 frames of the first shot fade to black (clean and damaged alike): the fade must survive.
+Damage: :class:`tinct.core.damage.FilmDamage` with its default spec (softness, global and regional
+flicker, signal-dependent grain, dust and blotches, drifting line scratches), seeded per shot, written
+as half-float EXR like a scan. Tinct runs end to end through files (``RestoreJob``, default settings).
+
+Reported, mean over frames of all shots (sRGB-encoded image clamped to [0, 1], as the field does):
+- PSNR / SSIM against the clean frames of the damaged input, a 3-frame temporal median (no motion
+  compensation: the classic baseline) and Tinct. The clean frames are sharp: the damage's softness
+  is not undone by Restore (that is Clarity's job), so "softness ceiling" says what a perfect
+  repair of everything else would score.
+- Dust detection against the generator's masks: a pixel is detected where ``restore.defect`` > 0.5.
+  Recall over the dust pixels of opacity > 0.5 that changed the picture visibly (by >= 0.05 in
+  sRGB), and over all of them; precision: detected pixels within 1 pixel of any generated defect
+  (dust, blotch or scratch of opacity > 0.05) over all detected pixels.
+- Flicker: std over frames of the frame-mean differences; "residual" subtracts the clean frames'
+  own differences (camera motion changes the mean too).
+- Fade: RMS error of the frame means over the fade, Tinct and damaged, against clean.
+- Do no harm: Tinct on the clean frames, PSNR against them.
+- Speed: frames per second at 1920x1080 of the whole job (read, restore, write) and its peak memory;
+  peak memory of a short and a 4 times longer 640x360 shot (bounded memory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tests.benchmarks.metrics import psnr, ssim, to_display
+from tests.benchmarks.shots import BenchShot, build_benchmark
+from tinct.core.colour import ColourManager
+from tinct.core.damage import DamageSpec, FilmDamage
+from tinct.core.imageio import read_image, write_exr
+from tinct.core.keyframe_colorize import OutputOptions
+from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest
+from tinct.core.sequence import parse_sequence
+from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
+from tinct.nodes.restore import RESTORE, restore_settings
+
+REPO = Path(__file__).resolve().parents[2]
+ATTRIBUTES = {"oiio:ColorSpace": "lin_ap1_scene"}
+FADE = 24
+VISIBLE = 0.05
+
+
+def grey(path: Path) -> np.ndarray:
+    return read_image(path).rgb()[..., 0]
+
+
+def write_grey(path: Path, y: np.ndarray, pixel_type: str = "half") -> None:
+    write_exr(path, np.repeat(y[..., None], 3, axis=-1), ["R", "G", "B"], pixel_type=pixel_type, attributes=ATTRIBUTES)
+
+
+def fade(index: int, count: int) -> float:
+    """Gain of frame ``index`` of a shot of ``count`` frames whose last FADE frames fade to black."""
+    start = count - FADE
+    return 1.0 if index < start else max(0.0, 1.0 - (index - start + 1) / FADE)
+
+
+def prepare(shot: BenchShot, number: int, work: Path) -> tuple[list[np.ndarray], list, Path, Path]:
+    """Clean frames (faded for shot 0), their damage, and the damaged and clean EXR folders."""
+    frames = list(shot.frames)
+    damage = FilmDamage(DamageSpec(seed=1000 + number), shot.width, shot.height)
+    clean, truth = [], []
+    for index, frame in enumerate(frames):
+        y = grey(shot.grey_path(frame)) * (fade(index, len(frames)) if number == 0 else 1.0)
+        hurt = damage.damage(y, index)
+        write_grey(work / "damaged" / f"shot.{frame:04d}.exr", hurt.frame)
+        write_grey(work / "clean" / f"shot.{frame:04d}.exr", y)
+        clean.append(grey(work / "clean" / f"shot.{frame:04d}.exr"))
+        truth.append(hurt)
+    return clean, truth, work / "damaged", work / "clean"
+
+
+def restore(source: Path, out: Path) -> None:
+    values = RESTORE.resolve({})
+    RestoreJob(RestoreRequest(
+        source=parse_sequence(str(source / "shot.####.exr")), output=parse_sequence(str(out / "shot.####.exr")),
+        settings=restore_settings(values), output_options=OutputOptions(overwrite=True), params=dict(values),
+    )).run()
+
+
+def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
+    return to_display(np.repeat(y[..., None], 3, axis=-1), cm)
+
+
+def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> dict:
+    clean, truth, damaged_dir, clean_dir = prepare(shot, number, work)
+    restore(damaged_dir, work / "tinct")
+    restore(clean_dir, work / "noharm")
+    frames = list(shot.frames)
+    damaged = [grey(damaged_dir / f"shot.{f:04d}.exr") for f in frames]
+    softness = DamageSpec().softness * shot.height / 1080.0
+    rows: dict[str, list] = {k: [] for k in ("damaged", "median3", "tinct", "ceiling", "noharm")}
+    means: dict[str, list] = {k: [] for k in ("clean", "damaged", "median3", "tinct")}
+    counts = dict(core=0, core_hit=0, visible=0, visible_hit=0, detected=0, detected_true=0)
+    for i, frame in enumerate(frames):
+        restored = read_image(work / "tinct" / f"shot.{frame:04d}.exr")
+        median = np.median(np.stack([damaged[max(i - 1, 0)], damaged[i], damaged[min(i + 1, len(frames) - 1)]]), axis=0)
+        truth_shown = shown(clean[i], cm)
+        images = {"damaged": damaged[i], "median3": median, "tinct": restored.rgb()[..., 0],
+                  "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness),
+                  "noharm": grey(work / "noharm" / f"shot.{frame:04d}.exr")}
+        for name, y in images.items():
+            display = shown(y, cm)
+            rows[name].append((psnr(display, truth_shown), ssim(display, truth_shown) if name != "noharm" else 0.0))
+            if name in means:
+                means[name].append(float(display.mean()))
+        means["clean"].append(float(truth_shown.mean()))
+        detected = restored.pixels[..., restored.index(DEFECT_CHANNEL)] > 0.5
+        core = truth[i].dust > 0.5
+        visible = core & (np.abs(truth[i].dust_change) >= VISIBLE)
+        anywhere = cv2.dilate(((truth[i].dust > 0.05) | (truth[i].scratches > 0.05)).astype(np.uint8),
+                              np.ones((3, 3), np.uint8)).astype(bool)
+        counts["core"] += int(core.sum())
+        counts["core_hit"] += int((core & detected).sum())
+        counts["visible"] += int(visible.sum())
+        counts["visible_hit"] += int((visible & detected).sum())
+        counts["detected"] += int(detected.sum())
+        counts["detected_true"] += int((detected & anywhere).sum())
+    result: dict = {name: {"psnr": float(np.mean([p for p, _ in r])), "ssim": float(np.mean([s for _, s in r]))}
+                    for name, r in rows.items()}
+    clean_steps = np.diff(means["clean"])
+    result["flicker"] = {name: {"std": float(np.std(np.diff(m))), "residual": float(np.std(np.diff(m) - clean_steps))}
+                         for name, m in means.items()}
+    result["counts"] = counts
+    if number == 0:
+        tail = slice(len(frames) - FADE, len(frames))
+        result["fade_rms"] = {name: float(np.sqrt(np.mean((np.asarray(means[name][tail]) - np.asarray(means["clean"][tail])) ** 2)))
+                              for name in ("damaged", "tinct")}
+        result["fade_means"] = {name: [round(x, 4) for x in means[name][tail]] for name in ("clean", "tinct")}
+    return result
+
+
+def quality(shots: list[BenchShot], work: Path, cm: ColourManager) -> dict:
+    results = {}
+    for number, shot in enumerate(shots):
+        start = time.perf_counter()
+        r = results[shot.name] = score_shot(shot, number, work / shot.name, cm)
+        r["seconds"] = time.perf_counter() - start
+        c = r["counts"]
+        print(f"  {shot.name:14} PSNR damaged {r['damaged']['psnr']:.2f}  median3 {r['median3']['psnr']:.2f}  "
+              f"tinct {r['tinct']['psnr']:.2f}  (ceiling {r['ceiling']['psnr']:.2f})  "
+              f"dust R {c['visible_hit'] / max(c['visible'], 1):.3f} P {c['detected_true'] / max(c['detected'], 1):.3f}  "
+              f"no-harm {r['noharm']['psnr']:.2f}  ({r['seconds']:.0f} s)", flush=True)
+    return results
+
+
+def summary(results: dict) -> dict:
+    shots = list(results.values())
+    mean = lambda key, metric: float(np.mean([s[key][metric] for s in shots]))  # noqa: E731
+    total = {k: sum(s["counts"][k] for s in shots) for k in shots[0]["counts"]}
+    out = {name: {"psnr": mean(name, "psnr"), "ssim": mean(name, "ssim")}
+           for name in ("damaged", "median3", "tinct", "ceiling")}
+    out["gain_over_damaged_db"] = out["tinct"]["psnr"] - out["damaged"]["psnr"]
+    out["gain_over_median3_db"] = out["tinct"]["psnr"] - out["median3"]["psnr"]
+    out["dust"] = {
+        "recall_visible": total["visible_hit"] / max(total["visible"], 1),
+        "recall_all": total["core_hit"] / max(total["core"], 1),
+        "precision": total["detected_true"] / max(total["detected"], 1),
+    }
+    out["flicker"] = {name: {k: float(np.mean([s["flicker"][name][k] for s in shots])) for k in ("std", "residual")}
+                      for name in ("clean", "damaged", "median3", "tinct")}
+    out["noharm_psnr"] = float(np.mean([s["noharm"]["psnr"] for s in shots]))
+    out["noharm_psnr_worst"] = float(np.min([s["noharm"]["psnr"] for s in shots]))
+    fades = [s["fade_rms"] for s in shots if "fade_rms" in s]
+    if fades:
+        out["fade_rms"] = fades[0]
+    return out
+
+
+def print_summary(s: dict) -> None:
+    print(f"\nMean over shots (sRGB, clamped):       PSNR dB   SSIM")
+    for name in ("damaged", "median3", "tinct", "ceiling"):
+        label = {"median3": "3-frame temporal median", "ceiling": "softness ceiling"}.get(name, name)
+        print(f"  {label:34} {s[name]['psnr']:7.2f}  {s[name]['ssim']:.4f}")
+    print(f"  Tinct - damaged: {s['gain_over_damaged_db']:+.2f} dB; Tinct - median3: {s['gain_over_median3_db']:+.2f} dB")
+    d = s["dust"]
+    print(f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}")
+    print("Flicker (std of frame-mean differences / residual against clean):")
+    for name, f in s["flicker"].items():
+        print(f"  {name:10} {f['std']:.5f} / {f['residual']:.5f}")
+    if "fade_rms" in s:
+        print(f"Fade to black: frame-mean RMS error damaged {s['fade_rms']['damaged']:.4f}, tinct {s['fade_rms']['tinct']:.4f}")
+    print(f"Do no harm: PSNR {s['noharm_psnr']:.2f} dB mean, {s['noharm_psnr_worst']:.2f} dB worst shot")
+
+
+def make_plate(root: Path, frames: int, width: int, height: int, cm: ColourManager) -> Path:
+    """A damaged grey plate over the bundled sample photo; returns its folder."""
+    folder = root / "damaged"
+    if all((folder / f"shot.{1001 + i:04d}.exr").exists() for i in range(frames)):
+        return folder
+    photo = load_photo(REPO / "core" / "samples" / "fruits.jpg")
+    shot = SyntheticShot(cm.convert(photo, "Linear Rec.709 (sRGB)", cm.working_space),
+                         ShotSpec(width=width, height=height, frames=frames, seed=11, objects=2))
+    damage = FilmDamage(DamageSpec(seed=11), width, height)
+    weights = cm.luminance_weights().astype(np.float32)
+    for index in range(frames):
+        write_grey(folder / f"shot.{1001 + index:04d}.exr", damage.damage(shot.frame(index) @ weights, index).frame)
+    return folder
+
+
+_PROBE = """
+import resource, sys, time
+from tinct.core.keyframe_colorize import OutputOptions
+from tinct.core.restore import RestoreJob, RestoreRequest
+from tinct.core.sequence import parse_sequence
+from tinct.nodes.restore import RESTORE, restore_settings
+values = RESTORE.resolve({})
+request = RestoreRequest(source=parse_sequence(sys.argv[1]), output=parse_sequence(sys.argv[2]),
+                         settings=restore_settings(values), output_options=OutputOptions(overwrite=True), params=values)
+start = time.perf_counter()
+report = RestoreJob(request).run()
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(len(report.written), time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def run_probe(folder: Path, out: Path) -> tuple[int, float, float, float]:
+    """(frames written, wall seconds, CPU seconds of the whole process, peak RSS in MiB) of a default restore."""
+    result = subprocess.run([sys.executable, "-c", _PROBE, str(folder / "shot.####.exr"), str(out / "shot.####.exr")],
+                            check=True, capture_output=True, text=True, cwd=REPO)
+    frames, seconds, cpu, rss = result.stdout.split()[-4:]
+    return int(frames), float(seconds), float(cpu), float(rss) / 1024
+
+
+def speed(work: Path, cm: ColourManager, frames: int) -> dict:
+    folder = make_plate(work / "speed-1080p", frames, 1920, 1080, cm)
+    count, seconds, cpu, rss = run_probe(folder, work / "speed-1080p" / "out")
+    # The machine is shared: the load average says how many other processes competed for its CPUs.
+    return {"frames": count, "seconds": seconds, "fps": count / seconds, "cpu_seconds_per_frame": cpu / count,
+            "peak_rss_mib": rss, "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
+
+
+def memory(work: Path, cm: ColourManager, lengths: tuple[int, int]) -> dict:
+    out = {}
+    for length in lengths:
+        folder = make_plate(work / f"memory-{length}", length, 640, 360, cm)
+        out[length] = run_probe(folder, work / f"memory-{length}" / "out")[3]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "restore")
+    parser.add_argument("--shots", type=Path, help="an existing benchmark set folder (default: OUT/shots, built if needed)")
+    parser.add_argument("--quick", action="store_true", help="two small 24-frame shots, 12 frames at 1080p")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["quality", "speed", "memory"])
+    args = parser.parse_args()
+    cm = ColourManager()
+    report: dict = {"machine": {"cpus": os.cpu_count()}}
+    if "quality" not in args.skip:
+        shots = build_benchmark(args.shots or args.out / "shots", quick=args.quick)
+        print(f"Quality: {len(shots)} shots")
+        report["shots"] = quality(shots, args.out / "runs", cm)
+        report["summary"] = summary(report["shots"])
+        print_summary(report["summary"])
+    if "speed" not in args.skip:
+        s = report["speed_1080p"] = speed(args.out / "runs", cm, 12 if args.quick else 24)
+        print(f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s on {s['cpus']} "
+              f"CPUs at load average {s['load_average']:.1f}); {s['cpu_seconds_per_frame']:.2f} CPU s per frame; "
+              f"peak memory {s['peak_rss_mib']:.0f} MiB")
+    if "memory" not in args.skip:
+        lengths = (24, 96) if args.quick else (48, 192)
+        m = report["peak_memory_mib"] = memory(args.out / "runs", cm, lengths)
+        print(f"Peak memory (640x360): {lengths[0]} frames {m[lengths[0]]:.0f} MiB, {lengths[1]} frames {m[lengths[1]]:.0f} MiB")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(report, indent=2))
+    print(f"\nresults: {args.out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""RestoreJob end to end on tiny EXR shots: AOV and extra channels, metadata, resume, chunking,
+cancel, errors and Clarity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.core.restore.scenes import grainy, grey_rgb, scene, write_sequence
+from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
+from tinct.core.imageio import read_attribute, read_image, write_exr
+from tinct.core.keyframe_colorize import OutputOptions
+from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest, RestoreSettings
+from tinct.core.sequence import parse_sequence
+
+FLOAT = OutputOptions(pixel_type="float")
+
+
+def damaged_shot(root: Path, count: int = 8) -> tuple[str, list[np.ndarray]]:
+    clean = scene(count)
+    frames = grainy(clean, 0.01)
+    frames[min(3, count - 1)][20:24, 30:34] = 0.0
+    return write_sequence(root / "src", frames), clean
+
+
+def request(source: str, out: Path, **kwargs) -> RestoreRequest:
+    kwargs.setdefault("output_options", FLOAT)
+    return RestoreRequest(source=parse_sequence(source), output=parse_sequence(str(out / "shot.####.exr")), **kwargs)
+
+
+def frame_path(out: Path, frame: int) -> Path:
+    return out / f"shot.{frame:04d}.exr"
+
+
+def test_writes_the_restored_frames_with_the_defect_matte_and_provenance(tmp_path: Path) -> None:
+    clean = scene(6)
+    frames = [np.dstack([grey_rgb(y), np.full(y.shape, 0.5, np.float32)]) for y in grainy(clean, 0.01)]
+    frames[2][20:24, 30:34, :3] = 0.0
+    for i, pixels in enumerate(frames):
+        write_exr(tmp_path / "src" / f"shot.{1001 + i}.exr", pixels, ["R", "G", "B", "A"], pixel_type="float",
+                  attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"})
+    report = RestoreJob(request(str(tmp_path / "src" / "shot.####.exr"), tmp_path / "out",
+                                output_options=OutputOptions())).run()
+    assert report.written == list(range(1001, 1007))
+    path = frame_path(tmp_path / "out", 1003)
+    out = read_image(path)
+    assert set(out.channels) == {"R", "G", "B", "A", DEFECT_CHANNEL}
+    np.testing.assert_allclose(out.pixels[..., out.index("A")], 0.5)
+    assert (out.pixels[20:24, 30:34, out.index(DEFECT_CHANNEL)] > 0.5).all()
+    np.testing.assert_allclose(out.rgb()[20:24, 30:34, 0], clean[2][20:24, 30:34], atol=0.03)
+    assert out.spec.format == "half"
+    assert read_attribute(path, "tinct:node") == "Restore"
+    assert read_attribute(path, "tinct:sourceFrame") == 1003
+    assert read_attribute(path, "oiio:ColorSpace") == "lin_ap1_scene"
+    assert read_attribute(path, "studio:shot") == "sh010"
+
+
+def test_a_chunked_render_equals_a_whole_one(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=10)
+    RestoreJob(request(source, tmp_path / "whole")).run()
+    for chunk in ([1001, 1002, 1003], [1004, 1005, 1006, 1007], [1008, 1009, 1010]):
+        RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
+    for frame in range(1001, 1011):
+        np.testing.assert_array_equal(read_image(frame_path(tmp_path / "whole", frame)).pixels,
+                                      read_image(frame_path(tmp_path / "chunked", frame)).pixels)
+
+
+def test_rerun_resumes_and_new_parameters_invalidate(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=5)
+    assert len(RestoreJob(request(source, tmp_path / "out")).run().written) == 5
+    again = RestoreJob(request(source, tmp_path / "out")).run()
+    assert again.written == [] and again.skipped == list(range(1001, 1006))
+    forced = RestoreJob(request(source, tmp_path / "out", output_options=OutputOptions(pixel_type="float", overwrite=True)))
+    assert len(forced.run().written) == 5
+    changed = RestoreJob(request(source, tmp_path / "out", params={"grain": 0.2}))
+    assert len(changed.run().written) == 5
+
+
+def test_cancel_leaves_only_complete_frames_and_rerun_finishes(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=6)
+    with pytest.raises(CancelledError):
+        RestoreJob(request(source, tmp_path / "out")).run(progress_callback=lambda done, total, _: done >= 2)
+    written = sorted((tmp_path / "out").glob("shot.*.exr"))
+    assert 1 <= len(written) < 6
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    for path in written:
+        read_image(path)
+    report = RestoreJob(request(source, tmp_path / "out")).run()
+    assert sorted(report.written + report.skipped) == list(range(1001, 1007))
+
+
+def test_scene_cuts_are_reported(tmp_path: Path) -> None:
+    stripes = 0.3 + 0.25 * np.sign(np.sin(np.arange(64) * np.pi / 8))
+    frames = scene(4) + [np.tile(stripes, (48, 1)).astype(np.float32)] * 3
+    report = RestoreJob(request(write_sequence(tmp_path / "src", frames), tmp_path / "out")).run()
+    assert report.notes == ["scene cut before frame 1005"]
+
+
+def test_output_equal_to_source_is_refused(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=3)
+    with pytest.raises(SequenceError, match="overwrite the source"):
+        RestoreJob(RestoreRequest(source=parse_sequence(source), output=parse_sequence(source)))
+
+
+def test_a_named_infrared_channel_must_exist(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=3)
+    with pytest.raises(ParameterError, match="Infrared") as error:
+        RestoreJob(request(source, tmp_path / "out", settings=RestoreSettings(infrared="IR")))
+    assert error.value.frame == 1001
+
+
+def test_a_frame_of_another_size_names_the_file(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=4)
+    write_exr(tmp_path / "src" / "shot.1003.exr", np.zeros((24, 32, 3), np.float32), ["R", "G", "B"])
+    with pytest.raises(ImageFileError, match="size") as error:
+        RestoreJob(request(source, tmp_path / "out")).run()
+    assert error.value.frame == 1003 and "32x24" in str(error.value)
+
+
+class _Nearest:
+    """A stand-in upscaler: pixel repetition."""
+
+    scale = 2
+
+    def __call__(self, linear: np.ndarray) -> np.ndarray:
+        return np.repeat(np.repeat(linear, 2, axis=0), 2, axis=1)
+
+
+def test_clarity_enlarges_the_picture_its_channels_and_windows(tmp_path: Path) -> None:
+    source, _ = damaged_shot(tmp_path, count=3)
+    RestoreJob(request(source, tmp_path / "out", upscaler=_Nearest(), upscaler_id="nearest x2")).run()
+    path = frame_path(tmp_path / "out", 1002)
+    out = read_image(path)
+    assert out.pixels.shape == (96, 128, 4)
+    assert (out.spec.full_width, out.spec.full_height) == (128, 96)
+    assert read_attribute(path, "tinct:clarity") == "nearest x2"
+    plain = RestoreJob(request(source, tmp_path / "plain")).run()
+    assert plain.written and read_attribute(frame_path(tmp_path / "plain", 1002), "tinct:clarity") is None
+    small = read_image(frame_path(tmp_path / "plain", 1002)).pixels
+    np.testing.assert_allclose(out.pixels[::2, ::2, :3], small[..., :3], atol=1e-6)

@@ -1,0 +1,148 @@
+"""The temporal window in memory: dust found and repaired, real motion and clean footage left alone,
+flicker removed and fades kept, scratches removed, colour and out-of-range values carried through."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
+from tinct.core.restore import Restored, Restorer, RestoreSettings
+
+
+def restore(frames: list[np.ndarray], settings: RestoreSettings = RestoreSettings(), rgb: bool = False) -> dict[int, Restored]:
+    height, width = frames[0].shape[:2]
+    restorer = Restorer(settings, height, width, WEIGHTS)
+    plates = (restorer.prepare(i, source(f if rgb else grey_rgb(f))) for i, f in enumerate(frames))
+    return {r.frame: r for r in restorer.run(plates, set(range(len(frames))))}
+
+
+def luminance(r: Restored) -> np.ndarray:
+    return r.rgb @ WEIGHTS
+
+
+def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours() -> None:
+    clean = scene(8)
+    frames = grainy(clean, 0.01)
+    frames[3][20:24, 30:34] = 0.0
+    out = restore(frames)[3]
+    assert (out.defect[20:24, 30:34] > 0.5).all()
+    np.testing.assert_allclose(out.rgb[20:24, 30:34, 0], clean[3][20:24, 30:34], atol=0.03)
+    assert (out.defect > 0.5).sum() < 60  # the speck and its rim, nothing else
+    assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
+
+
+def test_a_fast_moving_object_is_not_taken_for_dust() -> None:
+    clean = scene(8)
+    for t, frame in enumerate(clean):
+        frame[16:28, 4 + 5 * t:16 + 5 * t] = 0.9
+    out = restore(grainy(clean, 0.01))
+    for t in range(8):
+        region = (slice(16, 28), slice(4 + 5 * t, 16 + 5 * t))
+        assert (out[t].defect[region] < 0.5).all(), t
+        assert np.abs(out[t].rgb[region][..., 0] - 0.9).mean() < 0.03, t
+
+
+def test_clean_footage_passes_nearly_unchanged() -> None:
+    clean = scene(8)
+    for r in restore(clean).values():
+        error = np.abs(r.rgb[..., 0] - clean[r.frame])
+        assert error.max() < 0.01 and (r.defect > 0.5).sum() == 0
+
+
+def test_with_every_repair_off_frames_pass_through_bit_exactly() -> None:
+    frames = grainy(scene(4), 0.02)
+    frames[1][5, 5], frames[1][6, 6] = 7.5, -0.25
+    off = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
+    for r in restore(frames, off).values():
+        np.testing.assert_array_equal(r.rgb, grey_rgb(frames[r.frame]))
+
+
+def test_values_above_one_and_negatives_survive() -> None:
+    clean = scene(8)
+    for frame in clean:
+        frame[10:14, 10:14] = 6.0
+        frame[30:34, 40:44] = -0.02
+    out = restore(clean)[4]
+    np.testing.assert_allclose(out.rgb[11:13, 11:13], 6.0, rtol=1e-3)
+    np.testing.assert_allclose(out.rgb[31:33, 41:43], -0.02, atol=1e-4)
+
+
+def test_grain_is_reduced() -> None:
+    clean = scene(8)
+    noisy = grainy(clean, 0.03)
+    out = restore(noisy, RestoreSettings(deflicker=False))
+    before = np.mean([np.abs(noisy[t] - clean[t]).mean() for t in range(2, 6)])
+    after = np.mean([np.abs(luminance(out[t]) - clean[t]).mean() for t in range(2, 6)])
+    assert after < 0.6 * before
+    kept = restore(noisy, RestoreSettings(deflicker=False, grain_keep=0.5))
+    assert np.abs(luminance(kept[3]) - luminance(out[3])).mean() > 0.2 * before  # some grain put back
+
+
+def test_flicker_is_removed_and_a_fade_kept() -> None:
+    clean = scene(24, pan=0)
+    fade = np.linspace(1.0, 0.3, 24)
+    flicker = np.exp(np.random.default_rng(3).normal(0.0, 0.08, 24))
+    flickering = [f * a * b for f, a, b in zip(clean, fade, flicker)]
+    out = restore(flickering, RestoreSettings(dust=False, scratches=False, grain=0.0, deflicker_window=12))
+    means = np.array([luminance(out[t]).mean() for t in range(24)]) / clean[0].mean()
+    truth = fade
+    before = np.array([f.mean() for f in flickering]) / clean[0].mean()
+    assert np.std(np.diff(means) - np.diff(truth)) < 0.4 * np.std(np.diff(before) - np.diff(truth))
+    assert np.polyfit(np.arange(24), means, 1)[0] < -0.02   # still a fade
+    assert means[-1] < 0.45 and means[0] > 0.8
+
+
+def test_a_persistent_scratch_is_removed_and_picture_lines_kept() -> None:
+    # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.
+    clean = [0.2 + 0.3 * (y - 0.2) for y in scene(7, pan=2, blur=4.0)]
+    for t, frame in enumerate(clean):
+        frame[:, 40 - 2 * t] = 0.05   # a thin dark line of the picture, moving with the pan
+    damaged = [f.copy() for f in clean]
+    for frame in damaged:
+        frame[:, 20] += 0.15          # a bright scratch fixed to the film
+    out = restore(damaged, RestoreSettings(dust=False, deflicker=False, grain=0.0))[3]
+    assert (out.defect[:, 20] > 0.5).mean() > 0.8
+    residual = np.abs(out.rgb[:, 20, 0] - clean[3][:, 20]).mean()
+    assert residual < 0.25 * 0.15
+    np.testing.assert_allclose(out.rgb[:, 40 - 6, 0], clean[3][:, 40 - 6], atol=1e-6)
+
+
+def test_colour_keeps_its_chroma() -> None:
+    clean = scene(8)
+    tint = np.array([1.4, 0.9, 0.6], np.float32) / (np.array([1.4, 0.9, 0.6], np.float32) @ WEIGHTS)
+    frames = [grey_rgb(y) * tint for y in grainy(clean, 0.02)]
+    frames[3][20:24, 30:34] = 0.0
+    out = restore(frames, rgb=True)[3]
+    chroma = out.rgb / (out.rgb @ WEIGHTS)[..., None]
+    np.testing.assert_allclose(np.median(chroma.reshape(-1, 3), axis=0), tint, rtol=0.01)
+    np.testing.assert_allclose(chroma[21:23, 31:33].reshape(-1, 3), np.tile(tint, (4, 1)), rtol=0.05)
+
+
+def test_nothing_is_borrowed_across_a_cut() -> None:
+    first, second = scene(5, seed=4), [0.6 - y for y in scene(6, seed=9, blur=3.0)]
+    frames = grainy(first + second, 0.01)
+    cuts: list[int] = []
+    restorer = Restorer(RestoreSettings(), 48, 64, WEIGHTS, on_cut=cuts.append)
+    plates = (restorer.prepare(i, source(grey_rgb(f))) for i, f in enumerate(frames))
+    together = {r.frame: r for r in restorer.run(plates, set(range(11)))}
+    assert cuts == [5]
+    alone = restore(frames[5:])
+    for t in range(5, 11):
+        np.testing.assert_array_equal(together[t].rgb, alone[t - 5].rgb)
+
+
+def test_an_infrared_channel_marks_defects() -> None:
+    clean = scene(6)
+    frames = []
+    for t, y in enumerate(grainy(clean, 0.01)):
+        infrared = np.ones_like(y)
+        if t == 2:
+            y[8:11, 8:11] = 0.4
+            infrared[8:11, 8:11] = 0.2
+        frames.append(np.dstack([grey_rgb(y), infrared]))
+    height, width = clean[0].shape
+    restorer = Restorer(RestoreSettings(dust_strength=0.0), height, width, WEIGHTS)
+    plates = (restorer.prepare(i, source(f, ("R", "G", "B", "IR"))) for i, f in enumerate(frames))
+    out = {r.frame: r for r in restorer.run(plates, {2})}[2]
+    assert (out.defect[8:11, 8:11] == 1.0).all()
+    np.testing.assert_allclose(out.rgb[8:11, 8:11, 0], clean[2][8:11, 8:11], atol=0.03)
