@@ -46,7 +46,7 @@ class PropagationSettings:
     flow_preset: str = "medium"
     flow_max_side: int = 1024
     # Forward/backward disagreement (working-scale pixels) where reach starts to fall, and where it is gone.
-    occlusion_tolerance: float = 1.0
+    occlusion_tolerance: float = 2.0
     # Width of the photometric check in sRGB-encoded luminance units.
     photometric_sigma: float = 0.12
     # Reach of the edge-aware fill (pixels at 1920 wide, scaled with the image) and how similar in
@@ -71,7 +71,8 @@ class Track:
     coords: np.ndarray       # (h, w, 2) float32 working-scale keyframe coordinates
     reach: np.ndarray        # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
     chroma: np.ndarray       # (H, W, 3) float32 this direction's finished chroma estimate
-    confidence: np.ndarray   # (H, W) float32 in [0, 1]
+    confidence: np.ndarray   # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
+    persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
 
 
 @dataclass
@@ -118,6 +119,7 @@ class Propagator:
         return Track(
             key=key.frame, coords=identity_grid(h, w), reach=np.ones((h, w), np.float32),
             chroma=key.chroma, confidence=np.ones((self.height, self.width), np.float32),
+            persistence=np.ones((self.height, self.width), np.float32),
         )
 
     # -- tracking ------------------------------------------------------------------------------
@@ -146,8 +148,11 @@ class Propagator:
         sure = self._upsample(sure_small)
         full_positions = self._full(positions)
         carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        moved = self._upsample(consistent)
         kept = cv2.remap(track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
-        kept *= self._upsample(consistent) * CARRY_DECAY
+        kept *= moved * CARRY_DECAY
+        persisting = cv2.remap(track.persistence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        persisting *= moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
         small_sampled = cv2.resize(sampled, (w, h), interpolation=cv2.INTER_AREA)
         small_similar, gathered = bilateral_fill(
@@ -156,10 +161,13 @@ class Propagator:
         )
         similar = cv2.resize(small_similar, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
         found = self._upsample(np.clip(gathered / 0.05, 0.0, 1.0))
-        guess = _mix(_mix(carried, similar, found), carried, kept)
+        # An unsure region keeps the colour it was given while it stays in view (filled colour that
+        # is recomputed every frame shimmers); only the confidence AOV says how surely it is right.
+        guess = _mix(_mix(carried, similar, found), carried, np.maximum(kept, persisting))
         chroma = _mix(guess, sampled, sure)
         confidence = sure + (1.0 - sure) * kept
-        return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence)
+        persistence = sure + (1.0 - sure) * np.maximum(kept, found)
+        return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence, persistence)
 
     def _register(self, coords: np.ndarray, current: Plate, key: Keyframe) -> np.ndarray:
         """Correct the drift a chain of flows accumulates: align the keyframe plate, as the map sees

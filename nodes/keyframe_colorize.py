@@ -24,7 +24,7 @@ KEYFRAME_COLORIZE = NodeDefinition(
                   "medium follows fine motion better", choices=("fast", "medium")),
         Parameter("flow_resolution", int, 1024, "long side in pixels at which motion is tracked; larger is "
                   "slower and follows finer detail", minimum=256, maximum=4096),
-        Parameter("occlusion_tolerance", float, 1.0, "forward/backward motion disagreement in pixels before a "
+        Parameter("occlusion_tolerance", float, 2.0, "forward/backward motion disagreement in pixels before a "
                   "region counts as occluded; lower marks more of the image unsure", minimum=0.25, maximum=8.0),
         Parameter("match_tolerance", float, 0.12, "how far the plate may differ from the keyframe's plate "
                   "(sRGB-encoded luminance) before colour is doubted", minimum=0.01, maximum=0.5),

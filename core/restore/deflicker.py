@@ -8,8 +8,9 @@
    each cell. Real lighting changes (a fade, a cloud, a lamp dimming) are smooth along it; flicker
    is the frame-to-frame jitter around it.
 3. **Smooth and correct.** A straight line fitted to the track's *gain* (``exp`` of the log
-   exposure) over the window is the exposure the frame should have had; the correction is the
-   difference. A line fits a linear fade exactly, so a fade to black stays a fade.
+   exposure) over the window, bent once where a fade or a lamp starts inside it, is the exposure
+   the frame should have had; the correction is the difference. A line fits a linear fade
+   exactly, so a fade to black stays a fade.
 
 Windows stop at scene cuts. Arrays: steps (gy, gx) float32 log gains of luminance.
 """
@@ -23,6 +24,8 @@ import numpy as np
 DARK = 0.04
 # How many measured pixels a grid cell needs before its own value outweighs the global one.
 CELL_PRIOR = 64
+# F statistic above which a bent line explains an exposure track better than a straight one.
+BEND_F = 12.0
 
 
 def grid_shape(regions: int, height: int, width: int) -> tuple[int, int]:
@@ -77,22 +80,36 @@ def track(steps: list[np.ndarray]) -> np.ndarray:
 def correction(exposure: np.ndarray, centre: int, strength: float) -> np.ndarray:
     """(gy, gx) float32 log gain that moves frame ``centre`` of the track onto its smooth exposure.
 
-    ``exposure`` (n, gy, gx) log exposures of consecutive frames of one scene. A line fitted to the
-    gains by least squares (a constant with fewer than four frames, nothing with one frame).
+    ``exposure`` (n, gy, gx) log exposures of consecutive frames of one scene. The smooth exposure
+    is a line fitted to the gains by least squares, or a line with one bend where that explains
+    the track significantly better (an F test): a fade or a lamp that starts inside the window
+    bends the track, and a straight line through the bend would lag behind it. A constant with
+    fewer than four frames; nothing with one.
     """
     n = exposure.shape[0]
     if n < 2 or strength <= 0:
         return np.zeros(exposure.shape[1:], np.float32)
     # Relative to the centre frame, so the fit works on gains near 1.
-    gains = np.exp(exposure - exposure[centre])
+    gains = np.exp(exposure - exposure[centre]).reshape(n, -1)
     if n < 4:
         smooth = gains.mean(axis=0)
     else:
-        t = np.arange(n, dtype=np.float64) - centre
-        t_mean = t.mean()
-        slope = np.tensordot(t - t_mean, gains, axes=(0, 0)) / np.sum((t - t_mean) ** 2)
-        smooth = gains.mean(axis=0) + slope * (0.0 - t_mean)
-    return (strength * np.log(np.maximum(smooth, 1e-3))).astype(np.float32)
+        t = np.arange(n, dtype=np.float64)
+        straight, straight_error = _fit(np.stack([np.ones(n), t], axis=1), gains)
+        smooth = np.array([1.0, centre]) @ straight
+        best = straight_error.copy()
+        for knee in range(2, n - 2):
+            coefficients, error = _fit(np.stack([np.ones(n), t, np.maximum(t - knee, 0.0)], axis=1), gains)
+            bends = (error < best) & ((straight_error - error) * (n - 3) > BEND_F * error)
+            smooth[bends] = (np.array([1.0, centre, max(centre - knee, 0.0)]) @ coefficients)[bends]
+            best[bends] = error[bends]
+    return (strength * np.log(np.maximum(smooth, 1e-3))).reshape(exposure.shape[1:]).astype(np.float32)
+
+
+def _fit(design: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares of (n, k) values on an (n, p) design -> (p, k) coefficients, (k,) squared error."""
+    coefficients = np.linalg.lstsq(design, values, rcond=None)[0]
+    return coefficients, np.sum((values - design @ coefficients) ** 2, axis=0)
 
 
 def gain_field(log_gain: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -10,6 +10,10 @@ falls as the two 5x5 patches around it differ by more than the grain explains (a
 non-local-means): where the motion is right the grain averages out, where it is wrong (occlusions,
 new content, a neighbour's own dust) the neighbour is left out, so real motion is not smeared.
 
+**Smooth what is left.** The grain the average leaves (less where fewer neighbours agreed) is
+flattened by a self-guided filter wherever the picture varies no more than that grain; edges and
+texture stand out of it and are kept.
+
 Signals are (H, W) float32 sqrt luminance (see :mod:`tinct.core.restore.frames`).
 """
 

@@ -1,19 +1,25 @@
 """Dust and dirt: one-frame specks and blotches, found by temporal evidence and repaired from neighbours.
 
-**Detect.** A speck is in this frame and in neither neighbour: after motion compensation, the
-pixel is darker (or brighter) than *every* pixel of the 3x3 neighbourhood around its match in the
-previous frame *and* in the next one, by more than the grain explains (a rank-order spike detector,
-after Kokaram). Taking the whole 3x3 neighbourhood forgives a pixel of misregistration and the
-softening of warping, so thin real details are not taken for dust; requiring both directions means
-occlusions (content missing on one side only) are not taken for dust either; pixels whose motion
-is unreliable (forward/backward disagreement) are never candidates. Strong spikes seed the mask and
-it grows into neighbouring weaker ones (hysteresis), so a blotch is taken whole with its soft edge.
-At a scene cut only one side has neighbours: then the two frames on that side must both disagree,
-with a stricter threshold.
+**Detect.** A speck is in this frame and in none of its neighbours: after motion compensation, the
+pixel is darker (or brighter) than *every* pixel of the 3x3 neighbourhood around its match in each
+of the two frames before *and* the two after, by more than the grain explains (a rank-order spike
+detector, after Kokaram). The 3x3 neighbourhood forgives a pixel of misregistration; both
+directions keep occlusions (content missing on one side only) from passing for dust; two frames
+a side keep a neighbour's own speck from faking one here. The test also runs on blurred frames,
+which sees faint blotches through the grain. Strong spikes seed the mask and it grows into weaker
+neighbouring ones (hysteresis), so a blotch is taken whole.
+
+Motion inside a blotch is garbage (nothing in the neighbours looks like it), so where the flow
+fails its forward/backward check the motion of the surroundings stands in ("bridged" warps). Then
+two checks keep real motion from being smeared: the frame's own motion must not have found the
+content in a neighbour, and the ring just outside every defect must match its witnesses to within
+the grain (around dust the motion is right; where motion estimation failed, the mismatch spreads).
+At a scene cut or the ends of a shot only one side has neighbours: the two there must agree, with
+a stricter threshold, and only where their motion is reliable.
 
 **Repair.** Inside the matte, the frame's pixel is replaced by the median of its motion-compensated
-neighbours, through motion filled in from around the defect (the flow inside a blotch is not to be
-trusted), so a neighbour's own dust at that spot does not come back.
+neighbours through motion filled in from around the defect, so a neighbour's own dust at that spot
+does not come back.
 
 Arrays: (H, W) float32 signals (sqrt luminance); mattes (H, W) float32 in [0, 1].
 """
@@ -32,10 +38,14 @@ _CROSS = np.ones((3, 3), np.uint8)
 # Strong spikes exceed ``threshold`` grain deviations; their blob grows into pixels above half of it.
 GROW = 0.5
 GROW_STEPS = 3
-# Ring (pixels) around a defect whose match with the witnesses is checked, and the largest mean
-# squared mismatch there, in grain variances, of a defect whose surroundings are explained.
+# Ring (pixels) around a defect whose match with the witnesses is checked. Squared mismatches are
+# in grain variances: a ring pixel is unexplained beyond RING_CLIP (4 sigma); a defect is a failure
+# of motion estimation when its ring's mean (clipped) mismatch exceeds RING_MISMATCH or more than
+# RING_SHARE of it is unexplained.
 RING = 3
+RING_CLIP = 16.0
 RING_MISMATCH = 3.0
+RING_SHARE = 0.2
 # Share of the witnesses' local (3x3) contrast added to the threshold.
 TEXTURE = 0.05
 # Matte value of the ring of pixels around a detected defect (its soft edge, partly repaired).
@@ -135,11 +145,12 @@ def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, stren
         matched = np.logical_or.reduce(
             [patch_distance(seen.signal, centre) < 3.0 * variance + 0.25 * floor * floor for seen in chosen])
         found &= ~(unreliable & matched)
-    return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2)
+    return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2, factor)
 
 
-def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndarray], variance: np.ndarray) -> np.ndarray:
-    """Keep the defects whose surroundings the witnesses explain.
+def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndarray], variance: np.ndarray,
+                 strictness: float) -> np.ndarray:
+    """Keep the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
 
     Around a speck of dust the motion is right: just outside it, the frame matches its witnesses
     to within the grain. Where motion estimation failed (an object deforming, a wrong but
@@ -152,10 +163,13 @@ def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndar
     ys, xs = np.nonzero(ring)
     mismatch = np.minimum.reduce([(r[ys, xs] - centre[ys, xs]) ** 2 for r in references]) / variance[ys, xs]
     owner = grown[ys, xs].astype(np.int64)
-    totals = np.bincount(owner, weights=mismatch, minlength=count)
-    sizes = np.bincount(owner, minlength=count)
-    score = totals / np.maximum(sizes, 1)
-    keep = score <= RING_MISMATCH
+    # Around dust, the ring mismatches by the grain alone; where motion estimation failed, by more
+    # on average or badly on a good share of it. (Clipping keeps a few edge pixels of a slightly
+    # misregistered witness from outweighing the rest.)
+    sizes = np.maximum(np.bincount(owner, minlength=count), 1)
+    mean = np.bincount(owner, weights=np.minimum(mismatch, RING_CLIP), minlength=count) / sizes
+    failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / sizes
+    keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness)
     keep[0] = False
     return keep[labels]
 

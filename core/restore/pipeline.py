@@ -9,8 +9,8 @@ For each frame, in order:
    measured exposure steps, and their motion checked forward/backward.
 3. **Dust and dirt** are one-frame spikes against both sides (:mod:`.dust`), joined by an infrared
    defect channel when the scan has one; they are replaced by the median of the neighbours.
-4. **Grain** is averaged away with the neighbours that agree (:mod:`.denoise`); a share of it can
-   be kept.
+4. **Grain** is averaged away with the neighbours that agree, and what they leave is smoothed
+   where the picture is flat (:mod:`.denoise`); a share of it can be put back.
 5. **Flicker**: the frame's exposure is moved onto the smooth exposure track of its scene
    (:mod:`.deflicker`).
 
@@ -36,10 +36,10 @@ import numpy as np
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.flow import FlowEstimator, identity_grid, warp
 from tinct.core.guided import push_pull_fill
+from tinct.core.imageio import Image
 from tinct.core.restore import deflicker, denoise, dust, scratches
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import Geometry, Motion, Plate, prepare, sample_points
-from tinct.core.imageio import Image
 from tinct.core.source import SourceFrame
 
 # Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
@@ -128,8 +128,11 @@ class Restorer:
         self.flow = FlowEstimator(settings.flow_preset, settings.flow_max_side)
         self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
         self.on_cut = on_cut
+        # Motion between the frames of the window, both ways, keyed (target frame, reference frame).
+        self._motions: dict[tuple[int, int], Motion] = {}
 
     def prepare(self, frame: int, source: SourceFrame) -> Plate:
+        """The plate of one source frame (run it in the reader threads)."""
         s = self.settings
         return prepare(frame, source, self.geometry, s.infrared if s.dust else "", s.infrared_threshold)
 
@@ -138,7 +141,7 @@ class Restorer:
         """Restore the ``wanted`` frames of a stream of consecutive plates (the others are context)."""
         s = self.settings
         slots: dict[int, _Slot] = {}
-        self._motions: dict[tuple[int, int], Motion] = {}
+        self._motions = {}
         last = -1
         for last, plate in enumerate(plates):
             slots[last] = self._admit(plate, slots.get(last - 1))
@@ -204,7 +207,7 @@ class Restorer:
             return Restored(plate.frame, plate.source.image, plate.source.working, np.zeros(plate.v.shape, np.float32))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
-        exposure = self._exposures(slots, first, end, centre)
+        exposure = self._exposures(slots, first, end)
 
         signal = plate.v
         defect = np.zeros(signal.shape, np.float32)
@@ -243,7 +246,7 @@ class Restorer:
         gain = None
         if s.deflicker:
             d_first, d_end = self._span(slots, centre, last, s.deflicker_window, s.radius)
-            track = self._exposures(slots, d_first, d_end, centre)
+            track = self._exposures(slots, d_first, d_end)
             log_gain = deflicker.correction(track, centre - d_first, s.deflicker_strength)
             if np.any(log_gain != 0):
                 gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width)
@@ -253,7 +256,7 @@ class Restorer:
         plate.source = None
         return Restored(plate.frame, source.image, rgb, defect)
 
-    def _exposures(self, slots: dict[int, _Slot], first: int, end: int, centre: int) -> np.ndarray:
+    def _exposures(self, slots: dict[int, _Slot], first: int, end: int) -> np.ndarray:
         """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""
         steps = [np.zeros(self.grid, np.float32)] + [slots[p].step for p in range(first + 1, end + 1)]
         return deflicker.track(steps)

@@ -67,7 +67,9 @@ def run_clarity(args: argparse.Namespace) -> int:
     upscaler, upscaler_id = clarity_upscaler(int(str(values["scale"])), str(values["model"]), str(values["device"]),
                                              ocio=args.ocio)
     nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
-    return _run(args, CLARITY, values, nothing, upscaler, upscaler_id)
+    # Where the network runs does not change the frames: a render resumed on another machine keeps them.
+    params = {k: v for k, v in values.items() if k != "device"}
+    return _run(args, CLARITY, params, nothing, upscaler, upscaler_id)
 
 
 def _run(args: argparse.Namespace, node: NodeDefinition, values: dict, settings: RestoreSettings,

@@ -163,7 +163,7 @@ def summary(results: dict) -> dict:
     shots = list(results.values())
     mean = lambda key, metric: float(np.mean([s[key][metric] for s in shots]))  # noqa: E731
     total = {k: sum(s["counts"][k] for s in shots) for k in shots[0]["counts"]}
-    out = {name: {"psnr": mean(name, "psnr"), "ssim": mean(name, "ssim")}
+    out: dict = {name: {"psnr": mean(name, "psnr"), "ssim": mean(name, "ssim")}
            for name in ("damaged", "median3", "tinct", "ceiling")}
     out["gain_over_damaged_db"] = out["tinct"]["psnr"] - out["damaged"]["psnr"]
     out["gain_over_median3_db"] = out["tinct"]["psnr"] - out["median3"]["psnr"]
@@ -225,12 +225,15 @@ request = RestoreRequest(source=parse_sequence(sys.argv[1]), output=parse_sequen
 start = time.perf_counter()
 report = RestoreJob(request).run()
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(len(report.written), time.perf_counter() - start, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(len(report.written), time.perf_counter() - start, usage.ru_utime + usage.ru_stime, peak)
 """
 
 
 def run_probe(folder: Path, out: Path) -> tuple[int, float, float, float]:
-    """(frames written, wall seconds, CPU seconds of the whole process, peak RSS in MiB) of a default restore."""
+    """(frames written, wall seconds, CPU seconds of the whole process, peak resident memory in MiB) of a
+    default restore, in a process of its own."""
     result = subprocess.run([sys.executable, "-c", _PROBE, str(folder / "shot.####.exr"), str(out / "shot.####.exr")],
                             check=True, capture_output=True, text=True, cwd=REPO)
     frames, seconds, cpu, rss = result.stdout.split()[-4:]
