@@ -8,7 +8,7 @@ from collections.abc import Sequence as Seq
 
 from tinct.core.errors import CancelledError, TinctError
 from tinct.core.version import __version__
-from tinct.plugin.cli import colorize, demo, info, models
+from tinct.plugin.cli import colorize, demo, info, models, restore
 from tinct.plugin.farm import cli as farm_cli
 from tinct.plugin.publish import cli as publish_cli
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Hosts running a command in-process (tinct.plugin.host.engine) set this to drive their progress bar and cancel.
     parser.set_defaults(progress_callback=None)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (colorize, info, demo, models, farm_cli, publish_cli):
+    for module in (restore, colorize, info, demo, models, farm_cli, publish_cli):
         module.register(commands)
     return parser
 
