@@ -163,7 +163,9 @@ class Propagator:
         found = self._upsample(np.clip(gathered / 0.05, 0.0, 1.0))
         # An unsure region keeps the colour it was given while it stays in view (filled colour that
         # is recomputed every frame shimmers); only the confidence AOV says how surely it is right.
-        guess = _mix(_mix(carried, similar, found), carried, np.maximum(kept, persisting))
+        # Where sure neighbours were found, average their colour with the motion-carried one: two
+        # imperfect guesses with partly independent errors beat either alone.
+        guess = _mix(_mix(carried, similar, 0.5 * found), carried, np.maximum(kept, persisting))
         chroma = _mix(guess, sampled, sure)
         confidence = sure + (1.0 - sure) * kept
         persistence = sure + (1.0 - sure) * np.maximum(kept, found)
