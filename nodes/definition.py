@@ -110,6 +110,10 @@ FRAME_LOCAL = Temporal()
 Upgrade = Callable[[dict[str, Value]], dict[str, Value]]
 
 
+def no_models(values: Mapping[str, Value]) -> tuple[str, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class NodeDefinition:
     name: str
@@ -122,6 +126,8 @@ class NodeDefinition:
     upgrades: Mapping[int, Upgrade] = field(default_factory=dict)
     # The `tinct` subcommand that runs this node ('' for settings groups that are not run alone).
     command: str = ""
+    # Names (in the model registry) of the weights a run with these resolved values needs.
+    models: Callable[[Mapping[str, Value]], tuple[str, ...]] = no_models
     # Neighbour frames a result depends on (farm chunking, chained steps); frame-local by default.
     temporal: Temporal = FRAME_LOCAL
 

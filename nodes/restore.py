@@ -20,6 +20,16 @@ _DEFLICKER_WINDOW = Parameter("deflicker_window", int, 24, "frames before the cu
                               "exposure is followed; longer is steadier, shorter follows quicker lighting "
                               "changes", minimum=4, maximum=96)
 
+def _restore_models(values: Mapping[str, Value]) -> tuple[str, ...]:
+    scale = int(str(values["clarity"]))
+    return (CLARITY_MODELS[scale],) if scale > 1 else ()
+
+
+def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
+    model = str(values["model"])
+    return (CLARITY_MODELS[int(str(values["scale"]))] if model == "auto" else model,)
+
+
 RESTORE = NodeDefinition(
     name="Restore",
     version=1,
@@ -61,6 +71,7 @@ RESTORE = NodeDefinition(
     ),
     outputs=("R", "G", "B", "restore.defect"),
     command="restore",
+    models=_restore_models,
     # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side.
     temporal=Temporal(handles=max(int(_DEFLICKER_WINDOW.default), int(_RADIUS.default))),
 )
@@ -80,6 +91,7 @@ CLARITY = NodeDefinition(
     ),
     outputs=("R", "G", "B"),
     command="clarity",
+    models=_clarity_models,
 )
 
 

@@ -9,7 +9,7 @@ inputs on disk only), ``models`` (:class:`WeightsCheck` objects).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,8 +36,29 @@ class WeightsCheck(Protocol):
     def verify(self) -> list[str]: ...
 
 
-def no_models(definition: NodeDefinition) -> Sequence[WeightsCheck]:
-    return ()
+@dataclass(frozen=True)
+class RegistryWeights:
+    """A registered model's weights file, checked against the sha256 its descriptor records."""
+
+    name: str
+
+    def verify(self) -> list[str]:
+        from tinct.models.catalog import default_registry  # torch and safetensors load only when checking
+
+        try:
+            default_registry().verify(self.name)
+        except TinctError as error:
+            return [f"{error.title}" + (f" ({error.found})" if error.found else "") + (f"; {error.repair}" if error.repair else "")]
+        return []
+
+
+def registry_weights(definition: NodeDefinition, values: Mapping[str, object]) -> Sequence[WeightsCheck]:
+    """The weights a step needs with these values (invalid values are reported by their own check)."""
+    try:
+        resolved = definition.resolve(values)
+    except TinctError:
+        return ()
+    return tuple(RegistryWeights(name) for name in definition.models(resolved))
 
 
 @dataclass(frozen=True)
@@ -49,7 +70,7 @@ class PublishRequest:
     target: str = TARGET_LOCAL
     farm: object | None = None          # tinct.plugin.farm.targets.FarmSettings for target "farm"
     executable: tuple[str, ...] = CURRENT_TINCT
-    models: Callable[[NodeDefinition], Sequence[WeightsCheck]] = no_models
+    models: Callable[[NodeDefinition, Mapping[str, object]], Sequence[WeightsCheck]] = registry_weights
     host: str = "python"
 
 

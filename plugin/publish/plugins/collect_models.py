@@ -16,4 +16,5 @@ class CollectModels(pyblish.api.InstancePlugin):
     families = [FAMILY]
 
     def process(self, instance: pyblish.api.Instance) -> None:
-        instance.data["models"] = list(request_of(instance.context).models(instance.data["definition"]))
+        step = instance.data["step"]
+        instance.data["models"] = list(request_of(instance.context).models(instance.data["definition"], step.values))

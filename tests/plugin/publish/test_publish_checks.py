@@ -152,9 +152,9 @@ class Weights:
 
 
 def test_model_weights_are_verified(tiny_shot: TinyShot) -> None:
-    damaged = check(job(tiny_shot), models=lambda d: [Weights("flow.safetensors", ["sha256 abc != def"])])
+    damaged = check(job(tiny_shot), models=lambda d, v: [Weights("flow.safetensors", ["sha256 abc != def"])])
     assert "flow.safetensors: sha256 abc != def" in failed(damaged)["Model weights present and intact"]
-    assert check(job(tiny_shot), models=lambda d: [Weights("flow.safetensors", [])]).ok
+    assert check(job(tiny_shot), models=lambda d, v: [Weights("flow.safetensors", [])]).ok
 
 
 def test_a_bug_in_a_check_is_not_reported_as_a_user_error(tiny_shot: TinyShot) -> None:
@@ -165,7 +165,7 @@ def test_a_bug_in_a_check_is_not_reported_as_a_user_error(tiny_shot: TinyShot) -
             raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError, match="bug"):
-        check(job(tiny_shot), models=lambda d: [Broken()])
+        check(job(tiny_shot), models=lambda d, v: [Broken()])
 
 
 def test_output_under_a_file_fails(tiny_shot: TinyShot) -> None:
@@ -225,3 +225,19 @@ def test_plugins_serve_every_host_and_follow_the_naming(tiny_shot: TinyShot) -> 
 def test_parameter_errors_name_the_value(tiny_shot: TinyShot) -> None:
     with pytest.raises(ParameterError):
         parse_job_arguments(["colorize", tiny_shot.grey_pattern, "-o", "x.####.exr", "--then"], node_parsers())
+
+
+def test_the_registry_provider_checks_exactly_the_weights_the_values_need(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tinct.nodes.restore import CLARITY, RESTORE
+    from tinct.plugin.publish.context import registry_weights
+
+    monkeypatch.setenv("TINCT_MODELS", str(tmp_path / "no-models-here"))
+    assert registry_weights(RESTORE, {}) == ()  # no clarity, no network
+    assert registry_weights(RESTORE, {"clarity": "nonsense"}) == ()  # reported by the settings check instead
+    (needed,) = registry_weights(RESTORE, {"clarity": "2"})
+    assert needed.name == "realesr-animevideov3-x2"
+    problems = needed.verify()
+    assert len(problems) == 1 and "convert-ncnn" in problems[0]
+    assert [w.name for w in registry_weights(CLARITY, {"scale": "4"})] == ["realesr-animevideov3-x4"]
