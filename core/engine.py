@@ -146,3 +146,40 @@ class Progress:
         if self._stream is not None:
             self._stream.write("\n")
             self._stream.flush()
+
+
+def write_all(
+    results: Iterable[tuple[int, tuple[object, ...]]], write: Callable[..., None], total: int, label: str,
+    progress_callback: Callable[[int, int, str], bool | None] | None = None,
+    already_done: Callable[[int], bool] = lambda frame: False, write_depth: int = 4,
+) -> tuple[list[int], list[int]]:
+    """Drive a job: write each ``(frame, args)`` from ``results`` behind the computation, with progress
+    and cancel, unless ``already_done(frame)``. Returns (written, skipped) frames.
+
+    Cancelling (a host callback, or Ctrl-C) raises :class:`CancelledError` after the write in flight
+    completes: every file on disk is whole, and a rerun resumes.
+    """
+    progress = Progress(total, label, on_update=progress_callback)
+    writer = WriteBehind(write, depth=write_depth)
+    written: list[int] = []
+    skipped: list[int] = []
+    try:
+        for frame, args in results:
+            progress.check()
+            if already_done(frame):
+                skipped.append(frame)
+            else:
+                writer.submit(frame, *args)
+                written.append(frame)
+            progress.advance()
+        writer.close()
+    except (KeyboardInterrupt, CancelledError):
+        writer.close(cancel=True)
+        raise CancelledError(
+            "Stopped by the user",
+            found=f"{len(written)} frame(s) written this run, each complete",
+            repair="run the same command again: finished frames are kept and the rest resume",
+        ) from None
+    finally:
+        progress.close()
+    return written, skipped

@@ -22,8 +22,8 @@ import numpy as np
 
 from tinct.core.chroma import apply_chroma, chroma_ratio, luminance
 from tinct.core.colour import ColourManager
-from tinct.core.engine import Progress, ReadAhead, WriteBehind
-from tinct.core.errors import CancelledError, ImageFileError, SequenceError
+from tinct.core.engine import ReadAhead, write_all
+from tinct.core.errors import ImageFileError, SequenceError
 from tinct.core.imageio import is_float_spec, read_attribute, read_image, read_spec, spec_colorspace, write_exr
 from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, blend
 from tinct.core.sequence import Sequence, format_frame_ranges
@@ -207,33 +207,15 @@ class KeyframeColorizeJob:
         if skipped:
             self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
         total = sum(len(s.frames) for s in todo)
-        progress = Progress(total, self.request.node, on_update=progress_callback)
         # One cache folder per run: farm tasks of one shot run side by side in the same output folder.
         self.request.output.directory.mkdir(parents=True, exist_ok=True)
         cache = Path(tempfile.mkdtemp(prefix=f".tinct-cache-{self.params_hash[:12]}-", dir=self.request.output.directory))
-        writer = WriteBehind(self._write)
-        written: list[int] = []
         try:
-            for segment in todo:
-                for frame, result in self._colour_segment(segment, cache):
-                    progress.check()
-                    if self.is_done(frame):
-                        skipped.append(frame)
-                    else:
-                        writer.submit(frame, *result)
-                        written.append(frame)
-                    progress.advance()
-            writer.close()
-        except (KeyboardInterrupt, CancelledError):
-            writer.close(cancel=True)
-            raise CancelledError(
-                "Stopped by the user",
-                found=f"{len(written)} frame(s) written this run, each complete",
-                repair="run the same command again: finished frames are kept and the rest resume",
-            ) from None
+            results = (item for segment in todo for item in self._colour_segment(segment, cache))
+            written, also_done = write_all(results, self._write, total, self.request.node, progress_callback, self.is_done)
         finally:
-            progress.close()
             shutil.rmtree(cache, ignore_errors=True)
+        skipped += also_done
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
     def _keyframe(self, propagator: Propagator, frame: int, plate: Plate) -> Keyframe:

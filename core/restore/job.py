@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tinct.core.colour import ColourManager
-from tinct.core.engine import Progress, ReadAhead, WriteBehind
-from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
+from tinct.core.engine import ReadAhead, write_all
+from tinct.core.errors import ImageFileError, ParameterError, SequenceError
 from tinct.core.imageio import read_attribute, read_spec, write_exr
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
@@ -149,35 +149,23 @@ class RestoreJob:
         return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == self.params_hash
 
     def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
-        s = self.request.settings
         todo = [f for f in self.frames if not self.is_done(f)]
         skipped = [f for f in self.frames if f not in set(todo)]
         if skipped:
             self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
-        progress = Progress(len(todo), self.request.node, on_update=progress_callback)
-        writer = WriteBehind(self._write, depth=WRITE_BEHIND)
-        written: list[int] = []
-        try:
-            for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
-                restorer = Restorer(s, self.height, self.width, self.plate.weights, on_cut=self._cut)
-                reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read, depth=READ_AHEAD)
-                for restored in restorer.run((plate for _, plate in reader), set(run.write)):
-                    progress.check()
-                    writer.submit(restored)
-                    written.append(restored.frame)
-                    progress.advance()
-            writer.close()
-        except (KeyboardInterrupt, CancelledError):
-            writer.close(cancel=True)
-            raise CancelledError(
-                "Stopped by the user",
-                found=f"{len(written)} frame(s) written this run, each complete",
-                repair="run the same command again: finished frames are kept and the rest resume",
-            ) from None
-        finally:
-            progress.close()
+        written, _ = write_all(
+            self._restore(todo), self._write, len(todo), self.request.node, progress_callback, write_depth=WRITE_BEHIND
+        )
         notes = [f"scene cut before frame {format_frame_ranges(sorted(set(self.cuts)))}"] if self.cuts else []
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=notes)
+
+    def _restore(self, todo: list[int]) -> Iterator[tuple[int, tuple[Restored]]]:
+        s = self.request.settings
+        for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
+            restorer = Restorer(s, self.height, self.width, self.plate.weights, on_cut=self._cut)
+            reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read, depth=READ_AHEAD)
+            for restored in restorer.run((plate for _, plate in reader), set(run.write)):
+                yield restored.frame, (restored,)
 
     def _cut(self, frame: int) -> None:
         if frame not in self.cuts:
@@ -196,9 +184,9 @@ class RestoreJob:
             )
         return restorer.prepare(frame, source)
 
-    def _write(self, restored: Restored) -> None:
+    def _write(self, frame: int, restored: Restored) -> None:
         req = self.request
-        frame, image = restored.frame, restored.image
+        image = restored.image
         rgb_working, defect = restored.rgb, restored.defect[..., None]
         # A matte from an earlier restore upstream is replaced by this run's, not duplicated.
         extras = [c for c in image.extra_channels() if c != DEFECT_CHANNEL]
