@@ -24,14 +24,14 @@ from tinct.core.chroma import apply_chroma, chroma_ratio, luminance
 from tinct.core.colour import ColourManager
 from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ImageFileError, SequenceError
-from tinct.core.imageio import is_float_spec, read_attribute, read_image, read_spec, spec_colorspace, write_exr
+from tinct.core.imageio import is_float_spec, read_image, read_spec, spec_colorspace, write_exr
+from tinct.core.provenance import already_written, provenance
 from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, blend
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 from tinct.core.version import __version__
 
 CONFIDENCE_CHANNEL = "colorize.confidence"
-PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
 
 
 @dataclass(frozen=True)
@@ -197,8 +197,7 @@ class KeyframeColorizeJob:
     def is_done(self, frame: int) -> bool:
         if self.request.output_options.overwrite:
             return False
-        path = self.request.output.path(frame)
-        return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == self.params_hash
+        return already_written(self.request.output.path(frame), self.params_hash)
 
     def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
         segments = plan_segments(self.frames, self.keys)
@@ -282,20 +281,11 @@ class KeyframeColorizeJob:
             [rgb, *(image.pixels[..., image.index(c), None] for c in extras), confidence[..., None]], axis=-1
         )
         req = self.request
-        attributes: dict[str, object] = {
-            "tinct:version": __version__,
-            "tinct:node": req.node,
-            "tinct:params": json.dumps(req.params, sort_keys=True),
-            "tinct:source": str(req.source.path(frame)),
-            "tinct:sourceFrame": frame,
-            "tinct:keyframes": format_frame_ranges(self.keys),
-            "tinct:colorspace": self.output_space,
-            "tinct:ocioConfig": self.colour.name,
-            PARAMS_HASH_ATTRIBUTE: self.params_hash,
-        }
-        interop = self.colour.interop_id(self.output_space)
-        if interop:
-            attributes["oiio:ColorSpace"] = interop
+        attributes = provenance(
+            node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
+            output_space=self.output_space, params_hash=self.params_hash,
+        )
+        attributes["tinct:keyframes"] = format_frame_ranges(self.keys)
         write_exr(
             req.output.path(frame), pixels, ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
             template=image.spec, pixel_type=req.output_options.pixel_type,

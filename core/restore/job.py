@@ -20,7 +20,8 @@ import numpy as np
 from tinct.core.colour import ColourManager
 from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ImageFileError, ParameterError, SequenceError
-from tinct.core.imageio import read_attribute, read_spec, write_exr
+from tinct.core.imageio import read_spec, write_exr
+from tinct.core.provenance import already_written, provenance
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
 from tinct.core.restore.frames import Plate, infrared_channel
@@ -30,7 +31,6 @@ from tinct.core.source import SourcePlate
 from tinct.core.version import __version__
 
 DEFECT_CHANNEL = "restore.defect"
-PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
 # Frames the reader decodes ahead of the restorer (each holds a full frame in memory).
 READ_AHEAD = 2
 # Restored frames queued for writing (each holds its source and result in memory).
@@ -145,8 +145,7 @@ class RestoreJob:
     def is_done(self, frame: int) -> bool:
         if self.request.output_options.overwrite:
             return False
-        path = self.request.output.path(frame)
-        return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == self.params_hash
+        return already_written(self.request.output.path(frame), self.params_hash)
 
     def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
         todo = [f for f in self.frames if not self.is_done(f)]
@@ -199,21 +198,12 @@ class RestoreJob:
             template = scaled_spec(image.spec, self.scale)
         rgb = self.colour.from_working(rgb_working, self.output_space)
         pixels = np.concatenate([rgb, *other, defect], axis=-1)
-        attributes: dict[str, object] = {
-            "tinct:version": __version__,
-            "tinct:node": req.node,
-            "tinct:params": json.dumps(req.params, sort_keys=True, default=str),
-            "tinct:source": str(req.source.path(frame)),
-            "tinct:sourceFrame": frame,
-            "tinct:colorspace": self.output_space,
-            "tinct:ocioConfig": self.colour.name,
-            PARAMS_HASH_ATTRIBUTE: self.params_hash,
-        }
+        attributes = provenance(
+            node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
+            output_space=self.output_space, params_hash=self.params_hash,
+        )
         if req.upscaler_id:
             attributes["tinct:clarity"] = req.upscaler_id
-        interop = self.colour.interop_id(self.output_space)
-        if interop:
-            attributes["oiio:ColorSpace"] = interop
         write_exr(
             req.output.path(frame), pixels, ["R", "G", "B", *extras, DEFECT_CHANNEL],
             template=template, pixel_type=req.output_options.pixel_type,

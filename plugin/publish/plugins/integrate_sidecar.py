@@ -11,7 +11,7 @@ from pathlib import Path
 import pyblish.api
 
 from tinct.core.imageio import read_attribute
-from tinct.core.keyframe_colorize import PARAMS_HASH_ATTRIBUTE
+from tinct.core.provenance import PARAMS_HASH_ATTRIBUTE
 from tinct.core.sequence import format_frame_ranges, parse_sequence
 from tinct.core.version import __version__
 from tinct.plugin.farm.plan import write_text_atomic
