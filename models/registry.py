@@ -27,6 +27,8 @@ from .errors import ModelError, WeightsError
 from .weights import models_dir, read_file, refuse_pickle, sha256_file, state_dict_from_bytes
 
 SRGB_ENCODING = "sRGB Encoded Rec.709 (sRGB)"
+# Weights small enough to ship with Tinct (trained in this repository) live next to this module.
+BUNDLED_DIR = Path(__file__).resolve().parent / "weights"
 DTYPES = ("float32", "float16", "bfloat16")
 
 
@@ -49,6 +51,7 @@ class ModelDescriptor:
         weights: file name in the models folder.
         sha256: hex digest the weights file must have.
         source: how a user obtains the weights file (shown when it is missing).
+        bundled: the weights ship inside the package (:data:`BUNDLED_DIR`), not in the models folder.
     """
 
     name: str
@@ -67,6 +70,7 @@ class ModelDescriptor:
     sha256: str
     source: str
     description: str = field(default="", compare=False)
+    bundled: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arch_params", MappingProxyType(dict(self.arch_params)))
@@ -158,8 +162,12 @@ class Registry:
         return len(self._descriptors)
 
     def weights_path(self, name: str, folder: Path | None = None) -> Path:
-        """Where ``name``'s weights file is expected (``folder``, else :func:`models_dir`)."""
-        return (folder if folder is not None else models_dir()) / self.get(name).weights
+        """Where ``name``'s weights file is expected: ``folder`` if given, else :data:`BUNDLED_DIR` for
+        bundled weights and :func:`models_dir` for the others."""
+        descriptor = self.get(name)
+        if folder is None:
+            folder = BUNDLED_DIR if descriptor.bundled else models_dir()
+        return folder / descriptor.weights
 
     def verify(self, name: str, folder: Path | None = None) -> Path:
         """The path of ``name``'s weights file once its sha256 matches the descriptor's.
