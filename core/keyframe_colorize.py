@@ -1,5 +1,8 @@
 """KeyframeColorize as a streaming job: grey sequence + colour keyframes -> colour EXR sequence.
 
+The keyframes are painted files or, for AutoColorize, proposed by a colouriser (see
+:mod:`tinct.core.keyframes`); everything below is the same for both.
+
 The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
 coloured from both: a backward pass walks ``k1 -> t`` and parks its estimates on disk (half-float
 chroma and confidence), then a forward pass walks ``k0 -> t``, joins both estimates and writes the
@@ -19,14 +22,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
-from tinct.core.chroma import apply_chroma, chroma_ratio, luminance
+from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.engine import ReadAhead, write_all
-from tinct.core.errors import ImageFileError, SequenceError
-from tinct.core.imageio import is_float_spec, read_image, read_spec, spec_colorspace, write_exr
+from tinct.core.errors import ParameterError, SequenceError
+from tinct.core.imageio import write_exr
+from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
+from tinct.core.propagation import (
+    Keyframe,
+    Plate,
+    PropagationSettings,
+    Propagator,
+    blend,
+)
 from tinct.core.provenance import already_written, provenance
-from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, blend
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 from tinct.core.version import __version__
@@ -44,8 +53,10 @@ class OutputOptions:
 
 @dataclass(frozen=True)
 class ColorizeRequest:
+    """Exactly one of ``keyframes`` (painted files) and ``proposer`` (AutoColorize) is given."""
+
     source: Sequence
-    keyframes: Sequence
+    keyframes: Sequence | None
     output: Sequence
     frames: list[int] | None = None
     source_colorspace: str | None = None
@@ -56,6 +67,7 @@ class ColorizeRequest:
     node: str = "KeyframeColorize"
     node_version: int = 1
     params: dict[str, object] = field(default_factory=dict)
+    proposer: Proposer | None = None
 
 
 @dataclass(frozen=True)
@@ -97,64 +109,34 @@ class KeyframeColorizeJob:
         self.plate = SourcePlate(request.source, request.frames, self.colour, request.source_colorspace, log=log)
         self.frames, self.all_source_frames = self.plate.frames, self.plate.all_frames
         self.width, self.height = self.plate.width, self.plate.height
-        self.keys = self._validated_keyframes()
         self._check_output_paths()
-        self._check_resolutions()
-        key_spec = read_spec(request.keyframes.path(self.keys[0]), frame=self.keys[0])
-        self.key_space, reason = self.colour.source_space(
-            request.keyframes_colorspace, spec_colorspace(key_spec), is_float_spec(key_spec)
-        )
-        log(f"keyframes colour space: {self.key_space} ({reason})")
+        self.keyframes = self._keyframe_source()
+        self.keys = self.keyframes.frames
         options = request.output_options
         self.output_space = self.colour.resolve(options.colorspace) if options.colorspace else self.plate.space
         log(f"output colour space: {self.output_space}; OCIO config: {self.colour.name} ({self.colour.choice.reason})")
         self.weights = self.plate.weights
         self.params_hash = self._params_hash()
 
-    # -- validation ----------------------------------------------------------------------------
-    def _validated_keyframes(self) -> list[int]:
+    def _keyframe_source(self) -> PaintedKeyframes | ProposedKeyframes:
         req = self.request
-        if req.keyframes.is_single_file:
-            raise SequenceError(
-                "Keyframes need frame numbers",
-                expected="a keyframe pattern such as keys/sh010.####.exr whose files are named by the frame they colour",
-                found=req.keyframes.pattern,
-                repair="name each keyframe file with its frame number and pass the pattern",
-            )
-        keys = req.keyframes.existing_frames()
-        if not keys:
-            raise SequenceError(
-                "No keyframes found",
-                expected=f"at least one file matching {req.keyframes.display()}",
-                found=f"no such files in {req.keyframes.directory}",
-                repair="render or paint at least one colour keyframe, or check the pattern's padding",
-            )
-        lo, hi = self.all_source_frames[0], self.all_source_frames[-1]
-        outside = [k for k in keys if k < lo or k > hi]
-        if outside:
-            raise SequenceError(
-                "Keyframe outside the source range",
-                expected=f"keyframes within the source frames {lo}-{hi}",
-                found=f"keyframe(s) {format_frame_ranges(outside)}",
-                repair="renumber the keyframe files to the source frames they were painted on, or remove them",
-                file=req.keyframes.path(outside[0]), frame=outside[0],
-            )
-        missing = [k for k in keys if k not in set(self.all_source_frames)]
-        if missing:
-            raise SequenceError(
-                "Keyframe on a missing source frame",
-                expected="every keyframe to have its source frame",
-                found=f"no source frame {format_frame_ranges(missing)}",
-                repair="render the missing source frames or remove those keyframes",
-                file=req.source.path(missing[0]), frame=missing[0],
-            )
-        return keys
+        if req.keyframes is not None and req.proposer is None:
+            return PaintedKeyframes(req.keyframes, self.plate, self.colour, req.keyframes_colorspace, log=self.log)
+        if req.proposer is not None and req.keyframes is None:
+            return ProposedKeyframes(req.proposer, self.plate, req.settings, log=self.log)
+        raise ParameterError(
+            "Colourise needs keyframes or a colouriser, not both",
+            expected="painted keyframes (--keyframes) or automatic colour (a model or --reference)",
+            found="both" if req.keyframes is not None else "neither",
+            repair="pass --keyframes to colour from painted keyframes, or leave it out for automatic colour",
+        )
 
     def _check_output_paths(self) -> None:
         req = self.request
         probe = self.frames[0]
         target = req.output.path(probe).resolve()
-        for role, seq in (("source", req.source), ("keyframes", req.keyframes)):
+        inputs = [("source", req.source)] + ([("keyframes", req.keyframes)] if req.keyframes is not None else [])
+        for role, seq in inputs:
             if target == seq.path(probe).resolve():
                 raise SequenceError(
                     f"Output would overwrite the {role}",
@@ -164,32 +146,14 @@ class KeyframeColorizeJob:
                     file=target, frame=probe,
                 )
 
-    def _check_resolutions(self) -> None:
-        for key in self.keys:
-            path = self.request.keyframes.path(key)
-            spec = read_spec(path, frame=key)
-            if (spec.width, spec.height) != (self.width, self.height):
-                raise ImageFileError(
-                    "Keyframe resolution differs from the source",
-                    expected=f"{self.width}x{self.height} like {self.request.source.path(self.frames[0])}",
-                    found=f"{spec.width}x{spec.height}",
-                    repair="render the keyframe at the plate's resolution (no reformat between plate and paint)",
-                    file=path, frame=key,
-                )
-
     def _params_hash(self) -> str:
         req = self.request
-        digest = hashlib.sha256()
-        for key in self.keys:  # a repainted keyframe must invalidate finished frames (pixels, not file dates)
-            image = read_image(req.keyframes.path(key), frame=key)
-            digest.update(json.dumps([key, image.channels]).encode())
-            digest.update(image.pixels.tobytes())
         identity = {
             "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
             "source": str(req.source.display()), "sourceSpace": self.plate.space,
-            "keySpace": self.key_space, "outputSpace": self.output_space, "config": self.colour.name,
+            "outputSpace": self.output_space, "config": self.colour.name,
             "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
-            "keyframes": digest.hexdigest(),
+            "keyframes": self.keyframes.digest(),
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
@@ -217,12 +181,8 @@ class KeyframeColorizeJob:
         skipped += also_done
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
-    def _keyframe(self, propagator: Propagator, frame: int, plate: Plate) -> Keyframe:
-        image = read_image(self.request.keyframes.path(frame), frame=frame)
-        working = self.colour.to_working(image.rgb(), self.key_space)
-        return propagator.keyframe(
-            frame, plate, luminance(working, self.weights).astype(np.float32), chroma_ratio(working, self.weights)
-        )
+    def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
+        return propagator.keyframe(frame, plate, *self.keyframes.colour_of(frame, source))
 
     def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
@@ -241,7 +201,7 @@ class KeyframeColorizeJob:
         if after is not None:
             _, source = next(reader)
             plate = propagator.plate(source.luminance)
-            key = self._keyframe(propagator, after, plate)
+            key = self._keyframe(propagator, after, source, plate)
             track = propagator.start(key)
             for frame, source in (next(reader) for _ in backward):
                 current = propagator.plate(source.luminance)
@@ -258,7 +218,7 @@ class KeyframeColorizeJob:
         for frame, source in reader:
             current = propagator.plate(source.luminance)
             if frame == before:
-                key = self._keyframe(propagator, before, current)
+                key = self._keyframe(propagator, before, source, current)
                 track = propagator.start(key)
                 chroma, confidence = track.chroma, track.confidence
             else:

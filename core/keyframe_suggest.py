@@ -85,10 +85,11 @@ def suggest(reliability: np.ndarray, count: int, existing: Iterable[int] = ()) -
 
 def suggest_for_plate(
     plate: SourcePlate, settings: PropagationSettings, count: int, existing: Iterable[int] = (),
-    progress: Progress | None = None,
+    progress: Progress | None = None, frames: list[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """Measure a plate's motion reliability and pick ``count`` new keyframes: [(frame, gain)]."""
-    frames = plate.frames
+    """Measure a plate's motion reliability over ``frames`` (default: the requested frames) and
+    pick ``count`` new keyframes: [(frame, gain)]."""
+    frames = plate.frames if frames is None else frames
     luminances = (source.luminance for _, source in ReadAhead(plate.read, frames))
     reliability = measure_reliability(
         luminances, settings, plate.height, plate.width, on_frame=progress.advance if progress else lambda: None

@@ -97,12 +97,14 @@ class Temporal:
     ``handles``: source frames read on each side of every output frame (2 for a deflicker over
     five frames). ``keyframes``: the input whose frames cut the shot into intervals computed
     independently of each other (a frame depends on every frame between its bracketing keyframes);
-    farm chunks then follow those intervals. The engine reads what it needs itself, so any chunking
+    farm chunks then follow those intervals. ``shot``: a frame may depend on any frame of the shot
+    (e.g. keyframes the node chooses over the whole shot); every chunk reads the whole shot. The engine reads what it needs itself, so any chunking
     is correct; this tells a farm how to chunk without repeating work, and what each chunk reads.
     """
 
     handles: int = 0
     keyframes: str = ""
+    shot: bool = False
 
 
 FRAME_LOCAL = Temporal()

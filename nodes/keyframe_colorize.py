@@ -41,11 +41,13 @@ KEYFRAME_COLORIZE = NodeDefinition(
 
 
 def propagation_settings(values: Mapping[str, Value]) -> PropagationSettings:
-    """Checked KeyframeColorize parameter values -> the engine's propagation settings."""
+    """Checked KeyframeColorize parameter values (others ignored) -> the engine's propagation settings."""
     # Imported here: node definitions load in Nuke's and Resolve's own Pythons, which lack numpy/cv2.
     from tinct.core.propagation import PropagationSettings
 
-    v = KEYFRAME_COLORIZE.resolve(values)
+    # Nodes that embed these parameters (AutoColorize) pass their other values too.
+    own = {p.name for p in KEYFRAME_COLORIZE.parameters}
+    v = KEYFRAME_COLORIZE.resolve({name: value for name, value in values.items() if name in own})
     return PropagationSettings(
         flow_preset=str(v["flow_quality"]),
         flow_max_side=int(v["flow_resolution"]),

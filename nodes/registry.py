@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tinct.nodes.auto_colorize import AUTO_COLORIZE
 from tinct.nodes.definition import NodeDefinition
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
 from tinct.nodes.output import OUTPUT
 from tinct.nodes.restore import CLARITY, RESTORE
 
-NODES: tuple[NodeDefinition, ...] = (RESTORE, CLARITY, KEYFRAME_COLORIZE)
+NODES: tuple[NodeDefinition, ...] = (RESTORE, CLARITY, KEYFRAME_COLORIZE, AUTO_COLORIZE)
 # Settings shared by every node that writes frames (pixel type, compression).
 OUTPUT_SETTINGS = OUTPUT
 

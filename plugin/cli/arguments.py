@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from tinct.nodes.definition import NodeDefinition, Parameter, Value
 
 
-def add_node_parameters(parser: argparse.ArgumentParser, node: NodeDefinition) -> None:
+def add_node_parameters(parser: argparse.ArgumentParser, node: NodeDefinition, skip: Iterable[Parameter] = ()) -> None:
+    """One flag per parameter of ``node``, except those in ``skip`` (already added for a sibling node)."""
     group = parser.add_argument_group(f"{node.name} parameters (v{node.version})")
     for p in node.parameters:
-        _add(group, p, node.name)
+        if p not in skip:
+            _add(group, p, node.name)
 
 
 def _add(group: argparse._ArgumentGroup, p: Parameter, node: str) -> None:

@@ -1,4 +1,5 @@
-"""`tinct colorize SRC --keyframes KEYS -o OUT`: flags generated from the KeyframeColorize definition."""
+"""`tinct colorize SRC -o OUT [--keyframes KEYS | --reference IMAGE]`: KeyframeColorize with painted
+keyframes, AutoColorize without; flags generated from both node definitions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, O
 from tinct.core.keyframe_suggest import suggest_for_plate
 from tinct.core.sequence import parse_frame_range, parse_sequence
 from tinct.core.source import SourcePlate
+from tinct.nodes.auto_colorize import AUTO_COLORIZE, proposer
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE, propagation_settings
 from tinct.nodes.output import OUTPUT
 from tinct.plugin.cli.arguments import add_node_parameters, node_values
@@ -22,10 +24,15 @@ def log(text: str) -> None:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    node = KEYFRAME_COLORIZE
-    parser = commands.add_parser("colorize", help="colour a grey sequence from colour keyframes", description=node.help)
+    node, auto = KEYFRAME_COLORIZE, AUTO_COLORIZE
+    parser = commands.add_parser(
+        "colorize", help="colour a grey sequence or photograph, from colour keyframes or automatically",
+        description=f"With --keyframes: {node.help}\nWithout: {auto.help}",
+    )
     parser.add_argument(node.inputs[0].name, metavar="SRC", help=f"{node.inputs[0].help}: name.####.exr, %%04d, $F4, @@@@")
     parser.add_argument("--keyframes", metavar="KEYS", help=node.inputs[1].help)
+    parser.add_argument("--reference", metavar="IMAGE", help=f"(without --keyframes) {auto.inputs[1].help}")
+    parser.add_argument("--reference-colorspace", metavar="CS", help="colour space of IMAGE (default: file metadata, else role)")
     parser.add_argument("-o", "--output", metavar="OUT", help="output EXR sequence pattern")
     parser.add_argument("--frames", metavar="RANGE", help="frames to write, e.g. 1001-1100, 1001-1100x2, 1001,1005 (default: all)")
     parser.add_argument("--source-colorspace", metavar="CS", help="colour space of SRC (default: file metadata, else role)")
@@ -34,6 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="print the N frames where a new keyframe would help most (existing KEYS count), write nothing")
     add_output_arguments(parser)
     add_node_parameters(parser, node)
+    add_node_parameters(parser, auto, skip=node.parameters)
     parser.set_defaults(run=run)
 
 
@@ -53,19 +61,26 @@ def output_options(args: argparse.Namespace) -> OutputOptions:
 
 
 def run(args: argparse.Namespace) -> int:
-    values = node_values(args, KEYFRAME_COLORIZE)
+    automatic = not args.keyframes
+    node = AUTO_COLORIZE if automatic else KEYFRAME_COLORIZE
+    values = node_values(args, node)
     frames = parse_frame_range(args.frames) if args.frames else None
     if args.suggest_keyframes is not None:
         return _suggest(args, frames, values)
-    for flag, value in (("--keyframes", args.keyframes), ("-o/--output", args.output)):
-        if not value:
-            raise ParameterError(f"tinct colorize needs {flag}", expected=f"{flag} PATTERN", found="nothing",
-                                 repair="pass the keyframe and output sequence patterns (see tinct colorize --help)")
+    if not args.output:
+        raise ParameterError("tinct colorize needs -o/--output", expected="-o PATTERN", found="nothing",
+                             repair="pass the output sequence pattern, e.g. -o out/sh010_colour.####.exr")
+    if args.reference and not automatic:
+        raise ParameterError("--reference and --keyframes together", expected="one source of colour",
+                             found=f"--keyframes {args.keyframes} and --reference {args.reference}",
+                             repair="leave out --reference: painted keyframes already give the colour")
     request = ColorizeRequest(
-        source=parse_sequence(args.source), keyframes=parse_sequence(args.keyframes), output=parse_sequence(args.output),
-        frames=frames, source_colorspace=args.source_colorspace, keyframes_colorspace=args.keyframes_colorspace,
-        settings=propagation_settings(values), output_options=output_options(args), ocio=args.ocio,
-        node=KEYFRAME_COLORIZE.name, node_version=KEYFRAME_COLORIZE.version, params=dict(values),
+        source=parse_sequence(args.source), keyframes=None if automatic else parse_sequence(args.keyframes),
+        output=parse_sequence(args.output), frames=frames, source_colorspace=args.source_colorspace,
+        keyframes_colorspace=args.keyframes_colorspace, settings=propagation_settings(values),
+        output_options=output_options(args), ocio=args.ocio, node=node.name, node_version=node.version,
+        params={**values, **({"reference": args.reference} if args.reference else {})},
+        proposer=proposer(values, ColourManager(args.ocio), args.reference, args.reference_colorspace) if automatic else None,
     )
     report = KeyframeColorizeJob(request, log=log).run(progress_callback=args.progress_callback)
     log(f"wrote {len(report.written)} frame(s) to {request.output.display()}"

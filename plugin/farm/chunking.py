@@ -6,6 +6,7 @@ node's :class:`~tinct.nodes.definition.Temporal` declaration:
 
 * frame-local and handle nodes: runs of ``chunk_size`` frames; each chunk reads its frames plus
   ``handles`` neighbours on each side (neighbours on disk, so a gap does not shorten a handle);
+* shot-wide nodes: runs of ``chunk_size`` frames, each reading the whole shot;
 * keyframe nodes: the shot is cut at its keyframes into intervals that are computed independently
   (:func:`tinct.core.keyframe_colorize.plan_segments`); whole intervals are packed into chunks of up
   to ``chunk_size`` frames, and an interval longer than that stays one chunk, because splitting it
@@ -61,7 +62,7 @@ def plan_chunks(
     chunks = []
     for start in range(0, len(frames), chunk_size):
         part = tuple(frames[start : start + chunk_size])
-        spans = [(f, f) for f in part]
+        spans = [(source[0], source[-1])] if temporal.shot and source else [(f, f) for f in part]
         chunks.append(Chunk(part, _reads(source, spans, temporal.handles)))
     return chunks
 

@@ -233,6 +233,8 @@ def _files(request: StepRequest, name: str, frames: tuple[int, ...]) -> list[str
     if name in request.pending or name not in request.inputs:
         return []
     sequence = parse_sequence(request.inputs[name])
+    if sequence.is_single_file:  # e.g. a reference photograph: every task reads it
+        return [str(sequence.path(0))] if sequence.path(0).is_file() else []
     existing = set(sequence.existing_frames())
     return [str(sequence.path(f)) for f in frames if f in existing]
 

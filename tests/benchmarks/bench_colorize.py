@@ -74,11 +74,12 @@ def score(shot: BenchShot, outputs: Iterator[tuple[int, np.ndarray]], keys: list
     return {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)), "cdc": float(cdc.value())}
 
 
-def quality(shots: list[BenchShot], work: Path, cm: ColourManager) -> dict:
+def quality(shots: list[BenchShot], work: Path, cm: ColourManager, protocols: list[str]) -> dict:
     weights = cm.luminance_weights()
     methods = {"grey": Grey(), "hold-nearest-key": HoldNearestKey(), "flow-chain (DIS)": FlowChain()}
     results: dict = {}
-    for protocol, every in PROTOCOLS.items():
+    for protocol in protocols:
+        every = PROTOCOLS[protocol]
         for shot in shots:
             keys = keyframe_indices(shot.frames, every)
             truth_keys = {k: read_image(shot.truth_path(k)).rgb() for k in keys}
@@ -157,13 +158,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "colorize")
     parser.add_argument("--quick", action="store_true", help="two small shots, 24 frames at 1080p, 20/60-frame memory")
     parser.add_argument("--skip", nargs="*", default=[], choices=["quality", "speed", "memory"])
+    parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=list(PROTOCOLS))
     args = parser.parse_args()
     cm = ColourManager()
     report: dict = {"machine": {"cpus": os.cpu_count()}}
     if "quality" not in args.skip:
         shots = build_benchmark(args.out / "shots", quick=args.quick)
         print(f"Quality: {len(shots)} shots, PSNR/SSIM/CDC per method")
-        report["quality"] = quality(shots, args.out / "runs", cm)
+        report["quality"] = quality(shots, args.out / "runs", cm, args.protocols)
         print_table(report["quality"])
     if "speed" not in args.skip:
         report["speed_1080p"] = speed(args.out / "runs", cm, 12 if args.quick else 24)

@@ -1,0 +1,93 @@
+"""AutoColorize: a grey shot or photograph -> colour, with no keyframes.
+
+A colouriser proposes a few keyframes, on frames chosen where new content appears: the default
+model (trained in this repository), another registered model, or a colour reference photograph of
+similar content matched by texture. KeyframeColorize's propagation then carries that colour
+through the shot, so it stays steady from frame to frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
+from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
+from tinct.nodes.restore import DEVICES
+
+if TYPE_CHECKING:
+    from tinct.core.colour import ColourManager
+    from tinct.core.keyframes import Proposer
+    from tinct.core.reference import ReferenceColorizer
+
+DEFAULT_MODEL = "tinct-autocolor-v1"
+
+
+def _autocolorize_models(values: Mapping[str, Value]) -> tuple[str, ...]:
+    return (str(values["model"]),)
+
+
+AUTO_COLORIZE = NodeDefinition(
+    name="AutoColorize",
+    version=1,
+    help="Colour a grey shot or photograph without keyframes: a model, or a colour reference photograph of "
+    "similar content, colours a few frames where new content appears and the colour follows motion "
+    "through the shot, steady from frame to frame; luminance stays the plate's exactly.",
+    inputs=(
+        Input("source", "the grey plate or photograph (any OCIO colour space)"),
+        Input("reference", "a colour photograph of similar content (not a frame of the shot) to take colours "
+              "from by texture correspondence, instead of the model", optional=True),
+    ),
+    parameters=(
+        Parameter("model", str, DEFAULT_MODEL, "colourisation model (tinct models list); not used with a reference"),
+        Parameter("keyframe_interval", int, 48, "about one proposed keyframe per this many frames, placed where "
+                  "new content appears; fewer keyframes are steadier", minimum=1, maximum=100000),
+        Parameter("device", str, "auto", "where the model runs: auto uses a CUDA GPU when there is one",
+                  choices=DEVICES),
+        *KEYFRAME_COLORIZE.parameters,
+    ),
+    outputs=KEYFRAME_COLORIZE.outputs,
+    command="colorize",
+    models=_autocolorize_models,
+    # The proposed keyframes are chosen over the whole shot.
+    temporal=Temporal(shot=True),
+)
+
+
+def proposer(values: Mapping[str, Value], colour: ColourManager, reference: str | None = None,
+             reference_colorspace: str | None = None) -> Proposer:
+    """The colouriser that proposes AutoColorize's keyframes, from checked parameter ``values``.
+
+    Raises:
+        TinctError: unknown model, missing or damaged weights, no such device; an unreadable or
+            colourless reference photograph.
+    """
+    # Imported here: node definitions load in Nuke's and Resolve's own Pythons, which lack torch/cv2.
+    from tinct.core.keyframes import Proposer
+
+    v = AUTO_COLORIZE.resolve(values)
+    interval = int(v["keyframe_interval"])
+    if reference is not None:
+        colorizer, digest = _reference_colorizer(Path(reference), colour, reference_colorspace)
+        return Proposer(lambda y: colorizer.chroma(y)[0], f"reference:{digest}", interval,
+                        f"reference photograph {reference}")
+    from tinct.models.autocolor import AutoColorizer
+    from tinct.models.device import choose_device
+
+    model = AutoColorizer(str(v["model"]), choose_device(str(v["device"])))
+    return Proposer(lambda y: model.chroma(y, colour), f"model:{model.name}:{model.sha256}", interval,
+                    f"model {model.name}")
+
+
+def _reference_colorizer(path: Path, colour: ColourManager, colorspace: str | None) -> tuple[ReferenceColorizer, str]:
+    """A colour photograph -> its texture-correspondence colouriser and a digest of its pixels."""
+    import hashlib
+
+    from tinct.core.imageio import is_float_spec, read_image, spec_colorspace
+    from tinct.core.reference import ReferenceColorizer
+
+    image = read_image(path)
+    space, _ = colour.source_space(colorspace, spec_colorspace(image.spec), is_float_spec(image.spec))
+    digest = hashlib.sha256(image.pixels.tobytes() + space.encode()).hexdigest()
+    return ReferenceColorizer(colour.to_working(image.rgb(), space), colour, source=path), digest
