@@ -43,9 +43,39 @@ def clarity_descriptors() -> tuple[ModelDescriptor, ...]:
     )
 
 
+def colorize_descriptors() -> tuple[ModelDescriptor, ...]:
+    """Descriptors of the automatic colourisers: AutoColorize's default, trained in this repository.
+
+    ``tinct-autocolor-v1`` is TinctColorNet (0.83 M parameters, float16 weights bundled with Tinct),
+    trained by ``python -m tinct.models.training.train_autocolor --config models/training/autocolor.json``
+    on 34 of the shared photos; its model card is ``models/cards/tinct-autocolor-v1.md``. It decodes
+    at temperature 1.0 (the class distribution's mean), which scored best of 0.2-1.0 on the held-out photos.
+    """
+    return (
+        ModelDescriptor(
+            name="tinct-autocolor-v1", architecture="TinctColorNet",
+            arch_params={"widths": "16,32,64,128", "bin_size": 10.0, "temperature": 1.0}, task="colorization",
+            scale=1, in_channels=1, out_channels=2, size_multiple=16, dtypes=("float32", "float16"),
+            colour_encoding=SRGB_ENCODING, value_range=(0.0, 1.0), licence="LicenseRef-Proprietary",
+            weights="tinct-autocolor-v1.safetensors",
+            sha256="9fc5ca91388324929d987387377c0aa6e2a1b59e6aa975b40e5c2fef5e29f79a",
+            source="it ships inside Tinct: reinstall Tinct to restore models/weights/tinct-autocolor-v1.safetensors",
+            description="Tinct's own automatic colouriser (small U-Net, luminance -> CIELab ab classes); "
+            "weak: plausible colour for common scenes, often wrong hues. See its model card.",
+            bundled=True,
+        ),
+    )
+
+
 def default_registry() -> Registry:
-    """A new registry holding :func:`clarity_descriptors` (callers may register more)."""
-    return Registry(clarity_descriptors())
+    """A new registry holding :func:`clarity_descriptors`, :func:`colorize_descriptors` and the models
+    the user imported into the models folder (:mod:`tinct.models.imported`); callers may register more."""
+    from .imported import imported_descriptors  # reads the models folder's index on each call
+
+    registry = Registry(clarity_descriptors() + colorize_descriptors())
+    for descriptor in imported_descriptors():
+        registry.register(descriptor)
+    return registry
 
 
 def _real_esrgan(

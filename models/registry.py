@@ -15,7 +15,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 
@@ -30,6 +30,9 @@ SRGB_ENCODING = "sRGB Encoded Rec.709 (sRGB)"
 # Weights small enough to ship with Tinct (trained in this repository) live next to this module.
 BUNDLED_DIR = Path(__file__).resolve().parent / "weights"
 DTYPES = ("float32", "float16", "bfloat16")
+# The architecture of imported third-party weights: spandrel detects the network from the state dict
+# (:mod:`tinct.models.thirdparty`); ``arch_params["spandrel_architecture"]`` names what it must find.
+SPANDREL = "spandrel"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class ModelDescriptor:
 
     Attributes:
         name: unique id, e.g. ``realesr-animevideov3-x2``.
-        architecture: a key of :data:`tinct.models.architectures.ARCHITECTURES`.
+        architecture: a key of :data:`tinct.models.architectures.ARCHITECTURES`, or :data:`SPANDREL`.
         arch_params: keyword arguments of the architecture's constructor.
         task: what it does, e.g. ``super-resolution``.
         scale: output size / input size (an integer; 1 for same-size restoration).
@@ -77,8 +80,8 @@ class ModelDescriptor:
         problems = []
         if not self.name or self.name != self.name.strip():
             problems.append(f"name {self.name!r} is empty or has surrounding spaces")
-        if self.architecture not in ARCHITECTURES:
-            problems.append(f"architecture {self.architecture!r} is not one of {sorted(ARCHITECTURES)}")
+        if self.architecture not in ARCHITECTURES and self.architecture != SPANDREL:
+            problems.append(f"architecture {self.architecture!r} is not one of {sorted(ARCHITECTURES) + [SPANDREL]}")
         if self.scale < 1 or self.size_multiple < 1 or self.in_channels < 1 or self.out_channels < 1:
             problems.append("scale, size_multiple and channel counts must be positive")
         if not self.dtypes or any(d not in DTYPES for d in self.dtypes):
@@ -103,6 +106,46 @@ class ModelDescriptor:
             "colour_encoding": self.colour_encoding,
             "licence": self.licence,
         }
+
+    def record(self) -> dict[str, object]:
+        """Every field as JSON-ready values (tuples as lists); :func:`descriptor_from_record` reverses it."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+
+
+def descriptor_from_record(record: Mapping[str, object], where: str | Path) -> ModelDescriptor:
+    """The descriptor a :meth:`ModelDescriptor.record` describes; ``where`` names its file in errors.
+
+    Keys this version does not know are ignored (a newer Tinct may have written them); fields with
+    defaults may be missing.
+
+    Raises:
+        ModelError: a required field is missing or a value has the wrong type or is invalid.
+    """
+    known = {f.name: f for f in fields(ModelDescriptor)}
+    values = {k: v for k, v in record.items() if k in known}
+    missing = [n for n, f in known.items() if n not in values and f.default is MISSING]
+    if missing:
+        raise ModelError("A model record is incomplete", expected="every descriptor field",
+                         found=f"{record.get('name', '?')!r} without {', '.join(missing)}",
+                         repair="re-import the model (`tinct models import`)", file=where)
+    for name in ("dtypes", "value_range"):
+        value = values[name]
+        if isinstance(value, list):
+            values[name] = tuple(value)
+    try:
+        return ModelDescriptor(**values)  # type: ignore[arg-type]
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ModelError("A model record has values of the wrong type", expected="the types of a descriptor",
+                         found=f"{record.get('name', '?')!r}: {exc}", repair="re-import the model",
+                         file=where) from exc
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -211,18 +254,7 @@ class Registry:
         refuse_pickle(path, data, allow_pickle)  # before the checksum: the more useful message
         self._check_sha256(descriptor, path, hashlib.sha256(data).hexdigest())
         state = state_dict_from_bytes(data, path, allow_pickle=allow_pickle)
-        network = build_network(descriptor.architecture, descriptor.arch_params, descriptor.scale)
-        target = network.network if isinstance(network, OutputResize) else network
-        try:
-            target.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise WeightsError(f"Weights of model {name!r} do not fit its architecture",
-                               expected=f"the state dict of {descriptor.architecture}({dict(descriptor.arch_params)})",
-                               found=str(exc).splitlines()[0], repair=descriptor.source, file=path) from exc
-        if (target.num_in_ch, target.num_out_ch) != (descriptor.in_channels, descriptor.out_channels):
-            raise ModelError(f"Model {name!r} declares other channels than its network has",
-                             expected=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
-                             found=f"{target.num_in_ch} in, {target.num_out_ch} out", repair="fix the descriptor")
+        network = build_model(descriptor, state, path)
         network = network.to(device=device, dtype=dtype).eval().requires_grad_(False)
         return LoadedModel(descriptor, network, torch.device(device), dtype)
 
@@ -242,3 +274,34 @@ class Registry:
                 repair=f"the file is damaged or not the expected one: delete it, then {descriptor.source}",
                 file=path,
             )
+
+
+def build_model(descriptor: ModelDescriptor, state: Mapping[str, torch.Tensor], path: Path) -> nn.Module:
+    """``descriptor``'s network with ``state`` loaded (CPU, float32, not yet in eval mode).
+
+    Tinct architectures are built from ``arch_params`` and loaded strictly; :data:`SPANDREL` ones
+    are detected and built by spandrel, which must find the architecture the descriptor names.
+
+    Raises:
+        WeightsError: the tensors do not fit the architecture (or spandrel finds another one).
+        ModelError: the network has other channels than the descriptor declares.
+    """
+    if descriptor.architecture == SPANDREL:
+        from .thirdparty import spandrel_network  # imports spandrel (and torchvision) only when needed
+
+        return spandrel_network(descriptor, state, path)
+    network = build_network(descriptor.architecture, descriptor.arch_params, descriptor.scale)
+    target = network.network if isinstance(network, OutputResize) else network
+    try:
+        target.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise WeightsError(f"Weights of model {descriptor.name!r} do not fit its architecture",
+                           expected=f"the state dict of {descriptor.architecture}({dict(descriptor.arch_params)})",
+                           found=str(exc).splitlines()[0], repair=descriptor.source, file=path) from exc
+    # Networks that state their channels (num_in_ch, num_out_ch) are checked against the descriptor.
+    found = (getattr(target, "num_in_ch", descriptor.in_channels), getattr(target, "num_out_ch", descriptor.out_channels))
+    if found != (descriptor.in_channels, descriptor.out_channels):
+        raise ModelError(f"Model {descriptor.name!r} declares other channels than its network has",
+                         expected=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
+                         found=f"{found[0]} in, {found[1]} out", repair="fix the descriptor")
+    return network

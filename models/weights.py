@@ -60,7 +60,15 @@ def is_pickle(path: Path, data: bytes) -> bool:
     """True for pickle-based weights: by the file's suffix, or by its bytes (a pickle or a torch zip)."""
     if path.suffix.lower() in PICKLE_SUFFIXES:
         return True
-    return data.startswith(_ZIP_MAGIC) or (len(data) >= 2 and data[0] == _PICKLE_PROTOCOL_OPCODE and data[1] <= 5)
+    if data.startswith(_ZIP_MAGIC):
+        return True
+    # A safetensors header length whose low byte is 0x80 looks like a pickle's protocol opcode.
+    return not _is_safetensors(data) and len(data) >= 2 and data[0] == _PICKLE_PROTOCOL_OPCODE and data[1] <= 5
+
+
+def _is_safetensors(data: bytes) -> bool:
+    """The bytes start like safetensors: a little-endian header length that fits, then a JSON object."""
+    return len(data) >= 10 and data[8:9] == b"{" and 8 + struct.unpack("<Q", data[:8])[0] <= len(data)
 
 
 def refuse_pickle(path: Path, data: bytes, allow_pickle: bool) -> None:
@@ -96,6 +104,30 @@ def serialize_safetensors(tensors: Mapping[str, np.ndarray], metadata: Mapping[s
     text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)  # the format allows trailing spaces; keeps the data 8-byte aligned
     return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def serialize_state_dict(state: Mapping[str, torch.Tensor], metadata: Mapping[str, str]) -> bytes:
+    """The safetensors bytes of any torch state dict (every dtype safetensors knows) and string metadata.
+
+    Tensors are copied to contiguous CPU memory first (state dicts may share storage, which the
+    format cannot express). Not byte-deterministic like :func:`serialize_safetensors` (the library
+    orders metadata as it likes): record the sha256 of the bytes written.
+    """
+    tensors = {name: tensor.detach().to("cpu").contiguous().clone() for name, tensor in state.items()}
+    return safetensors.torch.save(tensors, metadata={str(k): str(v) for k, v in metadata.items()})
+
+
+def safetensors_metadata(data: bytes) -> dict[str, str]:
+    """The ``__metadata__`` of safetensors bytes ({} when there is none or the header does not parse)."""
+    if len(data) < 8:
+        return {}
+    size = struct.unpack("<Q", data[:8])[0]
+    try:
+        header = json.loads(data[8:8 + size])
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    metadata = header.get("__metadata__") if isinstance(header, dict) else None
+    return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -142,15 +174,27 @@ def state_dict_from_bytes(data: bytes, path: Path, *, allow_pickle: bool = False
                            found=str(exc), repair="re-create or re-download the file", file=path) from exc
 
 
-def _read_pickle_safely(data: bytes, path: Path) -> dict[str, torch.Tensor]:
+def load_weights_only(data: bytes, path: Path) -> object:
+    """The object in a pickle-based checkpoint, rebuilt by ``torch.load(weights_only=True)`` on the CPU.
+
+    Only tensors and plain containers (dict, list, tuple, numbers, strings) are rebuilt; no pickled
+    code runs. Callers decide whether pickles are allowed (:func:`refuse_pickle`) before calling.
+
+    Raises:
+        WeightsError: the checkpoint holds other objects, or is damaged.
+    """
     try:
-        loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as exc:
         # weights_only refuses anything but tensors and plain containers (UnpicklingError); a
         # damaged torch zip archive raises RuntimeError.
         raise WeightsError("Cannot read the weights file with torch.load(weights_only=True)",
                            expected="a checkpoint of tensors only", found=f"{type(exc).__name__}: {exc}",
                            repair="convert it to safetensors with the tool that made it", file=path) from exc
+
+
+def _read_pickle_safely(data: bytes, path: Path) -> dict[str, torch.Tensor]:
+    loaded = load_weights_only(data, path)
     if isinstance(loaded, dict):
         for key in _STATE_DICT_KEYS:
             if isinstance(loaded.get(key), dict):

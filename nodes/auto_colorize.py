@@ -37,7 +37,7 @@ AUTO_COLORIZE = NodeDefinition(
     inputs=(
         Input("source", "the grey plate or photograph (any OCIO colour space)"),
         Input("reference", "a colour photograph of similar content (not a frame of the shot) to take colours "
-              "from by texture correspondence, instead of the model", optional=True),
+              "from by texture correspondence, instead of the model", optional=True, still=True),
     ),
     parameters=(
         Parameter("model", str, DEFAULT_MODEL, "colourisation model (tinct models list); not used with a reference"),

@@ -88,6 +88,8 @@ class Input:
     name: str
     help: str
     optional: bool = False
+    # One image for the whole shot (e.g. a reference photograph), not a sequence.
+    still: bool = False
 
 
 @dataclass(frozen=True)

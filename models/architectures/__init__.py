@@ -15,15 +15,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .colornet import TinctColorNet
 from .rrdbnet import RRDBNet
 from .srvgg import SRVGGNetCompact
 
-__all__ = ["ARCHITECTURES", "Network", "OutputResize", "RRDBNet", "SRVGGNetCompact", "build_network"]
+__all__ = ["ARCHITECTURES", "Network", "OutputResize", "RRDBNet", "SRVGGNetCompact", "TinctColorNet", "build_network"]
 
-Network = SRVGGNetCompact | RRDBNet
+Network = SRVGGNetCompact | RRDBNet | TinctColorNet
 
 ARCHITECTURES: Mapping[str, Callable[..., Network]] = MappingProxyType(
-    {"SRVGGNetCompact": SRVGGNetCompact, "RRDBNet": RRDBNet}
+    {"SRVGGNetCompact": SRVGGNetCompact, "RRDBNet": RRDBNet, "TinctColorNet": TinctColorNet}
 )
 
 

@@ -85,10 +85,11 @@ class JobRequest:
         return replace(self, steps=tuple(steps))
 
 
-def node_for_command(command: str) -> NodeDefinition:
-    for definition in NODES:
-        if definition.command and definition.command == command:
-            return definition
+def nodes_for_command(command: str) -> list[NodeDefinition]:
+    """The nodes a ``tinct`` command runs (``colorize``: KeyframeColorize, or AutoColorize without keyframes)."""
+    found = [d for d in NODES if d.command and d.command == command]
+    if found:
+        return found
     raise ParameterError(
         f"Unknown node command {command!r}",
         expected="one of " + ", ".join(d.command for d in NODES if d.command),
@@ -119,15 +120,16 @@ def parse_job_arguments(
                 "A step of the chain is empty", expected="NODE ARGS after each --then", found=" ".join(argv),
                 repair="write e.g. `restore SRC -o RESTORED --then colorize --keyframes KEYS -o OUT`",
             )
-        definition = node_for_command(segment[0])
-        parser = parsers.get(definition.command)
+        candidates = nodes_for_command(segment[0])
+        parser = parsers.get(segment[0])
         if parser is None:
             raise ParameterError(
-                f"The {definition.command!r} command is not available", expected="a registered tinct command",
-                found=definition.command, repair="install the Tinct version that provides it",
+                f"The {segment[0]!r} command is not available", expected="a registered tinct command",
+                found=segment[0], repair="install the Tinct version that provides it",
             )
         chained = [steps[-1].output] if steps else []
         namespace = parser.parse_args(chained + segment[1:])
+        definition = _node_for_inputs(candidates, parser, namespace)
         step = _step_from_namespace(definition, parser, namespace)
         if steps:
             step = replace(step, pending={step.source_name: index - 1})
@@ -136,10 +138,30 @@ def parse_job_arguments(
     return JobRequest(name or f"{shot} {' + '.join(s.definition.name for s in steps)}", tuple(steps))
 
 
-def _step_from_namespace(definition: NodeDefinition, parser: argparse.ArgumentParser, ns: argparse.Namespace) -> StepRequest:
+def _input_dests(definition: NodeDefinition, parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Input name -> where the parser stores it (the first input is the positional SRC)."""
     positional = [a.dest for a in parser._actions if not a.option_strings]
-    input_dests = {spec.name: (positional[0] if i == 0 and positional else spec.name)
-                   for i, spec in enumerate(definition.inputs)}
+    return {spec.name: (positional[0] if i == 0 and positional else spec.name) for i, spec in enumerate(definition.inputs)}
+
+
+def _node_for_inputs(candidates: list[NodeDefinition], parser: argparse.ArgumentParser,
+                     ns: argparse.Namespace) -> NodeDefinition:
+    """Of the nodes sharing a command, the first whose inputs are exactly covered by those given."""
+    given = {name for d in candidates for name, dest in _input_dests(d, parser).items() if getattr(ns, dest, None)}
+    for definition in candidates:
+        names = {spec.name for spec in definition.inputs}
+        required = {spec.name for spec in definition.inputs if not spec.optional}
+        if required <= given <= names:
+            return definition
+    raise ParameterError(
+        f"These inputs do not make one {candidates[0].command} job", expected=" or ".join(
+            f"{d.name}: " + ", ".join(s.name + (" (optional)" if s.optional else "") for s in d.inputs) for d in candidates),
+        found="inputs " + ", ".join(sorted(given)), repair="give the inputs of one of these nodes",
+    )
+
+
+def _step_from_namespace(definition: NodeDefinition, parser: argparse.ArgumentParser, ns: argparse.Namespace) -> StepRequest:
+    input_dests = _input_dests(definition, parser)
     inputs = {name: _absolute(getattr(ns, dest)) for name, dest in input_dests.items() if getattr(ns, dest, None)}
     output = getattr(ns, "output", None)
     if not output:

@@ -122,8 +122,8 @@ def prepare(group: nuke.Node) -> PreparedJob:
             raise ParameterError(f"{group.name()} needs its {spec.name} input", expected=spec.help,
                                  found="nothing connected", repair=f"connect the {spec.name} input")
         sparse = spec.name == tnode.keyframes_input(definition)
-        needed = _sparse_frames(group, spec.name, frames) if sparse else list(frames)
-        plans.append((index, spec.name, needed, sparse))
+        needed = _sparse_frames(group, spec.name, frames) if sparse else [frames[0]] if spec.still else list(frames)
+        plans.append((index, spec.name, needed, sparse or spec.still))
 
     colorspace = str(tnode.knob(group, tnode.COLORSPACE_KNOB).value()).strip()
     ocio = str(tnode.knob(group, tnode.OCIO_KNOB).value()).strip()
@@ -137,7 +137,8 @@ def prepare(group: nuke.Node) -> PreparedJob:
         if direct is None:
             direct = str(cache / name / f"{name}.####.exr")
             render_upstream(group, index, direct, needed)
-        inputs[name] = direct
+        # A still input (a reference photograph) is the one frame rendered, as a single file.
+        inputs[name] = direct if not definition.inputs[index].still else str(parse_sequence(direct).path(needed[0]))
         if colorspace:
             extra += [f"--{name.replace('_', '-')}-colorspace", colorspace]
     if ocio:

@@ -12,7 +12,7 @@ import torch
 from safetensors import safe_open
 
 from tinct.models.architectures import SRVGGNetCompact
-from tinct.models.catalog import default_registry
+from tinct.models.catalog import clarity_descriptors, default_registry
 from tinct.models.device import choose_device, choose_dtype
 from tinct.models.errors import ModelError, WeightsError
 from tinct.models.registry import SRGB_ENCODING, ModelDescriptor, Registry
@@ -160,10 +160,11 @@ def test_models_folder_resolution(tmp_path: Path) -> None:
     assert models_dir({}) == Path.home() / ".local" / "share" / "tinct" / "models"
 
 
-def test_default_registry_describes_the_clarity_models() -> None:
+def test_default_registry_describes_the_clarity_and_colorize_models() -> None:
     registry = default_registry()
-    assert registry.names() == ["realesr-animevideov3-x2", "realesr-animevideov3-x4", "realesrgan-x4plus"]
-    for model in registry:
+    assert registry.names() == ["realesr-animevideov3-x2", "realesr-animevideov3-x4", "realesrgan-x4plus",
+                                "tinct-autocolor-v1"]
+    for model in clarity_descriptors():
         assert model.colour_encoding == SRGB_ENCODING and model.value_range == (0.0, 1.0)
         assert model.licence == "BSD-3-Clause" and "float16" in model.dtypes
     assert registry.get("realesr-animevideov3-x2").scale == 2

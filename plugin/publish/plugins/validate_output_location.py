@@ -25,8 +25,11 @@ class ValidateOutputLocation(pyblish.api.InstancePlugin):
         step = instance.data["step"]
         output = parse_sequence(step.output)
         folder = output.directory.resolve()
+        # Sequences must stay apart from the output; a still (a reference photograph) is one file
+        # whose name no output frame can take.
+        stills = {spec.name for spec in step.definition.inputs if spec.still}
         for name, pattern in step.inputs.items():
-            if name in step.pending:
+            if name in step.pending or name in stills:
                 continue
             source = parse_sequence(pattern).directory.resolve()
             if folder == source or source in folder.parents:

@@ -19,7 +19,11 @@ class ValidateResolution(pyblish.api.InstancePlugin):
 
     def process(self, instance: pyblish.api.Instance) -> None:
         reference: tuple[str, int, dict[str, str]] | None = None
+        # A still input (a reference photograph) may have any size: it is matched by content.
+        stills = {spec.name for spec in instance.data["step"].definition.inputs if spec.still}
         for name, info in instance.data["sequences"].items():
+            if name in stills:
+                continue
             facets = {frame: _facets(h) for frame, h in sorted(info.headers.items()) if not h.error}
             if reference is None and facets:
                 first = next(iter(facets))

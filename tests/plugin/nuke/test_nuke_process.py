@@ -16,6 +16,7 @@ from tests.plugin.host import fake_engine
 from tests.plugin.nuke.scene import COUNT, FIRST, RESTORE_LIKE, Comp, frame_path
 from tinct.core.errors import CancelledError, ParameterError
 from tinct.core.imageio import write_exr
+from tinct.nodes.auto_colorize import AUTO_COLORIZE
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
 from tinct.plugin.nuke import node as tnode
 from tinct.plugin.nuke.inputs import InputRenderError
@@ -238,3 +239,39 @@ def test_a_keyframe_input_is_rendered_even_from_a_read(nuke: ModuleType, tmp_pat
     group.setInput(1, read)
     job = prepare(group)
     assert job.inputs["keyframes"].endswith("inputs/keyframes/keyframes.####.exr"), "only the listed frames reach the engine"
+
+
+def test_a_reference_photograph_is_rendered_once_and_passed_as_one_file(
+    nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tinct.plugin.nuke.api as tinct_nuke
+
+    monkeypatch.setattr("tinct.nodes.registry.NODES", (AUTO_COLORIZE,))
+    comp = Comp()
+    group = tinct_nuke.new("AutoColorize")
+    group.setInput(0, comp.plate)
+    group.setInput(1, comp.paint)  # any colour picture of similar content
+    group[tnode.FIRST_KNOB].setValue(FIRST)
+    group[tnode.LAST_KNOB].setValue(LAST)
+    group[tnode.OUTPUT_KNOB].setValue(str(tmp_path / "out" / "sh010.####.exr"))
+    job = prepare(group)
+    reference = job.inputs["reference"]
+    assert Path(reference).is_file() and "#" not in reference
+    assert [(first, last) for _, first, last in nuke.EXECUTED][-1] == (FIRST, FIRST), "one frame of the reference"
+    argv = job.argv()
+    assert argv[argv.index("--reference") + 1] == reference
+    assert "--keyframes" not in argv
+
+
+def test_without_a_reference_autocolorize_uses_its_model(nuke: ModuleType, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import tinct.plugin.nuke.api as tinct_nuke
+
+    monkeypatch.setattr("tinct.nodes.registry.NODES", (AUTO_COLORIZE,))
+    group = tinct_nuke.new("AutoColorize")
+    group.setInput(0, Comp().plate)
+    group[tnode.FIRST_KNOB].setValue(FIRST)
+    group[tnode.LAST_KNOB].setValue(LAST)
+    group[tnode.OUTPUT_KNOB].setValue(str(tmp_path / "out" / "sh010.####.exr"))
+    argv = prepare(group).argv()
+    assert argv[:3] == ["tinct", "colorize", argv[2]] and "--reference" not in argv

@@ -241,3 +241,23 @@ def test_the_registry_provider_checks_exactly_the_weights_the_values_need(
     problems = needed.verify()
     assert len(problems) == 1 and "convert-ncnn" in problems[0]
     assert [w.name for w in registry_weights(CLARITY, {"scale": "4"})] == ["realesr-animevideov3-x4"]
+
+
+def test_colorize_without_keyframes_is_autocolorize_and_its_reference_may_differ_in_size(tiny_shot: TinyShot,
+                                                                                           tmp_path: Path) -> None:
+    reference = tmp_path / "shot_reference" / "period_photo.exr"
+    write_exr(reference, np.ones((80, 100, 3), np.float32) * [0.4, 0.3, 0.2], ["R", "G", "B"])
+    output = str(Path(reference).parent / "colour" / "shot.####.exr")  # beside the photo: harmless
+    request = parse_job_arguments(["colorize", tiny_shot.grey_pattern, "--reference", str(reference), "-o", output],
+                                  node_parsers())
+    assert request.steps[0].definition.name == "AutoColorize"
+    report = check(request)
+    assert report.ok, report.format()
+    assert job(tiny_shot).steps[0].definition.name == "KeyframeColorize"
+
+
+def test_inputs_of_no_single_colorize_node_are_refused(tiny_shot: TinyShot, tmp_path: Path) -> None:
+    argv = ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "--reference",
+            str(tmp_path / "photo.exr"), "-o", tiny_shot.out_pattern()]
+    with pytest.raises(ParameterError, match="do not make one colorize job"):
+        parse_job_arguments(argv, node_parsers())

@@ -1,0 +1,200 @@
+"""Automatic colourisation of a grey picture: a chroma ratio predicted from luminance alone.
+
+The colouriser (by default ``tinct-autocolor-v1``, a :class:`~tinct.models.architectures.colornet.TinctColorNet`
+trained in this repository) works on the picture reduced to ``working_size`` pixels on its long
+side; colour is smooth, so only the chroma is brought back to full size, by a fast guided filter
+(He and Sun 2015) steered by the full-resolution luminance, which puts colour edges on luminance
+edges. The result is a chroma ratio for :func:`tinct.core.chroma.apply_chroma`::
+
+    Y (working space, scene-linear)                           the caller's luminance
+      -> sRGB-encoded Y clamped to [0, 1], area-reduced       the network's input
+      -> CIELab (a*, b*) at working size -> guided upsample   the network's colour
+      -> Lab with L* of min(Y, 1) -> linear Rec.709           the colour (pulled towards neutral,
+                                                              at constant Y, until no channel is negative)
+      -> sRGB-encoded (display) -> working space (OCIO)       via ColourManager.from_model
+      -> chroma ratio RGB / Y                                 tinct.core.chroma.chroma_ratio
+
+``apply_chroma(Y, ratio, w)`` then gives back exactly ``Y``, also above 1.0 (a highlight takes the
+colour predicted for display white's luminance), and dark or non-positive pixels go neutral.
+Deterministic for a given device and precision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from tinct.core.chroma import chroma_ratio
+from tinct.core.colour import ColourManager
+
+from .architectures.colornet import SIZE_MULTIPLE, TinctColorNet, lab_to_linear, lightness, srgb_encode
+from .catalog import default_registry
+from .device import choose_device, choose_dtype
+from .errors import ModelError
+from .registry import Registry
+
+DEFAULT_MODEL = "tinct-autocolor-v1"
+DEFAULT_WORKING_SIZE = 320
+# Guided upsampling: window radius in working-size pixels, and regularisation in (encoded luminance)^2:
+# a luminance step of more than about sqrt(eps) = 0.03 keeps its own colour on each side.
+GUIDE_RADIUS = 2
+GUIDE_EPS = 1e-3
+
+
+class AutoColorizer:
+    """A loaded automatic colouriser.
+
+    Args:
+        name: a registered model whose task is ``colorization``.
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``, or a :class:`torch.device`.
+        precision: ``auto`` (float16 on CUDA where the model allows, else float32), ``float32`` or ``float16``.
+        registry: where ``name`` is looked up (default: :func:`tinct.models.catalog.default_registry`).
+        working_size: the long side, in pixels, the network runs at (pictures are never enlarged).
+        temperature: annealed-mean temperature, overriding the model's own (lower: more saturated).
+        weights_folder: read the weights file from this folder instead of the registry's default.
+
+    Raises:
+        ModelError: unknown model, not a colouriser, or an unusable device or precision.
+        WeightsError: the weights are missing or fail their checksum.
+    """
+
+    def __init__(
+        self,
+        name: str = DEFAULT_MODEL,
+        device: str | torch.device = "auto",
+        precision: str = "auto",
+        *,
+        registry: Registry | None = None,
+        working_size: int = DEFAULT_WORKING_SIZE,
+        temperature: float | None = None,
+        weights_folder: Path | None = None,
+    ) -> None:
+        registry = default_registry() if registry is None else registry
+        descriptor = registry.get(name)
+        if descriptor.task != "colorization" or descriptor.architecture != "TinctColorNet":
+            raise ModelError(f"Model {name!r} is not an automatic colouriser", expected="a TinctColorNet "
+                             "colorization model", found=f"{descriptor.architecture} ({descriptor.task})",
+                             repair="choose a colorization model (`tinct models list`)")
+        if working_size < SIZE_MULTIPLE or (temperature is not None and not 0.0 < temperature <= 1.0):
+            raise ModelError("Invalid colouriser settings", expected=f"working_size >= {SIZE_MULTIPLE}, "
+                             "temperature in (0, 1]", found=f"working_size={working_size}, temperature={temperature}",
+                             repair="pass values in range")
+        target = device if isinstance(device, torch.device) else choose_device(device)
+        dtype = choose_dtype(target, descriptor.dtypes, precision)
+        self.model = registry.load(name, target, dtype, folder=weights_folder)
+        self.network: TinctColorNet = self.model.network  # type: ignore[assignment]
+        self.working_size = working_size
+        self.temperature = self.network.temperature if temperature is None else temperature
+
+    @property
+    def name(self) -> str:
+        """The model's registered name."""
+        return self.model.descriptor.name
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the model's (verified) weights file: what the model is, for provenance."""
+        return self.model.descriptor.sha256
+
+    def chroma(self, luminance: np.ndarray, cm: ColourManager) -> np.ndarray:
+        """(H, W) scene-linear working-space luminance -> (H, W, 3) float32 working-space chroma ratio.
+
+        Raises:
+            ModelError: not a 2-D array of at least 1 x 1 pixels, or values that are not finite.
+        """
+        y = np.asarray(luminance, dtype=np.float32)
+        if y.ndim != 2 or y.size == 0:
+            raise ModelError("The colouriser needs a luminance image", expected="an (H, W) array",
+                             found=f"shape {y.shape}", repair="pass the working-space luminance of one frame")
+        if not np.isfinite(y).all():
+            raise ModelError("The luminance holds NaN or infinite values", expected="finite values",
+                             found=f"{int(np.size(y) - np.isfinite(y).sum())} non-finite pixels",
+                             repair="repair or clamp the source frame first")
+        shown = np.clip(y, 0.0, 1.0)
+        guide = srgb_encode(shown)
+        small = _reduce(shown, self.working_size)
+        small_guide = srgb_encode(small)
+        ab_small = self._predict(small_guide)
+        ab = fast_guided_upsample(small_guide, ab_small, guide, GUIDE_RADIUS, GUIDE_EPS)
+        lab = np.concatenate([lightness(shown)[..., None], ab], axis=-1)
+        rgb = _to_gamut(lab_to_linear(lab), shown)
+        working = cm.from_model(_srgb_encode_unclamped(rgb))
+        return chroma_ratio(working, cm.luminance_weights())
+
+    def _predict(self, encoded: np.ndarray) -> np.ndarray:
+        """(h, w) sRGB-encoded luminance in [0, 1] -> (h, w, 2) float32 (a*, b*)."""
+        height, width = encoded.shape
+        x = torch.from_numpy(np.ascontiguousarray(encoded))[None, None]
+        pad_h, pad_w = -height % SIZE_MULTIPLE, -width % SIZE_MULTIPLE
+        # Reflection needs the pad to be smaller than the side; tiny pictures repeat their edge instead.
+        mode = "reflect" if pad_h < height and pad_w < width else "replicate"
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        with torch.inference_mode():
+            x = x.to(self.model.device, self.model.dtype)
+            logits = self.network.logits(x)
+            ab = self.network.decode(logits, self.temperature).float()
+            ab = F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return ab[0, :, :height, :width].permute(1, 2, 0).cpu().numpy().astype(np.float32)
+
+
+def fast_guided_upsample(
+    small_guide: np.ndarray, small_values: np.ndarray, guide: np.ndarray, radius: int, eps: float
+) -> np.ndarray:
+    """Bring (h, w, C) values to the size of ``guide`` (H, W), with edges where the guide has them.
+
+    He and Sun's fast guided filter: in each window of the reduced images fit
+    ``value ~ a * small_guide + b``, average the window fits, upsample ``a`` and ``b`` bilinearly
+    and apply them to the full-size guide. Guides are float32 in [0, 1].
+    """
+    size = (guide.shape[1], guide.shape[0])
+    window = (2 * radius + 1, 2 * radius + 1)
+
+    def box(image: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(image, -1, window, normalize=True, borderType=cv2.BORDER_REFLECT)
+
+    g = small_guide.astype(np.float32)
+    g_mean = box(g)
+    g_var = box(g * g) - g_mean * g_mean
+    out = np.empty(guide.shape + (small_values.shape[-1],), np.float32)
+    for c in range(small_values.shape[-1]):
+        v = np.ascontiguousarray(small_values[..., c], dtype=np.float32)
+        v_mean = box(v)
+        a = (box(g * v) - g_mean * v_mean) / (np.maximum(g_var, 0.0) + eps)
+        b = v_mean - a * g_mean
+        a_up = cv2.resize(box(a), size, interpolation=cv2.INTER_LINEAR)
+        b_up = cv2.resize(box(b), size, interpolation=cv2.INTER_LINEAR)
+        out[..., c] = a_up * guide + b_up
+    return out
+
+
+def _reduce(image: np.ndarray, long_side: int) -> np.ndarray:
+    """Area-reduce (H, W) so its long side is at most ``long_side`` (never enlarged)."""
+    height, width = image.shape
+    factor = long_side / max(height, width)
+    if factor >= 1.0:
+        return image
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _to_gamut(rgb: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pull (..., 3) linear colours towards the neutral of luminance ``y`` until no channel is negative.
+
+    ``y + t (rgb - y)`` keeps the luminance for any ``t``; the largest ``t`` in [0, 1] is taken.
+    """
+    neutral = y[..., None].astype(np.float32)
+    excursion = rgb - neutral
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(rgb < 0.0, neutral / np.maximum(neutral - rgb, 1e-12), 1.0)
+    t = np.clip(limits.min(axis=-1, keepdims=True), 0.0, 1.0)
+    return (neutral + t * excursion).astype(np.float32)
+
+
+def _srgb_encode_unclamped(linear: np.ndarray) -> np.ndarray:
+    """The sRGB OETF for values >= 0, extended above 1 by the same power law."""
+    x = np.maximum(np.asarray(linear, np.float64), 0.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055).astype(np.float32)
