@@ -31,13 +31,14 @@ import torch.nn.functional as F
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
 
-from .architectures.colornet import SIZE_MULTIPLE, TinctColorNet, lab_to_linear, lightness, srgb_encode
+from .architectures.colornet import SIZE_MULTIPLE, TinctColorNet, lab_to_linear, lightness, linear_to_lab, srgb_encode
 from .catalog import default_registry
 from .device import choose_device, choose_dtype
 from .errors import ModelError
-from .registry import Registry
+from .registry import SPANDREL, Registry
 
 DEFAULT_MODEL = "tinct-autocolor-v1"
+COLOURISATION_TASKS = ("colorization", "colourisation")
 DEFAULT_WORKING_SIZE = 320
 # Guided upsampling: window radius in working-size pixels, and regularisation in (encoded luminance)^2:
 # a luminance step of more than about sqrt(eps) = 0.03 keeps its own colour on each side.
@@ -75,10 +76,14 @@ class AutoColorizer:
     ) -> None:
         registry = default_registry() if registry is None else registry
         descriptor = registry.get(name)
-        if descriptor.task != "colorization" or descriptor.architecture != "TinctColorNet":
-            raise ModelError(f"Model {name!r} is not an automatic colouriser", expected="a TinctColorNet "
-                             "colorization model", found=f"{descriptor.architecture} ({descriptor.task})",
-                             repair="choose a colorization model (`tinct models list`)")
+        own = descriptor.architecture == "TinctColorNet"
+        # Third-party colourisers (e.g. DDColor through spandrel) take grey and answer sRGB-encoded RGB.
+        imported = descriptor.architecture == SPANDREL and (descriptor.in_channels, descriptor.out_channels) == (1, 3)
+        if descriptor.task not in COLOURISATION_TASKS or not (own or imported):
+            raise ModelError(f"Model {name!r} is not an automatic colouriser", expected="a colourisation model: "
+                             "TinctColorNet, or one imported with `tinct models import` (1 channel in, RGB out)",
+                             found=f"{descriptor.architecture} ({descriptor.task})",
+                             repair="choose a colourisation model (`tinct models list`)")
         if working_size < SIZE_MULTIPLE or (temperature is not None and not 0.0 < temperature <= 1.0):
             raise ModelError("Invalid colouriser settings", expected=f"working_size >= {SIZE_MULTIPLE}, "
                              "temperature in (0, 1]", found=f"working_size={working_size}, temperature={temperature}",
@@ -86,9 +91,10 @@ class AutoColorizer:
         target = device if isinstance(device, torch.device) else choose_device(device)
         dtype = choose_dtype(target, descriptor.dtypes, precision)
         self.model = registry.load(name, target, dtype, folder=weights_folder)
-        self.network: TinctColorNet = self.model.network  # type: ignore[assignment]
+        self.network = self.model.network
         self.working_size = working_size
-        self.temperature = self.network.temperature if temperature is None else temperature
+        native = self.network.temperature if isinstance(self.network, TinctColorNet) else 1.0
+        self.temperature = native if temperature is None else temperature
 
     @property
     def name(self) -> str:
@@ -135,6 +141,9 @@ class AutoColorizer:
         x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
         with torch.inference_mode():
             x = x.to(self.model.device, self.model.dtype)
+            if not isinstance(self.network, TinctColorNet):
+                rgb = self.network(x).float()[0, :, :height, :width].permute(1, 2, 0).cpu().numpy()
+                return linear_to_lab(_srgb_decode(np.clip(rgb, 0.0, 1.0)))[..., 1:]
             logits = self.network.logits(x)
             ab = self.network.decode(logits, self.temperature).float()
             ab = F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
@@ -198,3 +207,9 @@ def _srgb_encode_unclamped(linear: np.ndarray) -> np.ndarray:
     """The sRGB OETF for values >= 0, extended above 1 by the same power law."""
     x = np.maximum(np.asarray(linear, np.float64), 0.0)
     return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055).astype(np.float32)
+
+
+def _srgb_decode(encoded: np.ndarray) -> np.ndarray:
+    """sRGB-encoded values in [0, 1] -> float32 linear (the IEC 61966-2-1 EOTF)."""
+    e = encoded.astype(np.float64)
+    return np.where(e <= 0.04045, e / 12.92, ((e + 0.055) / 1.055) ** 2.4).astype(np.float32)

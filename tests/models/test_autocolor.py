@@ -115,3 +115,26 @@ def test_half_precision_network_agrees_with_float32() -> None:
         half = registry.load(DEFAULT_MODEL, dtype=torch.float16).network(x.half())
     assert half.dtype == torch.float16
     assert float((half.float() - full).abs().max()) < 1.0  # CIELab units: invisible
+
+
+class OrangeColouriser(torch.nn.Module):
+    """Stands in for an imported colouriser (grey in, sRGB-encoded RGB out): everything orange."""
+
+    def forward(self, grey: torch.Tensor) -> torch.Tensor:
+        colour = torch.tensor([0.9, 0.5, 0.1], dtype=grey.dtype).view(1, 3, 1, 1)
+        return colour.expand(grey.shape[0], 3, grey.shape[2], grey.shape[3])
+
+
+def test_a_colouriser_answering_rgb_gives_its_hue_at_the_source_luminance() -> None:
+    from tinct.core.chroma import apply_chroma
+    from tinct.core.colour import ColourManager
+
+    cm = ColourManager()
+    colorizer = AutoColorizer(device="cpu")
+    colorizer.network = OrangeColouriser()  # the path imported (spandrel) colourisers take
+    y = np.random.default_rng(1).uniform(0.05, 0.6, (48, 64)).astype(np.float32)
+    weights = cm.luminance_weights()
+    rgb = apply_chroma(y, colorizer.chroma(y, cm), weights)
+    np.testing.assert_allclose(rgb @ weights, y, rtol=1e-4)
+    display = cm.convert(rgb, cm.working_space, "sRGB Encoded Rec.709 (sRGB)")
+    assert (display[..., 0] > display[..., 1]).mean() > 0.95 and (display[..., 1] > display[..., 2]).mean() > 0.95

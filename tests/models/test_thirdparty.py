@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 import safetensors.torch
 import torch
@@ -167,3 +168,27 @@ def test_ddcolor_is_a_colouriser(tmp_path: Path) -> None:
     out = model.network(grey)
     assert out.shape == (1, 3, 24, 32) and float(out.min()) >= 0 and float(out.max()) <= 1
     print(f"DDColor (convnext-t) load and run {time.perf_counter() - start:.1f} s")
+
+
+@pytest.mark.benchmark
+@pytest.mark.skipif(importlib.util.find_spec("spandrel_extra_arches") is None, reason="spandrel-extra-arches is not installed")
+def test_an_imported_ddcolor_drives_autocolorize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tinct models import` of DDColor weights, then AutoColorize's colouriser with that model (~30 s)."""
+    from spandrel_extra_arches.architectures.DDColor import DDColor
+
+    from tinct.core.chroma import apply_chroma
+    from tinct.core.colour import ColourManager
+    from tinct.models.autocolor import AutoColorizer
+    from tinct.models.imported import import_weights
+
+    monkeypatch.setenv("TINCT_MODELS", str(tmp_path / "models"))
+    torch.manual_seed(3)
+    network = DDColor(encoder_name="convnext-t", input_size=(64, 64), num_output_channels=2, last_norm="Spectral",
+                      num_queries=8, num_scales=3, dec_layers=1)
+    save(network, tmp_path / "ddcolor.safetensors")
+    import_weights(tmp_path / "ddcolor.safetensors", name="ddcolor-test")
+    colorizer = AutoColorizer("ddcolor-test", device="cpu")
+    cm = ColourManager()
+    y = np.random.default_rng(2).uniform(0.05, 0.8, (40, 56)).astype(np.float32)
+    rgb = apply_chroma(y, colorizer.chroma(y, cm), cm.luminance_weights())
+    np.testing.assert_allclose(rgb @ cm.luminance_weights(), y, rtol=1e-4)
