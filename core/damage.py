@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from .errors import ParameterError
-from .flow import srgb_encode
+from .flow import srgb_decode, srgb_encode
 
 # Scratches are drawn from blocks of this many frames (random access without a shot length).
 _SCRATCH_BLOCK = 64
@@ -88,13 +88,6 @@ class Damaged:
     dust_change: np.ndarray  # how much dust and blotches changed the sRGB-encoded frame (signed)
     scratches: np.ndarray   # opacity of line scratches in [0, 1]
     gain: np.ndarray        # the flicker's exposure gain (1.0: none)
-
-
-def srgb_decode(encoded: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`tinct.core.flow.srgb_encode`: unclamped, odd-symmetric below 0."""
-    a = np.abs(encoded)
-    linear = np.where(a <= 0.04045, a / 12.92, np.power((a + 0.055) / 1.055, 2.4))
-    return (np.sign(encoded) * linear).astype(np.float32)
 
 
 @dataclass(frozen=True)

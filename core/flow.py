@@ -26,6 +26,13 @@ def srgb_encode(linear: np.ndarray) -> np.ndarray:
     return (np.sign(linear) * encoded).astype(np.float32)
 
 
+def srgb_decode(encoded: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`srgb_encode`: unclamped, odd-symmetric below 0."""
+    a = np.abs(encoded)
+    linear = np.where(a <= 0.04045, a / 12.92, np.power((a + 0.055) / 1.055, 2.4))
+    return (np.sign(encoded) * linear).astype(np.float32)
+
+
 def flow_guide(luminance: np.ndarray) -> np.ndarray:
     """(H, W) scene-linear luminance -> (H, W) uint8 perceptual image for flow estimation."""
     return (np.clip(srgb_encode(luminance), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

@@ -164,9 +164,9 @@ class ProposedKeyframes:
 
     def _choose_frames(self, settings: PropagationSettings, log: Callable[[str], None]) -> list[int]:
         frames = self.plate.all_frames
-        count = max(1, math.ceil(len(frames) / self.proposer.interval))
         if len(frames) == 1:
             return list(frames)
+        count = math.ceil(len(frames) / self.proposer.interval)
         log(f"choosing {count} keyframe(s) to propose over {len(frames)} frames")
         progress = Progress(len(frames), "choosing keyframes")
         try:

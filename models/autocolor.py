@@ -27,11 +27,19 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
+from tinct.core.flow import srgb_decode
+from tinct.core.flow import srgb_encode as encode_transfer
 
-from .architectures.colornet import SIZE_MULTIPLE, TinctColorNet, lab_to_linear, lightness, linear_to_lab, srgb_encode
+from .architectures.colornet import (
+    SIZE_MULTIPLE,
+    TinctColorNet,
+    lab_to_linear,
+    lightness,
+    linear_to_lab,
+    srgb_encode,
+)
 from .catalog import default_registry
 from .device import choose_device, choose_dtype
 from .errors import ModelError
@@ -128,7 +136,8 @@ class AutoColorizer:
         ab = fast_guided_upsample(small_guide, ab_small, guide, GUIDE_RADIUS, GUIDE_EPS)
         lab = np.concatenate([lightness(shown)[..., None], ab], axis=-1)
         rgb = _to_gamut(lab_to_linear(lab), shown)
-        working = cm.from_model(_srgb_encode_unclamped(rgb))
+        # Values above 1 keep the same power law (highlights), negatives are out of gamut: 0.
+        working = cm.from_model(encode_transfer(np.maximum(np.asarray(rgb, np.float64), 0.0)))
         return chroma_ratio(working, cm.luminance_weights())
 
     def _predict(self, encoded: np.ndarray) -> np.ndarray:
@@ -143,7 +152,7 @@ class AutoColorizer:
             x = x.to(self.model.device, self.model.dtype)
             if not isinstance(self.network, TinctColorNet):
                 rgb = self.network(x).float()[0, :, :height, :width].permute(1, 2, 0).cpu().numpy()
-                return linear_to_lab(_srgb_decode(np.clip(rgb, 0.0, 1.0)))[..., 1:]
+                return linear_to_lab(srgb_decode(np.clip(rgb, 0.0, 1.0).astype(np.float64)))[..., 1:]
             logits = self.network.logits(x)
             ab = self.network.decode(logits, self.temperature).float()
             ab = F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
@@ -201,15 +210,3 @@ def _to_gamut(rgb: np.ndarray, y: np.ndarray) -> np.ndarray:
         limits = np.where(rgb < 0.0, neutral / np.maximum(neutral - rgb, 1e-12), 1.0)
     t = np.clip(limits.min(axis=-1, keepdims=True), 0.0, 1.0)
     return (neutral + t * excursion).astype(np.float32)
-
-
-def _srgb_encode_unclamped(linear: np.ndarray) -> np.ndarray:
-    """The sRGB OETF for values >= 0, extended above 1 by the same power law."""
-    x = np.maximum(np.asarray(linear, np.float64), 0.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055).astype(np.float32)
-
-
-def _srgb_decode(encoded: np.ndarray) -> np.ndarray:
-    """sRGB-encoded values in [0, 1] -> float32 linear (the IEC 61966-2-1 EOTF)."""
-    e = encoded.astype(np.float64)
-    return np.where(e <= 0.04045, e / 12.92, ((e + 0.055) / 1.055) ** 2.4).astype(np.float32)

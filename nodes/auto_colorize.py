@@ -73,9 +73,8 @@ def proposer(values: Mapping[str, Value], colour: ColourManager, reference: str 
         return Proposer(lambda y: colorizer.chroma(y)[0], f"reference:{digest}", interval,
                         f"reference photograph {reference}")
     from tinct.models.autocolor import AutoColorizer
-    from tinct.models.device import choose_device
 
-    model = AutoColorizer(str(v["model"]), choose_device(str(v["device"])))
+    model = AutoColorizer(str(v["model"]), str(v["device"]))
     return Proposer(lambda y: model.chroma(y, colour), f"model:{model.name}:{model.sha256}", interval,
                     f"model {model.name}")
 

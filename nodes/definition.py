@@ -165,6 +165,11 @@ class NodeDefinition:
                 args += [p.flag, str(resolved[p.name]).lower() if p.type is bool else str(resolved[p.name])]
         return args + list(extra)
 
+    @property
+    def still_inputs(self) -> frozenset[str]:
+        """Names of the inputs that are one image for the whole shot, not a sequence."""
+        return frozenset(spec.name for spec in self.inputs if spec.still)
+
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
             if p.name == name:

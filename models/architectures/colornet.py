@@ -29,6 +29,7 @@ import functools
 import numpy as np
 import torch
 import torch.nn.functional as F
+from tinct.core.flow import srgb_encode as encode_transfer
 from torch import nn
 
 # Linear Rec.709 RGB -> CIE XYZ (D65), IEC 61966-2-1; its Y row is the Rec.709 luminance.
@@ -77,8 +78,7 @@ def lightness(y: np.ndarray) -> np.ndarray:
 
 def srgb_encode(linear: np.ndarray) -> np.ndarray:
     """The sRGB OETF (IEC 61966-2-1) of linear values clamped to [0, 1] -> float32 in [0, 1]."""
-    x = np.clip(np.asarray(linear, np.float64), 0.0, 1.0)
-    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * x ** (1.0 / 2.4) - 0.055).astype(np.float32)
+    return encode_transfer(np.clip(np.asarray(linear, np.float64), 0.0, 1.0))
 
 
 def ab_bins(bin_size: float) -> np.ndarray:

@@ -121,24 +121,27 @@ def prepare(group: nuke.Node) -> PreparedJob:
                 continue
             raise ParameterError(f"{group.name()} needs its {spec.name} input", expected=spec.help,
                                  found="nothing connected", repair=f"connect the {spec.name} input")
-        sparse = spec.name == tnode.keyframes_input(definition)
-        needed = _sparse_frames(group, spec.name, frames) if sparse else [frames[0]] if spec.still else list(frames)
-        plans.append((index, spec.name, needed, sparse or spec.still))
+        if spec.name == tnode.keyframes_input(definition):
+            needed = _sparse_frames(group, spec.name, frames)
+        else:
+            needed = [frames[0]] if spec.still else list(frames)
+        plans.append((index, spec.name, needed, spec.still))
 
     colorspace = str(tnode.knob(group, tnode.COLORSPACE_KNOB).value()).strip()
     ocio = str(tnode.knob(group, tnode.OCIO_KNOB).value()).strip()
     cache = output_sequence.directory / "inputs"
     inputs: dict[str, str] = {}
     extra: list[str] = []
-    for index, name, needed, sparse in plans:
+    for index, name, needed, still in plans:
         upstream = group.input(index)
-        # A keyframe input is always rendered: the engine takes every file it finds as a keyframe.
-        direct = reusable_read(upstream, needed) if upstream is not None and not sparse else None
+        # Keyframe and still inputs are always rendered: the engine takes every keyframe file it
+        # finds, and a still is passed as the one file rendered.
+        rendered_only = still or name == tnode.keyframes_input(definition)
+        direct = reusable_read(upstream, needed) if upstream is not None and not rendered_only else None
         if direct is None:
             direct = str(cache / name / f"{name}.####.exr")
             render_upstream(group, index, direct, needed)
-        # A still input (a reference photograph) is the one frame rendered, as a single file.
-        inputs[name] = direct if not definition.inputs[index].still else str(parse_sequence(direct).path(needed[0]))
+        inputs[name] = str(parse_sequence(direct).path(needed[0])) if still else direct
         if colorspace:
             extra += [f"--{name.replace('_', '-')}-colorspace", colorspace]
     if ocio:

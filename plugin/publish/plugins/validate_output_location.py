@@ -27,9 +27,8 @@ class ValidateOutputLocation(pyblish.api.InstancePlugin):
         folder = output.directory.resolve()
         # Sequences must stay apart from the output; a still (a reference photograph) is one file
         # whose name no output frame can take.
-        stills = {spec.name for spec in step.definition.inputs if spec.still}
         for name, pattern in step.inputs.items():
-            if name in step.pending or name in stills:
+            if name in step.pending or name in step.definition.still_inputs:
                 continue
             source = parse_sequence(pattern).directory.resolve()
             if folder == source or source in folder.parents:

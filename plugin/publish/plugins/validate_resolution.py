@@ -20,7 +20,7 @@ class ValidateResolution(pyblish.api.InstancePlugin):
     def process(self, instance: pyblish.api.Instance) -> None:
         reference: tuple[str, int, dict[str, str]] | None = None
         # A still input (a reference photograph) may have any size: it is matched by content.
-        stills = {spec.name for spec in instance.data["step"].definition.inputs if spec.still}
+        stills = instance.data["step"].definition.still_inputs
         for name, info in instance.data["sequences"].items():
             if name in stills:
                 continue
