@@ -70,6 +70,25 @@ def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return np.linalg.norm(flow + back_at, axis=-1)
 
 
+def dominant_motion(
+    points: np.ndarray, targets: np.ndarray, tolerance: float = 1.0, min_agreement: float = 0.5
+) -> np.ndarray | None:
+    """The homography that carries most ``points`` (N, 2) to their ``targets`` (N, 2), or None.
+
+    Fitted by RANSAC (``tolerance`` in pixels); None when fewer than 64 points are given or fewer
+    than ``min_agreement`` of them agree with the best model (no motion dominates: several
+    independent movers, strong parallax). OpenCV's RANSAC is seeded, so the result is repeatable.
+    """
+    if len(points) < 64:
+        return None
+    model, agreeing = cv2.findHomography(
+        points.astype(np.float32), targets.astype(np.float32), cv2.RANSAC, tolerance
+    )
+    if model is None or agreeing.mean() < min_agreement:
+        return None
+    return model
+
+
 @dataclass
 class FlowEstimator:
     """DIS optical flow on uint8 guides, computed with the long side at most ``max_side`` pixels."""

@@ -12,9 +12,16 @@ The method (designed for steadiness and sharpness, not just plausibility):
    (occlusion, unreliable flow) or its map leaves the keyframe; its *confidence* is reach times a
    photometric check: does the source luminance here match the keyframe plate's luminance where the
    map points? Newly revealed regions fail both and are not smeared.
-3. **Both directions.** Between two keyframes every frame gets a forward and a backward estimate,
+3. **Re-acquire what tracking lost.** A pixel lost to an occluder or a flow failure is often
+   still in the keyframe: the background behind a passing object, content the camera pans back to.
+   The dominant motion between this frame and the keyframe (a homography fitted by RANSAC to the
+   sure pixels' keyframe coordinates: the camera move over the main plane) predicts where every
+   pixel lies in the keyframe; a prediction that passes a strict patch test (same structure, same
+   level) replaces the tracked position wherever its evidence is stronger. Content the keyframe
+   never showed fails the test (or falls outside the keyframe) and stays unsure.
+4. **Both directions.** Between two keyframes every frame gets a forward and a backward estimate,
    blended by confidence and temporal proximity.
-4. **Fill along edges.** Uncertain pixels take chroma from confident neighbours of similar
+5. **Fill along edges.** Uncertain pixels take chroma from confident neighbours of similar
    luminance (a bilateral-grid normalised convolution under the source luminance), so colour does
    not bleed across edges; where no similar neighbour is in reach, a smooth push-pull fill.
 
@@ -30,7 +37,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tinct.core.flow import FlowEstimator, flow_guide, forward_backward_error, identity_grid, inside, warp
+from tinct.core.flow import (
+    FlowEstimator, dominant_motion, flow_guide, forward_backward_error, identity_grid, inside, warp,
+)
 from tinct.core.guided import bilateral_fill
 
 
@@ -39,6 +48,15 @@ CARRY_DECAY = 0.9
 # Largest drift correction per step, in working-scale pixels: drift is slow; a larger residual is a
 # flow mistake (e.g. on an occluder), not drift.
 DRIFT_LIMIT = 2.0
+# Re-acquisition: sure pixels are sampled every MOTION_STEP working-scale pixels to fit the dominant
+# motion; a pixel's predicted keyframe position must pass a patch test over a (2r+1)^2 window: mean
+# absolute difference of sRGB-encoded luminance, and normalised cross-correlation unless both
+# patches are flat (variance below PATCH_FLAT, where correlation is noise).
+MOTION_STEP = 4
+PATCH_RADIUS = 3
+PATCH_DIFFERENCE = 0.03
+PATCH_CORRELATION = 0.8
+PATCH_FLAT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,7 @@ class Propagator:
         coords = self._register(coords, current, key)
         reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
         sure_small = reach * self._photometric(current.small, key.plate.small, coords)
+        coords, reach, sure_small = self._reacquire(coords, reach, sure_small, current, key)
 
         sampled = cv2.remap(key.chroma, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         sure = self._upsample(sure_small)
@@ -179,6 +198,25 @@ class Propagator:
         residual = np.clip(self.flow(current.small, seen), -DRIFT_LIMIT, DRIFT_LIMIT)
         return warp(coords, identity_grid(h, w) + residual, border_value=-1.0)
 
+    def _reacquire(
+        self, coords: np.ndarray, reach: np.ndarray, sure: np.ndarray, current: Plate, key: Keyframe
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Move pixels to the dominant motion's keyframe position where the patch test there is
+        more convincing than the tracked position's evidence -> (coords, reach, sure)."""
+        h, w = coords.shape[:2]
+        grid = identity_grid(h, w)
+        every = np.s_[::MOTION_STEP, ::MOTION_STEP]
+        sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motion
+        model = dominant_motion(grid[every][sampled], coords[every][sampled])
+        if model is None:
+            return coords, reach, sure
+        predicted = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32)
+        seen = warp(key.plate.small.astype(np.float32), predicted) / 255.0
+        score = patch_agreement(current.small.astype(np.float32) / 255.0, seen) * inside(predicted, h, w)
+        better = score > sure
+        coords = np.where(better[..., None], predicted, coords)
+        return coords, np.where(better, np.maximum(reach, score), reach), np.maximum(sure, score)
+
     def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
         seen = warp(key_small.astype(np.float32), coords) / 255.0
         diff = cv2.GaussianBlur(np.abs(current.astype(np.float32) / 255.0 - seen), (0, 0), 1.0)
@@ -195,6 +233,31 @@ class Propagator:
         x = (coords[..., 0] + 0.5) * (self.width / w) - 0.5
         y = (coords[..., 1] + 0.5) * (self.height / h) - 0.5
         return x, y
+
+
+def patch_agreement(here: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(H, W) float32 in [0, 1]: how surely each pixel of ``here`` is the same content as ``seen``
+    (both (H, W) sRGB-encoded luminance in [0, 1]), judged on the window around it.
+
+    Strict by design, since a pass moves a pixel: the windows must agree in level (mean absolute
+    difference well under ``PATCH_DIFFERENCE``) and in structure (correlation above
+    ``PATCH_CORRELATION``), except where both are flat and only the level can be compared.
+    """
+    size = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
+
+    def box(image: np.ndarray) -> np.ndarray:
+        return cv2.boxFilter(image, -1, size, borderType=cv2.BORDER_REFLECT)
+
+    mean_here, mean_seen = box(here), box(seen)
+    var_here = np.maximum(box(here * here) - mean_here * mean_here, 0.0)
+    var_seen = np.maximum(box(seen * seen) - mean_seen * mean_seen, 0.0)
+    correlation = (box(here * seen) - mean_here * mean_seen) / np.sqrt(
+        np.maximum(var_here, PATCH_FLAT) * np.maximum(var_seen, PATCH_FLAT)
+    )
+    difference = box(np.abs(here - seen))
+    flat = (var_here < PATCH_FLAT) & (var_seen < PATCH_FLAT)
+    agrees = (difference < PATCH_DIFFERENCE) & (flat | (correlation > PATCH_CORRELATION))
+    return np.where(agrees, np.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0).astype(np.float32)
 
 
 def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:

@@ -56,7 +56,8 @@ def run_tinct(shot: BenchShot, keys: list[int], work: Path) -> Iterator[tuple[in
     KeyframeColorizeJob(ColorizeRequest(
         source=parse_sequence(shot.grey), keyframes=parse_sequence(str(key_dir / "shot.####.exr")),
         output=parse_sequence(str(out_dir / "shot.####.exr")), settings=propagation_settings(values),
-        output_options=OutputOptions(), params=dict(values),
+        # Always render anew: a resumed run would score frames an earlier version of the code wrote.
+        output_options=OutputOptions(overwrite=True), params=dict(values),
     )).run()
     for frame in shot.frames:
         yield frame, read_image(out_dir / f"shot.{frame:04d}.exr").rgb()

@@ -1,0 +1,102 @@
+"""Propagation internals: the dominant motion, the patch test, and re-acquiring pixels an occluder hid."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tests.conftest import ACESCG_Y
+from tinct.core.chroma import chroma_ratio
+from tinct.core.flow import dominant_motion
+from tinct.core.propagation import PropagationSettings, Propagator, patch_agreement
+
+HOMOGRAPHY = np.array([[1.02, 0.03, 4.0], [-0.02, 0.99, -3.0], [1e-4, -5e-5, 1.0]])
+
+
+def project(points: np.ndarray, model: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), model).reshape(-1, 2)
+
+
+def test_dominant_motion_recovers_the_camera_move_despite_a_mover() -> None:
+    rng = np.random.default_rng(3)
+    points = rng.uniform(0, 200, (400, 2))
+    targets = project(points, HOMOGRAPHY)
+    targets[:120] += rng.uniform(5, 20, (120, 2))  # 30 % belong to an object moving on its own
+    model = dominant_motion(points, targets)
+    assert model is not None
+    assert np.abs(project(points, model) - project(points, HOMOGRAPHY)).max() < 0.1
+
+
+def test_dominant_motion_declines_when_nothing_dominates_or_evidence_is_thin() -> None:
+    rng = np.random.default_rng(4)
+    points = rng.uniform(0, 200, (300, 2))
+    targets = points.copy()
+    for group, shift in enumerate(([0, 0], [12, -7], [-15, 9])):  # three equal, independent movers
+        targets[group::3] += shift
+    assert dominant_motion(points, targets) is None
+    assert dominant_motion(points[:40], project(points[:40], HOMOGRAPHY)) is None
+
+
+def texture(height: int, width: int, seed: int) -> np.ndarray:
+    noise = np.random.default_rng(seed).random((height, width)).astype(np.float32)
+    return cv2.GaussianBlur(noise, (0, 0), 1.5) * 3.0 - 1.0
+
+
+def test_patch_agreement_needs_same_structure_and_level() -> None:
+    here = np.clip(0.5 + 0.3 * texture(48, 64, 5), 0, 1)
+    assert patch_agreement(here, here)[8:-8, 8:-8].min() > 0.99
+    shifted = np.roll(here, 3, axis=1)
+    assert np.median(patch_agreement(here, shifted)) == 0.0
+    assert np.median(patch_agreement(here, here + 0.1)) == 0.0
+    flat = np.full((48, 64), 0.4, np.float32)
+    assert patch_agreement(flat, flat + 0.005).min() > 0.9
+    assert patch_agreement(flat, flat + 0.1).max() == 0.0
+
+
+def background(height: int, width: int) -> np.ndarray:
+    """A colourful, textured scene-linear ACEScg plate."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    rgb = np.stack([0.1 + 0.3 * xx / width, 0.1 + 0.25 * yy / height, 0.35 - 0.25 * xx / width], axis=-1)
+    return (rgb * (1.0 + 0.4 * texture(height, width, 6)[..., None])).astype(np.float32)
+
+
+def shot(frames: int, height: int = 64, width: int = 96) -> list[np.ndarray]:
+    """The camera pans right 1 px a frame; a flat grey block enters from the left at 6 px a frame,
+    hides part of the background seen in frame 0, and moves on."""
+    scene = background(height + 4, width + frames + 4)
+    out = []
+    for t in range(frames):
+        frame = scene[2 : 2 + height, 2 + t : 2 + t + width].copy()
+        x0 = -24 + 6 * t
+        frame[16:48, max(x0, 0) : max(x0 + 24, 0)] = 0.02
+        out.append(frame)
+    return out
+
+
+def propagate(frames: list[np.ndarray]):
+    height, width = frames[0].shape[:2]
+    propagator = Propagator(PropagationSettings(), height, width)
+    luminance = [frame @ ACESCG_Y for frame in frames]
+    plates = [propagator.plate(y) for y in luminance]
+    key = propagator.keyframe(0, plates[0], luminance[0], chroma_ratio(frames[0], ACESCG_Y))
+    track = propagator.start(key)
+    for t in range(1, len(frames)):
+        track = propagator.step(track, plates[t - 1], plates[t], key)
+    return track
+
+
+def test_background_an_occluder_hid_is_reacquired_from_the_keyframe() -> None:
+    frames = shot(14)  # at the end the block is at x = 54..78: x = 8..50 was hidden, then revealed
+    track = propagate(frames)
+    revealed = (slice(20, 44), slice(8, 46))
+    assert track.confidence[revealed].min() > 0.8
+    truth = chroma_ratio(frames[-1], ACESCG_Y)
+    assert np.abs(track.chroma[revealed] - truth[revealed]).max() < 0.05
+
+
+def test_content_the_keyframe_never_showed_stays_unsure() -> None:
+    track = propagate(shot(14))
+    # The pan brought in 13 new columns on the right; flow extrapolates a few columns past the
+    # keyframe's edge, so judge those at least 8 pixels beyond it.
+    entered = (slice(0, 64), slice(-5, None))
+    assert track.confidence[entered].max() < 0.2
