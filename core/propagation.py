@@ -241,13 +241,16 @@ def patch_agreement(here: np.ndarray, seen: np.ndarray) -> np.ndarray:
 
     Strict by design, since a pass moves a pixel: the windows must agree in level (mean absolute
     difference well under ``PATCH_DIFFERENCE``) and in structure (correlation above
-    ``PATCH_CORRELATION``), except where both are flat and only the level can be compared.
+    ``PATCH_CORRELATION``), except where both are flat and only the level can be compared. Both
+    images are first smoothed a little so that film grain, which no two frames share, does not
+    fail the test on its own.
     """
     size = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
 
     def box(image: np.ndarray) -> np.ndarray:
         return cv2.boxFilter(image, -1, size, borderType=cv2.BORDER_REFLECT)
 
+    here, seen = cv2.GaussianBlur(here, (0, 0), 1.0), cv2.GaussianBlur(seen, (0, 0), 1.0)
     mean_here, mean_seen = box(here), box(seen)
     var_here = np.maximum(box(here * here) - mean_here * mean_here, 0.0)
     var_seen = np.maximum(box(seen * seen) - mean_seen * mean_seen, 0.0)
