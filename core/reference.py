@@ -327,17 +327,7 @@ def _check_reference(rgb: np.ndarray, source: str | Path | None) -> np.ndarray:
             repair="pass the reference's RGB channels (drop alpha), at a usable size",
             file=source,
         )
-    array = np.ascontiguousarray(array, dtype=np.float32)
-    bad = ~np.isfinite(array).all(axis=-1)
-    if bad.any():
-        raise ParameterError(
-            "The reference photograph holds NaN or infinite values",
-            expected="finite scene-linear RGB",
-            found=f"{int(bad.sum())} non-finite pixels",
-            repair="fix or re-export the reference image",
-            file=source,
-        )
-    return array
+    return _finite(array, "The reference photograph", "RGB", "fix or re-export the reference image", source)
 
 
 def _check_luminance(y: np.ndarray) -> np.ndarray:
@@ -349,13 +339,19 @@ def _check_luminance(y: np.ndarray) -> np.ndarray:
             found=f"an array of shape {array.shape}",
             repair="pass tinct.core.chroma.luminance(frame_rgb, weights)",
         )
+    return _finite(array, "The frame's luminance", "luminance", "fix the source frame")
+
+
+def _finite(array: np.ndarray, what: str, kind: str, repair: str, source: str | Path | None = None) -> np.ndarray:
+    """``array`` as contiguous float32, or a ParameterError naming how many pixels are NaN or infinite."""
     array = np.ascontiguousarray(array, dtype=np.float32)
-    bad = ~np.isfinite(array)
+    bad = ~np.isfinite(array).all(axis=-1) if array.ndim == 3 else ~np.isfinite(array)
     if bad.any():
         raise ParameterError(
-            "The frame's luminance holds NaN or infinite values",
-            expected="finite scene-linear luminance",
+            f"{what} holds NaN or infinite values",
+            expected=f"finite scene-linear {kind}",
             found=f"{int(bad.sum())} non-finite pixels",
-            repair="fix the source frame",
+            repair=repair,
+            file=source,
         )
     return array
