@@ -180,6 +180,9 @@ def write_all(
             found=f"{len(written)} frame(s) written this run, each complete",
             repair="run the same command again: finished frames are kept and the rest resume",
         ) from None
+    except BaseException:
+        writer.close(cancel=True)  # no write outlives a failed job (its run folder is removed next)
+        raise
     finally:
         progress.close()
     return written, skipped

@@ -24,6 +24,8 @@ _FLOAT_BASETYPES = frozenset({oiio.HALF, oiio.FLOAT, oiio.DOUBLE})
 _RGB_NAMES = (("R", "G", "B"), ("r", "g", "b"))
 
 PIXEL_TYPES = ("half", "float")
+# The largest finite half float; a larger value written as half would become an infinity.
+HALF_MAX = float(np.finfo(np.float16).max)
 # OpenEXR's codecs; zip, zips, dwaa and dwab also take a level ('zip:6', 'dwaa:45').
 COMPRESSIONS = ("none", "rle", "zips", "zip", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab")
 _LEVELLED = frozenset({"zip", "zips", "dwaa", "dwab"})
@@ -54,6 +56,8 @@ class Image:
     channels: list[str]
     spec: oiio.ImageSpec
     path: Path
+    # The format OIIO found in the file's bytes (e.g. "openexr", "png"), whatever its name says.
+    file_format: str = ""
 
     @property
     def width(self) -> int:
@@ -126,6 +130,7 @@ def read_image(path: str | Path, *, frame: int | None = None) -> Image:
                 file=path,
                 frame=frame,
             )
+        file_format = inp.format_name()
         pixels = inp.read_image(0, 0, 0, spec.nchannels, "float")
         if pixels is None:
             raise ImageFileError(
@@ -138,7 +143,7 @@ def read_image(path: str | Path, *, frame: int | None = None) -> Image:
             )
     finally:
         inp.close()
-    image = Image(np.ascontiguousarray(pixels, dtype=np.float32), list(spec.channelnames), spec, path)
+    image = Image(np.ascontiguousarray(pixels, dtype=np.float32), list(spec.channelnames), spec, path, file_format)
     _check_finite(image, frame)
     return image
 
@@ -151,6 +156,45 @@ def read_spec(path: str | Path, *, frame: int | None = None) -> oiio.ImageSpec:
         return inp.spec()
     finally:
         inp.close()
+
+
+def read_header(path: str | Path, *, frame: int | None = None) -> tuple[oiio.ImageSpec, str]:
+    """The header of an image file (first part) and the format found in its bytes ("openexr", "png",
+    whatever the name says), once its first and last rows of pixels are read: these lie in the file's
+    first and last chunks, so a truncated or corrupt file raises ImageFileError without a full read."""
+    path = Path(path)
+    inp = _open(path, frame)
+    try:
+        spec = inp.spec()
+        for y in (spec.y, spec.y + spec.height - 1):
+            if spec.tile_height:  # tiled: the whole row of tiles holding y
+                top = spec.y + (y - spec.y) // spec.tile_height * spec.tile_height
+                bottom = min(top + spec.tile_height, spec.y + spec.height)
+                rows = inp.read_tiles(0, 0, spec.x, spec.x + spec.width, top, bottom, spec.z, spec.z + max(spec.depth, 1),
+                                      0, spec.nchannels, "float")
+            else:
+                rows = inp.read_scanlines(0, 0, y, y + 1, spec.z, 0, spec.nchannels, "float")
+            if rows is None:
+                raise ImageFileError(
+                    "Cannot read the pixels of an image",
+                    expected="a complete image file",
+                    found=_error_text(inp.geterror()) or f"row {y} is missing",
+                    repair="the file is truncated or corrupt: render or copy it again",
+                    file=path,
+                    frame=frame,
+                )
+        return spec, inp.format_name()
+    finally:
+        inp.close()
+
+
+def formats_named(path: str | Path) -> frozenset[str]:
+    """The file formats whose files are named with ``path``'s extension (``.exr``: openexr)."""
+    extension = Path(path).suffix.lower().lstrip(".")
+    return frozenset(
+        fmt for fmt, _, extensions in (entry.partition(":") for entry in oiio.get_string_attribute("extension_list").split(";"))
+        if extension in extensions.split(",")
+    )
 
 
 def read_attribute(path: str | Path, name: str, *, frame: int | None = None) -> object | None:
@@ -178,22 +222,29 @@ def write_exr(
     pixel_type: str = "half",
     compression: str = "zip",
     attributes: Mapping[str, object] | None = None,
-) -> None:
+    scratch: Path | None = None,
+) -> int:
     """Write (H, W, C) pixels as one EXR, atomically: the target is either untouched or complete.
 
     ``template`` (usually the source's spec) gives the data and display windows and the metadata to
     keep; ``attributes`` (str, int or float values) are set last, e.g. ``tinct:params``,
-    ``oiio:ColorSpace``. Missing folders are created.
+    ``oiio:ColorSpace``. Missing folders are created. The file is written under a temporary name in
+    ``scratch`` (a job's run folder, see :mod:`tinct.core.debris`; on the target's file system), by
+    default beside the target, then renamed. Half never holds an infinity: values beyond +-HALF_MAX
+    are clamped to it, and their count is returned (0 for float, which keeps them).
     """
     path = Path(path)
     pixels = np.ascontiguousarray(pixels, dtype=np.float32)
     spec = _output_spec(path, pixels, channels, template, pixel_type, compression, attributes or {})
+    clamped = int(np.count_nonzero(np.abs(pixels) > HALF_MAX)) if pixel_type == "half" else 0
+    if clamped:
+        pixels = np.clip(pixels, -HALF_MAX, HALF_MAX)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise _write_error(path, f"cannot create the folder: {exc}") from exc
     # Hidden, and ending in .exr so that OIIO picks the EXR writer; unique per process and call.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.exr")
+    temporary = (scratch or path.parent) / f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.exr"
     try:
         out = oiio.ImageOutput.create(str(temporary))
         if out is None:
@@ -208,11 +259,21 @@ def write_exr(
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        _discard(temporary)
         raise _write_error(path, str(exc)) from exc
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        _discard(temporary)
         raise
+    return clamped
+
+
+def _discard(temporary: Path) -> None:
+    """Remove a failed write's temporary file; on a read-only file system even that fails (EROFS),
+    and that second error must not hide the first."""
+    try:
+        temporary.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def _open(path: Path, frame: int | None) -> oiio.ImageInput:

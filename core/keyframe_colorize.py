@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import tempfile
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
+from tinct.core.debris import run_folder
 from tinct.core.engine import ReadAhead, write_all
-from tinct.core.errors import ParameterError, SequenceError
+from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.propagation import (
@@ -35,7 +36,8 @@ from tinct.core.propagation import (
     Propagator,
     blend,
 )
-from tinct.core.provenance import already_written, provenance
+from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.provenance import already_written, canonical, frame_hash, provenance
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 from tinct.core.version import __version__
@@ -117,6 +119,8 @@ class KeyframeColorizeJob:
         log(f"output colour space: {self.output_space}; OCIO config: {self.colour.name} ({self.colour.choice.reason})")
         self.weights = self.plate.weights
         self.params_hash = self._params_hash()
+        self.clamped: list[int] = []  # frames written with values clamped to the half-float range
+        self._segment_hashes: dict[tuple[int, int], str] = {}
 
     def _keyframe_source(self) -> PaintedKeyframes | ProposedKeyframes:
         req = self.request
@@ -133,52 +137,55 @@ class KeyframeColorizeJob:
 
     def _check_output_paths(self) -> None:
         req = self.request
-        probe = self.frames[0]
-        target = req.output.path(probe).resolve()
-        inputs = [("source", req.source)] + ([("keyframes", req.keyframes)] if req.keyframes is not None else [])
-        for role, seq in inputs:
-            if target == seq.path(probe).resolve():
-                raise SequenceError(
-                    f"Output would overwrite the {role}",
-                    expected=f"an output pattern different from the {role}",
-                    found=f"output {req.output.display()} is {role} {seq.display()}",
-                    repair="write to another folder or name, e.g. add _colour before the frame number",
-                    file=target, frame=probe,
-                )
+        keys = req.keyframes
+        check_output(req.output, self.frames, {
+            "source": [req.source.path(f) for f in self.all_source_frames],
+            "keyframes": [keys.path(f) for f in keys.existing_frames()] if keys is not None else [],
+            "reference": req.proposer.inputs if req.proposer is not None else (),
+        })
 
     def _params_hash(self) -> str:
         req = self.request
         identity = {
             "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
-            "source": str(req.source.display()), "sourceSpace": self.plate.space,
+            "source": canonical(req.source), "sourceSpace": self.plate.space,
             "outputSpace": self.output_space, "config": self.colour.name,
             "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
             "keyframes": self.keyframes.digest(),
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
+    def frame_hash(self, frame: int) -> str:
+        """The frame's identity: the parameters and the plate of its segment, from the keyframe before
+        it to the one after it (or the shot's end where there is none), which its colour depends on."""
+        index = bisect_right(self.keys, frame)
+        first = self.keys[index - 1] if index > 0 else self.all_source_frames[0]
+        last = self.keys[index] if index < len(self.keys) else self.all_source_frames[-1]
+        if (first, last) not in self._segment_hashes:
+            self._segment_hashes[first, last] = frame_hash(self.params_hash, self.plate.stamps(first, last))
+        return self._segment_hashes[first, last]
+
     # -- running -------------------------------------------------------------------------------
     def is_done(self, frame: int) -> bool:
         if self.request.output_options.overwrite:
             return False
-        return already_written(self.request.output.path(frame), self.params_hash)
+        return already_written(self.request.output.path(frame), self.frame_hash(frame))
 
     def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
         segments = plan_segments(self.frames, self.keys)
         todo = [s for s in segments if not all(self.is_done(f) for f in s.frames)]
         skipped = [f for s in segments if s not in todo for f in s.frames]
         if skipped:
-            self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
+            self.log(f"already written from the same inputs and parameters, skipped: {format_frame_ranges(skipped)}")
         total = sum(len(s.frames) for s in todo)
         # One cache folder per run: farm tasks of one shot run side by side in the same output folder.
-        self.request.output.directory.mkdir(parents=True, exist_ok=True)
-        cache = Path(tempfile.mkdtemp(prefix=f".tinct-cache-{self.params_hash[:12]}-", dir=self.request.output.directory))
-        try:
+        with run_folder(self.request.output.directory, self.params_hash[:12], self.log) as cache:
             results = (item for segment in todo for item in self._colour_segment(segment, cache))
-            written, also_done = write_all(results, self._write, total, self.request.node, progress_callback, self.is_done)
-        finally:
-            shutil.rmtree(cache, ignore_errors=True)
+            write = partial(self._write, cache)
+            written, also_done = write_all(results, write, total, self.request.node, progress_callback, self.is_done)
         skipped += also_done
+        if self.clamped:
+            self.log(clamped_warning(self.clamped))
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
     def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
@@ -207,31 +214,37 @@ class KeyframeColorizeJob:
                 current = propagator.plate(source.luminance)
                 track = propagator.step(track, plate, current, key)
                 plate = current
+                if frame not in wanted:
+                    continue
                 if before is None:  # leading frames: the backward pass is all there is
-                    if frame in wanted:
-                        yield frame, (source, track.chroma, track.confidence)
+                    yield frame, (source, track.chroma, track.confidence)
                 else:
                     _park(cache, frame, track.chroma, track.confidence)
         if before is None:
             return
+        # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
+        # of frames gets the pixels a whole render gives; only wanted frames were parked and are joined.
         plate = None
         for frame, source in reader:
             current = propagator.plate(source.luminance)
             if frame == before:
                 key = self._keyframe(propagator, before, source, current)
                 track = propagator.start(key)
-                chroma, confidence = track.chroma, track.confidence
             else:
                 track = propagator.step(track, plate, current, key)
+            plate = current
+            if frame not in wanted:
+                continue
+            if frame == before:
+                chroma, confidence = track.chroma, track.confidence
+            else:
                 estimates = [(track.chroma, track.confidence, temporal_weight(frame, before))]
                 if after is not None:
                     estimates.append((*_unpark(cache, frame), temporal_weight(frame, after)))
                 chroma, confidence = blend(estimates)
-            plate = current
-            if frame in wanted:
-                yield frame, (source, chroma, confidence)
+            yield frame, (source, chroma, confidence)
 
-    def _write(self, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
+    def _write(self, cache: Path, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
         rgb_working = apply_chroma(source.luminance, chroma, self.weights)
         rgb = self.colour.from_working(rgb_working, self.output_space)
         image = source.image
@@ -244,18 +257,32 @@ class KeyframeColorizeJob:
         attributes = provenance(
             node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
             output_space=self.output_space, params_hash=self.params_hash,
+            identity=self.frame_hash(frame),
         )
         attributes["tinct:keyframes"] = format_frame_ranges(self.keys)
-        write_exr(
+        if write_exr(
             req.output.path(frame), pixels, ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
             template=image.spec, pixel_type=req.output_options.pixel_type,
-            compression=req.output_options.compression, attributes=attributes,
-        )
+            compression=req.output_options.compression, attributes=attributes, scratch=cache,
+        ):
+            self.clamped.append(frame)
 
 
 def _park(cache: Path, frame: int, chroma: np.ndarray, confidence: np.ndarray) -> None:
     """Keep a backward-pass estimate on disk (half float) until the forward pass reaches its frame."""
-    np.save(cache / f"{frame}.npy", np.dstack([chroma, confidence]).astype(np.float16))
+    parked = np.dstack([chroma, confidence]).astype(np.float16)
+    try:
+        np.save(cache / f"{frame}.npy", parked)
+    except OSError as exc:
+        raise ImageFileError(
+            "Cannot keep the backward pass's estimates beside the output",
+            expected=f"free space in {cache.parent} for about {parked.nbytes / 1e6:.1f} MB a frame "
+            "between two keyframes, while they are coloured",
+            found=str(exc),
+            repair="free space in the output folder, or write to a folder with more, and run again: "
+            "finished frames are kept",
+            file=cache, frame=frame,
+        ) from exc
 
 
 def _unpark(cache: Path, frame: int) -> tuple[np.ndarray, np.ndarray]:

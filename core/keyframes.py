@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from tinct.core.chroma import chroma_ratio, luminance
@@ -46,12 +47,14 @@ class Proposer:
             image's digest); part of the parameter hash that decides whether a frame is done.
         interval: about one proposed keyframe per this many frames of the shot.
         description: for logs, e.g. ``model tinct-autocolor-v1``.
+        inputs: the files its colour is read from (a reference photograph), which no output may overwrite.
     """
 
     colourise: Colouriser
     identity: str
     interval: int = 48
     description: str = ""
+    inputs: tuple[Path, ...] = ()
 
 
 class PaintedKeyframes:
@@ -61,10 +64,10 @@ class PaintedKeyframes:
                  colorspace: str | None = None, log: Callable[[str], None] = lambda _: None) -> None:
         self.sequence, self.plate, self.colour = sequence, plate, colour
         self.frames = self._validated_frames()
-        self._check_resolutions()
         spec = read_spec(sequence.path(self.frames[0]), frame=self.frames[0])
         self.space, reason = colour.source_space(colorspace, spec_colorspace(spec), is_float_spec(spec))
         log(f"keyframes colour space: {self.space} ({reason})")
+        self._check_headers(colorspace)
 
     def digest(self) -> str:
         """A repainted keyframe must invalidate finished frames: hash pixels, not file dates."""
@@ -121,7 +124,8 @@ class PaintedKeyframes:
             )
         return keys
 
-    def _check_resolutions(self) -> None:
+    def _check_headers(self, colorspace: str | None) -> None:
+        """Every keyframe has the plate's size, and the colour space its own file gives it is the first's."""
         plate = self.plate
         for key in self.frames:
             path = self.sequence.path(key)
@@ -132,6 +136,16 @@ class PaintedKeyframes:
                     expected=f"{plate.width}x{plate.height} like {plate.sequence.path(plate.frames[0])}",
                     found=f"{spec.width}x{spec.height}",
                     repair="render the keyframe at the plate's resolution (no reformat between plate and paint)",
+                    file=path, frame=key,
+                )
+            space, reason = self.colour.source_space(colorspace, spec_colorspace(spec), is_float_spec(spec))
+            if space != self.space:
+                raise ImageFileError(
+                    "Keyframe of another format or colour space than the first",
+                    expected=f"{self.space} like keyframe {self.frames[0]}",
+                    found=f"{spec.format} pixels, in {space} ({reason})",
+                    repair="render the keyframes alike (whatever its name says, the file's bytes decide its "
+                    "format), or give their colour space explicitly (--keyframes-colorspace)",
                     file=path, frame=key,
                 )
 

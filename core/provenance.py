@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_attribute
+from tinct.core.sequence import Sequence
 from tinct.core.version import __version__
 
-# Hash of everything that decides a frame's pixels (node, parameters, inputs, colour spaces).
+# Hash of the job's parameters (node, parameters, source pattern, keyframes, colour spaces).
 PARAMS_HASH_ATTRIBUTE = "tinct:paramsHash"
+# Hash of those and of every source file a frame depends on (see frame_hash): what resume compares.
+FRAME_HASH_ATTRIBUTE = "tinct:frameHash"
 
 
-def already_written(path: Path, params_hash: str) -> bool:
-    """True when ``path`` is a finished frame of a run with the same parameters (resume)."""
-    return path.exists() and read_attribute(path, PARAMS_HASH_ATTRIBUTE) == params_hash
+def canonical(sequence: Sequence) -> str:
+    """One spelling per sequence for identities: relative, absolute and ./ paths give the same text."""
+    return str(sequence.directory.resolve() / Path(sequence.display()).name)
+
+
+def frame_hash(params_hash: str, stamps: Iterable[tuple[int, int, int]]) -> str:
+    """The identity of one output frame: its job's parameters and the (frame, size, mtime_ns) of every
+    source file its pixels depend on, so a rerun after a source frame changed makes the frame again."""
+    return hashlib.sha256(json.dumps([params_hash, list(stamps)]).encode()).hexdigest()
+
+
+def already_written(path: Path, identity: str) -> bool:
+    """True when ``path`` is a finished frame with the same identity (see :func:`frame_hash`): resume."""
+    return path.exists() and read_attribute(path, FRAME_HASH_ATTRIBUTE) == identity
 
 
 def provenance(
     *, node: str, params: Mapping[str, object], source: Path, frame: int, colour: ColourManager,
-    output_space: str, params_hash: str,
+    output_space: str, params_hash: str, identity: str,
 ) -> dict[str, object]:
     """The ``tinct:*`` metadata of one output frame, plus ``oiio:ColorSpace`` where the space has an interop id."""
     attributes: dict[str, object] = {
@@ -33,6 +48,7 @@ def provenance(
         "tinct:colorspace": output_space,
         "tinct:ocioConfig": colour.name,
         PARAMS_HASH_ATTRIBUTE: params_hash,
+        FRAME_HASH_ATTRIBUTE: identity,
     }
     interop = colour.interop_id(output_space)
     if interop:

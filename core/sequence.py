@@ -7,9 +7,10 @@ A pattern names one file per frame with a single frame token in the file name:
 * ``sh010.%04d.exr`` / ``sh010.%d.exr`` (printf),
 * ``sh010.$F4.exr`` / ``sh010.$F.exr`` (Houdini).
 
-A path without a token is a single file used for every frame. Padding is a minimum, as in Nuke and
-printf: ``####`` writes frame 12345 as ``12345`` and frame -1 as ``-001``. Folders are taken
-literally; only the file name is searched for a token.
+A path without a token is a single file used for every frame; it stands for the frame number before
+its extension (``shot.1005.exr`` is frame 1005, as Nuke reads it), else frame 1. Padding is a
+minimum, as in Nuke and printf: ``####`` writes frame 12345 as ``12345`` and frame -1 as ``-001``.
+Folders are taken literally; only the file name is searched for a token.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 
 from tinct.core.errors import SequenceError
 
-# The frame a single (token-free) file stands for, as Nuke's Read node gives a still the range 1-1.
+# The frame a single (token-free) file without a frame number stands for, as Nuke gives a still the range 1-1.
 SINGLE_FILE_FRAME = 1
+# A single file's own frame number: digits between dots before the extension (shot.1005.exr, shot.-001.exr).
+_FILE_FRAME = re.compile(r".*\.(-?\d+)\.[^.]+")
 
 _TOKEN = re.compile(
     r"(?P<hash>#+)|(?P<at>@+)|%(?:0(?P<printf>[1-9]\d*))?d|\$F(?P<houdini>[1-9]\d*)?"
@@ -48,6 +51,8 @@ class Sequence:
     prefix: str
     suffix: str
     padding: int | None
+    # The frame a single file stands for (see the module docstring); unused by patterns.
+    single_frame: int = SINGLE_FILE_FRAME
 
     @property
     def is_single_file(self) -> bool:
@@ -64,7 +69,7 @@ class Sequence:
         ``-001``, not ``01001``), so that ``path(frame)`` is always the file that was found.
         """
         if self.padding is None:
-            return [SINGLE_FILE_FRAME] if self.path(SINGLE_FILE_FRAME).is_file() else []
+            return [self.single_frame] if self.path(self.single_frame).is_file() else []
         name = re.compile(re.escape(self.prefix) + r"(-?\d+)" + re.escape(self.suffix))
         frames = []
         try:
@@ -91,7 +96,7 @@ class Sequence:
     def display(self) -> str:
         """The pattern in canonical ``####`` form, e.g. ``/shots/sh010.####.exr``."""
         if self.padding is None:
-            return str(self.path(SINGLE_FILE_FRAME))
+            return str(self.path(self.single_frame))
         return str(self.directory / f"{self.prefix}{'#' * self.padding}{self.suffix}")
 
     def _digits(self, frame: int) -> str:
@@ -113,7 +118,8 @@ def parse_sequence(text: str | Path) -> Sequence:
     name = path.name
     tokens = list(_TOKEN.finditer(name))
     if not tokens:
-        return Sequence(pattern, path.parent, name, "", None)
+        numbered = _FILE_FRAME.fullmatch(name)
+        return Sequence(pattern, path.parent, name, "", None, int(numbered[1]) if numbered else SINGLE_FILE_FRAME)
     if len(tokens) > 1:
         raise SequenceError(
             "More than one frame token in a file name",

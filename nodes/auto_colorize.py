@@ -71,7 +71,7 @@ def proposer(values: Mapping[str, Value], colour: ColourManager, reference: str 
     if reference is not None:
         colorizer, digest = _reference_colorizer(Path(reference), colour, reference_colorspace)
         return Proposer(lambda y: colorizer.chroma(y)[0], f"reference:{digest}", interval,
-                        f"reference photograph {reference}")
+                        f"reference photograph {reference}", inputs=(Path(reference),))
     from tinct.models.autocolor import AutoColorizer
 
     model = AutoColorizer(str(v["model"]), str(v["device"]))

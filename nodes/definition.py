@@ -28,6 +28,9 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    # The parameter that turns this one's effect on (a bool, or a number or text that is off when 0 or
+    # empty): while it is off this one does nothing, so a command line refuses it and never writes it.
+    switch: str = ""
 
     @property
     def flag(self) -> str:
@@ -160,8 +163,9 @@ class NodeDefinition:
         if frames:
             args += ["--frames", frames]
         resolved = self.resolve(values or {})
+        off = self.switched_off(resolved)
         for p in self.parameters:
-            if resolved[p.name] != p.default:
+            if resolved[p.name] != p.default and p.name not in off:
                 args += [p.flag, str(resolved[p.name]).lower() if p.type is bool else str(resolved[p.name])]
         return args + list(extra)
 
@@ -180,6 +184,38 @@ class NodeDefinition:
             expected=", ".join(p.name for p in self.parameters), found=name,
             repair=f"did you mean {', '.join(close)}?" if close else f"see `tinct help {self.name}`",
         )
+
+    def resolve_given(self, given: Mapping[str, object]) -> dict[str, Value]:
+        """The values a user gave (a command line: only the parameters named there), resolved.
+
+        A parameter given while its switch is off (``--no-dust --dust-strength 0.8``) would do
+        nothing, so it is refused rather than ignored.
+        """
+        values = self.resolve(given)
+        off = self.switched_off(values)
+        for name in given:
+            if name in off:
+                p, switch = self.parameter(name), self.parameter(off[name])
+                raise ParameterError(
+                    f"{p.flag} given while {switch.name} is off",
+                    expected=f"{p.flag} only while {switch.name} is on",
+                    found=f"{p.flag} {given[name]} with {switch.name} {str(values[switch.name]).lower()}",
+                    repair=f"drop {p.flag}, or turn {switch.name} on "
+                    f"({switch.flag} {'true' if switch.type is bool else switch.default})",
+                )
+        return values
+
+    def switched_off(self, values: Mapping[str, Value]) -> dict[str, str]:
+        """Parameters that do nothing with these resolved ``values``: name -> the switch that is off
+        (its own, or one its switch depends on)."""
+        off: dict[str, str] = {}
+        for p in self.parameters:
+            switch = p.switch
+            while switch and values[switch]:
+                switch = self.parameter(switch).switch
+            if switch:
+                off[p.name] = switch
+        return off
 
     def defaults(self) -> dict[str, Value]:
         return {p.name: p.default for p in self.parameters}

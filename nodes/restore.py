@@ -18,7 +18,7 @@ _RADIUS = Parameter("radius", int, 2, "neighbour frames each side that dust repa
                     "draw on; 3 removes more grain, slower and with more memory", minimum=1, maximum=3)
 _DEFLICKER_WINDOW = Parameter("deflicker_window", int, 24, "frames before the current one over which the "
                               "exposure is followed; longer is steadier, shorter follows quicker lighting "
-                              "changes", minimum=4, maximum=96)
+                              "changes", minimum=4, maximum=96, switch="deflicker")
 
 def _restore_models(values: Mapping[str, Value]) -> tuple[str, ...]:
     scale = int(str(values["clarity"]))
@@ -40,25 +40,28 @@ RESTORE = NodeDefinition(
     parameters=(
         Parameter("dust", bool, True, "remove dust and dirt: specks and blotches that are in one frame only"),
         Parameter("dust_strength", float, 0.5, "dust detection sensitivity: higher finds fainter specks, and "
-                  "risks taking more picture detail for dust", minimum=0.0, maximum=1.0),
+                  "risks taking more picture detail for dust", minimum=0.0, maximum=1.0, switch="dust"),
         Parameter("infrared", str, "auto", "scanner infrared defect channel (digital wet gate): 'auto' uses a "
                   "channel named IR, ir or infrared when the scan has one; a channel name; or '' for none. "
-                  "Black-and-white silver film blocks infrared, so use it with colour stock"),
+                  "Black-and-white silver film blocks infrared, so use it with colour stock", switch="dust"),
         Parameter("infrared_threshold", float, 0.15, "drop of infrared transmission (share of clean film's) "
-                  "where a defect starts; full at twice that", minimum=0.02, maximum=0.9),
+                  "where a defect starts; full at twice that", minimum=0.02, maximum=0.9, switch="infrared"),
         Parameter("scratches", bool, True, "remove vertical line scratches that stay on the film for many frames"),
         Parameter("scratch_strength", float, 0.5, "scratch detection sensitivity: higher finds fainter lines, "
-                  "and risks taking thin vertical picture lines for scratches", minimum=0.0, maximum=1.0),
+                  "and risks taking thin vertical picture lines for scratches", minimum=0.0, maximum=1.0,
+                  switch="scratches"),
         Parameter("deflicker", bool, True, "remove exposure flicker, global and regional; fades and real "
                   "lighting changes are kept"),
-        Parameter("deflicker_strength", float, 1.0, "share of the measured flicker removed", minimum=0.0, maximum=1.0),
+        Parameter("deflicker_strength", float, 1.0, "share of the measured flicker removed", minimum=0.0, maximum=1.0,
+                  switch="deflicker"),
         _DEFLICKER_WINDOW,
         Parameter("deflicker_regions", int, 4, "columns of the grid over which regional flicker is measured "
-                  "(rows follow the frame's aspect); 1 removes global flicker only", minimum=1, maximum=16),
+                  "(rows follow the frame's aspect); 1 removes global flicker only", minimum=1, maximum=16,
+                  switch="deflicker"),
         Parameter("grain", float, 0.7, "grain and noise reduction, motion compensated; 0 turns it off",
                   minimum=0.0, maximum=1.0),
         Parameter("grain_keep", float, 0.0, "share of the original grain put back so the picture does not look "
-                  "plastic", minimum=0.0, maximum=1.0),
+                  "plastic", minimum=0.0, maximum=1.0, switch="grain"),
         _RADIUS,
         Parameter("flow_quality", str, "fast", "motion estimation quality: medium follows fine motion better, "
                   "about twice slower", choices=("fast", "medium")),

@@ -14,14 +14,18 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from tinct.core.colour import ColourManager
+from tinct.core.debris import run_folder
 from tinct.core.engine import ReadAhead, write_all
-from tinct.core.errors import ImageFileError, ParameterError, SequenceError
+from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_spec, write_exr
-from tinct.core.provenance import already_written, provenance
+from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.provenance import already_written, canonical, frame_hash, provenance
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
 from tinct.core.restore.frames import Plate, infrared_channel
@@ -96,21 +100,14 @@ class RestoreJob:
         log(f"output colour space: {self.output_space}; OCIO config: {self.colour.name} ({self.colour.choice.reason})")
         self.scale = request.upscaler.scale if request.upscaler is not None else 1
         self.params_hash = self._params_hash()
+        self._positions = {f: i for i, f in enumerate(self.all_source_frames)}
         self.cuts: list[int] = []
+        self.clamped: list[int] = []  # frames written with values clamped to the half-float range
 
     # -- validation ----------------------------------------------------------------------------
     def _check_output_path(self) -> None:
         req = self.request
-        probe = self.frames[0]
-        target = req.output.path(probe).resolve()
-        if target == req.source.path(probe).resolve():
-            raise SequenceError(
-                "Output would overwrite the source",
-                expected="an output pattern different from the source",
-                found=f"output {req.output.display()} is source {req.source.display()}",
-                repair="write to another folder or name, e.g. add _restored before the frame number",
-                file=target, frame=probe,
-            )
+        check_output(req.output, self.frames, {"source": [req.source.path(f) for f in self.all_source_frames]})
 
     def _check_settings(self) -> None:
         s = self.request.settings
@@ -134,27 +131,37 @@ class RestoreJob:
         req = self.request
         identity = {
             "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
-            "source": str(req.source.display()), "sourceSpace": self.plate.space,
+            "source": canonical(req.source), "sourceSpace": self.plate.space,
             "outputSpace": self.output_space, "config": self.colour.name,
             "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
             "clarity": req.upscaler_id,
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
+    def frame_hash(self, frame: int) -> str:
+        """The frame's identity: the parameters and the source frames of its temporal handles."""
+        s, frames = self.request.settings, self.all_source_frames
+        position = self._positions[frame]
+        first, last = frames[max(position - s.behind, 0)], frames[min(position + s.ahead, len(frames) - 1)]
+        return frame_hash(self.params_hash, self.plate.stamps(first, last))
+
     # -- running -------------------------------------------------------------------------------
     def is_done(self, frame: int) -> bool:
         if self.request.output_options.overwrite:
             return False
-        return already_written(self.request.output.path(frame), self.params_hash)
+        return already_written(self.request.output.path(frame), self.frame_hash(frame))
 
     def run(self, progress_callback: Callable[[int, int, str], bool | None] | None = None) -> JobReport:
         todo = [f for f in self.frames if not self.is_done(f)]
         skipped = [f for f in self.frames if f not in set(todo)]
         if skipped:
-            self.log(f"already written with the same parameters, skipped: {format_frame_ranges(skipped)}")
-        written, _ = write_all(
-            self._restore(todo), self._write, len(todo), self.request.node, progress_callback, write_depth=WRITE_BEHIND
-        )
+            self.log(f"already written from the same inputs and parameters, skipped: {format_frame_ranges(skipped)}")
+        # A run folder holds the frames being written: a killed run's partial files go with it.
+        with run_folder(self.request.output.directory, self.params_hash[:12], self.log) as scratch:
+            written, _ = write_all(self._restore(todo), partial(self._write, scratch), len(todo), self.request.node,
+                                   progress_callback, write_depth=WRITE_BEHIND)
+        if self.clamped:
+            self.log(clamped_warning(self.clamped))
         notes = [f"scene cut before frame {format_frame_ranges(sorted(set(self.cuts)))}"] if self.cuts else []
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=notes)
 
@@ -172,18 +179,9 @@ class RestoreJob:
             self.log(f"scene cut before frame {frame}: nothing is borrowed across it")
 
     def _read(self, restorer: Restorer, frame: int) -> Plate:
-        source = self.plate.read(frame)
-        if source.image.pixels.shape[:2] != (self.height, self.width):
-            raise ImageFileError(
-                "Frame size differs within the sequence",
-                expected=f"{self.width}x{self.height} like frame {self.frames[0]}",
-                found=f"{source.image.width}x{source.image.height}",
-                repair="reformat the sequence to one resolution before restoring",
-                file=self.request.source.path(frame), frame=frame,
-            )
-        return restorer.prepare(frame, source)
+        return restorer.prepare(frame, self.plate.read(frame))
 
-    def _write(self, frame: int, restored: Restored) -> None:
+    def _write(self, scratch: Path, frame: int, restored: Restored) -> None:
         req = self.request
         image = restored.image
         rgb_working, defect = restored.rgb, restored.defect[..., None]
@@ -201,11 +199,13 @@ class RestoreJob:
         attributes = provenance(
             node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
             output_space=self.output_space, params_hash=self.params_hash,
+            identity=self.frame_hash(frame),
         )
         if req.upscaler_id:
             attributes["tinct:clarity"] = req.upscaler_id
-        write_exr(
+        if write_exr(
             req.output.path(frame), pixels, ["R", "G", "B", *extras, DEFECT_CHANNEL],
             template=template, pixel_type=req.output_options.pixel_type,
-            compression=req.output_options.compression, attributes=attributes,
-        )
+            compression=req.output_options.compression, attributes=attributes, scratch=scratch,
+        ):
+            self.clamped.append(frame)

@@ -25,6 +25,7 @@ def _add(group: argparse._ArgumentGroup, p: Parameter, node: str) -> None:
 
 
 def node_values(args: argparse.Namespace, node: NodeDefinition) -> dict[str, Value]:
-    """The parameters given on the command line, resolved against the definition's defaults."""
+    """The parameters given on the command line, resolved against the definition's defaults
+    (one given while its switch is off is refused: see NodeDefinition.resolve_given)."""
     given: Mapping[str, object] = {p.name: getattr(args, p.name) for p in node.parameters if getattr(args, p.name) is not None}
-    return node.resolve(given)
+    return node.resolve_given(given)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from tinct.core.colour import ColourManager
 from tinct.core.engine import Progress
@@ -63,6 +64,7 @@ def output_options(args: argparse.Namespace) -> OutputOptions:
 def run(args: argparse.Namespace) -> int:
     automatic = not args.keyframes
     node = AUTO_COLORIZE if automatic else KEYFRAME_COLORIZE
+    _check_flags(args)
     values = node_values(args, node)
     frames = parse_frame_range(args.frames) if args.frames else None
     if args.suggest_keyframes is not None:
@@ -70,22 +72,42 @@ def run(args: argparse.Namespace) -> int:
     if not args.output:
         raise ParameterError("tinct colorize needs -o/--output", expected="-o PATTERN", found="nothing",
                              repair="pass the output sequence pattern, e.g. -o out/sh010_colour.####.exr")
-    if args.reference and not automatic:
-        raise ParameterError("--reference and --keyframes together", expected="one source of colour",
-                             found=f"--keyframes {args.keyframes} and --reference {args.reference}",
-                             repair="leave out --reference: painted keyframes already give the colour")
     request = ColorizeRequest(
         source=parse_sequence(args.source), keyframes=None if automatic else parse_sequence(args.keyframes),
         output=parse_sequence(args.output), frames=frames, source_colorspace=args.source_colorspace,
         keyframes_colorspace=args.keyframes_colorspace, settings=propagation_settings(values),
         output_options=output_options(args), ocio=args.ocio, node=node.name, node_version=node.version,
-        params={**values, **({"reference": args.reference} if args.reference else {})},
+        params={**values, **({"reference": str(Path(args.reference).resolve())} if args.reference else {})},
         proposer=proposer(values, ColourManager(args.ocio), args.reference, args.reference_colorspace) if automatic else None,
     )
     report = KeyframeColorizeJob(request, log=log).run(progress_callback=args.progress_callback)
     log(f"wrote {len(report.written)} frame(s) to {request.output.display()}"
         + (f"; {len(report.skipped)} already done" if report.skipped else ""))
     return 0
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse a flag that another one makes meaningless: nothing given is silently ignored."""
+    own = set(KEYFRAME_COLORIZE.parameters)
+    automatic = [(p.flag, getattr(args, p.name)) for p in AUTO_COLORIZE.parameters if p not in own]
+    automatic += [("--reference", args.reference), ("--reference-colorspace", args.reference_colorspace)]
+    if args.keyframes:
+        _refuse(automatic, ("--keyframes", args.keyframes),
+                "painted keyframes give the colour: leave out these flags, or --keyframes for automatic colour")
+    if args.reference:
+        _refuse([("--model", args.model)], ("--reference", args.reference),
+                "the reference photograph gives the colour: leave out --model, or --reference to use the model")
+    if args.suggest_keyframes is not None:
+        _refuse([("-o", args.output)], ("--suggest-keyframes", args.suggest_keyframes),
+                "--suggest-keyframes prints frames and writes nothing: leave out -o, or --suggest-keyframes to render")
+
+
+def _refuse(flags: list[tuple[str, object]], by: tuple[str, object], repair: str) -> None:
+    given = [f"{flag} {value}" for flag, value in flags if value is not None]
+    if given:
+        names = ", ".join(g.split()[0] for g in given)
+        raise ParameterError(f"{names} and {by[0]} together", expected=f"{by[0]} without {names}",
+                             found=f"{by[0]} {by[1]} with {', '.join(given)}", repair=repair)
 
 
 def _suggest(args: argparse.Namespace, frames: list[int] | None, values: dict) -> int:

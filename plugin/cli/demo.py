@@ -58,8 +58,8 @@ Tinct demo: a 48-frame grey shot ({WIDTH}x{HEIGHT}, ACEScg EXR) coloured from 2 
   colour out:   {colour_pattern}  (RGB + colorize.confidence AOV)
   before/after: {sheet}
   quality vs the true colour on the 46 in-between frames: PSNR {score:.2f} dB (sRGB)
-Try it on your own shot:
-  tinct colorize {grey_pattern} --keyframes {keys_pattern} -o /tmp/colour/shot.####.exr
+Try it on your own shot (a grey plate, and a few of its frames painted in colour as keyframes):
+  tinct colorize plates/sh010.####.exr --keyframes paint/sh010.####.exr -o colour/sh010.####.exr
 """)
     return 0
 

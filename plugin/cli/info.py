@@ -1,12 +1,21 @@
-"""`tinct info SRC`: what Tinct sees in a sequence (frames, gaps, channels, colour) before any render."""
+"""`tinct info SRC`: what Tinct sees in a sequence (frames, gaps, channels, colour) before any render.
+
+Every frame is checked (its header, and its first and last rows of pixels: a truncated file lacks
+them): a frame that cannot be read, whose format is not the one its name says, or whose resolution
+differs from the first frame's is named, and the command exits 2."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from tinct.core.colour import ColourManager
-from tinct.core.imageio import is_float_spec, read_spec, spec_colorspace
-from tinct.core.sequence import find_gaps, format_frame_ranges, parse_sequence, resolve_frames
+from tinct.core.errors import ImageFileError, SequenceError
+from tinct.core.imageio import formats_named, is_float_spec, read_header, spec_colorspace
+from tinct.core.sequence import Sequence, find_gaps, format_frame_ranges, parse_sequence, resolve_frames
+
+if TYPE_CHECKING:
+    import OpenImageIO as oiio
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -32,12 +41,48 @@ def run(args: argparse.Namespace) -> int:
     gaps = find_gaps(frames)
     if gaps:
         print("gaps:     " + ", ".join(f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in gaps))
-    spec = read_spec(seq.path(frames[0]), frame=frames[0])
-    window = f"data {spec.width}x{spec.height}+{spec.x}+{spec.y}, display {spec.full_width}x{spec.full_height}+{spec.full_x}+{spec.full_y}"
-    print(f"image:    {window}, {spec.format}, channels {', '.join(spec.channelnames)}")
-    space, reason = colour.source_space(None, spec_colorspace(spec), is_float_spec(spec))
-    print(f"colour:   {space} ({reason})")
-    for attribute in spec.extra_attribs:
-        if attribute.name.startswith("tinct:"):
-            print(f"{attribute.name}: {attribute.value}")
+    first, problems = _check_frames(seq, frames)
+    if first is not None:
+        frame, spec = first
+        window = f"data {spec.width}x{spec.height}+{spec.x}+{spec.y}, display {spec.full_width}x{spec.full_height}+{spec.full_x}+{spec.full_y}"
+        print(f"image:    {window}, {spec.format}, channels {', '.join(spec.channelnames)} (frame {frame})")
+        space, reason = colour.source_space(None, spec_colorspace(spec), is_float_spec(spec))
+        print(f"colour:   {space} ({reason})")
+        for attribute in spec.extra_attribs:
+            if attribute.name.startswith("tinct:"):
+                print(f"{attribute.name}: {attribute.value}")
+    if problems:
+        raise SequenceError(
+            f"{len(problems)} of {len(frames)} frame(s) have problems",
+            expected="every frame complete, in the format its name says, at one resolution",
+            found="\n            ".join(problems),
+            repair="render or copy again the frames that are truncated or unreadable; convert the files whose format "
+            "differs from their name (or rename them); reformat the sequence to one resolution",
+            file=seq.display(),
+        )
+    print(f"checked:  every frame's header and its first and last rows of pixels ({len(frames)} frame(s)), no problems")
     return 0
+
+
+def _check_frames(seq: Sequence, frames: list[int]) -> tuple[tuple[int, oiio.ImageSpec] | None, list[str]]:
+    """The first readable frame and its header, and a line naming each frame with a problem."""
+    first: tuple[int, oiio.ImageSpec] | None = None
+    problems = []
+    for frame in frames:
+        path = seq.path(frame)
+        try:
+            spec, file_format = read_header(path, frame=frame)
+        except ImageFileError as error:
+            problems.append(f"frame {frame} ({path}): {error.title[0].lower()}{error.title[1:]}: {error.found}")
+            continue
+        if file_format not in formats_named(path):
+            problems.append(f"frame {frame} ({path}): a {file_format} file named {path.suffix or 'without an extension'}")
+        if first is None:
+            first = (frame, spec)
+        elif _size(spec) != _size(first[1]):
+            problems.append(f"frame {frame} ({path}): {_size(spec)}, frame {first[0]} is {_size(first[1])}")
+    return first, problems
+
+
+def _size(spec: oiio.ImageSpec) -> str:
+    return f"data {spec.width}x{spec.height}, display {spec.full_width}x{spec.full_height}"

@@ -101,7 +101,9 @@ def run(args: argparse.Namespace, parsers: dict[str, argparse.ArgumentParser]) -
         print(f"{step.name}: frames {format_frame_ranges(step.frames)} in {len(step.chunks)} task(s): "
               + "; ".join(c.label for c in step.chunks) + after)
     print(f"{written.farm} job written to {written.directory}")
-    print("submit with: " + shlex.join(written.submit_command))
     if args.run_locally:
-        return subprocess.run(run_command(written.directory), check=False).returncode
+        command = run_command(written.directory)
+        print("running it here: " + shlex.join(command), flush=True)
+        return subprocess.run(command, check=False).returncode
+    print("submit with: " + shlex.join(written.submit_command))
     return 0

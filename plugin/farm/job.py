@@ -92,7 +92,7 @@ def nodes_for_command(command: str) -> list[NodeDefinition]:
         return found
     raise ParameterError(
         f"Unknown node command {command!r}",
-        expected="one of " + ", ".join(d.command for d in NODES if d.command),
+        expected="one of " + ", ".join(dict.fromkeys(d.command for d in NODES if d.command)),
         found=command,
         repair="start each step with a node command, e.g. `tinct submit colorize SRC --keyframes KEYS -o OUT ...`",
     )

@@ -1,8 +1,10 @@
 """Open Job Description job bundles: run locally by ``openjd run``, accepted by AWS Deadline Cloud.
 
 A bundle is a folder holding ``template.yaml`` (what Tinct runs), ``parameter_values.yaml``
-(this shot's values, Deadline Cloud's format), ``asset_references.yaml`` (the files the tasks
-read and the folders they write, for job attachments) and ``tinct_job.json`` (the plan).
+(this shot's values, Deadline Cloud's format), ``run_parameters.yaml`` (the same values as the flat
+map ``openjd run template.yaml -p file://run_parameters.yaml`` takes), ``asset_references.yaml``
+(the files the tasks read and the folders they write, for job attachments) and ``tinct_job.json``
+(the plan).
 
 Every value that comes from a user (paths, file names, parameter values, colour-space names)
 travels as a job parameter value; the template's text is written by Tinct alone. That keeps
@@ -36,6 +38,7 @@ from tinct.plugin.farm.plan import FarmJob, FarmStep, write_plan, write_text_ato
 SPECIFICATION = "jobtemplate-2023-09"
 TEMPLATE_FILE = "template.yaml"
 VALUES_FILE = "parameter_values.yaml"
+RUN_VALUES_FILE = "run_parameters.yaml"
 ASSETS_FILE = "asset_references.yaml"
 TASK_FRAMES = "Frames"
 MAX_NAME = 64  # OpenJD identifier length limit
@@ -46,6 +49,7 @@ class Bundle:
     directory: Path
     template: Path
     values: Path
+    run_values: Path
     assets: Path
     plan: Path
 
@@ -244,26 +248,21 @@ def write_bundle(job: FarmJob, directory: Path) -> Bundle:
     template, values = job_template(job)
     check_template(template)
     directory.mkdir(parents=True, exist_ok=True)
-    bundle = Bundle(directory, directory / TEMPLATE_FILE, directory / VALUES_FILE, directory / ASSETS_FILE,
-                    write_plan(job, directory))
+    bundle = Bundle(directory, directory / TEMPLATE_FILE, directory / VALUES_FILE, directory / RUN_VALUES_FILE,
+                    directory / ASSETS_FILE, write_plan(job, directory))
     write_text_atomic(bundle.template, yaml.safe_dump(template, sort_keys=False, width=1000))
     parameter_values = {"parameterValues": [{"name": k, "value": v} for k, v in values.items()]}
     write_text_atomic(bundle.values, yaml.safe_dump(parameter_values, sort_keys=False, width=1000))
+    write_text_atomic(bundle.run_values, yaml.safe_dump(values, sort_keys=False, width=1000))
     write_text_atomic(bundle.assets, yaml.safe_dump(asset_references(job), sort_keys=False, width=1000))
     return bundle
-
-
-def read_parameter_values(bundle: Path) -> dict[str, object]:
-    """``parameter_values.yaml`` (Deadline Cloud's list form) as the flat map ``openjd run`` takes."""
-    document = yaml.safe_load((bundle / VALUES_FILE).read_text(encoding="utf-8"))
-    return {entry["name"]: entry["value"] for entry in document["parameterValues"]}
 
 
 def run_command(bundle: Path, step: str | None = None, tasks: list[str] | None = None) -> list[str]:
     """The argument list that runs a bundle here with ``openjd run`` (all steps, or one step and
     its dependencies; ``tasks``: only the chunks with these ``--frames`` values)."""
     argv = [sys.executable, "-m", "openjd", "run", str(bundle / TEMPLATE_FILE),
-            "--job-param", json.dumps(read_parameter_values(bundle))]
+            "--job-param", f"file://{bundle / RUN_VALUES_FILE}"]
     if step is not None:
         argv += ["--step", step]
         if tasks is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinct.core.errors import SequenceError
+from tinct.core.outputs import check_output
 from tinct.core.sequence import parse_sequence, resolve_frames
 from tinct.core.version import __version__
 from tinct.nodes.definition import Value
@@ -73,7 +74,7 @@ def build_farm_job(
     names: set[str] = set()
     for step in request.steps:
         definition = step.definition
-        values = definition.resolve(step.values)
+        values = definition.resolve_given(step.values)
         upstream = step.pending.get(step.source_name)
         if upstream is None:
             sequence = parse_sequence(step.inputs[step.source_name])
@@ -82,6 +83,10 @@ def build_farm_job(
         else:
             source_frames = list(steps[upstream].frames)
             frames = _within_upstream(step, source_frames, steps[upstream].name)
+        # What each task would refuse, refused before any is submitted: an output that is no EXR,
+        # without a frame token, or naming an input file.
+        check_output(parse_sequence(step.output), frames, {
+            name: _files(pattern) for name, pattern in step.inputs.items() if name not in step.pending})
         keys = _keyframes(step)
         chunks = plan_chunks(frames, source_frames, definition.temporal, chunk_size, keys)
         name = _unique(re.sub(r"\W", "_", definition.name), names)
@@ -101,6 +106,11 @@ def _within_upstream(step: StepRequest, upstream_frames: list[int], upstream: st
             repair="give the chained step no --frames, or frames the first step renders",
         )
     return sorted(step.frames)
+
+
+def _files(pattern: str) -> list[Path]:
+    sequence = parse_sequence(pattern)
+    return [sequence.path(frame) for frame in sequence.existing_frames()]
 
 
 def _keyframes(step: StepRequest) -> list[int]:

@@ -33,9 +33,18 @@ class WrittenJob:
 
 def write_farm_job(job: FarmJob, settings: FarmSettings) -> WrittenJob:
     directory = settings.bundle.resolve()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(
+            "Cannot make the folder for the job files",
+            expected="--bundle naming a folder, new or existing", found=f"{exc.strerror}: {exc.filename}",
+            repair="name a folder with --bundle (e.g. farm/sh010), not a file or a path through one",
+            file=settings.bundle,
+        ) from exc
     if settings.farm == "openjd":
         bundle = openjd.write_bundle(job, directory)
-        return WrittenJob("openjd", directory, (bundle.template, bundle.values, bundle.assets, bundle.plan),
+        return WrittenJob("openjd", directory, (bundle.template, bundle.values, bundle.run_values, bundle.assets, bundle.plan),
                           tuple(openjd.submit_command(directory)))
     if settings.farm == "deadline10":
         options = deadline10.FarmOptions(priority=settings.priority, pool=settings.pool, group=settings.group)

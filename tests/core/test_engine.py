@@ -1,5 +1,6 @@
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -73,3 +74,22 @@ def test_write_all_skips_done_frames_and_stops_cleanly_on_cancel() -> None:
     assert written == [0, 1, 3, 4] and skipped == [2] and done == [0, 2, 6, 8]
     with pytest.raises(CancelledError, match="Stopped"):
         write_all(((f, ()) for f in range(5)), lambda f: None, 5, "t", progress_callback=lambda d, t, m: d >= 2)
+
+
+def test_write_all_lets_no_write_outlive_a_failed_job() -> None:
+    """The job's run folder is removed once write_all returns: the write in flight must be over by then."""
+    from tinct.core.engine import write_all
+
+    finished: list[int] = []
+
+    def slow_write(frame: int) -> None:
+        time.sleep(0.3)
+        finished.append(frame)
+
+    def results() -> Iterator[tuple[int, tuple[()]]]:
+        yield 1001, ()
+        raise ValueError("frame 1002 cannot be read")
+
+    with pytest.raises(ValueError, match="1002"):
+        write_all(results(), slow_write, 2, "t")
+    assert finished == [1001]

@@ -68,7 +68,30 @@ def test_suggest_keyframes_prints_frames_and_writes_nothing(tiny_shot: TinyShot,
 def test_info_describes_a_sequence(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["info", tiny_shot.grey_pattern]) == 0
     out = capsys.readouterr().out
-    assert "1001-1006 (6)" in out and "ACEScg" in out and "64x48" in out
+    assert "1001-1006 (6)" in out and "ACEScg" in out and "64x48" in out and "no problems" in out
+
+
+def png_bytes() -> bytes:
+    import cv2
+
+    return cv2.imencode(".png", np.zeros((48, 64, 3), np.uint8))[1].tobytes()
+
+
+@pytest.mark.parametrize("frame, spoil, problem", [
+    (1006, lambda path: path.write_bytes(path.read_bytes()[:-400]), "cannot read the pixels"),  # truncated last frame
+    (1003, lambda path: path.write_bytes(b"not an image"), "cannot open an image file"),
+    (1004, lambda path: path.write_bytes(png_bytes()), "a png file named .exr"),
+    (1002, lambda path: write_exr(path, np.zeros((24, 32, 3), np.float32), ["R", "G", "B"]), "data 32x24"),
+])
+def test_info_checks_every_frame_and_names_each_problem(
+    tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str], frame: int, spoil: object, problem: str,
+) -> None:
+    path = Path(tiny_shot.grey_pattern.replace("####", str(frame)))
+    spoil(path)  # type: ignore[operator]
+    assert main(["info", tiny_shot.grey_pattern]) == 2
+    err = capsys.readouterr().err
+    assert f"frame {frame} ({path})" in err and problem in err and "1 of 6 frame(s)" in err and "repair:" in err
+    assert "Traceback" not in err
 
 
 def test_a_node_command_line_parses_back_to_the_same_values() -> None:
@@ -79,3 +102,16 @@ def test_a_node_command_line_parses_back_to_the_same_values() -> None:
     args = build_parser().parse_args(argv[1:])
     assert node_values(args, KEYFRAME_COLORIZE) == KEYFRAME_COLORIZE.resolve(values)
     assert args.frames == "1001-1010" and args.output == "o.####.exr"
+
+
+def test_demo_hints_at_a_command_for_your_own_shot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from tinct.plugin.cli import demo
+
+    for name, value in {"FRAMES": 6, "WIDTH": 64, "HEIGHT": 48, "SHEET_FRAMES": (1001, 1003)}.items():
+        monkeypatch.setattr(demo, name, value)
+    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    hint = "tinct colorize plates/sh010.####.exr --keyframes paint/sh010.####.exr -o colour/sh010.####.exr"
+    assert hint in out and "/tmp/colour" not in out
+    assert hint in (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")

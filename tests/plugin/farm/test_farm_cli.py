@@ -54,6 +54,13 @@ def test_request_errors(argv: list[str], message: str) -> None:
         parse_job_arguments(argv, node_parsers())
 
 
+def test_unknown_node_lists_each_command_once() -> None:
+    with pytest.raises(ParameterError) as caught:
+        parse_job_arguments(["restyle", "a.####.exr", "-o", "b.####.exr"], node_parsers())
+    commands = caught.value.expected.removeprefix("one of ").split(", ")
+    assert "colorize" in commands and len(commands) == len(set(commands))
+
+
 def test_user_errors_exit_2(tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = ["submit", "colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern()]
     assert main(base) == 2 and "--farm and --bundle" in capsys.readouterr().err

@@ -4,6 +4,9 @@ chunked renders through `openjd run` bitwise identical to whole renders, also af
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,10 +17,10 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.conftest import TinyShot, make_frames, write_shot
+from tests.conftest import ACESCG_Y, TinyShot, make_frames, write_shot
 from tests.plugin.farm.cli_helpers import node_parsers
 from tinct.core.errors import SequenceError
-from tinct.core.imageio import read_image
+from tinct.core.imageio import read_image, write_exr
 from tinct.core.sequence import parse_sequence
 from tinct.plugin.cli.main import main
 from tinct.plugin.farm import openjd
@@ -44,12 +47,16 @@ def nasty_shot(tmp_path: Path) -> TinyShot:
     return write_shot(tmp_path / NASTY, make_frames(7), keys=[0, 3, 6])
 
 
-def test_chunked_openjd_render_is_bitwise_identical_to_a_whole_render(nasty_shot: TinyShot, tmp_path: Path) -> None:
+def test_chunked_openjd_render_is_bitwise_identical_to_a_whole_render(
+    nasty_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(colorize_args(nasty_shot, "whole")) == 0
     bundle = tmp_path / "bundle"
     code = main(["submit", *colorize_args(nasty_shot, "farm"), "--farm", "openjd", "--bundle", str(bundle),
                  "--chunk-size", "4", "--run-locally"])
     assert code == 0
+    out = capsys.readouterr().out
+    assert "running it here: " in out and "deadline bundle submit" not in out  # it ran here: no farm hint
     template = yaml.safe_load((bundle / openjd.TEMPLATE_FILE).read_text())
     assert template["steps"][0]["parameterSpace"]["taskParameterDefinitions"][0]["range"] == ["1001-1003", "1004-1007"]
     for frame in range(1001, 1008):
@@ -57,7 +64,35 @@ def test_chunked_openjd_render_is_bitwise_identical_to_a_whole_render(nasty_shot
     # The hostile folder name travelled as data only: nothing ran, and the template never names it.
     assert not list(tmp_path.rglob("PWNED")) and not (Path.cwd() / "PWNED").exists()
     assert "PWNED" not in (bundle / openjd.TEMPLATE_FILE).read_text()
-    assert any(NASTY in str(value) for value in openjd.read_parameter_values(bundle).values())
+    assert any(NASTY in str(value) for value in yaml.safe_load((bundle / openjd.RUN_VALUES_FILE).read_text()).values())
+
+
+def readme_commands(heading: str) -> list[list[str]]:
+    """The shell commands of the first code block after ``heading`` in the README, as argument lists."""
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    block = readme.split(heading, 1)[1].split("```\n", 2)[1]
+    lines = block.replace("\\\n", " ").splitlines()
+    # As a shell does: a word starting with # starts a comment (the #### of a pattern does not).
+    return [shlex.split(re.sub(r"(^|\s)#.*", "", line)) for line in lines if line.strip()]
+
+
+def test_the_readme_farm_commands_run_as_written(tmp_path: Path) -> None:
+    """The README's `tinct submit ... --farm openjd` and `openjd run ...` lines, run in a shell's way."""
+    shot = tmp_path / "shot"
+    for index, rgb in enumerate(make_frames(4)):
+        grey = np.repeat((rgb @ ACESCG_Y)[..., None], 3, -1)
+        write_exr(shot / "grey" / f"sh010.{1001 + index:04d}.exr", grey, ["R", "G", "B"], pixel_type="float")
+        if index in (0, 3):
+            write_exr(shot / "keys" / f"sh010.{1001 + index:04d}.exr", rgb, ["R", "G", "B"], pixel_type="float")
+    commands = readme_commands("### Render farms")
+    assert [c[:2] for c in commands] == [["tinct", "submit"], ["openjd", "run"]]
+    scripts = Path(sys.executable).parent  # the virtual environment's tinct and openjd
+    environment = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ['PATH']}"}
+    for command in commands:
+        done = subprocess.run(command, cwd=shot, env=environment, capture_output=True, text=True)
+        assert done.returncode == 0 and "ERROR" not in done.stdout, shlex.join(command) + "\n" + done.stdout + done.stderr
+    for frame in range(1001, 1005):
+        assert read_image(shot / "colour" / f"sh010.{frame}.exr").pixels.shape == (48, 64, 4)
 
 
 def test_each_chunk_renders_from_its_reads_alone(tmp_path: Path) -> None:
