@@ -70,6 +70,23 @@ def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return np.linalg.norm(flow + back_at, axis=-1)
 
 
+def dominant_motions(
+    points: np.ndarray, targets: np.ndarray, count: int, tolerance: float = 1.0, min_agreement: float = 0.5
+) -> list[np.ndarray]:
+    """Up to ``count`` homographies, each the dominant motion of the points the earlier ones leave
+    unexplained (sequential RANSAC): the camera over the main plane, then other planes or movers."""
+    models: list[np.ndarray] = []
+    for _ in range(count):
+        model = dominant_motion(points, targets, tolerance, min_agreement)
+        if model is None:
+            break
+        models.append(model)
+        predicted = cv2.perspectiveTransform(points.reshape(-1, 1, 2).astype(np.float64), model).reshape(-1, 2)
+        left = np.linalg.norm(predicted - targets, axis=-1) > tolerance
+        points, targets = points[left], targets[left]
+    return models
+
+
 def dominant_motion(
     points: np.ndarray, targets: np.ndarray, tolerance: float = 1.0, min_agreement: float = 0.5
 ) -> np.ndarray | None:

@@ -37,6 +37,7 @@ from tinct.core.propagation import (
     blend,
 )
 from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.reference import ReferenceColorizer
 from tinct.core.provenance import already_written, canonical, frame_hash, provenance
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
@@ -189,7 +190,16 @@ class KeyframeColorizeJob:
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
     def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
-        return propagator.keyframe(frame, plate, *self.keyframes.colour_of(frame, source))
+        key_luminance, key_chroma = self.keyframes.colour_of(frame, source)
+        return propagator.keyframe(frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma))
+
+    def _texture_matcher(self, key_luminance: np.ndarray, key_chroma: np.ndarray) -> ReferenceColorizer | None:
+        """The keyframe as a reference photograph, for content its tracking never reaches; None
+        for a keyframe with too little colour to match (the carried colour continues there)."""
+        try:
+            return ReferenceColorizer(apply_chroma(key_luminance, key_chroma, self.weights), self.colour)
+        except ImageFileError:
+            return None
 
     def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""

@@ -33,26 +33,32 @@ at full resolution. Arrays: luminance (H, W) float32 scene-linear; chroma ratios
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from tinct.core.flow import (
-    FlowEstimator, dominant_motion, flow_guide, forward_backward_error, identity_grid, inside, warp,
+    FlowEstimator, dominant_motions, flow_guide, forward_backward_error, identity_grid, inside, srgb_decode, warp,
 )
 from tinct.core.guided import bilateral_fill
 
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
 CARRY_DECAY = 0.9
+# Per step, the share of an unsure region's held colour renewed from fresh evidence.
+RENEWAL = 0.15
 # Largest drift correction per step, in working-scale pixels: drift is slow; a larger residual is a
 # flow mistake (e.g. on an occluder), not drift.
 DRIFT_LIMIT = 2.0
-# Re-acquisition: sure pixels are sampled every MOTION_STEP working-scale pixels to fit the dominant
-# motion; a pixel's predicted keyframe position must pass a patch test over a (2r+1)^2 window: mean
+# Re-acquisition: sure pixels are sampled every MOTION_STEP working-scale pixels to fit up to MOTIONS
+# dominant motions; a pixel's predicted keyframe position must pass a patch test over a (2r+1)^2 window: mean
 # absolute difference of sRGB-encoded luminance, and normalised cross-correlation unless both
 # patches are flat (variance below PATCH_FLAT, where correlation is noise).
 MOTION_STEP = 4
+MOTIONS = 3
+# Motion (working-scale pixels per step) under which a pixel counts as still, and twice which it moves.
+STILL_MOTION = 0.25
 PATCH_RADIUS = 3
 PATCH_DIFFERENCE = 0.03
 PATCH_CORRELATION = 0.8
@@ -93,11 +99,19 @@ class Track:
     persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
 
 
+class TextureMatcher(Protocol):
+    """Colour for content no tracking reaches, by texture correspondence (see :mod:`tinct.core.reference`)."""
+
+    def chroma(self, luminance_plane: np.ndarray, needed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+
+
 @dataclass
 class Keyframe:
     frame: int
     chroma: np.ndarray       # (H, W, 3) chroma ratio aligned to the source plate of this frame
     plate: Plate
+    # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
+    matcher: TextureMatcher | None = None
 
 
 class Propagator:
@@ -117,7 +131,10 @@ class Propagator:
         small = cv2.resize(full, self.small_size, interpolation=cv2.INTER_AREA)
         return Plate(guide=full.astype(np.float32) / 255.0, small=small)
 
-    def keyframe(self, frame: int, plate: Plate, key_luminance: np.ndarray, key_chroma: np.ndarray) -> Keyframe:
+    def keyframe(
+        self, frame: int, plate: Plate, key_luminance: np.ndarray, key_chroma: np.ndarray,
+        matcher: TextureMatcher | None = None,
+    ) -> Keyframe:
         """Align a keyframe's chroma to its source plate.
 
         Keyframes are painted or graded by people: they may be softer, shifted by a pixel or exposed
@@ -130,7 +147,7 @@ class Propagator:
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
         coords = identity_grid(self.height, self.width) + flow
         aligned = cv2.remap(key_chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return Keyframe(frame=frame, chroma=aligned, plate=plate)
+        return Keyframe(frame=frame, chroma=aligned, plate=plate, matcher=matcher)
 
     def start(self, key: Keyframe) -> Track:
         h, w = key.plate.small.shape
@@ -154,20 +171,26 @@ class Propagator:
         to_curr = self.flow(previous.small, current.small)
         h, w = current.small.shape
         positions = identity_grid(h, w) + to_prev
-        coords = warp(track.coords, positions, border_value=-1.0)
+        chained = warp(track.coords, positions, border_value=-1.0)
         error = forward_backward_error(to_prev, to_curr)
         tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
         consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
-        coords = self._register(coords, current, key)
+        coords = self._register(chained, current, key)
+        # Where this step saw no motion, the identity is a fair hypothesis (static content).
+        still = np.clip(2.0 - np.linalg.norm(to_prev, axis=-1) / STILL_MOTION, 0.0, 1.0)
         reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
         sure_small = reach * self._photometric(current.small, key.plate.small, coords)
-        coords, reach, sure_small = self._reacquire(coords, reach, sure_small, current, key)
+        coords, reach, sure_small = self._verify(coords, reach, sure_small, still, current, key)
 
         sampled = cv2.remap(key.chroma, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         sure = self._upsample(sure_small)
         full_positions = self._full(positions)
         carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        moved = self._upsample(consistent)
+        # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
+        # content (luminance) where the flow says it came from. A background that a mover uncovers
+        # fails this, so it does not inherit the mover's colour.
+        same = self._photometric(current.small, previous.small, positions)
+        moved = self._upsample(consistent * same)
         kept = cv2.remap(track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         kept *= moved * CARRY_DECAY
         persisting = cv2.remap(track.persistence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
@@ -178,13 +201,23 @@ class Propagator:
             current.small.astype(np.float32) / 255.0, small_sampled, sure_small,
             self.fill_sigma * w / self.width, s.fill_similarity,
         )
+        small_found = np.clip(gathered / 0.05, 0.0, 1.0)
+        small_take = small_found
+        needed = (sure_small < 0.5) & (small_found < 0.5)
+        if key.matcher is not None and needed.any():
+            # Beyond the reach of sure neighbours, the keyframe's own colour for such texture.
+            textured, _ = key.matcher.chroma(srgb_decode(current.small.astype(np.float32) / 255.0), needed)
+            small_similar = _mix(textured, small_similar, small_found)
+            small_take = np.ones_like(small_found)
         similar = cv2.resize(small_similar, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        found = self._upsample(np.clip(gathered / 0.05, 0.0, 1.0))
-        # An unsure region keeps the colour it was given while it stays in view (filled colour that
-        # is recomputed every frame shimmers); only the confidence AOV says how surely it is right.
-        # Where sure neighbours were found, average their colour with the motion-carried one: two
-        # imperfect guesses with partly independent errors beat either alone.
-        guess = _mix(_mix(carried, similar, 0.5 * found), carried, np.maximum(kept, persisting))
+        found, take = self._upsample(small_found), self._upsample(small_take)
+        # An unsure region follows its carried colour while it stays in view, renewing it only
+        # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
+        # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
+        # Elsewhere average the fresh colour with the motion-carried one: two imperfect guesses
+        # with partly independent errors beat either alone, and the average settles steadily.
+        holding = np.maximum(kept, persisting)
+        guess = _mix(carried, similar, take * (0.5 - (0.5 - RENEWAL) * holding))
         chroma = _mix(guess, sampled, sure)
         confidence = sure + (1.0 - sure) * kept
         persistence = sure + (1.0 - sure) * np.maximum(kept, found)
@@ -198,24 +231,38 @@ class Propagator:
         residual = np.clip(self.flow(current.small, seen), -DRIFT_LIMIT, DRIFT_LIMIT)
         return warp(coords, identity_grid(h, w) + residual, border_value=-1.0)
 
-    def _reacquire(
-        self, coords: np.ndarray, reach: np.ndarray, sure: np.ndarray, current: Plate, key: Keyframe
+    def _verify(
+        self, coords: np.ndarray, reach: np.ndarray, sure: np.ndarray, still: np.ndarray, current: Plate, key: Keyframe
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Move pixels to the dominant motion's keyframe position where the patch test there is
-        more convincing than the tracked position's evidence -> (coords, reach, sure)."""
+        """Weigh other hypotheses of where each pixel lies in the keyframe against the tracked one,
+        by the patch test: the identity (where nothing moves: a locked-off camera, static things
+        a chain of flows lets drift), and the few dominant motions of the sure pixels (the camera
+        over planes, rigid movers). A hypothesis replaces the tracked position where its evidence
+        is stronger -> (coords, reach, sure). The identity has no wider motion to support it, so
+        it must show structure; a dominant motion may also re-acquire flat regions."""
         h, w = coords.shape[:2]
         grid = identity_grid(h, w)
+        here = current.small.astype(np.float32) / 255.0
+        keyframe = key.plate.small.astype(np.float32)
+
+        def weigh(candidate: np.ndarray, prior: np.ndarray | float = 1.0, allow_flat: bool = True) -> None:
+            nonlocal coords, reach, sure
+            seen = warp(keyframe, candidate) / 255.0
+            score = patch_agreement(here, seen, allow_flat) * inside(candidate, h, w) * prior
+            if not allow_flat:  # chance correlations pass alone; a true match passes with its neighbours
+                window = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
+                score = np.minimum(score, cv2.boxFilter(score, -1, window, borderType=cv2.BORDER_REFLECT))
+            better = score > sure
+            coords = np.where(better[..., None], candidate, coords)
+            reach = np.where(better, np.maximum(reach, score), reach)
+            sure = np.maximum(sure, score)
+
+        weigh(grid, still, allow_flat=False)
         every = np.s_[::MOTION_STEP, ::MOTION_STEP]
-        sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motion
-        model = dominant_motion(grid[every][sampled], coords[every][sampled])
-        if model is None:
-            return coords, reach, sure
-        predicted = cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32)
-        seen = warp(key.plate.small.astype(np.float32), predicted) / 255.0
-        score = patch_agreement(current.small.astype(np.float32) / 255.0, seen) * inside(predicted, h, w)
-        better = score > sure
-        coords = np.where(better[..., None], predicted, coords)
-        return coords, np.where(better, np.maximum(reach, score), reach), np.maximum(sure, score)
+        sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motions
+        for model in dominant_motions(grid[every][sampled], coords[every][sampled], MOTIONS):
+            weigh(cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32))
+        return coords, reach, sure
 
     def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
         seen = warp(key_small.astype(np.float32), coords) / 255.0
@@ -235,13 +282,14 @@ class Propagator:
         return x, y
 
 
-def patch_agreement(here: np.ndarray, seen: np.ndarray) -> np.ndarray:
+def patch_agreement(here: np.ndarray, seen: np.ndarray, allow_flat: bool = True) -> np.ndarray:
     """(H, W) float32 in [0, 1]: how surely each pixel of ``here`` is the same content as ``seen``
     (both (H, W) sRGB-encoded luminance in [0, 1]), judged on the window around it.
 
     Strict by design, since a pass moves a pixel: the windows must agree in level (mean absolute
     difference well under ``PATCH_DIFFERENCE``) and in structure (correlation above
-    ``PATCH_CORRELATION``), except where both are flat and only the level can be compared. Both
+    ``PATCH_CORRELATION``), except where both are flat and only the level can be compared
+    (unless ``allow_flat`` is False: a hypothesis no wider motion supports needs structure). Both
     images are first smoothed a little so that film grain, which no two frames share, does not
     fail the test on its own.
     """
@@ -259,7 +307,7 @@ def patch_agreement(here: np.ndarray, seen: np.ndarray) -> np.ndarray:
     )
     difference = box(np.abs(here - seen))
     flat = (var_here < PATCH_FLAT) & (var_seen < PATCH_FLAT)
-    agrees = (difference < PATCH_DIFFERENCE) & (flat | (correlation > PATCH_CORRELATION))
+    agrees = (difference < PATCH_DIFFERENCE) & ((flat & allow_flat) | (correlation > PATCH_CORRELATION))
     return np.where(agrees, np.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0).astype(np.float32)
 
 

@@ -157,13 +157,14 @@ class ReferenceColorizer:
         self._lock = threading.Lock()
         self._build(rgb)
 
-    def chroma(self, luminance_plane: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def chroma(self, luminance_plane: np.ndarray, needed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(H, W) float scene-linear luminance -> (chroma ratio (H, W, 3), confidence (H, W)).
 
         Both float32. The ratio is in the working space; apply it with ``apply_chroma`` to keep
         the luminance exactly. Confidence in [0, 1] is the density of good, agreeing matches of
         similar luminance around a pixel (near 0: colour guessed from the reference's mean colour
-        at that luminance).
+        at that luminance). ``needed`` (H, W) bool: only those pixels are matched (the search is
+        most of the cost), the others take the colour their matched neighbours spread to them.
 
         Raises:
             ParameterError: the plane is not 2-D or holds NaN/Inf.
@@ -178,10 +179,15 @@ class ReferenceColorizer:
         blocks, guide, remapped = (_block_mean(a, s.stride) for a in (described, guide, remapped))
         shape = guide.shape
         query = np.ascontiguousarray(blocks.reshape(-1, blocks.shape[-1]) * self._scale, dtype=np.float32)
-        with self._lock:
-            index, distance = self._index.knnSearch(query, s.neighbours, params=_FLANN_SEARCH)
+        match = np.zeros((len(query), s.neighbours), np.float32)            # (N, k)
+        index = np.zeros((len(query), s.neighbours), np.int32)
+        wanted = np.ones(len(query), bool) if needed is None else _needed_blocks(needed, shape)
+        if wanted.any():
+            with self._lock:
+                found, distance = self._index.knnSearch(query[wanted], s.neighbours, params=_FLANN_SEARCH)
+            index[wanted] = found
+            match[wanted] = np.exp(-distance / s.match_distance)
         votes = self._chroma[index]                                        # (N, k, 3)
-        match = np.exp(-distance / s.match_distance).astype(np.float32)    # (N, k)
         best = match.max(axis=1)
         match_total = np.maximum(match.sum(axis=1), 1e-12)
 
@@ -241,6 +247,12 @@ class ReferenceColorizer:
         position = np.clip(levels, 0.0, 1.0) * (_PRIOR_BINS - 1)
         bins = np.arange(_PRIOR_BINS)
         return np.stack([np.interp(position, bins, self._prior[:, c]) for c in range(3)], axis=-1)
+
+
+def _needed_blocks(needed: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """(H, W) bool pixels -> (N,) bool over the ``shape`` block grid: blocks holding any of them."""
+    share = cv2.resize(needed.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return share.reshape(-1) > 0.0
 
 
 def _seeded_index(features: np.ndarray) -> cv2.flann.Index:

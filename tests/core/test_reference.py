@@ -71,6 +71,20 @@ def test_each_texture_takes_the_colour_it_has_in_the_reference(mirror: bool) -> 
         assert error < 0.5 * np.linalg.norm(mean_colour - truth)
 
 
+def test_only_the_needed_pixels_are_matched() -> None:
+    colorizer = ReferenceColorizer(reference_image(), CM)
+    y = target_luminance()
+    whole, _ = colorizer.chroma(y)
+    assert np.array_equal(colorizer.chroma(y, np.ones(y.shape, bool))[0], whole)
+    needed = np.zeros(y.shape, bool)
+    needed[:, 40:] = True  # the smooth side only
+    part, _ = colorizer.chroma(y, needed)
+    assert np.mean(hue_share(part[4:-4, 44:62]) < -0.3) > 0.95, "the matched smooth side is still red"
+    # Unmatched pixels get only what spreads to them or the reference's mean colour at their
+    # luminance: the stripes are much less green than when matched.
+    assert np.mean(hue_share(part[4:-4, 2:24])) < 0.6 * np.mean(hue_share(whole[4:-4, 2:24]))
+
+
 def test_luminance_is_kept_exactly_and_outputs_are_in_range() -> None:
     y = target_luminance() * np.linspace(0.5, 8.0, 64, dtype=np.float32)[None, :]  # values above 1 too
     ratio, confidence = ReferenceColorizer(reference_image(), CM).chroma(y)
