@@ -31,6 +31,7 @@ from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.propagation import (
     Keyframe,
+    Motion,
     Plate,
     PropagationSettings,
     Propagator,
@@ -222,27 +223,31 @@ class KeyframeColorizeJob:
             track = propagator.start(key)
             for frame, source in (next(reader) for _ in backward):
                 current = propagator.plate(source.luminance)
-                track = propagator.step(track, plate, current, key)
+                motion = propagator.motion(plate, current)
+                track = propagator.step(track, plate, current, key, motion)
                 plate = current
+                if before is not None:  # the forward pass steps between the same two frames
+                    forward = motion.reversed()
+                    _park(cache, f"{frame}.motion", np.dstack([forward.to_prev, forward.to_curr]))
                 if frame not in wanted:
                     continue
                 if before is None:  # leading frames: the backward pass is all there is
                     yield frame, (source, track.chroma, track.confidence)
                 else:
-                    _park(cache, frame, track.chroma, track.confidence)
+                    _park(cache, str(frame), np.dstack([track.chroma, track.confidence]))
         if before is None:
             return
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
         # of frames gets the pixels a whole render gives; only wanted frames were parked and are joined.
-        plate = None
+        plate, previous_frame = None, None
         for frame, source in reader:
             current = propagator.plate(source.luminance)
             if frame == before:
                 key = self._keyframe(propagator, before, source, current)
                 track = propagator.start(key)
             else:
-                track = propagator.step(track, plate, current, key)
-            plate = current
+                track = propagator.step(track, plate, current, key, _unpark_motion(cache, previous_frame))
+            plate, previous_frame = current, frame
             if frame not in wanted:
                 continue
             if frame == before:
@@ -250,7 +255,8 @@ class KeyframeColorizeJob:
             else:
                 estimates = [(track.chroma, track.confidence, temporal_weight(frame, before))]
                 if after is not None:
-                    estimates.append((*_unpark(cache, frame), temporal_weight(frame, after)))
+                    parked = _unpark(cache, str(frame))
+                    estimates.append((parked[..., :3], parked[..., 3], temporal_weight(frame, after)))
                 chroma, confidence = blend(estimates)
             yield frame, (source, chroma, confidence)
 
@@ -278,11 +284,12 @@ class KeyframeColorizeJob:
             self.clamped.append(frame)
 
 
-def _park(cache: Path, frame: int, chroma: np.ndarray, confidence: np.ndarray) -> None:
-    """Keep a backward-pass estimate on disk (half float) until the forward pass reaches its frame."""
-    parked = np.dstack([chroma, confidence]).astype(np.float16)
+def _park(cache: Path, name: str, array: np.ndarray) -> None:
+    """Keep what the backward pass found (an estimate, a motion) on disk, in half float, until the
+    forward pass reaches its frame."""
+    parked = array.astype(np.float16)
     try:
-        np.save(cache / f"{frame}.npy", parked)
+        np.save(cache / f"{name}.npy", parked)
     except OSError as exc:
         raise ImageFileError(
             "Cannot keep the backward pass's estimates beside the output",
@@ -291,12 +298,21 @@ def _park(cache: Path, frame: int, chroma: np.ndarray, confidence: np.ndarray) -
             found=str(exc),
             repair="free space in the output folder, or write to a folder with more, and run again: "
             "finished frames are kept",
-            file=cache, frame=frame,
+            file=cache, frame=int(name.split(".")[0]),
         ) from exc
 
 
-def _unpark(cache: Path, frame: int) -> tuple[np.ndarray, np.ndarray]:
-    path = cache / f"{frame}.npy"
+def _unpark(cache: Path, name: str) -> np.ndarray:
+    path = cache / f"{name}.npy"
     parked = np.load(path).astype(np.float32)
     path.unlink()
-    return parked[..., :3], parked[..., 3]
+    return parked
+
+
+def _unpark_motion(cache: Path, frame: int | None) -> Motion | None:
+    """The motion the backward pass parked for the step after ``frame``, seen walking forwards;
+    None where that pass did not walk (frames before those asked for)."""
+    if frame is None or not (cache / f"{frame}.motion.npy").exists():
+        return None
+    parked = _unpark(cache, f"{frame}.motion")
+    return Motion(parked[..., :2], parked[..., 2:])

@@ -99,6 +99,19 @@ class Track:
     persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
 
 
+@dataclass(frozen=True)
+class Motion:
+    """Dense flow both ways between two consecutive frames at the working scale, in half-float
+    precision, so one pass re-uses the motion another pass computed and gets the same pixels."""
+
+    to_prev: np.ndarray      # (h, w, 2) float32 from the current frame into the previous one
+    to_curr: np.ndarray      # (h, w, 2) float32 from the previous frame into the current one
+
+    def reversed(self) -> Motion:
+        """The same motion seen walking the other way."""
+        return Motion(self.to_curr, self.to_prev)
+
+
 class TextureMatcher(Protocol):
     """Colour for content no tracking reaches, by texture correspondence (see :mod:`tinct.core.reference`)."""
 
@@ -158,8 +171,16 @@ class Propagator:
         )
 
     # -- tracking ------------------------------------------------------------------------------
-    def step(self, track: Track, previous: Plate, current: Plate, key: Keyframe) -> Track:
-        """Advance a track from the previous frame (in walking order) to the current one.
+    def motion(self, previous: Plate, current: Plate) -> Motion:
+        """Flow both ways between two consecutive plates (see :class:`Motion`)."""
+        def half(flow: np.ndarray) -> np.ndarray:
+            return flow.astype(np.float16).astype(np.float32)
+
+        return Motion(half(self.flow(current.small, previous.small)), half(self.flow(previous.small, current.small)))
+
+    def step(self, track: Track, previous: Plate, current: Plate, key: Keyframe, motion: Motion | None = None) -> Track:
+        """Advance a track from the previous frame (in walking order) to the current one; ``motion``
+        between them when already known (else it is computed).
 
         Each pixel's colour comes, in order of preference, from the keyframe through its tracked
         coordinates (crisp); from this direction's previous estimate carried by the flow, while
@@ -167,8 +188,8 @@ class Propagator:
         and last from the carried colour alone (content entering the frame continues its border).
         """
         s = self.settings
-        to_prev = self.flow(current.small, previous.small)
-        to_curr = self.flow(previous.small, current.small)
+        motion = motion or self.motion(previous, current)
+        to_prev, to_curr = motion.to_prev, motion.to_curr
         h, w = current.small.shape
         positions = identity_grid(h, w) + to_prev
         chained = warp(track.coords, positions, border_value=-1.0)
@@ -210,7 +231,7 @@ class Propagator:
             small_similar = _mix(textured, small_similar, small_found)
             small_take = np.ones_like(small_found)
         similar = cv2.resize(small_similar, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        found, take = self._upsample(small_found), self._upsample(small_take)
+        take = self._upsample(small_take)
         # An unsure region follows its carried colour while it stays in view, renewing it only
         # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
@@ -220,7 +241,8 @@ class Propagator:
         guess = _mix(carried, similar, take * (0.5 - (0.5 - RENEWAL) * holding))
         chroma = _mix(guess, sampled, sure)
         confidence = sure + (1.0 - sure) * kept
-        persistence = sure + (1.0 - sure) * np.maximum(kept, found)
+        # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
+        persistence = sure + (1.0 - sure) * np.maximum(kept, take)
         return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence, persistence)
 
     def _register(self, coords: np.ndarray, current: Plate, key: Keyframe) -> np.ndarray:
