@@ -46,9 +46,7 @@ _AP0_TO_XYZ_D65_Y = (0.3373688907878367, 0.7295215666902654, -0.0668904574781023
 
 # The fast log/exp/pow approximations in OCIO's default optimisation cost ~2.4e-5 absolute on an
 # sRGB decode; exact maths keeps round trips near float32 precision for ~30% more time.
-_CPU_OPTIMIZATION = ocio.OptimizationFlags(
-    int(ocio.OPTIMIZATION_DEFAULT) & ~int(ocio.OPTIMIZATION_FAST_LOG_EXP_POW)
-)
+_CPU_OPTIMIZATION = ocio.OptimizationFlags(int(ocio.OPTIMIZATION_DEFAULT) & ~int(ocio.OPTIMIZATION_FAST_LOG_EXP_POW))
 
 _MAX_SUGGESTIONS = 8
 
@@ -141,8 +139,7 @@ class ColourManager:
         if self.config.hasRole(_COLOR_PICKING):
             return (
                 self.resolve(_COLOR_PICKING),
-                "role color_picking (integer file without colour metadata; the config has no sRGB space)"
-                + ignored,
+                "role color_picking (integer file without colour metadata; the config has no sRGB space)" + ignored,
             )
         raise ColourError(
             "No default colour space for an integer file",
@@ -336,9 +333,7 @@ class ColourManager:
 
     def _matrix(self, src: str, dst: str) -> np.ndarray | None:
         """(3, 3) float64 matrix M with dst = M @ src, or None when the path is not a pure matrix."""
-        probes = np.array(
-            [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [2, 2, 2], [0.5, -0.25, 4]], dtype=np.float32
-        )
+        probes = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [2, 2, 2], [0.5, -0.25, 4]], dtype=np.float32)
         try:
             images = self.convert(probes, src, dst).astype(np.float64)
         except ColourError:

@@ -99,7 +99,10 @@ class Progress:
     """
 
     def __init__(
-        self, total: int, label: str, stream: TextIO | None = sys.stderr,
+        self,
+        total: int,
+        label: str,
+        stream: TextIO | None = sys.stderr,
         on_update: Callable[[int, int, str], bool | None] | None = None,
     ) -> None:
         self.total, self.label, self.done = total, label, 0
@@ -149,9 +152,13 @@ class Progress:
 
 
 def write_all(
-    results: Iterable[tuple[int, tuple[object, ...]]], write: Callable[..., None], total: int, label: str,
+    results: Iterable[tuple[int, tuple[object, ...]]],
+    write: Callable[..., None],
+    total: int,
+    label: str,
     progress_callback: Callable[[int, int, str], bool | None] | None = None,
-    already_done: Callable[[int], bool] = lambda frame: False, write_depth: int = 4,
+    already_done: Callable[[int], bool] = lambda frame: False,
+    write_depth: int = 4,
 ) -> tuple[list[int], list[int]]:
     """Drive a job: write each ``(frame, args)`` from ``results`` behind the computation, with progress
     and cancel, unless ``already_done(frame)``. Returns (written, skipped) frames.

@@ -57,3 +57,38 @@ class ParameterError(TinctError):
 
 class CancelledError(TinctError):
     """The user stopped the job; every frame written so far is complete."""
+
+
+def error_to_dict(error: TinctError) -> dict[str, object]:
+    """A TinctError as plain data, to cross a process boundary (a subprocess, a farm task)."""
+    return {
+        "type": type(error).__name__,
+        "title": error.title,
+        "expected": error.expected,
+        "found": error.found,
+        "repair": error.repair,
+        "file": None if error.file is None else str(error.file),
+        "frame": error.frame,
+    }
+
+
+def error_from_dict(data: dict[str, object]) -> TinctError:
+    """The TinctError that :func:`error_to_dict` wrote (an unknown type comes back as TinctError)."""
+    kinds = {kind.__name__: kind for kind in (TinctError, *_subclasses(TinctError))}
+    kind = kinds.get(str(data.get("type")), TinctError)
+    frame = data.get("frame")
+    return kind(
+        str(data.get("title", "")),
+        expected=str(data.get("expected") or ""),
+        found=str(data.get("found") or ""),
+        repair=str(data.get("repair") or ""),
+        file=None if data.get("file") is None else str(data["file"]),
+        frame=frame if isinstance(frame, int) else None,
+    )
+
+
+def _subclasses(kind: type[TinctError]) -> list[type[TinctError]]:
+    found = []
+    for sub in kind.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

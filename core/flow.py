@@ -47,8 +47,12 @@ def identity_grid(height: int, width: int) -> np.ndarray:
 def warp(image: np.ndarray, coords: np.ndarray, border_value: float = 0.0) -> np.ndarray:
     """Gather ``image`` at absolute coordinates (H, W, 2); outside samples take ``border_value``."""
     return cv2.remap(
-        image, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=border_value,
+        image,
+        coords[..., 0],
+        coords[..., 1],
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=border_value,
     )
 
 
@@ -98,9 +102,7 @@ def dominant_motion(
     """
     if len(points) < 64:
         return None
-    model, agreeing = cv2.findHomography(
-        points.astype(np.float32), targets.astype(np.float32), cv2.RANSAC, tolerance
-    )
+    model, agreeing = cv2.findHomography(points.astype(np.float32), targets.astype(np.float32), cv2.RANSAC, tolerance)
     if model is None or agreeing.mean() < min_agreement:
         return None
     return model

@@ -85,7 +85,9 @@ def bilateral_fill(
     scale = min(1.0, 2.0 / max(sigma_space, 1e-6))  # a grid cell per half sigma is plenty
     size = (max(4, round(w * scale)), max(4, round(h * scale)))
     small_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
-    small_values = cv2.resize(values * weights[..., None], size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+    small_values = cv2.resize(values * weights[..., None], size, interpolation=cv2.INTER_AREA).reshape(
+        size[1], size[0], -1
+    )
     small_weights = cv2.resize(weights, size, interpolation=cv2.INTER_AREA)
     sigma = sigma_space * scale
     centres = np.linspace(0.0, 1.0, max(2, int(np.ceil(1.0 / sigma_range)) + 1), dtype=np.float32)

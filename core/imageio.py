@@ -170,8 +170,19 @@ def read_header(path: str | Path, *, frame: int | None = None) -> tuple[oiio.Ima
             if spec.tile_height:  # tiled: the whole row of tiles holding y
                 top = spec.y + (y - spec.y) // spec.tile_height * spec.tile_height
                 bottom = min(top + spec.tile_height, spec.y + spec.height)
-                rows = inp.read_tiles(0, 0, spec.x, spec.x + spec.width, top, bottom, spec.z, spec.z + max(spec.depth, 1),
-                                      0, spec.nchannels, "float")
+                rows = inp.read_tiles(
+                    0,
+                    0,
+                    spec.x,
+                    spec.x + spec.width,
+                    top,
+                    bottom,
+                    spec.z,
+                    spec.z + max(spec.depth, 1),
+                    0,
+                    spec.nchannels,
+                    "float",
+                )
             else:
                 rows = inp.read_scanlines(0, 0, y, y + 1, spec.z, 0, spec.nchannels, "float")
             if rows is None:
@@ -192,7 +203,10 @@ def formats_named(path: str | Path) -> frozenset[str]:
     """The file formats whose files are named with ``path``'s extension (``.exr``: openexr)."""
     extension = Path(path).suffix.lower().lstrip(".")
     return frozenset(
-        fmt for fmt, _, extensions in (entry.partition(":") for entry in oiio.get_string_attribute("extension_list").split(";"))
+        fmt
+        for fmt, _, extensions in (
+            entry.partition(":") for entry in oiio.get_string_attribute("extension_list").split(";")
+        )
         if extension in extensions.split(",")
     )
 

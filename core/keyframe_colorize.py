@@ -14,6 +14,7 @@ chunks) is identical to a whole one, and a rerun recomputes only segments with f
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
@@ -29,6 +31,7 @@ from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
+from tinct.core.outputs import check_output, clamped_warning
 from tinct.core.propagation import (
     Keyframe,
     Motion,
@@ -37,9 +40,8 @@ from tinct.core.propagation import (
     Propagator,
     blend,
 )
-from tinct.core.outputs import check_output, clamped_warning
-from tinct.core.reference import ReferenceColorizer
 from tinct.core.provenance import already_written, canonical, frame_hash, provenance
+from tinct.core.reference import ReferenceColorizer
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 from tinct.core.version import __version__
@@ -94,10 +96,8 @@ def plan_segments(frames: list[int], keys: list[int]) -> list[Segment]:
     """Cut the output ``frames`` at the sorted keyframes ``keys``: keyframes open their segment."""
     segments: list[Segment] = []
     bounds = [None, *keys, None]
-    for before, after in zip(bounds[:-1], bounds[1:]):
-        inside = tuple(
-            f for f in frames if (before is None or f >= before) and (after is None or f < after)
-        )
+    for before, after in itertools.pairwise(bounds):
+        inside = tuple(f for f in frames if (before is None or f >= before) and (after is None or f < after))
         if inside:
             segments.append(Segment(before, after, inside))
     return segments
@@ -140,19 +140,29 @@ class KeyframeColorizeJob:
     def _check_output_paths(self) -> None:
         req = self.request
         keys = req.keyframes
-        check_output(req.output, self.frames, {
-            "source": [req.source.path(f) for f in self.all_source_frames],
-            "keyframes": [keys.path(f) for f in keys.existing_frames()] if keys is not None else [],
-            "reference": req.proposer.inputs if req.proposer is not None else (),
-        })
+        check_output(
+            req.output,
+            self.frames,
+            {
+                "source": [req.source.path(f) for f in self.all_source_frames],
+                "keyframes": [keys.path(f) for f in keys.existing_frames()] if keys is not None else [],
+                "reference": req.proposer.inputs if req.proposer is not None else (),
+            },
+        )
 
     def _params_hash(self) -> str:
         req = self.request
         identity = {
-            "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
-            "source": canonical(req.source), "sourceSpace": self.plate.space,
-            "outputSpace": self.output_space, "config": self.colour.name,
-            "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
+            "node": req.node,
+            "version": req.node_version,
+            "params": req.params,
+            "tinct": __version__,
+            "source": canonical(req.source),
+            "sourceSpace": self.plate.space,
+            "outputSpace": self.output_space,
+            "config": self.colour.name,
+            "pixelType": req.output_options.pixel_type,
+            "compression": req.output_options.compression,
             "keyframes": self.keyframes.digest(),
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
@@ -192,7 +202,9 @@ class KeyframeColorizeJob:
 
     def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
         key_luminance, key_chroma = self.keyframes.colour_of(frame, source)
-        return propagator.keyframe(frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma))
+        return propagator.keyframe(
+            frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma)
+        )
 
     def _texture_matcher(self, key_luminance: np.ndarray, key_chroma: np.ndarray) -> ReferenceColorizer | None:
         """The keyframe as a reference photograph, for content its tracking never reaches; None
@@ -202,7 +214,9 @@ class KeyframeColorizeJob:
         except ImageFileError:
             return None
 
-    def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+    def _colour_segment(
+        self, segment: Segment, cache: Path
+    ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
         propagator = Propagator(self.request.settings, self.height, self.width)
         before, after, frames = segment.before, segment.after, segment.frames
@@ -271,15 +285,25 @@ class KeyframeColorizeJob:
         )
         req = self.request
         attributes = provenance(
-            node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
-            output_space=self.output_space, params_hash=self.params_hash,
+            node=req.node,
+            params=req.params,
+            source=req.source.path(frame),
+            frame=frame,
+            colour=self.colour,
+            output_space=self.output_space,
+            params_hash=self.params_hash,
             identity=self.frame_hash(frame),
         )
         attributes["tinct:keyframes"] = format_frame_ranges(self.keys)
         if write_exr(
-            req.output.path(frame), pixels, ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
-            template=image.spec, pixel_type=req.output_options.pixel_type,
-            compression=req.output_options.compression, attributes=attributes, scratch=cache,
+            req.output.path(frame),
+            pixels,
+            ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
+            template=image.spec,
+            pixel_type=req.output_options.pixel_type,
+            compression=req.output_options.compression,
+            attributes=attributes,
+            scratch=cache,
         ):
             self.clamped.append(frame)
 
@@ -298,7 +322,8 @@ def _park(cache: Path, name: str, array: np.ndarray) -> None:
             found=str(exc),
             repair="free space in the output folder, or write to a folder with more, and run again: "
             "finished frames are kept",
-            file=cache, frame=int(name.split(".")[0]),
+            file=cache,
+            frame=int(name.split(".")[0]),
         ) from exc
 
 

@@ -35,7 +35,10 @@ def step_reliability(propagator: Propagator, previous: Plate, current: Plate) ->
 
 
 def measure_reliability(
-    luminances: Iterable[np.ndarray], settings: PropagationSettings, height: int, width: int,
+    luminances: Iterable[np.ndarray],
+    settings: PropagationSettings,
+    height: int,
+    width: int,
     on_frame: Callable[[], None] = lambda: None,
 ) -> np.ndarray:
     """(N,) reliability of each step into frame i from frame i-1 (index 0 is 1 by convention)."""
@@ -84,8 +87,12 @@ def suggest(reliability: np.ndarray, count: int, existing: Iterable[int] = ()) -
 
 
 def suggest_for_plate(
-    plate: SourcePlate, settings: PropagationSettings, count: int, existing: Iterable[int] = (),
-    progress: Progress | None = None, frames: list[int] | None = None,
+    plate: SourcePlate,
+    settings: PropagationSettings,
+    count: int,
+    existing: Iterable[int] = (),
+    progress: Progress | None = None,
+    frames: list[int] | None = None,
 ) -> list[tuple[int, float]]:
     """Measure a plate's motion reliability over ``frames`` (default: the requested frames) and
     pick ``count`` new keyframes: [(frame, gain)]."""

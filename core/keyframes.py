@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from tinct.core.chroma import chroma_ratio, luminance
 from tinct.core.colour import ColourManager
 from tinct.core.engine import Progress
@@ -34,7 +35,49 @@ from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 
 # (H, W) float32 working-space luminance -> (H, W, 3) float32 chroma ratio.
-Colouriser = Callable[[np.ndarray], np.ndarray]
+Colorizer = Callable[[np.ndarray], np.ndarray]
+
+
+def check_keyframes(keyframes: Sequence, source: Sequence, source_frames: list[int]) -> list[int]:
+    """The frames of the ``keyframes`` files, checked: numbered, at least one, each on one of the
+    sorted ``source_frames`` of ``source`` (what a render and a publish check both refuse)."""
+    if keyframes.is_single_file:
+        raise SequenceError(
+            "Keyframes need frame numbers",
+            expected="a keyframe pattern such as keys/sh010.####.exr whose files are named by the frame they colour",
+            found=keyframes.pattern,
+            repair="name each keyframe file with its frame number and pass the pattern",
+        )
+    keys = keyframes.existing_frames()
+    if not keys:
+        raise SequenceError(
+            "No keyframes found",
+            expected=f"at least one file matching {keyframes.display()}",
+            found=f"no such files in {keyframes.directory}",
+            repair="render or paint at least one colour keyframe, or check the pattern's padding",
+        )
+    lo, hi = source_frames[0], source_frames[-1]
+    outside = [k for k in keys if k < lo or k > hi]
+    if outside:
+        raise SequenceError(
+            "Keyframe outside the source range",
+            expected=f"keyframes within the source frames {lo}-{hi}",
+            found=f"keyframe(s) {format_frame_ranges(outside)}",
+            repair="renumber the keyframe files to the source frames they were painted on, or remove them",
+            file=keyframes.path(outside[0]),
+            frame=outside[0],
+        )
+    missing = [k for k in keys if k not in set(source_frames)]
+    if missing:
+        raise SequenceError(
+            "Keyframe on a missing source frame",
+            expected="every keyframe to have its source frame",
+            found=f"no source frame {format_frame_ranges(missing)}",
+            repair="render the missing source frames or remove those keyframes",
+            file=source.path(missing[0]),
+            frame=missing[0],
+        )
+    return keys
 
 
 @dataclass(frozen=True)
@@ -50,7 +93,7 @@ class Proposer:
         inputs: the files its colour is read from (a reference photograph), which no output may overwrite.
     """
 
-    colourise: Colouriser
+    colourise: Colorizer
     identity: str
     interval: int = 48
     description: str = ""
@@ -60,8 +103,14 @@ class Proposer:
 class PaintedKeyframes:
     """Keyframe files named by the plate frame they colour; checked against the plate up front."""
 
-    def __init__(self, sequence: Sequence, plate: SourcePlate, colour: ColourManager,
-                 colorspace: str | None = None, log: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        sequence: Sequence,
+        plate: SourcePlate,
+        colour: ColourManager,
+        colorspace: str | None = None,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self.sequence, self.plate, self.colour = sequence, plate, colour
         self.frames = self._validated_frames()
         spec = read_spec(sequence.path(self.frames[0]), frame=self.frames[0])
@@ -86,43 +135,7 @@ class PaintedKeyframes:
         return luminance(working, weights).astype(np.float32), chroma_ratio(working, weights)
 
     def _validated_frames(self) -> list[int]:
-        seq = self.sequence
-        if seq.is_single_file:
-            raise SequenceError(
-                "Keyframes need frame numbers",
-                expected="a keyframe pattern such as keys/sh010.####.exr whose files are named by the frame they colour",
-                found=seq.pattern,
-                repair="name each keyframe file with its frame number and pass the pattern",
-            )
-        keys = seq.existing_frames()
-        if not keys:
-            raise SequenceError(
-                "No keyframes found",
-                expected=f"at least one file matching {seq.display()}",
-                found=f"no such files in {seq.directory}",
-                repair="render or paint at least one colour keyframe, or check the pattern's padding",
-            )
-        all_frames = self.plate.all_frames
-        lo, hi = all_frames[0], all_frames[-1]
-        outside = [k for k in keys if k < lo or k > hi]
-        if outside:
-            raise SequenceError(
-                "Keyframe outside the source range",
-                expected=f"keyframes within the source frames {lo}-{hi}",
-                found=f"keyframe(s) {format_frame_ranges(outside)}",
-                repair="renumber the keyframe files to the source frames they were painted on, or remove them",
-                file=seq.path(outside[0]), frame=outside[0],
-            )
-        missing = [k for k in keys if k not in set(all_frames)]
-        if missing:
-            raise SequenceError(
-                "Keyframe on a missing source frame",
-                expected="every keyframe to have its source frame",
-                found=f"no source frame {format_frame_ranges(missing)}",
-                repair="render the missing source frames or remove those keyframes",
-                file=self.plate.sequence.path(missing[0]), frame=missing[0],
-            )
-        return keys
+        return check_keyframes(self.sequence, self.plate.sequence, self.plate.all_frames)
 
     def _check_headers(self, colorspace: str | None) -> None:
         """Every keyframe has the plate's size, and the colour space its own file gives it is the first's."""
@@ -136,7 +149,8 @@ class PaintedKeyframes:
                     expected=f"{plate.width}x{plate.height} like {plate.sequence.path(plate.frames[0])}",
                     found=f"{spec.width}x{spec.height}",
                     repair="render the keyframe at the plate's resolution (no reformat between plate and paint)",
-                    file=path, frame=key,
+                    file=path,
+                    frame=key,
                 )
             space, reason = self.colour.source_space(colorspace, spec_colorspace(spec), is_float_spec(spec))
             if space != self.space:
@@ -146,7 +160,8 @@ class PaintedKeyframes:
                     found=f"{spec.format} pixels, in {space} ({reason})",
                     repair="render the keyframes alike (whatever its name says, the file's bytes decide its "
                     "format), or give their colour space explicitly (--keyframes-colorspace)",
-                    file=path, frame=key,
+                    file=path,
+                    frame=key,
                 )
 
 
@@ -159,8 +174,13 @@ class ProposedKeyframes:
     renders equal whole ones.
     """
 
-    def __init__(self, proposer: Proposer, plate: SourcePlate, settings: PropagationSettings,
-                 log: Callable[[str], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        proposer: Proposer,
+        plate: SourcePlate,
+        settings: PropagationSettings,
+        log: Callable[[str], None] = lambda _: None,
+    ) -> None:
         self.proposer, self.plate = proposer, plate
         self.frames = self._choose_frames(settings, log)
         # Segments run in order and meet at keyframes: each proposal is needed twice in a row.

@@ -24,7 +24,7 @@ def check_output(output: Sequence, frames: list[int], inputs: Mapping[str, Itera
     ``inputs`` maps a role ("source", "keyframes", "reference") to every file of it the job reads.
     """
     name = output.prefix if output.is_single_file else output.suffix
-    extension = name[name.rfind("."):] if "." in name else ""
+    extension = name[name.rfind(".") :] if "." in name else ""
     if extension.lower() != ".exr":
         raise ParameterError(
             "Tinct writes EXR files only",
@@ -51,7 +51,8 @@ def check_output(output: Sequence, frames: list[int], inputs: Mapping[str, Itera
                     expected=f"output files apart from every input file ({role} included)",
                     found=f"output {target} is the {role} file {path}",
                     repair="write to another folder or name, e.g. add _v2 before the frame number",
-                    file=target, frame=frame,
+                    file=target,
+                    frame=frame,
                 )
     if output.is_single_file and len(frames) > 1:
         raise SequenceError(
@@ -89,5 +90,7 @@ def _suggestion(output: Sequence) -> str:
 
 def clamped_warning(frames: list[int]) -> str:
     """The job log's line for frames whose values half floats cannot hold (see write_exr)."""
-    return (f"values beyond the half-float range were clamped to +-{HALF_MAX:g} in frame(s) "
-            f"{format_frame_ranges(frames)}; pass --pixel-type float to keep them")
+    return (
+        f"values beyond the half-float range were clamped to +-{HALF_MAX:g} in frame(s) "
+        f"{format_frame_ranges(frames)}; pass --pixel-type float to keep them"
+    )

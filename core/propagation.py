@@ -39,10 +39,16 @@ import cv2
 import numpy as np
 
 from tinct.core.flow import (
-    FlowEstimator, dominant_motions, flow_guide, forward_backward_error, identity_grid, inside, srgb_decode, warp,
+    FlowEstimator,
+    dominant_motions,
+    flow_guide,
+    forward_backward_error,
+    identity_grid,
+    inside,
+    srgb_decode,
+    warp,
 )
 from tinct.core.guided import bilateral_fill
-
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
 CARRY_DECAY = 0.9
@@ -83,8 +89,8 @@ class PropagationSettings:
 class Plate:
     """One source frame prepared for tracking: full-size guide and working-scale guide."""
 
-    guide: np.ndarray        # (H, W) float32 sRGB-encoded luminance, clamped to [0, 1]
-    small: np.ndarray        # (h, w) uint8 working-scale guide for flow
+    guide: np.ndarray  # (H, W) float32 sRGB-encoded luminance, clamped to [0, 1]
+    small: np.ndarray  # (h, w) uint8 working-scale guide for flow
 
 
 @dataclass
@@ -92,10 +98,10 @@ class Track:
     """One walking direction from one keyframe: where pixels lie in the keyframe, and the colour so far."""
 
     key: int
-    coords: np.ndarray       # (h, w, 2) float32 working-scale keyframe coordinates
-    reach: np.ndarray        # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
-    chroma: np.ndarray       # (H, W, 3) float32 this direction's finished chroma estimate
-    confidence: np.ndarray   # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
+    coords: np.ndarray  # (h, w, 2) float32 working-scale keyframe coordinates
+    reach: np.ndarray  # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
+    chroma: np.ndarray  # (H, W, 3) float32 this direction's finished chroma estimate
+    confidence: np.ndarray  # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
     persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
 
 
@@ -104,8 +110,8 @@ class Motion:
     """Dense flow both ways between two consecutive frames at the working scale, in half-float
     precision, so one pass re-uses the motion another pass computed and gets the same pixels."""
 
-    to_prev: np.ndarray      # (h, w, 2) float32 from the current frame into the previous one
-    to_curr: np.ndarray      # (h, w, 2) float32 from the previous frame into the current one
+    to_prev: np.ndarray  # (h, w, 2) float32 from the current frame into the previous one
+    to_curr: np.ndarray  # (h, w, 2) float32 from the previous frame into the current one
 
     def reversed(self) -> Motion:
         """The same motion seen walking the other way."""
@@ -115,13 +121,15 @@ class Motion:
 class TextureMatcher(Protocol):
     """Colour for content no tracking reaches, by texture correspondence (see :mod:`tinct.core.reference`)."""
 
-    def chroma(self, luminance_plane: np.ndarray, needed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+    def chroma(
+        self, luminance_plane: np.ndarray, needed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass
 class Keyframe:
     frame: int
-    chroma: np.ndarray       # (H, W, 3) chroma ratio aligned to the source plate of this frame
+    chroma: np.ndarray  # (H, W, 3) chroma ratio aligned to the source plate of this frame
     plate: Plate
     # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
     matcher: TextureMatcher | None = None
@@ -145,7 +153,11 @@ class Propagator:
         return Plate(guide=full.astype(np.float32) / 255.0, small=small)
 
     def keyframe(
-        self, frame: int, plate: Plate, key_luminance: np.ndarray, key_chroma: np.ndarray,
+        self,
+        frame: int,
+        plate: Plate,
+        key_luminance: np.ndarray,
+        key_chroma: np.ndarray,
         matcher: TextureMatcher | None = None,
     ) -> Keyframe:
         """Align a keyframe's chroma to its source plate.
@@ -159,20 +171,26 @@ class Propagator:
         matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
         coords = identity_grid(self.height, self.width) + flow
-        aligned = cv2.remap(key_chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        aligned = cv2.remap(
+            key_chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         return Keyframe(frame=frame, chroma=aligned, plate=plate, matcher=matcher)
 
     def start(self, key: Keyframe) -> Track:
         h, w = key.plate.small.shape
         return Track(
-            key=key.frame, coords=identity_grid(h, w), reach=np.ones((h, w), np.float32),
-            chroma=key.chroma, confidence=np.ones((self.height, self.width), np.float32),
+            key=key.frame,
+            coords=identity_grid(h, w),
+            reach=np.ones((h, w), np.float32),
+            chroma=key.chroma,
+            confidence=np.ones((self.height, self.width), np.float32),
             persistence=np.ones((self.height, self.width), np.float32),
         )
 
     # -- tracking ------------------------------------------------------------------------------
     def motion(self, previous: Plate, current: Plate) -> Motion:
         """Flow both ways between two consecutive plates (see :class:`Motion`)."""
+
         def half(flow: np.ndarray) -> np.ndarray:
             return flow.astype(np.float16).astype(np.float32)
 
@@ -212,15 +230,22 @@ class Propagator:
         # fails this, so it does not inherit the mover's colour.
         same = self._photometric(current.small, previous.small, positions)
         moved = self._upsample(consistent * same)
-        kept = cv2.remap(track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        kept = cv2.remap(
+            track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0
+        )
         kept *= moved * CARRY_DECAY
-        persisting = cv2.remap(track.persistence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        persisting = cv2.remap(
+            track.persistence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0
+        )
         persisting *= moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
         small_sampled = cv2.resize(sampled, (w, h), interpolation=cv2.INTER_AREA)
         small_similar, gathered = bilateral_fill(
-            current.small.astype(np.float32) / 255.0, small_sampled, sure_small,
-            self.fill_sigma * w / self.width, s.fill_similarity,
+            current.small.astype(np.float32) / 255.0,
+            small_sampled,
+            sure_small,
+            self.fill_sigma * w / self.width,
+            s.fill_similarity,
         )
         small_found = np.clip(gathered / 0.05, 0.0, 1.0)
         small_take = small_found

@@ -23,6 +23,37 @@ def canonical(sequence: Sequence) -> str:
     return str(sequence.directory.resolve() / Path(sequence.display()).name)
 
 
+def params_hash(
+    *,
+    node: str,
+    version: int,
+    params: Mapping[str, object],
+    source: Sequence,
+    source_space: str,
+    output_space: str,
+    config: str,
+    pixel_type: str,
+    compression: str,
+    **own: object,
+) -> str:
+    """The identity of a job's settings, for every node alike; ``own`` adds what only that node's
+    result depends on (a clarity model, the keyframes' digest)."""
+    identity = {
+        "node": node,
+        "version": version,
+        "params": params,
+        "tinct": __version__,
+        "source": canonical(source),
+        "sourceSpace": source_space,
+        "outputSpace": output_space,
+        "config": config,
+        "pixelType": pixel_type,
+        "compression": compression,
+        **own,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def frame_hash(params_hash: str, stamps: Iterable[tuple[int, int, int]]) -> str:
     """The identity of one output frame: its job's parameters and the (frame, size, mtime_ns) of every
     source file its pixels depend on, so a rerun after a source frame changed makes the frame again."""
@@ -35,8 +66,15 @@ def already_written(path: Path, identity: str) -> bool:
 
 
 def provenance(
-    *, node: str, params: Mapping[str, object], source: Path, frame: int, colour: ColourManager,
-    output_space: str, params_hash: str, identity: str,
+    *,
+    node: str,
+    params: Mapping[str, object],
+    source: Path,
+    frame: int,
+    colour: ColourManager,
+    output_space: str,
+    params_hash: str,
+    identity: str,
 ) -> dict[str, object]:
     """The ``tinct:*`` metadata of one output frame, plus ``oiio:ColorSpace`` where the space has an interop id."""
     attributes: dict[str, object] = {

@@ -66,12 +66,21 @@ _THUMBNAIL_SIDE = 512
 # Descriptor weights (each channel is first scaled to unit spread over the reference), in the
 # order _describe stacks them; the layout channel's weight is a setting.
 _WEIGHTS = (
-    1.0,                      # luminance
-    1.0, 0.8, 0.6, 0.5,       # local means, sigma 1.5, 4, 10, 20
-    1.0, 0.8, 0.6, 0.5,       # local standard deviations, same scales
-    0.7, 0.7,                 # horizontal, vertical gradient energy
-    0.6, 0.5,                 # gradient magnitude at sigma 1 and 3
-    0.6, 0.5,                 # differences of Gaussians, sigma 1-3 and 3-8
+    1.0,  # luminance
+    1.0,
+    0.8,
+    0.6,
+    0.5,  # local means, sigma 1.5, 4, 10, 20
+    1.0,
+    0.8,
+    0.6,
+    0.5,  # local standard deviations, same scales
+    0.7,
+    0.7,  # horizontal, vertical gradient energy
+    0.6,
+    0.5,  # gradient magnitude at sigma 1 and 3
+    0.6,
+    0.5,  # differences of Gaussians, sigma 1-3 and 3-8
 )
 _SCALES = (1.5, 4.0, 10.0, 20.0)
 
@@ -179,7 +188,7 @@ class ReferenceColorizer:
         blocks, guide, remapped = (_block_mean(a, s.stride) for a in (described, guide, remapped))
         shape = guide.shape
         query = np.ascontiguousarray(blocks.reshape(-1, blocks.shape[-1]) * self._scale, dtype=np.float32)
-        match = np.zeros((len(query), s.neighbours), np.float32)            # (N, k)
+        match = np.zeros((len(query), s.neighbours), np.float32)  # (N, k)
         index = np.zeros((len(query), s.neighbours), np.int32)
         wanted = np.ones(len(query), bool) if needed is None else _needed_blocks(needed, shape)
         if wanted.any():
@@ -187,7 +196,7 @@ class ReferenceColorizer:
                 found, distance = self._index.knnSearch(query[wanted], s.neighbours, params=_FLANN_SEARCH)
             index[wanted] = found
             match[wanted] = np.exp(-distance / s.match_distance)
-        votes = self._chroma[index]                                        # (N, k, 3)
+        votes = self._chroma[index]  # (N, k, 3)
         best = match.max(axis=1)
         match_total = np.maximum(match.sum(axis=1), 1e-12)
 
@@ -281,7 +290,9 @@ def _describe(guide: np.ndarray, layout: float) -> np.ndarray:
     channels.append(np.sqrt(cv2.GaussianBlur(gx * gx, (0, 0), 3.0)))
     channels.append(np.sqrt(cv2.GaussianBlur(gy * gy, (0, 0), 3.0)))
     channels.append(np.hypot(gx, gy))
-    channels.append(np.hypot(cv2.Sobel(coarse, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(coarse, cv2.CV_32F, 0, 1, ksize=3)))
+    channels.append(
+        np.hypot(cv2.Sobel(coarse, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(coarse, cv2.CV_32F, 0, 1, ksize=3))
+    )
     channels.append(fine - coarse)
     channels.append(coarse - cv2.GaussianBlur(g, (0, 0), 8.0))
     height = np.linspace(0.0, 1.0, g.shape[0], dtype=np.float32)[:, None] * np.float32(layout != 0)

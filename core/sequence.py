@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from tinct.core.errors import SequenceError
@@ -29,9 +30,7 @@ SINGLE_FILE_FRAME = 1
 # A single file's own frame number: digits between dots before the extension (shot.1005.exr, shot.-001.exr).
 _FILE_FRAME = re.compile(r".*\.(-?\d+)\.[^.]+")
 
-_TOKEN = re.compile(
-    r"(?P<hash>#+)|(?P<at>@+)|%(?:0(?P<printf>[1-9]\d*))?d|\$F(?P<houdini>[1-9]\d*)?"
-)
+_TOKEN = re.compile(r"(?P<hash>#+)|(?P<at>@+)|%(?:0(?P<printf>[1-9]\d*))?d|\$F(?P<houdini>[1-9]\d*)?")
 _PATTERN_EXAMPLES = "sh010.####.exr, sh010.%04d.exr, sh010.$F4.exr, sh010.@@@@.exr or a single file"
 
 _RANGE_ITEM = re.compile(r"\s*(-?\d+)\s*(?:-\s*(-?\d+)\s*(?:[xX]\s*(\d+)\s*)?)?")
@@ -166,7 +165,7 @@ def format_frame_ranges(frames: Iterable[int]) -> str:
 def find_gaps(frames: Iterable[int]) -> list[tuple[int, int]]:
     """Inclusive ``(first_missing, last_missing)`` runs between the lowest and highest frame."""
     ordered = sorted(set(frames))
-    return [(a + 1, b - 1) for a, b in zip(ordered, ordered[1:]) if b - a > 1]
+    return [(a + 1, b - 1) for a, b in pairwise(ordered) if b - a > 1]
 
 
 def resolve_frames(seq: Sequence, requested: list[int] | None, *, role: str = "source") -> list[int]:

@@ -18,16 +18,21 @@ from tinct.core.sequence import Sequence, find_gaps, format_frame_ranges, resolv
 @dataclass
 class SourceFrame:
     image: Image
-    working: np.ndarray      # (H, W, 3) float32 in the working (scene-linear) space
-    luminance: np.ndarray    # (H, W) float32 luminance of ``working``
+    working: np.ndarray  # (H, W, 3) float32 in the working (scene-linear) space
+    luminance: np.ndarray  # (H, W) float32 luminance of ``working``
 
 
 class SourcePlate:
     """Resolves frames and colour space once, then reads frames into the working space (thread-safe)."""
 
     def __init__(
-        self, sequence: Sequence, requested: list[int] | None, colour: ColourManager,
-        colorspace: str | None = None, role: str = "source", log: Callable[[str], None] = lambda _: None,
+        self,
+        sequence: Sequence,
+        requested: list[int] | None,
+        colour: ColourManager,
+        colorspace: str | None = None,
+        role: str = "source",
+        log: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.sequence, self.colour, self._explicit_space = sequence, colour, colorspace
         self.frames = resolve_frames(sequence, requested, role=role)
@@ -52,7 +57,7 @@ class SourcePlate:
     def stamps(self, first: int, last: int) -> list[tuple[int, int, int]]:
         """(frame, size, mtime_ns) of every source file from ``first`` to ``last``: a changed file
         changes the identity of the output frames made from it (see tinct.core.provenance.frame_hash)."""
-        frames = self.all_frames[bisect_left(self.all_frames, first):bisect_right(self.all_frames, last)]
+        frames = self.all_frames[bisect_left(self.all_frames, first) : bisect_right(self.all_frames, last)]
         for frame in frames:
             if frame not in self._stamps:
                 status = self.sequence.path(frame).stat()
@@ -68,7 +73,8 @@ class SourcePlate:
                 expected=f"{self.width}x{self.height} like frame {first}",
                 found=f"{image.width}x{image.height}",
                 repair="reformat the sequence to one resolution before Tinct",
-                file=path, frame=frame,
+                file=path,
+                frame=frame,
             )
         space, reason = self.colour.source_space(self._explicit_space, image.colorspace_attr, image.is_float)
         if space != self.space:
@@ -78,5 +84,6 @@ class SourcePlate:
                 found=f"a {image.file_format} file of {image.spec.format} pixels, in {space} ({reason})",
                 repair="render or convert the frame again like the others (whatever its name says, "
                 "the file's bytes decide its format), or name one colour space for every frame (--source-colorspace)",
-                file=path, frame=frame,
+                file=path,
+                frame=frame,
             )

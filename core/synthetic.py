@@ -163,9 +163,12 @@ class _Cutout:
             [[cos, sin, cos * dx + sin * dy + cx], [-sin, cos, -sin * dx + cos * dy + cy]], dtype=np.float64
         )
         layer = cv2.warpAffine(
-            self.rgba, inverse, (x1 - x0, y1 - y0),
+            self.rgba,
+            inverse,
+            (x1 - x0, y1 - y0),
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_CONSTANT, borderValue=(0.0, 0.0, 0.0, 0.0),
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0.0, 0.0, 0.0, 0.0),
         )
         region = frame[y0:y1, x0:x1]
         region *= 1.0 - layer[..., 3:]
@@ -272,8 +275,11 @@ class SyntheticShot:
         if not 0 <= index < self.spec.frames:
             raise IndexError(f"frame {index} outside the shot's 0..{self.spec.frames - 1}")
         image = cv2.warpAffine(
-            self._background, self.camera(index), (self.spec.width, self.spec.height),
-            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT_101,
+            self._background,
+            self.camera(index),
+            (self.spec.width, self.spec.height),
+            flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REFLECT_101,
         )
         np.clip(image, self._lo, self._hi, out=image)
         for cutout in self._objects:

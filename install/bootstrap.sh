@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up Tinct in ./.venv (idempotent) and run one job in it.
 #   install/bootstrap.sh demo    set up, then colourise the built-in sample shot
-#   install/bootstrap.sh test    set up, then run the test suite
+#   install/bootstrap.sh test    set up, then lint (ruff) and run the test suite
 #   install/bootstrap.sh         set up only
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +38,10 @@ done
 
 case "${1:-}" in
     demo) shift; cd "$repo"; exec "$venv/bin/tinct" demo "$@" ;;
-    test) shift; cd "$repo"; exec "$venv/bin/python" -m pytest -q -m "not benchmark" "$@" ;;
+    test) shift; cd "$repo"
+        "$venv/bin/python" -m ruff check .
+        "$venv/bin/python" -m ruff format --check .
+        exec "$venv/bin/python" -m pytest -q -m "not benchmark" "$@" ;;
     "") echo "tinct: ready. Activate with: source $venv/bin/activate" ;;
     *) echo "usage: install/bootstrap.sh [demo|test] [args...]" >&2; exit 2 ;;
 esac

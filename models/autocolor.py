@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
 from tinct.core.flow import srgb_decode
@@ -46,7 +47,8 @@ from .errors import ModelError
 from .registry import SPANDREL, Registry
 
 DEFAULT_MODEL = "tinct-autocolor-v1"
-COLOURISATION_TASKS = ("colorization", "colourisation")
+# One spelling; models imported by Tinct 0.2 were registered as "colourisation".
+COLORIZATION_TASKS = ("colorization", "colourisation")
 DEFAULT_WORKING_SIZE = 320
 # Guided upsampling: window radius in working-size pixels, and regularisation in (encoded luminance)^2:
 # a luminance step of more than about sqrt(eps) = 0.03 keeps its own colour on each side.
@@ -87,15 +89,21 @@ class AutoColorizer:
         own = descriptor.architecture == "TinctColorNet"
         # Third-party colourisers (e.g. DDColor through spandrel) take grey and answer sRGB-encoded RGB.
         imported = descriptor.architecture == SPANDREL and (descriptor.in_channels, descriptor.out_channels) == (1, 3)
-        if descriptor.task not in COLOURISATION_TASKS or not (own or imported):
-            raise ModelError(f"Model {name!r} is not an automatic colouriser", expected="a colourisation model: "
-                             "TinctColorNet, or one imported with `tinct models import` (1 channel in, RGB out)",
-                             found=f"{descriptor.architecture} ({descriptor.task})",
-                             repair="choose a colourisation model (`tinct models list`)")
+        if descriptor.task not in COLORIZATION_TASKS or not (own or imported):
+            raise ModelError(
+                f"Model {name!r} is not an automatic colouriser",
+                expected="a colourisation model: "
+                "TinctColorNet, or one imported with `tinct models import` (1 channel in, RGB out)",
+                found=f"{descriptor.architecture} ({descriptor.task})",
+                repair="choose a colourisation model (`tinct models list`)",
+            )
         if working_size < SIZE_MULTIPLE or (temperature is not None and not 0.0 < temperature <= 1.0):
-            raise ModelError("Invalid colouriser settings", expected=f"working_size >= {SIZE_MULTIPLE}, "
-                             "temperature in (0, 1]", found=f"working_size={working_size}, temperature={temperature}",
-                             repair="pass values in range")
+            raise ModelError(
+                "Invalid colouriser settings",
+                expected=f"working_size >= {SIZE_MULTIPLE}, temperature in (0, 1]",
+                found=f"working_size={working_size}, temperature={temperature}",
+                repair="pass values in range",
+            )
         target = device if isinstance(device, torch.device) else choose_device(device)
         dtype = choose_dtype(target, descriptor.dtypes, precision)
         self.model = registry.load(name, target, dtype, folder=weights_folder)
@@ -122,12 +130,19 @@ class AutoColorizer:
         """
         y = np.asarray(luminance, dtype=np.float32)
         if y.ndim != 2 or y.size == 0:
-            raise ModelError("The colouriser needs a luminance image", expected="an (H, W) array",
-                             found=f"shape {y.shape}", repair="pass the working-space luminance of one frame")
+            raise ModelError(
+                "The colouriser needs a luminance image",
+                expected="an (H, W) array",
+                found=f"shape {y.shape}",
+                repair="pass the working-space luminance of one frame",
+            )
         if not np.isfinite(y).all():
-            raise ModelError("The luminance holds NaN or infinite values", expected="finite values",
-                             found=f"{int(np.size(y) - np.isfinite(y).sum())} non-finite pixels",
-                             repair="repair or clamp the source frame first")
+            raise ModelError(
+                "The luminance holds NaN or infinite values",
+                expected="finite values",
+                found=f"{int(np.size(y) - np.isfinite(y).sum())} non-finite pixels",
+                repair="repair or clamp the source frame first",
+            )
         shown = np.clip(y, 0.0, 1.0)
         guide = srgb_encode(shown)
         small = _reduce(shown, self.working_size)

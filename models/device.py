@@ -35,8 +35,12 @@ def choose_device(request: str = "auto") -> torch.device:
                 repair="use --device cpu or auto, or install a CUDA build of torch",
             )
         return torch.device("cuda", wanted)
-    raise ModelError("Unknown device", expected="auto, cpu, cuda or cuda:N", found=repr(request),
-                     repair="pass --device auto, cpu or cuda")
+    raise ModelError(
+        "Unknown device",
+        expected="auto, cpu, cuda or cuda:N",
+        found=repr(request),
+        repair="pass --device auto, cpu or cuda",
+    )
 
 
 def choose_dtype(device: torch.device, supported: Sequence[str], precision: str = "auto") -> torch.dtype:
@@ -50,14 +54,25 @@ def choose_dtype(device: torch.device, supported: Sequence[str], precision: str 
     if precision == "auto":
         name = "float16" if device.type == "cuda" and "float16" in supported else "float32"
         if name not in supported:
-            raise ModelError("The model supports no precision Tinct can use here",
-                             expected="float32 (or float16 on CUDA)", found=", ".join(supported),
-                             repair="check the model descriptor's dtypes")
+            raise ModelError(
+                "The model supports no precision Tinct can use here",
+                expected="float32 (or float16 on CUDA)",
+                found=", ".join(supported),
+                repair="check the model descriptor's dtypes",
+            )
         return getattr(torch, name)
     if precision not in PRECISION_CHOICES or precision not in supported:
-        raise ModelError("Unsupported precision for this model", expected=", ".join(supported),
-                         found=repr(precision), repair="pass --precision auto or one of the expected")
+        raise ModelError(
+            "Unsupported precision for this model",
+            expected=", ".join(supported),
+            found=repr(precision),
+            repair="pass --precision auto or one of the expected",
+        )
     if precision == "float16" and device.type == "cpu":
-        raise ModelError("Half precision runs on CUDA only", expected="float32 on the CPU",
-                         found="float16 with --device cpu", repair="pass --precision float32 or auto")
+        raise ModelError(
+            "Half precision runs on CUDA only",
+            expected="float32 on the CPU",
+            found="float16 with --device cpu",
+            repair="pass --precision float32 or auto",
+        )
     return getattr(torch, precision)

@@ -77,23 +77,42 @@ def imported_descriptors(folder: Path | None = None) -> tuple[ModelDescriptor, .
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError("The index of imported models is unreadable", expected=f"a JSON file ({INDEX_FORMAT})",
-                         found=f"{type(exc).__name__}: {exc}",
-                         repair="fix it, or delete it and import the models again", file=path) from exc
-    if (not isinstance(document, dict) or document.get("format") != INDEX_FORMAT
-            or not isinstance(document.get("models"), list)):
-        raise ModelError("The index of imported models has an unknown format",
-                         expected=f'{{"format": "{INDEX_FORMAT}", "version": {INDEX_VERSION}, "models": [...]}}',
-                         found=str(document)[:200], repair="delete it and import the models again", file=path)
+        raise ModelError(
+            "The index of imported models is unreadable",
+            expected=f"a JSON file ({INDEX_FORMAT})",
+            found=f"{type(exc).__name__}: {exc}",
+            repair="fix it, or delete it and import the models again",
+            file=path,
+        ) from exc
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != INDEX_FORMAT
+        or not isinstance(document.get("models"), list)
+    ):
+        raise ModelError(
+            "The index of imported models has an unknown format",
+            expected=f'{{"format": "{INDEX_FORMAT}", "version": {INDEX_VERSION}, "models": [...]}}',
+            found=str(document)[:200],
+            repair="delete it and import the models again",
+            file=path,
+        )
     if not isinstance(document.get("version"), int) or document["version"] > INDEX_VERSION:
-        raise ModelError("The index of imported models is from a newer Tinct",
-                         expected=f"version <= {INDEX_VERSION}", found=f"version {document.get('version')!r}",
-                         repair="upgrade Tinct", file=path)
+        raise ModelError(
+            "The index of imported models is from a newer Tinct",
+            expected=f"version <= {INDEX_VERSION}",
+            found=f"version {document.get('version')!r}",
+            repair="upgrade Tinct",
+            file=path,
+        )
     records = document["models"]
     if not all(isinstance(record, dict) for record in records):
-        raise ModelError("The index of imported models holds a record that is not an object",
-                         expected="one JSON object per model", found=str(records)[:200],
-                         repair="delete it and import the models again", file=path)
+        raise ModelError(
+            "The index of imported models holds a record that is not an object",
+            expected="one JSON object per model",
+            found=str(records)[:200],
+            repair="delete it and import the models again",
+            file=path,
+        )
     return tuple(descriptor_from_record(record, path) for record in records)
 
 
@@ -122,30 +141,47 @@ def import_weights(
     data = read_file(source)
     source_sha256 = hashlib.sha256(data).hexdigest()
     if is_pickle(source, data) and not allow_pickle:
-        raise WeightsError("Refusing to unpickle a weights file", expected="a .safetensors file",
-                           found=f"a pickle-based checkpoint ({source.suffix or 'pickle bytes'})",
-                           repair="allow a restricted torch.load(weights_only=True), which rebuilds tensors only "
-                           "(`tinct models import --allow-pickle`); the import stores it as safetensors", file=source)
+        raise WeightsError(
+            "Refusing to unpickle a weights file",
+            expected="a .safetensors file",
+            found=f"a pickle-based checkpoint ({source.suffix or 'pickle bytes'})",
+            repair="allow a restricted torch.load(weights_only=True), which rebuilds tensors only "
+            "(`tinct models import --allow-pickle`); the import stores it as safetensors",
+            file=source,
+        )
     weights = f"{name}.safetensors"
-    how = (f"run `tinct models import {source}` again (the file imported as {name!r}; "
-           f"sha256 {source_sha256})")
+    how = f"run `tinct models import {source}` again (the file imported as {name!r}; sha256 {source_sha256})"
     converted = is_pickle(source, data)
     if not converted and DESCRIPTOR_KEY in safetensors_metadata(data):
         stored = data
         descriptor = _tinct_descriptor(data, source, name=name, weights=weights, source_text=how)
     else:
         state = read_state_dict(data, source, allow_pickle=allow_pickle)
-        stored = serialize_state_dict(state, {"tinct:imported_from": source.name,
-                                              "tinct:imported_sha256": source_sha256}) if converted else data
-        descriptor = describe(recognise(state, source), name=name, weights=weights,
-                              sha256=hashlib.sha256(stored).hexdigest(), licence=licence, source=how)
+        stored = (
+            serialize_state_dict(state, {"tinct:imported_from": source.name, "tinct:imported_sha256": source_sha256})
+            if converted
+            else data
+        )
+        descriptor = describe(
+            recognise(state, source),
+            name=name,
+            weights=weights,
+            sha256=hashlib.sha256(stored).hexdigest(),
+            licence=licence,
+            source=how,
+        )
     return _store(descriptor, stored, folder, reserved, converted)
 
 
 def _check_name(name: str, source: Path) -> None:
     if not _NAME.fullmatch(name):
-        raise ModelError("Invalid model name", expected="letters, digits, '.', '_' and '-' (at most 100, "
-                         "starting with a letter or digit)", found=repr(name), repair="pass --name NAME", file=source)
+        raise ModelError(
+            "Invalid model name",
+            expected="letters, digits, '.', '_' and '-' (at most 100, starting with a letter or digit)",
+            found=repr(name),
+            repair="pass --name NAME",
+            file=source,
+        )
 
 
 def _tinct_descriptor(data: bytes, source: Path, *, name: str, weights: str, source_text: str) -> ModelDescriptor:
@@ -154,39 +190,67 @@ def _tinct_descriptor(data: bytes, source: Path, *, name: str, weights: str, sou
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelError("The file's Tinct descriptor is not JSON", expected="a descriptor record",
-                         found=str(exc), repair="re-export the weights from Tinct's training", file=source) from exc
+        raise ModelError(
+            "The file's Tinct descriptor is not JSON",
+            expected="a descriptor record",
+            found=str(exc),
+            repair="re-export the weights from Tinct's training",
+            file=source,
+        ) from exc
     if not isinstance(record, dict):
-        raise ModelError("The file's Tinct descriptor is not an object", expected="a descriptor record",
-                         found=text[:200], repair="re-export the weights from Tinct's training", file=source)
-    record |= {"name": name, "weights": weights, "sha256": hashlib.sha256(data).hexdigest(),
-               "source": source_text, "bundled": False}
+        raise ModelError(
+            "The file's Tinct descriptor is not an object",
+            expected="a descriptor record",
+            found=text[:200],
+            repair="re-export the weights from Tinct's training",
+            file=source,
+        )
+    record |= {
+        "name": name,
+        "weights": weights,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "source": source_text,
+        "bundled": False,
+    }
     descriptor = descriptor_from_record(record, source)
     build_model(descriptor, state_dict_from_bytes(data, source), source)
     return descriptor
 
 
-def _store(descriptor: ModelDescriptor, data: bytes, folder: Path, reserved: Collection[str], converted: bool) -> Imported:
+def _store(
+    descriptor: ModelDescriptor, data: bytes, folder: Path, reserved: Collection[str], converted: bool
+) -> Imported:
     index = {d.name: d for d in imported_descriptors(folder)}
     path = folder / descriptor.weights
     if descriptor.name in reserved:
-        raise ModelError(f"Model name {descriptor.name!r} is taken by a model Tinct ships",
-                         expected="a new name", found=repr(descriptor.name), repair="pass --name NAME")
+        raise ModelError(
+            f"Model name {descriptor.name!r} is taken by a model Tinct ships",
+            expected="a new name",
+            found=repr(descriptor.name),
+            repair="pass --name NAME",
+        )
     previous = index.get(descriptor.name)
     if previous is not None and previous.sha256 != descriptor.sha256:
-        raise ModelError(f"Model name {descriptor.name!r} is taken by another imported model",
-                         expected="a new name", found=f"{descriptor.name!r} with sha256 {previous.sha256}",
-                         repair="pass --name NAME", file=index_path(folder))
+        raise ModelError(
+            f"Model name {descriptor.name!r} is taken by another imported model",
+            expected="a new name",
+            found=f"{descriptor.name!r} with sha256 {previous.sha256}",
+            repair="pass --name NAME",
+            file=index_path(folder),
+        )
     if path.exists() and sha256_file(path) != descriptor.sha256:
-        raise ModelError("A different weights file already has this name", expected=f"no file {path.name}, or this one",
-                         found=f"{path} with other contents", repair="pass --name NAME, or move that file away",
-                         file=path)
+        raise ModelError(
+            "A different weights file already has this name",
+            expected=f"no file {path.name}, or this one",
+            found=f"{path} with other contents",
+            repair="pass --name NAME, or move that file away",
+            file=path,
+        )
     if not path.exists():
         write_atomic(path, data)
     if previous is not None:
         return Imported(previous, path, created=False, converted=converted)
     index[descriptor.name] = replace(descriptor, bundled=False)
-    document = {"format": INDEX_FORMAT, "version": INDEX_VERSION,
-                "models": [index[n].record() for n in sorted(index)]}
+    document = {"format": INDEX_FORMAT, "version": INDEX_VERSION, "models": [index[n].record() for n in sorted(index)]}
     write_atomic(index_path(folder), (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return Imported(index[descriptor.name], path, created=True, converted=converted)

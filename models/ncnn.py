@@ -34,11 +34,31 @@ _ARRAY_BASE = -23300
 # Layers whose load_model reads "weight" (tagged, param 6 values) then "bias" (param 0 values when
 # param 5 is set); int8 variants (param 8) carry extra scales this reader refuses.
 _WEIGHTED = frozenset({"Convolution", "ConvolutionDepthWise", "Deconvolution", "InnerProduct"})
-_NO_WEIGHTS = frozenset({
-    "Input", "Split", "Concat", "Eltwise", "BinaryOp", "UnaryOp", "Interp", "PixelShuffle", "ReLU",
-    "Sigmoid", "TanH", "Clip", "Crop", "Padding", "Pooling", "Reshape", "Permute", "Flatten", "Softmax",
-    "Dropout", "Noop",
-})
+_NO_WEIGHTS = frozenset(
+    {
+        "Input",
+        "Split",
+        "Concat",
+        "Eltwise",
+        "BinaryOp",
+        "UnaryOp",
+        "Interp",
+        "PixelShuffle",
+        "ReLU",
+        "Sigmoid",
+        "TanH",
+        "Clip",
+        "Crop",
+        "Padding",
+        "Pooling",
+        "Reshape",
+        "Permute",
+        "Flatten",
+        "Softmax",
+        "Dropout",
+        "Noop",
+    }
+)
 
 ParamValue = int | float | tuple[int | float, ...]
 
@@ -76,8 +96,12 @@ class NcnnLayer:
         return value
 
     def _wrong_kind(self, key: int, expected: str, value: ParamValue) -> NcnnFormatError:
-        return NcnnFormatError(f"ncnn layer {self.name!r} ({self.type}) has an unexpected parameter {key}",
-                               expected=expected, found=repr(value), repair=f"check the .param file (line {self.line})")
+        return NcnnFormatError(
+            f"ncnn layer {self.name!r} ({self.type}) has an unexpected parameter {key}",
+            expected=expected,
+            found=repr(value),
+            repair=f"check the .param file (line {self.line})",
+        )
 
 
 @dataclass(frozen=True)
@@ -117,13 +141,16 @@ def read_param(source: str | Path, *, text: str | None = None) -> NcnnGraph:
         found = " ".join(lines[0][1]) if lines else "an empty file"
         raise _error(name, "Not an ncnn text .param file", f"magic {MAGIC} on the first line", found)
     if len(lines) < 2 or len(lines[1][1]) != 2 or not all(t.isdigit() for t in lines[1][1]):
-        raise _error(name, "Malformed ncnn .param header", "'<layer count> <blob count>' on line 2",
-                     " ".join(lines[1][1]) if len(lines) > 1 else "nothing")
+        raise _error(
+            name,
+            "Malformed ncnn .param header",
+            "'<layer count> <blob count>' on line 2",
+            " ".join(lines[1][1]) if len(lines) > 1 else "nothing",
+        )
     layer_count, blob_count = (int(t) for t in lines[1][1])
     body = lines[2:]
     if len(body) != layer_count:
-        raise _error(name, "ncnn .param layer count does not match", f"{layer_count} layer lines",
-                     f"{len(body)}")
+        raise _error(name, "ncnn .param layer count does not match", f"{layer_count} layer lines", f"{len(body)}")
     layers = tuple(_parse_layer(name, number, tokens) for number, tokens in body)
     _check_blobs(name, layers, blob_count)
     return NcnnGraph(layers, blob_count)
@@ -149,21 +176,32 @@ def read_weights(graph: NcnnGraph, source: str | Path, *, data: bytes | None = N
             continue
         if layer.type in _WEIGHTED:
             if layer.int_param(8, 0):
-                raise _error(name, f"ncnn layer {layer.name!r} holds int8-quantised weights",
-                             "float32 or float16 weights", "int8_scale_term set (parameter 8)")
+                raise _error(
+                    name,
+                    f"ncnn layer {layer.name!r} holds int8-quantised weights",
+                    "float32 or float16 weights",
+                    "int8_scale_term set (parameter 8)",
+                )
             blobs = {"weight": reader.tagged(layer.int_param(6, 0), layer)}
             if layer.int_param(5, 0):
                 blobs["bias"] = reader.raw(layer.int_param(0, 0), layer)
         elif layer.type == "PReLU":
             blobs = {"slope": reader.raw(layer.int_param(0, 0), layer)}
         else:
-            raise _error(name, f"ncnn layer type {layer.type!r} is not supported by Tinct's reader",
-                         "layer types " + ", ".join(sorted(_WEIGHTED | _NO_WEIGHTS | {"PReLU"})),
-                         f"{layer.type} (layer {layer.name!r}, .param line {layer.line})")
+            raise _error(
+                name,
+                f"ncnn layer type {layer.type!r} is not supported by Tinct's reader",
+                "layer types " + ", ".join(sorted(_WEIGHTED | _NO_WEIGHTS | {"PReLU"})),
+                f"{layer.type} (layer {layer.name!r}, .param line {layer.line})",
+            )
         weights[layer.name] = blobs
     if reader.offset != len(data):
-        raise _error(name, "The ncnn .bin file is longer than its graph needs",
-                     f"{reader.offset} bytes for the graph's layers", f"{len(data)} bytes")
+        raise _error(
+            name,
+            "The ncnn .bin file is longer than its graph needs",
+            f"{reader.offset} bytes for the graph's layers",
+            f"{len(data)} bytes",
+        )
     return weights
 
 
@@ -172,7 +210,8 @@ def conv_weight_shape(layer: NcnnLayer) -> tuple[int, int, int, int]:
     if layer.type != "Convolution" or layer.int_param(7, 1) != 1:
         raise NcnnFormatError(
             f"ncnn layer {layer.name!r} is not an ungrouped Convolution",
-            expected="type Convolution with group 1", found=f"{layer.type}, group {layer.param(7, 1)}",
+            expected="type Convolution with group 1",
+            found=f"{layer.type}, group {layer.param(7, 1)}",
             repair="this converter maps plain convolutions only",
         )
     out, kw = layer.int_param(0, 0), layer.int_param(1, 0)
@@ -182,7 +221,8 @@ def conv_weight_shape(layer: NcnnLayer) -> tuple[int, int, int, int]:
         raise NcnnFormatError(
             f"ncnn Convolution {layer.name!r} has inconsistent sizes",
             expected="weight_data_size (6) divisible by num_output (0) x kernel_h (11) x kernel_w (1)",
-            found=f"6={size}, 0={out}, 11={kh}, 1={kw}", repair="check the .param file",
+            found=f"6={size}, 0={out}, 11={kh}, 1={kw}",
+            repair="check the .param file",
         )
     return out, size // (out * kw * kh), kh, kw
 
@@ -196,9 +236,13 @@ class _BinReader:
     def _take(self, count: int, layer: NcnnLayer) -> bytes:
         end = self.offset + count
         if end > len(self.data):
-            raise _error(self.name, "The ncnn .bin file is shorter than its graph needs",
-                         f"at least {end} bytes (reading layer {layer.name!r})", f"{len(self.data)} bytes")
-        chunk = self.data[self.offset:end]
+            raise _error(
+                self.name,
+                "The ncnn .bin file is shorter than its graph needs",
+                f"at least {end} bytes (reading layer {layer.name!r})",
+                f"{len(self.data)} bytes",
+            )
+        chunk = self.data[self.offset : end]
         self.offset = end
         return chunk
 
@@ -214,22 +258,33 @@ class _BinReader:
             values = np.frombuffer(self._take(padded, layer)[: 2 * count], dtype="<f2").copy()
             return NcnnBlob(values, "float16")
         kind = "int8-quantised" if tag == TAG_INT8 else "codebook-quantised or unknown"
-        raise _error(self.name, f"ncnn layer {layer.name!r} stores {kind} weights",
-                     f"tag 0x{TAG_FLOAT32:08X} (float32) or 0x{TAG_FLOAT16:08X} (float16)",
-                     f"tag 0x{tag:08X} at byte {self.offset - 4}")
+        raise _error(
+            self.name,
+            f"ncnn layer {layer.name!r} stores {kind} weights",
+            f"tag 0x{TAG_FLOAT32:08X} (float32) or 0x{TAG_FLOAT16:08X} (float16)",
+            f"tag 0x{tag:08X} at byte {self.offset - 4}",
+        )
 
 
 def _parse_layer(name: str, number: int, tokens: list[str]) -> NcnnLayer:
     if len(tokens) < 4 or not tokens[2].isdigit() or not tokens[3].isdigit():
-        raise _error(name, f"Malformed ncnn layer on .param line {number}",
-                     "<type> <name> <n in> <n out> <blobs...> <id>=<value>...", " ".join(tokens))
+        raise _error(
+            name,
+            f"Malformed ncnn layer on .param line {number}",
+            "<type> <name> <n in> <n out> <blobs...> <id>=<value>...",
+            " ".join(tokens),
+        )
     n_in, n_out = int(tokens[2]), int(tokens[3])
-    blobs = tokens[4:4 + n_in + n_out]
+    blobs = tokens[4 : 4 + n_in + n_out]
     if len(blobs) != n_in + n_out or any("=" in b for b in blobs):
-        raise _error(name, f"ncnn layer on .param line {number} lists too few blobs",
-                     f"{n_in} input and {n_out} output blob names", " ".join(tokens[4:]))
+        raise _error(
+            name,
+            f"ncnn layer on .param line {number} lists too few blobs",
+            f"{n_in} input and {n_out} output blob names",
+            " ".join(tokens[4:]),
+        )
     params: dict[int, ParamValue] = {}
-    for token in tokens[4 + n_in + n_out:]:
+    for token in tokens[4 + n_in + n_out :]:
         key_text, sep, value_text = token.partition("=")
         try:
             key = int(key_text)
@@ -244,8 +299,12 @@ def _parse_layer(name: str, number: int, tokens: list[str]) -> NcnnLayer:
             else:
                 params[key] = _number(value_text)
         except ValueError as exc:
-            raise _error(name, f"Malformed ncnn parameter on .param line {number}",
-                         "<id>=<value> or <-23300-id>=<n>,<v1>,...", f"{token!r} ({exc})") from exc
+            raise _error(
+                name,
+                f"Malformed ncnn parameter on .param line {number}",
+                "<id>=<value> or <-23300-id>=<n>,<v1>,...",
+                f"{token!r} ({exc})",
+            ) from exc
     return NcnnLayer(tokens[0], tokens[1], tuple(blobs[:n_in]), tuple(blobs[n_in:]), params, number)
 
 
@@ -258,14 +317,27 @@ def _check_blobs(name: str, layers: tuple[NcnnLayer, ...], blob_count: int) -> N
     for layer in layers:
         missing = [b for b in layer.inputs if b not in made]
         if missing:
-            raise _error(name, f"ncnn layer {layer.name!r} reads a blob no earlier layer makes",
-                         "layers in execution order", f"{', '.join(missing)} on line {layer.line}")
+            raise _error(
+                name,
+                f"ncnn layer {layer.name!r} reads a blob no earlier layer makes",
+                "layers in execution order",
+                f"{', '.join(missing)} on line {layer.line}",
+            )
         made.update(layer.outputs)
     if len(made) != blob_count:
-        raise _error(name, "ncnn .param blob count does not match", f"{blob_count} blobs (header)",
-                     f"{len(made)} distinct blob names")
+        raise _error(
+            name,
+            "ncnn .param blob count does not match",
+            f"{blob_count} blobs (header)",
+            f"{len(made)} distinct blob names",
+        )
 
 
 def _error(name: str, title: str, expected: str, found: str) -> NcnnFormatError:
-    return NcnnFormatError(title, expected=expected, found=found,
-                           repair="use the .param/.bin pair exactly as the model package ships it", file=name)
+    return NcnnFormatError(
+        title,
+        expected=expected,
+        found=found,
+        repair="use the .param/.bin pair exactly as the model package ships it",
+        file=name,
+    )

@@ -48,13 +48,18 @@ def run_graph(
         op = _OPS.get(layer.type)
         if op is None:
             raise _unsupported(layer, "layer types " + ", ".join(sorted(_OPS)))
-        typed = {k: torch.from_numpy(v.data.astype("float32")).to(dtype)
-                 for k, v in weights.get(layer.name, {}).items()}
+        typed = {
+            k: torch.from_numpy(v.data.astype("float32")).to(dtype) for k, v in weights.get(layer.name, {}).items()
+        }
         results = op(layer, [blobs[name] for name in layer.inputs], typed)
         blobs.update(zip(layer.outputs, results, strict=True))
     if output not in blobs:
-        raise NcnnFormatError("The ncnn graph makes no such blob", expected="an output blob name",
-                              found=repr(output), repair="name a blob the .param produces")
+        raise NcnnFormatError(
+            "The ncnn graph makes no such blob",
+            expected="an output blob name",
+            found=repr(output),
+            repair="name a blob the .param produces",
+        )
     return blobs[output]
 
 
@@ -70,8 +75,9 @@ def _convolution(layer: NcnnLayer, x: list[torch.Tensor], w: Mapping[str, torch.
     stride = (layer.int_param(13, layer.int_param(3, 1)), layer.int_param(3, 1))
     dilation = (layer.int_param(12, layer.int_param(2, 1)), layer.int_param(2, 1))
     bias = w.get("bias")
-    out = F.conv2d(F.pad(x[0], (left, right, top, bottom)), w["weight"].reshape(shape), bias,
-                   stride=stride, dilation=dilation)
+    out = F.conv2d(
+        F.pad(x[0], (left, right, top, bottom)), w["weight"].reshape(shape), bias, stride=stride, dilation=dilation
+    )
     activation = layer.int_param(9, 0)
     arguments = layer.array_param(10)
     if activation == 0:
@@ -150,12 +156,22 @@ def _interp(layer: NcnnLayer, x: list[torch.Tensor], w: Mapping[str, torch.Tenso
 
 
 _OPS: dict[str, _Op] = {
-    "Split": _split, "Convolution": _convolution, "PReLU": _prelu, "Concat": _concat,
-    "Eltwise": _eltwise, "BinaryOp": _binary, "PixelShuffle": _pixel_shuffle, "Interp": _interp,
+    "Split": _split,
+    "Convolution": _convolution,
+    "PReLU": _prelu,
+    "Concat": _concat,
+    "Eltwise": _eltwise,
+    "BinaryOp": _binary,
+    "PixelShuffle": _pixel_shuffle,
+    "Interp": _interp,
 }
 
 
 def _unsupported(layer: NcnnLayer, expected: str) -> NcnnFormatError:
     found = f"{layer.type} {layer.name!r} with parameters {dict(layer.params)} (.param line {layer.line})"
-    return NcnnFormatError("Tinct cannot evaluate this ncnn layer", expected=expected, found=found,
-                           repair="convert this model with a tool that supports it")
+    return NcnnFormatError(
+        "Tinct cannot evaluate this ncnn layer",
+        expected=expected,
+        found=found,
+        repair="convert this model with a tool that supports it",
+    )

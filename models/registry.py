@@ -93,8 +93,12 @@ class ModelDescriptor:
         if Path(self.weights).name != self.weights or not self.weights:
             problems.append(f"weights {self.weights!r} must be a bare file name")
         if problems:
-            raise ModelError(f"Invalid model descriptor {self.name!r}", expected="a consistent descriptor",
-                             found="; ".join(problems), repair="fix the descriptor where it is declared")
+            raise ModelError(
+                f"Invalid model descriptor {self.name!r}",
+                expected="a consistent descriptor",
+                found="; ".join(problems),
+                repair="fix the descriptor where it is declared",
+            )
 
     def metadata(self) -> dict[str, str]:
         """The descriptor facts a weights file carries in its safetensors metadata."""
@@ -125,9 +129,13 @@ def descriptor_from_record(record: Mapping[str, object], where: str | Path) -> M
     values = {k: v for k, v in record.items() if k in known}
     missing = [n for n, f in known.items() if n not in values and f.default is MISSING]
     if missing:
-        raise ModelError("A model record is incomplete", expected="every descriptor field",
-                         found=f"{record.get('name', '?')!r} without {', '.join(missing)}",
-                         repair="re-import the model (`tinct models import`)", file=where)
+        raise ModelError(
+            "A model record is incomplete",
+            expected="every descriptor field",
+            found=f"{record.get('name', '?')!r} without {', '.join(missing)}",
+            repair="re-import the model (`tinct models import`)",
+            file=where,
+        )
     for name in ("dtypes", "value_range"):
         value = values[name]
         if isinstance(value, list):
@@ -135,9 +143,13 @@ def descriptor_from_record(record: Mapping[str, object], where: str | Path) -> M
     try:
         return ModelDescriptor(**values)  # type: ignore[arg-type]
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ModelError("A model record has values of the wrong type", expected="the types of a descriptor",
-                         found=f"{record.get('name', '?')!r}: {exc}", repair="re-import the model",
-                         file=where) from exc
+        raise ModelError(
+            "A model record has values of the wrong type",
+            expected="the types of a descriptor",
+            found=f"{record.get('name', '?')!r}: {exc}",
+            repair="re-import the model",
+            file=where,
+        ) from exc
 
 
 def _jsonable(value: object) -> object:
@@ -173,9 +185,12 @@ class Registry:
             ModelError: the name is taken (registering twice is a bug, never silently replaced).
         """
         if descriptor.name in self._descriptors:
-            raise ModelError(f"Model {descriptor.name!r} is registered twice",
-                             expected="unique model names", found=f"{descriptor.name!r} already registered",
-                             repair="rename one of them or register it once")
+            raise ModelError(
+                f"Model {descriptor.name!r} is registered twice",
+                expected="unique model names",
+                found=f"{descriptor.name!r} already registered",
+                repair="rename one of them or register it once",
+            )
         self._descriptors[descriptor.name] = descriptor
 
     def get(self, name: str) -> ModelDescriptor:
@@ -188,8 +203,12 @@ class Registry:
         if descriptor is None:
             close = difflib.get_close_matches(name, self._descriptors, n=3, cutoff=0.5)
             known = close + [n for n in sorted(self._descriptors) if n not in close]
-            raise ModelError(f"Unknown model {name!r}", expected="one of: " + (", ".join(known) or "(none registered)"),
-                             found=repr(name), repair="use one of the expected names")
+            raise ModelError(
+                f"Unknown model {name!r}",
+                expected="one of: " + (", ".join(known) or "(none registered)"),
+                found=repr(name),
+                repair="use one of the expected names",
+            )
         return descriptor
 
     def names(self) -> list[str]:
@@ -246,8 +265,12 @@ class Registry:
         descriptor = self.get(name)
         dtype_name = str(dtype).removeprefix("torch.")
         if dtype_name not in descriptor.dtypes:
-            raise ModelError(f"Model {name!r} does not run in {dtype_name}", expected=", ".join(descriptor.dtypes),
-                             found=dtype_name, repair="choose a supported precision")
+            raise ModelError(
+                f"Model {name!r} does not run in {dtype_name}",
+                expected=", ".join(descriptor.dtypes),
+                found=dtype_name,
+                repair="choose a supported precision",
+            )
         path = self.weights_path(name, folder)
         self._check_exists(descriptor, path)
         data = read_file(path)
@@ -261,8 +284,13 @@ class Registry:
     @staticmethod
     def _check_exists(descriptor: ModelDescriptor, path: Path) -> None:
         if not path.is_file():
-            raise WeightsError(f"Weights of model {descriptor.name!r} not found", expected=str(path),
-                               found="no such file", repair=descriptor.source, file=path)
+            raise WeightsError(
+                f"Weights of model {descriptor.name!r} not found",
+                expected=str(path),
+                found="no such file",
+                repair=descriptor.source,
+                file=path,
+            )
 
     @staticmethod
     def _check_sha256(descriptor: ModelDescriptor, path: Path, found: str) -> None:
@@ -295,13 +323,23 @@ def build_model(descriptor: ModelDescriptor, state: Mapping[str, torch.Tensor], 
     try:
         target.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise WeightsError(f"Weights of model {descriptor.name!r} do not fit its architecture",
-                           expected=f"the state dict of {descriptor.architecture}({dict(descriptor.arch_params)})",
-                           found=str(exc).splitlines()[0], repair=descriptor.source, file=path) from exc
+        raise WeightsError(
+            f"Weights of model {descriptor.name!r} do not fit its architecture",
+            expected=f"the state dict of {descriptor.architecture}({dict(descriptor.arch_params)})",
+            found=str(exc).splitlines()[0],
+            repair=descriptor.source,
+            file=path,
+        ) from exc
     # Networks that state their channels (num_in_ch, num_out_ch) are checked against the descriptor.
-    found = (getattr(target, "num_in_ch", descriptor.in_channels), getattr(target, "num_out_ch", descriptor.out_channels))
+    found = (
+        getattr(target, "num_in_ch", descriptor.in_channels),
+        getattr(target, "num_out_ch", descriptor.out_channels),
+    )
     if found != (descriptor.in_channels, descriptor.out_channels):
-        raise ModelError(f"Model {descriptor.name!r} declares other channels than its network has",
-                         expected=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
-                         found=f"{found[0]} in, {found[1]} out", repair="fix the descriptor")
+        raise ModelError(
+            f"Model {descriptor.name!r} declares other channels than its network has",
+            expected=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
+            found=f"{found[0]} in, {found[1]} out",
+            repair="fix the descriptor",
+        )
     return network

@@ -13,7 +13,7 @@ so the rest of Tinct runs it like any registry model.
   trained on: sRGB-encoded Rec.709, clamped to [0, 1].
 - Tasks: spandrel's purpose ``SR`` is ``super-resolution``, ``Restoration`` is ``restoration``,
   except for colourisers (spandrel calls DDColor a restoration model: grey in, colour out), which
-  are ``colourisation``. Face models (``FaceSR``: aligned face crops) and inpainting (a mask input)
+  are ``colorization``. Face models (``FaceSR``: aligned face crops) and inpainting (a mask input)
   do not fit Tinct's whole-frame nodes and are refused with a message saying so.
 - The architectures of the optional PyPI package ``spandrel-extra-arches`` (DDColor among them) are
   used when it is installed, in a private copy of spandrel's registry.
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from spandrel import ArchRegistry, ImageModelDescriptor
 
 TASKS = {"SR": "super-resolution", "Restoration": "restoration"}
-COLOURISATION = "colourisation"
+COLORIZATION = "colorization"
 # spandrel architectures whose "Restoration" is colourisation (grey in, colour out).
 COLOURISERS = frozenset({"DDColor"})
 # Licence of weights Tinct cannot know (SPDX's term); `tinct models import --licence` records the real one.
@@ -57,7 +57,7 @@ class Recognised:
     Attributes:
         architecture: spandrel's architecture id, e.g. ``ESRGAN``, ``SCUNet``, ``DDColor``.
         tags: spandrel's description of the hyper-parameters, e.g. ``("64nf", "23nb")``.
-        task: ``super-resolution``, ``restoration`` or ``colourisation``.
+        task: ``super-resolution``, ``restoration`` or ``colorization``.
         scale, in_channels, out_channels: as in a descriptor.
         size_multiple: input height and width must be multiples of it (spandrel's ``multiple_of``).
         minimum_size: smallest input side spandrel allows (0: none).
@@ -116,13 +116,22 @@ def load_weights_file(
     data = read_file(path)
     state = read_state_dict(data, path, allow_pickle=allow_pickle)
     found = recognise(state, path)
-    descriptor = describe(found, name=name or path.stem, weights=path.name,
-                          sha256=hashlib.sha256(data).hexdigest(), licence=licence,
-                          source=f"a third-party file, first read from {path}")
+    descriptor = describe(
+        found,
+        name=name or path.stem,
+        weights=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        licence=licence,
+        source=f"a third-party file, first read from {path}",
+    )
     dtype_name = str(dtype).removeprefix("torch.")
     if dtype_name not in descriptor.dtypes:
-        raise ModelError(f"Model {descriptor.name!r} does not run in {dtype_name}",
-                         expected=", ".join(descriptor.dtypes), found=dtype_name, repair="choose a supported precision")
+        raise ModelError(
+            f"Model {descriptor.name!r} does not run in {dtype_name}",
+            expected=", ".join(descriptor.dtypes),
+            found=dtype_name,
+            repair="choose a supported precision",
+        )
     network = spandrel_network(descriptor, state, path)
     network = network.to(device=device, dtype=dtype).eval().requires_grad_(False)
     return LoadedModel(descriptor, network, torch.device(device), dtype)
@@ -142,8 +151,13 @@ def read_state_dict(data: bytes, path: Path, *, allow_pickle: bool = False) -> d
     loaded = load_weights_only(data, path)
     state = canonical_state_dict(loaded) if isinstance(loaded, dict) else loaded
     if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise WeightsError("The checkpoint is not a state dict", expected="a mapping of names to tensors",
-                           found=_summary(state), repair="check that the file holds a network's weights", file=path)
+        raise WeightsError(
+            "The checkpoint is not a state dict",
+            expected="a mapping of names to tensors",
+            found=_summary(state),
+            repair="check that the file holds a network's weights",
+            file=path,
+        )
     return state
 
 
@@ -175,10 +189,13 @@ def spandrel_network(descriptor: ModelDescriptor, state: Mapping[str, torch.Tens
     facts = (found.architecture, found.scale, found.in_channels, found.out_channels)
     wanted = (expected, descriptor.scale, descriptor.in_channels, descriptor.out_channels)
     if facts != wanted:
-        raise WeightsError(f"Weights of model {descriptor.name!r} are not the network its descriptor names",
-                           expected="{} x{} with {} in, {} out channels".format(*wanted),
-                           found="{} x{} with {} in, {} out channels".format(*facts),
-                           repair=f"re-import the file (`tinct models import`); {descriptor.source}", file=path)
+        raise WeightsError(
+            f"Weights of model {descriptor.name!r} are not the network its descriptor names",
+            expected="{} x{} with {} in, {} out channels".format(*wanted),
+            found="{} x{} with {} in, {} out channels".format(*facts),
+            repair=f"re-import the file (`tinct models import`); {descriptor.source}",
+            file=path,
+        )
     return SpandrelNetwork(built)
 
 
@@ -189,12 +206,26 @@ def describe(found: Recognised, *, name: str, weights: str, sha256: str, licence
         ModelError: the name or file name is not valid for a descriptor.
     """
     return ModelDescriptor(
-        name=name, architecture=SPANDREL,
-        arch_params={"spandrel_architecture": found.architecture, "spandrel_tags": " ".join(found.tags),
-                     "minimum_size": found.minimum_size, "tiling": found.tiling},
-        task=found.task, scale=found.scale, in_channels=found.in_channels, out_channels=found.out_channels,
-        size_multiple=found.size_multiple, dtypes=found.dtypes, colour_encoding=SRGB_ENCODING,
-        value_range=(0.0, 1.0), licence=licence, weights=weights, sha256=sha256, source=source,
+        name=name,
+        architecture=SPANDREL,
+        arch_params={
+            "spandrel_architecture": found.architecture,
+            "spandrel_tags": " ".join(found.tags),
+            "minimum_size": found.minimum_size,
+            "tiling": found.tiling,
+        },
+        task=found.task,
+        scale=found.scale,
+        in_channels=found.in_channels,
+        out_channels=found.out_channels,
+        size_multiple=found.size_multiple,
+        dtypes=found.dtypes,
+        colour_encoding=SRGB_ENCODING,
+        value_range=(0.0, 1.0),
+        licence=licence,
+        weights=weights,
+        sha256=sha256,
+        source=source,
         description=f"{found.architecture} ({', '.join(found.tags) or 'default'}), recognised by spandrel",
     )
 
@@ -222,31 +253,47 @@ def _build(state: Mapping[str, torch.Tensor], path: Path) -> ImageModelDescripto
     try:
         built = support.architecture.load(state)
     except _BUILD_ERRORS as exc:
-        raise WeightsError(f"spandrel recognised {support.architecture.name} but cannot build it",
-                           expected=f"a complete {support.architecture.name} state dict",
-                           found=_first_lines(exc),
-                           repair="the file is damaged or a variant spandrel does not support", file=path) from exc
+        raise WeightsError(
+            f"spandrel recognised {support.architecture.name} but cannot build it",
+            expected=f"a complete {support.architecture.name} state dict",
+            found=_first_lines(exc),
+            repair="the file is damaged or a variant spandrel does not support",
+            file=path,
+        ) from exc
     if not isinstance(built, spandrel.ImageModelDescriptor):
-        raise ModelError(f"{support.architecture.name} models do not fit Tinct",
-                         expected="a model that maps an image to an image",
-                         found=f"a {built.purpose} model (it needs a mask input)",
-                         repair="use a super-resolution, restoration or colourisation model", file=path)
+        raise ModelError(
+            f"{support.architecture.name} models do not fit Tinct",
+            expected="a model that maps an image to an image",
+            found=f"a {built.purpose} model (it needs a mask input)",
+            repair="use a super-resolution, restoration or colourisation model",
+            file=path,
+        )
     return built.eval()
 
 
 def _recognised(built: ImageModelDescriptor[Any], path: Path) -> Recognised:
     architecture = str(built.architecture.id)
     if built.purpose == "FaceSR":
-        raise ModelError(f"{architecture} is a face restoration model", expected="a model for whole frames",
-                         found="a model for aligned face crops (FaceSR)",
-                         repair="use a super-resolution, restoration or colourisation model", file=path)
-    task = COLOURISATION if architecture in COLOURISERS else TASKS[built.purpose]
+        raise ModelError(
+            f"{architecture} is a face restoration model",
+            expected="a model for whole frames",
+            found="a model for aligned face crops (FaceSR)",
+            repair="use a super-resolution, restoration or colourisation model",
+            file=path,
+        )
+    task = COLORIZATION if architecture in COLOURISERS else TASKS[built.purpose]
     dtypes = ("float32",) + ("float16",) * built.supports_half + ("bfloat16",) * built.supports_bfloat16
     size = built.size_requirements
     return Recognised(
-        architecture=architecture, tags=tuple(built.tags), task=task, scale=int(built.scale),
-        in_channels=int(built.input_channels), out_channels=int(built.output_channels),
-        size_multiple=int(size.multiple_of), minimum_size=int(size.minimum), dtypes=dtypes,
+        architecture=architecture,
+        tags=tuple(built.tags),
+        task=task,
+        scale=int(built.scale),
+        in_channels=int(built.input_channels),
+        out_channels=int(built.output_channels),
+        size_multiple=int(size.multiple_of),
+        minimum_size=int(size.minimum),
+        dtypes=dtypes,
         tiling=built.tiling.name.lower(),
     )
 
@@ -262,8 +309,10 @@ def _summary(state: object) -> str:
     if not isinstance(state, Mapping):
         return f"a {type(state).__name__}, not a mapping of names to tensors"
     keys = list(state)
-    shown = ", ".join(f"{k} {tuple(v.shape)}" if isinstance(v, torch.Tensor) else f"{k} ({type(v).__name__})"
-                      for k, v in ((k, state[k]) for k in keys[:4]))
+    shown = ", ".join(
+        f"{k} {tuple(v.shape)}" if isinstance(v, torch.Tensor) else f"{k} ({type(v).__name__})"
+        for k, v in ((k, state[k]) for k in keys[:4])
+    )
     return f"{len(keys)} entries: {shown}{', ...' if len(keys) > 4 else ''}"
 
 
@@ -289,8 +338,12 @@ def import_spandrel() -> ModuleType:
     try:
         return importlib.import_module("spandrel")
     except ImportError as exc:
-        raise ModelError("Third-party weights need spandrel", expected="the PyPI package spandrel",
-                         found=f"{type(exc).__name__}: {exc}", repair=_INSTALL) from exc
+        raise ModelError(
+            "Third-party weights need spandrel",
+            expected="the PyPI package spandrel",
+            found=f"{type(exc).__name__}: {exc}",
+            repair=_INSTALL,
+        ) from exc
     except RuntimeError as exc:
         if "torchvision::nms" not in str(exc):
             raise

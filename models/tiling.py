@@ -66,8 +66,12 @@ def run_tiled(
         ModelError: the image is not 4-D, or the network's output has an unexpected size.
     """
     if image.ndim != 4 or image.shape[-1] == 0 or image.shape[-2] == 0:
-        raise ModelError("Tiled inference needs a batch of non-empty images", expected="(B, C, H, W), H, W > 0",
-                         found=str(tuple(image.shape)), repair="pass a non-empty (B, C, H, W) tensor")
+        raise ModelError(
+            "Tiled inference needs a batch of non-empty images",
+            expected="(B, C, H, W), H, W > 0",
+            found=str(tuple(image.shape)),
+            repair="pass a non-empty (B, C, H, W) tensor",
+        )
     batch, _, height, width = image.shape
     tiling = _aligned(tiling, size_multiple)
     rows, cols = _cores(height, tiling, size_multiple), _cores(width, tiling, size_multiple)
@@ -79,9 +83,11 @@ def run_tiled(
             bottom, right = min(height, y1 + tiling.context), min(width, x1 + tiling.context)
             crop = image[:, :, top:bottom, left:right].to(device=device, dtype=dtype)
             result = _run_padded(network, crop, scale, size_multiple)
-            core = result[:, :, (y0 - top) * scale:(y1 - top) * scale, (x0 - left) * scale:(x1 - left) * scale]
-            window = (_ramp(y1 - y0, y0 > 0, y1 < height, tiling.overlap, scale)[:, None]
-                      * _ramp(x1 - x0, x0 > 0, x1 < width, tiling.overlap, scale)[None, :])
+            core = result[:, :, (y0 - top) * scale : (y1 - top) * scale, (x0 - left) * scale : (x1 - left) * scale]
+            window = (
+                _ramp(y1 - y0, y0 > 0, y1 < height, tiling.overlap, scale)[:, None]
+                * _ramp(x1 - x0, x0 > 0, x1 < width, tiling.overlap, scale)[None, :]
+            )
             if output.numel() == 0:
                 output = torch.zeros(batch, core.shape[1], height * scale, width * scale)
             ys, xs = slice(y0 * scale, y1 * scale), slice(x0 * scale, x1 * scale)
@@ -93,6 +99,7 @@ def run_tiled(
 def _aligned(tiling: Tiling, multiple: int) -> Tiling:
     """The tiling with every length rounded up to ``multiple``, so that every crop starts on the
     network's grid (pixel-unshuffle phases stay those of the whole frame)."""
+
     def up(value: int) -> int:
         return -(-value // multiple) * multiple
 
@@ -126,7 +133,7 @@ def _ramp(length: int, fade_in: bool, fade_out: bool, overlap: int, scale: int) 
     if fade_in:
         window[:width] = rise
     if fade_out:  # a core shorter than two ramps keeps the lower weight where they meet
-        window[size - width:] = torch.minimum(window[size - width:], rise.flip(0))
+        window[size - width :] = torch.minimum(window[size - width :], rise.flip(0))
     return window
 
 
@@ -142,6 +149,10 @@ def _run_padded(
         result = network(crop)
     expected = (crop.shape[-2] * scale, crop.shape[-1] * scale)
     if tuple(result.shape[-2:]) != expected:
-        raise ModelError("The network's output has an unexpected size", expected=f"{expected} (scale {scale})",
-                         found=str(tuple(result.shape[-2:])), repair="check the model descriptor's scale")
+        raise ModelError(
+            "The network's output has an unexpected size",
+            expected=f"{expected} (scale {scale})",
+            found=str(tuple(result.shape[-2:])),
+            repair="check the model descriptor's scale",
+        )
     return result[:, :, : height * scale, : width * scale]

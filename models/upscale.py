@@ -39,7 +39,7 @@ from .tiling import DEFAULT_TILING, Tiling, run_tiled
 Codec = Callable[[np.ndarray], np.ndarray]
 
 
-class Upscaler:
+class ModelUpscaler:
     """Scene-linear (H, W, 3) float32 -> (scale*H, scale*W, 3) float32 with a loaded RGB model.
 
     ``encode`` maps working-space RGB to the model's colour encoding (unclamped) and ``decode``
@@ -49,9 +49,12 @@ class Upscaler:
     def __init__(self, model: LoadedModel, encode: Codec, decode: Codec, *, tiling: Tiling = DEFAULT_TILING) -> None:
         descriptor = model.descriptor
         if (descriptor.in_channels, descriptor.out_channels) != (3, 3):
-            raise ModelError(f"Model {descriptor.name!r} is not an RGB model", expected="3 channels in and out",
-                             found=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
-                             repair="choose an RGB super-resolution model")
+            raise ModelError(
+                f"Model {descriptor.name!r} is not an RGB model",
+                expected="3 channels in and out",
+                found=f"{descriptor.in_channels} in, {descriptor.out_channels} out",
+                repair="choose an RGB super-resolution model",
+            )
         self.model = model
         self.encode = encode
         self.decode = decode
@@ -68,8 +71,12 @@ class Upscaler:
             ModelError: the array is not (H, W, 3).
         """
         if linear.ndim != 3 or linear.shape[2] != 3:
-            raise ModelError("Clarity needs an RGB frame", expected="an (H, W, 3) array",
-                             found=f"shape {linear.shape}", repair="pass the frame's R, G and B channels")
+            raise ModelError(
+                "Clarity needs an RGB frame",
+                expected="an (H, W, 3) array",
+                found=f"shape {linear.shape}",
+                repair="pass the frame's R, G and B channels",
+            )
         low, high = self.model.descriptor.value_range
         linear = np.ascontiguousarray(linear, dtype=np.float32)
         encoded = self.encode(linear)
@@ -87,8 +94,15 @@ class Upscaler:
         """(H, W, 3) float32 in the model's encoding and range -> (sH, sW, 3) float32, unclamped, tiled."""
         image = torch.from_numpy(np.ascontiguousarray(encoded, dtype=np.float32)).permute(2, 0, 1)[None]
         descriptor = self.model.descriptor
-        out = run_tiled(self.model.network, image, scale=descriptor.scale, tiling=self.tiling,
-                        size_multiple=descriptor.size_multiple, device=self.model.device, dtype=self.model.dtype)
+        out = run_tiled(
+            self.model.network,
+            image,
+            scale=descriptor.scale,
+            tiling=self.tiling,
+            size_multiple=descriptor.size_multiple,
+            device=self.model.device,
+            dtype=self.model.dtype,
+        )
         return np.ascontiguousarray(out[0].permute(1, 2, 0).numpy())
 
 

@@ -123,7 +123,7 @@ def safetensors_metadata(data: bytes) -> dict[str, str]:
         return {}
     size = struct.unpack("<Q", data[:8])[0]
     try:
-        header = json.loads(data[8:8 + size])
+        header = json.loads(data[8 : 8 + size])
     except (UnicodeDecodeError, json.JSONDecodeError):
         return {}
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
@@ -153,9 +153,13 @@ def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise WeightsError("Cannot read the weights file", expected="a readable file", found=str(exc),
-                           repair="check the models folder ($TINCT_MODELS) and the file's permissions",
-                           file=path) from exc
+        raise WeightsError(
+            "Cannot read the weights file",
+            expected="a readable file",
+            found=str(exc),
+            repair="check the models folder ($TINCT_MODELS) and the file's permissions",
+            file=path,
+        ) from exc
 
 
 def state_dict_from_bytes(data: bytes, path: Path, *, allow_pickle: bool = False) -> dict[str, torch.Tensor]:
@@ -170,8 +174,13 @@ def state_dict_from_bytes(data: bytes, path: Path, *, allow_pickle: bool = False
     try:
         return dict(safetensors.torch.load(data))
     except SafetensorError as exc:
-        raise WeightsError("Not a readable safetensors file", expected="a safetensors file",
-                           found=str(exc), repair="re-create or re-download the file", file=path) from exc
+        raise WeightsError(
+            "Not a readable safetensors file",
+            expected="a safetensors file",
+            found=str(exc),
+            repair="re-create or re-download the file",
+            file=path,
+        ) from exc
 
 
 def load_weights_only(data: bytes, path: Path) -> object:
@@ -188,9 +197,13 @@ def load_weights_only(data: bytes, path: Path) -> object:
     except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as exc:
         # weights_only refuses anything but tensors and plain containers (UnpicklingError); a
         # damaged torch zip archive raises RuntimeError.
-        raise WeightsError("Cannot read the weights file with torch.load(weights_only=True)",
-                           expected="a checkpoint of tensors only", found=f"{type(exc).__name__}: {exc}",
-                           repair="convert it to safetensors with the tool that made it", file=path) from exc
+        raise WeightsError(
+            "Cannot read the weights file with torch.load(weights_only=True)",
+            expected="a checkpoint of tensors only",
+            found=f"{type(exc).__name__}: {exc}",
+            repair="convert it to safetensors with the tool that made it",
+            file=path,
+        ) from exc
 
 
 def _read_pickle_safely(data: bytes, path: Path) -> dict[str, torch.Tensor]:
@@ -201,6 +214,11 @@ def _read_pickle_safely(data: bytes, path: Path) -> dict[str, torch.Tensor]:
                 loaded = loaded[key]
                 break
     if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
-        raise WeightsError("The checkpoint is not a state dict", expected="a mapping of names to tensors",
-                           found=type(loaded).__name__, repair="convert it to safetensors", file=path)
+        raise WeightsError(
+            "The checkpoint is not a state dict",
+            expected="a mapping of names to tensors",
+            found=type(loaded).__name__,
+            repair="convert it to safetensors",
+            file=path,
+        )
     return dict(loaded)

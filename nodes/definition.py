@@ -11,23 +11,30 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from tinct.core.errors import ParameterError
 
-Value = Union[bool, int, float, str]
+if TYPE_CHECKING:
+    from tinct.core.keyframe_colorize import JobReport
+    from tinct.nodes.api import Request
+
+# Union, not |: node definitions also load in Nuke 14's Python 3.9, which evaluates this at runtime.
+Value = Union[bool, int, float, str]  # noqa: UP007
+# Where networks run; every node's request carries one (tinct.nodes.api.Request.device).
+DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
 class Parameter:
-    name: str                     # snake_case identifier: --flag-name on the CLI, knob name in Nuke
-    type: type                    # bool, int, float or str
+    name: str  # snake_case identifier: --flag-name on the CLI, knob name in Nuke
+    type: type  # bool, int, float or str
     default: Value
     help: str
     label: str = ""
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[Value, ...] = ()
     # The parameter that turns this one's effect on (a bool, or a number or text that is off when 0 or
     # empty): while it is off this one does nothing, so a command line refuses it and never writes it.
     switch: str = ""
@@ -53,13 +60,17 @@ class Parameter:
         except (TypeError, ValueError):
             raise ParameterError(
                 f"Parameter {where} has the wrong type",
-                expected=f"a {self.type.__name__}", found=repr(value), repair=self.help,
+                expected=f"a {self.type.__name__}",
+                found=repr(value),
+                repair=self.help,
             ) from None
         if self.choices and typed not in self.choices:
+            listed = ", ".join(str(c) for c in self.choices)
             raise ParameterError(
                 f"Parameter {where} has an unknown value",
-                expected="one of " + ", ".join(self.choices), found=repr(typed),
-                repair=f"choose one of {', '.join(self.choices)}",
+                expected="one of " + listed,
+                found=repr(typed),
+                repair=f"choose one of {listed}",
             )
         if isinstance(typed, (int, float)) and not isinstance(typed, bool):
             low = self.minimum if self.minimum is not None else float("-inf")
@@ -67,7 +78,8 @@ class Parameter:
             if not low <= typed <= high:
                 raise ParameterError(
                     f"Parameter {where} is out of range",
-                    expected=f"{self.minimum} to {self.maximum}", found=repr(typed),
+                    expected=f"{self.minimum} to {self.maximum}",
+                    found=repr(typed),
                     repair=f"use a value between {self.minimum} and {self.maximum} (default {self.default})",
                 )
         return typed
@@ -94,6 +106,20 @@ class Input:
     # One image for the whole shot (e.g. a reference photograph), not a sequence.
     still: bool = False
 
+    @property
+    def flag(self) -> str:
+        """The CLI flag of this input when it is not the first (positional) one."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def colorspace(self) -> str:
+        """The name of this input's colour space setting (``keyframes_colorspace``: CLI flag, farm option)."""
+        return f"{self.name}_colorspace"
+
+    @property
+    def colorspace_flag(self) -> str:
+        return f"{self.flag}-colorspace"
+
 
 @dataclass(frozen=True)
 class Temporal:
@@ -110,11 +136,19 @@ class Temporal:
     handles: int = 0
     keyframes: str = ""
     shot: bool = False
+    # Handles that depend on the chosen parameter values (e.g. a deflicker window); overrides ``handles``.
+    handles_of: Callable[[Mapping[str, Value]], int] | None = None
+
+    def handles_for(self, values: Mapping[str, Value]) -> int:
+        """The handles of a run with these resolved parameter ``values``."""
+        return self.handles_of(values) if self.handles_of is not None else self.handles
 
 
 FRAME_LOCAL = Temporal()
 
 Upgrade = Callable[[dict[str, Value]], dict[str, Value]]
+# A node's engine function: (request, progress callback returning True to cancel, log) -> report.
+Engine = Callable[["Request", Callable[[int, int, str], bool], Callable[[str], None]], "JobReport"]
 
 
 def no_models(values: Mapping[str, Value]) -> tuple[str, ...]:
@@ -137,10 +171,16 @@ class NodeDefinition:
     models: Callable[[Mapping[str, Value]], tuple[str, ...]] = no_models
     # Neighbour frames a result depends on (farm chunking, chained steps); frame-local by default.
     temporal: Temporal = FRAME_LOCAL
+    # Runs a request of this node (tinct.nodes.api.run); None for settings groups.
+    engine: Engine | None = None
 
     def command_line(
-        self, inputs: Mapping[str, str], output: str, values: Mapping[str, object] | None = None,
-        frames: str | None = None, extra: Sequence[str] = (),
+        self,
+        inputs: Mapping[str, str],
+        output: str,
+        values: Mapping[str, object] | None = None,
+        frames: str | None = None,
+        extra: Sequence[str] = (),
     ) -> list[str]:
         """The argument list (no shell) that runs this node through the `tinct` CLI.
 
@@ -148,17 +188,25 @@ class NodeDefinition:
         only where they differ from the defaults, so saved jobs stay short and readable.
         """
         if not self.command:
-            raise ParameterError(f"{self.name} cannot be run on its own", expected="a node with a command",
-                                 found=self.name, repair="run one of the nodes in tinct.nodes.registry")
+            raise ParameterError(
+                f"{self.name} cannot be run on its own",
+                expected="a node with a command",
+                found=self.name,
+                repair="run one of the nodes in tinct.nodes.registry",
+            )
         args = ["tinct", self.command]
         for index, spec in enumerate(self.inputs):
             path = inputs.get(spec.name)
             if path is None:
                 if not spec.optional:
-                    raise ParameterError(f"{self.name} needs its {spec.name} input", expected=spec.help,
-                                         found="nothing connected", repair=f"connect or name the {spec.name} sequence")
+                    raise ParameterError(
+                        f"{self.name} needs its {spec.name} input",
+                        expected=spec.help,
+                        found="nothing connected",
+                        repair=f"connect or name the {spec.name} sequence",
+                    )
                 continue
-            args += [str(path)] if index == 0 else [f"--{spec.name.replace('_', '-')}", str(path)]
+            args += [str(path)] if index == 0 else [spec.flag, str(path)]
         args += ["-o", str(output)]
         if frames:
             args += ["--frames", frames]
@@ -181,7 +229,8 @@ class NodeDefinition:
         close = difflib.get_close_matches(name, [p.name for p in self.parameters], n=3)
         raise ParameterError(
             f"{self.name} has no parameter {name!r}",
-            expected=", ".join(p.name for p in self.parameters), found=name,
+            expected=", ".join(p.name for p in self.parameters),
+            found=name,
             repair=f"did you mean {', '.join(close)}?" if close else f"see `tinct help {self.name}`",
         )
 
@@ -232,7 +281,8 @@ class NodeDefinition:
         if version > self.version:
             raise ParameterError(
                 f"{self.name} settings come from a newer Tinct",
-                expected=f"version {self.version} or older", found=f"version {version}",
+                expected=f"version {self.version} or older",
+                found=f"version {version}",
                 repair="update Tinct on this machine to the version that saved the script or job",
             )
         for v in range(version, self.version):

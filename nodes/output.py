@@ -10,10 +10,20 @@ OUTPUT = NodeDefinition(
     help="How result frames are written.",
     inputs=(),
     parameters=(
-        Parameter("pixel_type", str, "half", "EXR pixel type: half (16-bit float) or float (32-bit)",
-                  choices=("half", "float")),
-        Parameter("compression", str, "zip", "EXR compression: lossless zip/piz, or lossy dwaa/dwab",
-                  choices=("zip", "zips", "piz", "dwaa", "dwab", "none")),
+        Parameter(
+            "pixel_type",
+            str,
+            "half",
+            "EXR pixel type: half (16-bit float) or float (32-bit)",
+            choices=("half", "float"),
+        ),
+        Parameter(
+            "compression",
+            str,
+            "zip",
+            "EXR compression: lossless zip/piz, or lossy dwaa/dwab",
+            choices=("zip", "zips", "piz", "dwaa", "dwab", "none"),
+        ),
     ),
     outputs=(),
 )

@@ -20,6 +20,8 @@ def node(name: str) -> NodeDefinition:
     from tinct.core.errors import ParameterError
 
     raise ParameterError(
-        f"Unknown Tinct node {name!r}", expected=", ".join(n.name for n in NODES), found=name,
+        f"Unknown Tinct node {name!r}",
+        expected=", ".join(n.name for n in NODES),
+        found=name,
         repair="update Tinct, or check the node name in the saved script or job",
     )

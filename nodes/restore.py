@@ -2,32 +2,103 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
 
 if TYPE_CHECKING:
+    from tinct.core.keyframe_colorize import JobReport
     from tinct.core.restore import RestoreSettings, Upscaler
+    from tinct.nodes.api import Request
 
 # Clarity networks by scale (tinct.models.catalog); the compact video network is fast on a CPU.
 CLARITY_MODELS = {2: "realesr-animevideov3-x2", 4: "realesr-animevideov3-x4"}
-DEVICES = ("auto", "cpu", "cuda")
 
-_RADIUS = Parameter("radius", int, 2, "neighbour frames each side that dust repair and grain reduction "
-                    "draw on; 3 removes more grain, slower and with more memory", minimum=1, maximum=3)
-_DEFLICKER_WINDOW = Parameter("deflicker_window", int, 24, "frames before the current one over which the "
-                              "exposure is followed; longer is steadier, shorter follows quicker lighting "
-                              "changes", minimum=4, maximum=96, switch="deflicker")
+_RADIUS = Parameter(
+    "radius",
+    int,
+    2,
+    "neighbour frames each side that dust repair and grain reduction "
+    "draw on; 3 removes more grain, slower and with more memory",
+    minimum=1,
+    maximum=3,
+)
+_DEFLICKER_WINDOW = Parameter(
+    "deflicker_window",
+    int,
+    24,
+    "frames before the current one over which the "
+    "exposure is followed; longer is steadier, shorter follows quicker lighting "
+    "changes",
+    minimum=4,
+    maximum=96,
+    switch="deflicker",
+)
+
 
 def _restore_models(values: Mapping[str, Value]) -> tuple[str, ...]:
-    scale = int(str(values["clarity"]))
+    scale = int(values["clarity"])
     return (CLARITY_MODELS[scale],) if scale > 1 else ()
 
 
 def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
     model = str(values["model"])
-    return (CLARITY_MODELS[int(str(values["scale"]))] if model == "auto" else model,)
+    return (CLARITY_MODELS[int(values["scale"])] if model == "auto" else model,)
+
+
+def _restore_handles(values: Mapping[str, Value]) -> int:
+    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side.
+    settings = restore_settings(values)
+    return max(settings.behind, settings.ahead)
+
+
+def _run_restore(request: Request, progress: Callable[[int, int, str], bool], log: Callable[[str], None]) -> JobReport:
+    values = request.parameters
+    scale = int(values["clarity"])
+    upscaler, upscaler_id = (
+        clarity_upscaler(scale, device=request.device, ocio=request.ocio) if scale > 1 else (None, "")
+    )
+    return _run(request, restore_settings(values), dict(values), upscaler, upscaler_id, progress, log)
+
+
+def _run_clarity(request: Request, progress: Callable[[int, int, str], bool], log: Callable[[str], None]) -> JobReport:
+    from tinct.core.restore import RestoreSettings
+
+    values = request.parameters
+    upscaler, upscaler_id = clarity_upscaler(int(values["scale"]), str(values["model"]), request.device, request.ocio)
+    nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
+    return _run(request, nothing, dict(values), upscaler, upscaler_id, progress, log)
+
+
+def _run(
+    request: Request,
+    settings: RestoreSettings,
+    params: dict[str, object],
+    upscaler: Upscaler | None,
+    upscaler_id: str,
+    progress: Callable[[int, int, str], bool],
+    log: Callable[[str], None],
+) -> JobReport:
+    from tinct.core.restore import RestoreJob, RestoreRequest
+    from tinct.core.sequence import parse_sequence
+
+    definition = request.definition
+    job = RestoreRequest(
+        source=parse_sequence(request.inputs["source"]),
+        output=parse_sequence(request.output),
+        frames=None if request.frames is None else list(request.frames),
+        source_colorspace=request.colorspaces.get("source"),
+        settings=settings,
+        output_options=request.output_options(),
+        ocio=request.ocio,
+        node=definition.name,
+        node_version=definition.version,
+        params=params,
+        upscaler=upscaler,
+        upscaler_id=upscaler_id,
+    )
+    return RestoreJob(job, log=log).run(progress_callback=progress)
 
 
 RESTORE = NodeDefinition(
@@ -39,62 +110,142 @@ RESTORE = NodeDefinition(
     inputs=(Input("source", "the damaged scan (any OCIO colour space; an IR channel is used for dust)"),),
     parameters=(
         Parameter("dust", bool, True, "remove dust and dirt: specks and blotches that are in one frame only"),
-        Parameter("dust_strength", float, 0.5, "dust detection sensitivity: higher finds fainter specks, and "
-                  "risks taking more picture detail for dust", minimum=0.0, maximum=1.0, switch="dust"),
-        Parameter("infrared", str, "auto", "scanner infrared defect channel (digital wet gate): 'auto' uses a "
-                  "channel named IR, ir or infrared when the scan has one; a channel name; or '' for none. "
-                  "Black-and-white silver film blocks infrared, so use it with colour stock", switch="dust"),
-        Parameter("infrared_threshold", float, 0.15, "drop of infrared transmission (share of clean film's) "
-                  "where a defect starts; full at twice that", minimum=0.02, maximum=0.9, switch="infrared"),
+        Parameter(
+            "dust_strength",
+            float,
+            0.5,
+            "dust detection sensitivity: higher finds fainter specks, and risks taking more picture detail for dust",
+            minimum=0.0,
+            maximum=1.0,
+            switch="dust",
+        ),
+        Parameter(
+            "infrared",
+            str,
+            "auto",
+            "scanner infrared defect channel (digital wet gate): 'auto' uses a "
+            "channel named IR, ir or infrared when the scan has one; a channel name; or '' for none. "
+            "Black-and-white silver film blocks infrared, so use it with colour stock",
+            switch="dust",
+        ),
+        Parameter(
+            "infrared_threshold",
+            float,
+            0.15,
+            "drop of infrared transmission (share of clean film's) where a defect starts; full at twice that",
+            minimum=0.02,
+            maximum=0.9,
+            switch="infrared",
+        ),
         Parameter("scratches", bool, True, "remove vertical line scratches that stay on the film for many frames"),
-        Parameter("scratch_strength", float, 0.5, "scratch detection sensitivity: higher finds fainter lines, "
-                  "and risks taking thin vertical picture lines for scratches", minimum=0.0, maximum=1.0,
-                  switch="scratches"),
-        Parameter("deflicker", bool, True, "remove exposure flicker, global and regional; fades and real "
-                  "lighting changes are kept"),
-        Parameter("deflicker_strength", float, 1.0, "share of the measured flicker removed", minimum=0.0, maximum=1.0,
-                  switch="deflicker"),
+        Parameter(
+            "scratch_strength",
+            float,
+            0.5,
+            "scratch detection sensitivity: higher finds fainter lines, "
+            "and risks taking thin vertical picture lines for scratches",
+            minimum=0.0,
+            maximum=1.0,
+            switch="scratches",
+        ),
+        Parameter(
+            "deflicker",
+            bool,
+            True,
+            "remove exposure flicker, global and regional; fades and real lighting changes are kept",
+        ),
+        Parameter(
+            "deflicker_strength",
+            float,
+            1.0,
+            "share of the measured flicker removed",
+            minimum=0.0,
+            maximum=1.0,
+            switch="deflicker",
+        ),
         _DEFLICKER_WINDOW,
-        Parameter("deflicker_regions", int, 4, "columns of the grid over which regional flicker is measured "
-                  "(rows follow the frame's aspect); 1 removes global flicker only", minimum=1, maximum=16,
-                  switch="deflicker"),
-        Parameter("grain", float, 0.7, "grain and noise reduction, motion compensated; 0 turns it off",
-                  minimum=0.0, maximum=1.0),
-        Parameter("grain_keep", float, 0.0, "share of the original grain put back so the picture does not look "
-                  "plastic", minimum=0.0, maximum=1.0, switch="grain"),
+        Parameter(
+            "deflicker_regions",
+            int,
+            4,
+            "columns of the grid over which regional flicker is measured "
+            "(rows follow the frame's aspect); 1 removes global flicker only",
+            minimum=1,
+            maximum=16,
+            switch="deflicker",
+        ),
+        Parameter(
+            "grain",
+            float,
+            0.7,
+            "grain and noise reduction, motion compensated; 0 turns it off",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+        Parameter(
+            "grain_keep",
+            float,
+            0.0,
+            "share of the original grain put back so the picture does not look plastic",
+            minimum=0.0,
+            maximum=1.0,
+            switch="grain",
+        ),
         _RADIUS,
-        Parameter("flow_quality", str, "fast", "motion estimation quality: medium follows fine motion better, "
-                  "about twice slower", choices=("fast", "medium")),
-        Parameter("flow_resolution", int, 640, "long side in pixels at which motion is estimated",
-                  minimum=256, maximum=4096),
-        Parameter("cut_threshold", float, 0.45, "share of a frame the previous frame must fail to explain for a "
-                  "scene cut; lower finds more cuts", minimum=0.1, maximum=1.0),
-        Parameter("clarity", str, "1", "enlarge the restored frames 2 or 4 times with a super-resolution "
-                  "network (1: keep the size)", choices=("1", "2", "4")),
+        Parameter(
+            "flow_quality",
+            str,
+            "fast",
+            "motion estimation quality: medium follows fine motion better, about twice slower",
+            choices=("fast", "medium"),
+        ),
+        Parameter(
+            "flow_resolution", int, 640, "long side in pixels at which motion is estimated", minimum=256, maximum=4096
+        ),
+        Parameter(
+            "cut_threshold",
+            float,
+            0.45,
+            "share of a frame the previous frame must fail to explain for a scene cut; lower finds more cuts",
+            minimum=0.1,
+            maximum=1.0,
+        ),
+        Parameter(
+            "clarity",
+            int,
+            1,
+            "enlarge the restored frames 2 or 4 times with a super-resolution network (1: keep the size)",
+            choices=(1, 2, 4),
+        ),
     ),
     outputs=("R", "G", "B", "restore.defect"),
     command="restore",
     models=_restore_models,
-    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side.
-    temporal=Temporal(handles=max(int(_DEFLICKER_WINDOW.default), int(_RADIUS.default))),
+    temporal=Temporal(handles_of=_restore_handles),
+    engine=_run_restore,
 )
 
 CLARITY = NodeDefinition(
     name="Clarity",
-    version=1,
+    version=2,
     help="Enlarge a sequence 2 or 4 times with a super-resolution network, in scene-linear: values above "
     "1.0 and negative values survive; extra channels are enlarged with it.",
     inputs=(Input("source", "the sequence to enlarge (any OCIO colour space)"),),
     parameters=(
-        Parameter("scale", str, "2", "how many times larger", choices=("2", "4")),
-        Parameter("model", str, "auto", "super-resolution network (tinct models list); auto: the fast video "
-                  "network for the scale"),
-        Parameter("device", str, "auto", "where the network runs: auto uses a CUDA GPU when there is one",
-                  choices=DEVICES),
+        Parameter("scale", int, 2, "how many times larger", choices=(2, 4)),
+        Parameter(
+            "model",
+            str,
+            "auto",
+            "super-resolution network (tinct models list); auto: the fast video network for the scale",
+        ),
     ),
     outputs=("R", "G", "B"),
+    # Version 2: where the network runs is the request's device, for every node, not a parameter.
+    upgrades={1: lambda values: {k: v for k, v in values.items() if k != "device"}},
     command="clarity",
     models=_clarity_models,
+    engine=_run_clarity,
 )
 
 
@@ -105,19 +256,28 @@ def restore_settings(values: Mapping[str, Value]) -> RestoreSettings:
 
     v = RESTORE.resolve(values)
     return RestoreSettings(
-        dust=bool(v["dust"]), dust_strength=float(v["dust_strength"]),
-        infrared=str(v["infrared"]), infrared_threshold=float(v["infrared_threshold"]),
-        scratches=bool(v["scratches"]), scratch_strength=float(v["scratch_strength"]),
-        deflicker=bool(v["deflicker"]), deflicker_strength=float(v["deflicker_strength"]),
-        deflicker_window=int(v["deflicker_window"]), deflicker_regions=int(v["deflicker_regions"]),
-        grain=float(v["grain"]), grain_keep=float(v["grain_keep"]), radius=int(v["radius"]),
-        flow_preset=str(v["flow_quality"]), flow_max_side=int(v["flow_resolution"]),
+        dust=bool(v["dust"]),
+        dust_strength=float(v["dust_strength"]),
+        infrared=str(v["infrared"]),
+        infrared_threshold=float(v["infrared_threshold"]),
+        scratches=bool(v["scratches"]),
+        scratch_strength=float(v["scratch_strength"]),
+        deflicker=bool(v["deflicker"]),
+        deflicker_strength=float(v["deflicker_strength"]),
+        deflicker_window=int(v["deflicker_window"]),
+        deflicker_regions=int(v["deflicker_regions"]),
+        grain=float(v["grain"]),
+        grain_keep=float(v["grain_keep"]),
+        radius=int(v["radius"]),
+        flow_quality=str(v["flow_quality"]),
+        flow_resolution=int(v["flow_resolution"]),
         cut_threshold=float(v["cut_threshold"]),
     )
 
 
-def clarity_upscaler(scale: int, model: str = "auto", device: str = "auto",
-                     ocio: str | None = None) -> tuple[Upscaler, str]:
+def clarity_upscaler(
+    scale: int, model: str = "auto", device: str = "auto", ocio: str | None = None
+) -> tuple[Upscaler, str]:
     """Load the super-resolution network for ``scale`` -> (upscaler, its id for provenance and resume).
 
     Raises:
@@ -127,7 +287,7 @@ def clarity_upscaler(scale: int, model: str = "auto", device: str = "auto",
     from tinct.core.errors import ParameterError
     from tinct.models.catalog import default_registry
     from tinct.models.device import choose_device
-    from tinct.models.upscale import Upscaler
+    from tinct.models.upscale import ModelUpscaler
 
     registry = default_registry()
     name = CLARITY_MODELS[scale] if model == "auto" else model
@@ -135,9 +295,10 @@ def clarity_upscaler(scale: int, model: str = "auto", device: str = "auto",
     if descriptor.scale != scale:
         raise ParameterError(
             f"Clarity model {name!r} enlarges {descriptor.scale} times, not {scale}",
-            expected=f"a model of scale {scale}", found=f"scale {descriptor.scale}",
+            expected=f"a model of scale {scale}",
+            found=f"scale {descriptor.scale}",
             repair="choose a model of the scale asked for, or model auto",
         )
     colour = ColourManager(ocio)
     loaded = registry.load(name, choose_device(device))
-    return Upscaler(loaded, colour.to_model, colour.from_model), f"{name} sha256:{descriptor.sha256}"
+    return ModelUpscaler(loaded, colour.to_model, colour.from_model), f"{name} sha256:{descriptor.sha256}"

@@ -19,7 +19,7 @@ ACESCG_Y = ColourManager().luminance_weights().astype(np.float32)
 @dataclass
 class TinyShot:
     root: Path
-    truth: list[np.ndarray]   # ACEScg colour frames
+    truth: list[np.ndarray]  # ACEScg colour frames
     first: int
 
     @property
@@ -55,11 +55,21 @@ def make_frames(count: int, width: int = 64, height: int = 48, step: int = 2, se
 def write_shot(root: Path, frames: list[np.ndarray], keys: list[int], first: int = 1001) -> TinyShot:
     for i, rgb in enumerate(frames):
         y = (rgb @ ACESCG_Y)[..., None]
-        write_exr(root / "grey" / f"shot.{first + i:04d}.exr", np.repeat(y, 3, -1), ["R", "G", "B"],
-                  pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene"})
+        write_exr(
+            root / "grey" / f"shot.{first + i:04d}.exr",
+            np.repeat(y, 3, -1),
+            ["R", "G", "B"],
+            pixel_type="float",
+            attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+        )
         if i in keys:
-            write_exr(root / "keys" / f"shot.{first + i:04d}.exr", rgb, ["R", "G", "B"],
-                      pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene"})
+            write_exr(
+                root / "keys" / f"shot.{first + i:04d}.exr",
+                rgb,
+                ["R", "G", "B"],
+                pixel_type="float",
+                attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+            )
     return TinyShot(root, frames, first)
 
 

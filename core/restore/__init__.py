@@ -11,6 +11,12 @@ from tinct.core.restore.job import DEFECT_CHANNEL, RestoreJob, RestoreRequest, p
 from tinct.core.restore.pipeline import Restored, Restorer, RestoreSettings
 
 __all__ = [
-    "DEFECT_CHANNEL", "RestoreJob", "RestoreRequest", "RestoreSettings", "Restored", "Restorer", "Upscaler",
+    "DEFECT_CHANNEL",
+    "RestoreJob",
+    "RestoreRequest",
+    "RestoreSettings",
+    "Restored",
+    "Restorer",
+    "Upscaler",
     "plan_runs",
 ]

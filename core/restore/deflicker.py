@@ -35,7 +35,9 @@ def grid_shape(regions: int, height: int, width: int) -> tuple[int, int]:
     return max(1, round(regions * height / width)), regions
 
 
-def exposure_step(current: np.ndarray, previous_seen: np.ndarray, valid: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+def exposure_step(
+    current: np.ndarray, previous_seen: np.ndarray, valid: np.ndarray, grid: tuple[int, int]
+) -> np.ndarray:
     """Log luminance gain of ``current`` over the motion-compensated previous frame, per grid cell.
 
     ``current``, ``previous_seen``: (h, w) float32 signals (sqrt luminance), the second warped onto
@@ -59,7 +61,7 @@ def exposure_step(current: np.ndarray, previous_seen: np.ndarray, valid: np.ndar
         order = np.argsort(cell, kind="stable")
         bounds = np.searchsorted(cell[order], np.arange(gy * gx + 1))
         for k in range(gy * gx):
-            inside = values[order[bounds[k]:bounds[k + 1]]]
+            inside = values[order[bounds[k] : bounds[k + 1]]]
             if inside.size:
                 share = inside.size / (inside.size + CELL_PRIOR)
                 step[k] = overall + share * (float(np.median(inside)) - overall)

@@ -20,6 +20,7 @@ Signals are (H, W) float32 sqrt luminance (see :mod:`tinct.core.restore.frames`)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -34,8 +35,8 @@ PATCH = 5
 class NoiseCurve:
     """Grain standard deviation of the signal as a function of the signal."""
 
-    levels: np.ndarray   # (K,) float32 signal values
-    sigmas: np.ndarray   # (K,) float32 standard deviations
+    levels: np.ndarray  # (K,) float32 signal values
+    sigmas: np.ndarray  # (K,) float32 standard deviations
 
     def at(self, signal: np.ndarray) -> np.ndarray:
         """Per-pixel grain std for an (H, W) signal (through a 256-entry table)."""
@@ -63,7 +64,7 @@ def measure_noise(centre: np.ndarray, seen: np.ndarray, valid: np.ndarray) -> No
     difference, level = (a - b)[ok], smooth[ok]
     overall = _robust_sigma(difference) if difference.size >= 32 else MIN_SIGMA
     levels, sigmas = [], []
-    for low, high in zip(BINS[:-1], BINS[1:]):
+    for low, high in pairwise(BINS):
         inside = difference[(level >= low) & (level < high)]
         levels.append(0.5 * (low + high))
         sigmas.append(_robust_sigma(inside) if inside.size >= 200 else np.nan)

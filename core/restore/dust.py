@@ -56,8 +56,8 @@ EDGE = 0.4
 class Seen:
     """A neighbour frame motion-compensated onto the current one."""
 
-    signal: np.ndarray   # (H, W) float32 neighbour signal at the current frame's pixels
-    valid: np.ndarray    # (H, W) float32 in [0, 1]: the motion there is reliable
+    signal: np.ndarray  # (H, W) float32 neighbour signal at the current frame's pixels
+    valid: np.ndarray  # (H, W) float32 in [0, 1]: the motion there is reliable
     # (H, W) float32 the neighbour warped with the unreliable motion replaced by its surroundings'
     # (set for the neighbours that witness dust)
     bridged: np.ndarray | None = None
@@ -143,13 +143,15 @@ def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, stren
         # in the witnesses (a fast mover whose flow fails the forward/backward check is still
         # found in a neighbour).
         matched = np.logical_or.reduce(
-            [patch_distance(seen.signal, centre) < 3.0 * variance + 0.25 * floor * floor for seen in chosen])
+            [patch_distance(seen.signal, centre) < 3.0 * variance + 0.25 * floor * floor for seen in chosen]
+        )
         found &= ~(unreliable & matched)
     return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2, factor)
 
 
-def _well_framed(found: np.ndarray, centre: np.ndarray, references: list[np.ndarray], variance: np.ndarray,
-                 strictness: float) -> np.ndarray:
+def _well_framed(
+    found: np.ndarray, centre: np.ndarray, references: list[np.ndarray], variance: np.ndarray, strictness: float
+) -> np.ndarray:
     """Keep the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
 
     Around a speck of dust the motion is right: just outside it, the frame matches its witnesses
@@ -192,8 +194,13 @@ def _calm(full: np.ndarray, reduced: np.ndarray) -> float:
     """How much a pyramid level reduces the frame-to-witness difference of grain (robust spreads)."""
     spread = lambda x: float(np.median(np.abs(x - np.median(x))))  # noqa: E731
     step = max(1, int(np.sqrt(full.size / 60_000)))
-    return float(np.clip(spread(reduced[::max(1, step // 2), ::max(1, step // 2)]) / max(spread(full[::step, ::step]), 1e-6),
-                         0.1, 1.0))
+    return float(
+        np.clip(
+            spread(reduced[:: max(1, step // 2), :: max(1, step // 2)]) / max(spread(full[::step, ::step]), 1e-6),
+            0.1,
+            1.0,
+        )
+    )
 
 
 def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -224,8 +231,10 @@ def fill_flow(flow: np.ndarray, holes: np.ndarray) -> np.ndarray:
         return flow
     h, w = holes.shape
     half = (max(w // 2, 1), max(h // 2, 1))
-    coarse = push_pull_fill(cv2.resize(flow, half, interpolation=cv2.INTER_AREA),
-                            cv2.resize(1.0 - holes, half, interpolation=cv2.INTER_AREA))
+    coarse = push_pull_fill(
+        cv2.resize(flow, half, interpolation=cv2.INTER_AREA),
+        cv2.resize(1.0 - holes, half, interpolation=cv2.INTER_AREA),
+    )
     filled = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
     return (flow * (1.0 - holes[..., None]) + filled * holes[..., None]).astype(np.float32)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tinct.core.flow import FlowEstimator, identity_grid, inside
+from tinct.core.flow import FlowEstimator, forward_backward_error, identity_grid, inside
 from tinct.core.source import SourceFrame
 
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
@@ -31,14 +31,14 @@ def signal(luminance: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Plate:
+class RestoreFrame:
     """A frame as restoration sees it."""
 
     frame: int
-    source: SourceFrame | None   # until the frame's own restoration
-    v: np.ndarray               # (H, W) float32 restoration signal
-    small: np.ndarray           # (h, w) float32 ``v`` at the working scale (area filtered)
-    guide: np.ndarray           # (h, w) uint8 flow guide
+    source: SourceFrame | None  # until the frame's own restoration
+    v: np.ndarray  # (H, W) float32 restoration signal
+    small: np.ndarray  # (h, w) float32 ``v`` at the working scale (area filtered)
+    guide: np.ndarray  # (h, w) uint8 flow guide
     infrared: np.ndarray | None  # (H, W) float32 defect opacity from an infrared channel, or None
 
 
@@ -92,8 +92,10 @@ def sample_points(image: np.ndarray, px: np.ndarray, py: np.ndarray, interpolati
     return cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE).reshape(-1)[:count]
 
 
-def prepare(frame: int, source: SourceFrame, geometry: Geometry, infrared: str, infrared_threshold: float) -> Plate:
-    """Build the :class:`Plate` of one frame (thread-safe: runs in the reader pool)."""
+def prepare(
+    frame: int, source: SourceFrame, geometry: Geometry, infrared: str, infrared_threshold: float
+) -> RestoreFrame:
+    """Build the :class:`RestoreFrame` of one frame (thread-safe: runs in the reader pool)."""
     v = signal(source.luminance)
     small = geometry.shrink(v)
     guide = (np.clip(small, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
@@ -101,7 +103,7 @@ def prepare(frame: int, source: SourceFrame, geometry: Geometry, infrared: str, 
     opacity = None
     if channel is not None:
         opacity = infrared_opacity(source.image.pixels[..., source.image.index(channel)], infrared_threshold)
-    return Plate(frame, source, v, small, guide, opacity)
+    return RestoreFrame(frame, source, v, small, guide, opacity)
 
 
 def infrared_channel(channels: list[str], wanted: str) -> str | None:
@@ -132,11 +134,11 @@ class Motion:
 
     def __init__(self, to_reference: np.ndarray, to_target: np.ndarray) -> None:
         self.to_reference = to_reference  # (h, w, 2): target pixel -> position in the reference
-        self.to_target = to_target        # (h, w, 2): reference pixel -> position in the target
+        self.to_target = to_target  # (h, w, 2): reference pixel -> position in the target
         self._consistency: dict[float, np.ndarray] = {}
 
     @classmethod
-    def measure(cls, flow: FlowEstimator, target: Plate, reference: Plate) -> Motion:
+    def measure(cls, flow: FlowEstimator, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         return cls(flow(target.guide, reference.guide), flow(reference.guide, target.guide))
 
     def reversed(self) -> Motion:
@@ -151,9 +153,7 @@ class Motion:
         if tolerance not in self._consistency:
             h, w = self.to_reference.shape[:2]
             position = identity_grid(h, w) + self.to_reference
-            back = cv2.remap(self.to_target, position, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            loop = self.to_reference + back
-            error = cv2.magnitude(loop[..., 0], loop[..., 1])
+            error = forward_backward_error(self.to_reference, self.to_target)
             limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
             reach = np.clip(2.0 - error / limit, 0.0, 1.0) * inside(position, h, w)
             self._consistency[tolerance] = reach.astype(np.float32)

@@ -10,8 +10,6 @@ only the frames not yet written with the same parameters.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,15 +22,14 @@ from tinct.core.debris import run_folder
 from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_spec, write_exr
-from tinct.core.outputs import check_output, clamped_warning
-from tinct.core.provenance import already_written, canonical, frame_hash, provenance
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
+from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
-from tinct.core.restore.frames import Plate, infrared_channel
+from tinct.core.restore.frames import RestoreFrame, infrared_channel
 from tinct.core.restore.pipeline import Restored, Restorer, RestoreSettings
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourcePlate
-from tinct.core.version import __version__
 
 DEFECT_CHANNEL = "restore.defect"
 # Frames the reader decodes ahead of the restorer (each holds a full frame in memory).
@@ -80,7 +77,7 @@ def plan_runs(todo: list[int], frames: list[int], behind: int, ahead: int) -> li
             runs[-1] = (runs[-1][0], max(runs[-1][1], hi), runs[-1][2] + [frame])
         else:
             runs.append((lo, hi, [frame]))
-    return [Run(tuple(frames[lo:hi + 1]), tuple(write)) for lo, hi, write in runs]
+    return [Run(tuple(frames[lo : hi + 1]), tuple(write)) for lo, hi, write in runs]
 
 
 class RestoreJob:
@@ -118,25 +115,35 @@ class RestoreJob:
             if infrared_channel(channels, wanted) is None:
                 raise ParameterError(
                     "Infrared channel not in the source",
-                    expected=f"a channel named {wanted!r}", found="channels " + ", ".join(channels),
+                    expected=f"a channel named {wanted!r}",
+                    found="channels " + ", ".join(channels),
                     repair="name one of the source's channels, 'auto' to use one only when present, or '' for none",
-                    file=path, frame=self.frames[0],
+                    file=path,
+                    frame=self.frames[0],
                 )
         upscaler = self.request.upscaler
         if upscaler is not None and (not isinstance(upscaler.scale, int) or upscaler.scale < 1):
-            raise ParameterError("Clarity scale must be a whole number of at least 1", expected="1, 2 or 4",
-                                 found=repr(upscaler.scale), repair="choose another clarity model")
+            raise ParameterError(
+                "Clarity scale must be a whole number of at least 1",
+                expected="1, 2 or 4",
+                found=repr(upscaler.scale),
+                repair="choose another clarity model",
+            )
 
     def _params_hash(self) -> str:
         req = self.request
-        identity = {
-            "node": req.node, "version": req.node_version, "params": req.params, "tinct": __version__,
-            "source": canonical(req.source), "sourceSpace": self.plate.space,
-            "outputSpace": self.output_space, "config": self.colour.name,
-            "pixelType": req.output_options.pixel_type, "compression": req.output_options.compression,
-            "clarity": req.upscaler_id,
-        }
-        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+        return params_hash(
+            node=req.node,
+            version=req.node_version,
+            params=req.params,
+            source=req.source,
+            source_space=self.plate.space,
+            output_space=self.output_space,
+            config=self.colour.name,
+            pixel_type=req.output_options.pixel_type,
+            compression=req.output_options.compression,
+            clarity=req.upscaler_id,
+        )
 
     def frame_hash(self, frame: int) -> str:
         """The frame's identity: the parameters and the source frames of its temporal handles."""
@@ -158,8 +165,14 @@ class RestoreJob:
             self.log(f"already written from the same inputs and parameters, skipped: {format_frame_ranges(skipped)}")
         # A run folder holds the frames being written: a killed run's partial files go with it.
         with run_folder(self.request.output.directory, self.params_hash[:12], self.log) as scratch:
-            written, _ = write_all(self._restore(todo), partial(self._write, scratch), len(todo), self.request.node,
-                                   progress_callback, write_depth=WRITE_BEHIND)
+            written, _ = write_all(
+                self._restore(todo),
+                partial(self._write, scratch),
+                len(todo),
+                self.request.node,
+                progress_callback,
+                write_depth=WRITE_BEHIND,
+            )
         if self.clamped:
             self.log(clamped_warning(self.clamped))
         notes = [f"scene cut before frame {format_frame_ranges(sorted(set(self.cuts)))}"] if self.cuts else []
@@ -178,7 +191,7 @@ class RestoreJob:
             self.cuts.append(frame)
             self.log(f"scene cut before frame {frame}: nothing is borrowed across it")
 
-    def _read(self, restorer: Restorer, frame: int) -> Plate:
+    def _read(self, restorer: Restorer, frame: int) -> RestoreFrame:
         return restorer.prepare(frame, self.plate.read(frame))
 
     def _write(self, scratch: Path, frame: int, restored: Restored) -> None:
@@ -197,15 +210,25 @@ class RestoreJob:
         rgb = self.colour.from_working(rgb_working, self.output_space)
         pixels = np.concatenate([rgb, *other, defect], axis=-1)
         attributes = provenance(
-            node=req.node, params=req.params, source=req.source.path(frame), frame=frame, colour=self.colour,
-            output_space=self.output_space, params_hash=self.params_hash,
+            node=req.node,
+            params=req.params,
+            source=req.source.path(frame),
+            frame=frame,
+            colour=self.colour,
+            output_space=self.output_space,
+            params_hash=self.params_hash,
             identity=self.frame_hash(frame),
         )
         if req.upscaler_id:
             attributes["tinct:clarity"] = req.upscaler_id
         if write_exr(
-            req.output.path(frame), pixels, ["R", "G", "B", *extras, DEFECT_CHANNEL],
-            template=template, pixel_type=req.output_options.pixel_type,
-            compression=req.output_options.compression, attributes=attributes, scratch=scratch,
+            req.output.path(frame),
+            pixels,
+            ["R", "G", "B", *extras, DEFECT_CHANNEL],
+            template=template,
+            pixel_type=req.output_options.pixel_type,
+            compression=req.output_options.compression,
+            attributes=attributes,
+            scratch=scratch,
         ):
             self.clamped.append(frame)

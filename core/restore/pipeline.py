@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -39,7 +40,7 @@ from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
 from tinct.core.restore import deflicker, denoise, dust, scratches
 from tinct.core.restore.cuts import cut_score
-from tinct.core.restore.frames import Geometry, Motion, Plate, prepare, sample_points
+from tinct.core.restore.frames import Geometry, Motion, RestoreFrame, prepare, sample_points
 from tinct.core.source import SourceFrame
 
 # Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
@@ -54,22 +55,22 @@ class RestoreSettings:
     """Every repair's switch and strength (strengths in [0, 1] unless said otherwise)."""
 
     dust: bool = True
-    dust_strength: float = 0.5          # detection sensitivity
-    infrared: str = "auto"              # infrared defect channel: 'auto', a channel name, or '' for none
-    infrared_threshold: float = 0.15    # transmission drop that starts to count as a defect
+    dust_strength: float = 0.5  # detection sensitivity
+    infrared: str = "auto"  # infrared defect channel: 'auto', a channel name, or '' for none
+    infrared_threshold: float = 0.15  # transmission drop that starts to count as a defect
     scratches: bool = True
-    scratch_strength: float = 0.5       # detection sensitivity
+    scratch_strength: float = 0.5  # detection sensitivity
     deflicker: bool = True
-    deflicker_strength: float = 1.0     # share of the measured flicker removed
-    deflicker_window: int = 24          # frames before the current one the exposure track spans
-    deflicker_regions: int = 4          # columns of the regional grid (1: global flicker only)
-    grain: float = 0.7                  # grain reduction (0: off)
-    grain_keep: float = 0.0             # share of the original grain put back
-    radius: int = 2                     # neighbour frames each side
-    flow_preset: str = "fast"
-    flow_max_side: int = 640
-    occlusion_tolerance: float = 1.0    # forward/backward flow disagreement (working pixels) tolerated
-    cut_threshold: float = 0.45         # share of a frame the previous one fails to explain at a cut
+    deflicker_strength: float = 1.0  # share of the measured flicker removed
+    deflicker_window: int = 24  # frames before the current one the exposure track spans
+    deflicker_regions: int = 4  # columns of the regional grid (1: global flicker only)
+    grain: float = 0.7  # grain reduction (0: off)
+    grain_keep: float = 0.0  # share of the original grain put back
+    radius: int = 2  # neighbour frames each side
+    flow_quality: str = "fast"
+    flow_resolution: int = 640
+    occlusion_tolerance: float = 1.0  # forward/backward flow disagreement (working pixels) tolerated
+    cut_threshold: float = 0.45  # share of a frame the previous one fails to explain at a cut
 
     @property
     def repairs(self) -> bool:
@@ -92,17 +93,17 @@ class RestoreSettings:
 @dataclass
 class Restored:
     frame: int
-    image: Image          # the source file's pixels and header (extra channels, windows, metadata)
-    rgb: np.ndarray       # (H, W, 3) float32 working-space result
-    defect: np.ndarray    # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
+    image: Image  # the source file's pixels and header (extra channels, windows, metadata)
+    rgb: np.ndarray  # (H, W, 3) float32 working-space result
+    defect: np.ndarray  # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
 
 
 @dataclass
 class _Neighbour:
-    plate: Plate
-    motion: Motion            # from the centre frame into this one
-    consistency: np.ndarray   # (h, w) the motion's forward/backward check
-    gain: np.ndarray          # (H, W) signal gain matching this frame's exposure to the centre's
+    plate: RestoreFrame
+    motion: Motion  # from the centre frame into this one
+    consistency: np.ndarray  # (h, w) the motion's forward/backward check
+    gain: np.ndarray  # (H, W) signal gain matching this frame's exposure to the centre's
     seen: dust.Seen
 
 
@@ -110,8 +111,8 @@ class _Neighbour:
 class _Slot:
     """What the window keeps of a frame: its plate while it may serve as a neighbour, its step always."""
 
-    plate: Plate | None
-    step: np.ndarray | None      # (gy, gx) log exposure gain over the previous frame
+    plate: RestoreFrame | None
+    step: np.ndarray | None  # (gy, gx) log exposure gain over the previous frame
     cut_before: bool
     profile: scratches.Profile | None = None
 
@@ -119,25 +120,31 @@ class _Slot:
 class Restorer:
     """Restores a stream of plates (not thread-safe; :meth:`prepare` is, for the reader pool)."""
 
-    def __init__(self, settings: RestoreSettings, height: int, width: int, weights: np.ndarray,
-                 on_cut: Callable[[int], None] = lambda _: None) -> None:
+    def __init__(
+        self,
+        settings: RestoreSettings,
+        height: int,
+        width: int,
+        weights: np.ndarray,
+        on_cut: Callable[[int], None] = lambda _: None,
+    ) -> None:
         """``weights``: (3,) luminance weights of the working space."""
         self.settings = settings
         self.weights = np.asarray(weights, np.float32)
-        self.geometry = Geometry(height, width, settings.flow_max_side)
-        self.flow = FlowEstimator(settings.flow_preset, settings.flow_max_side)
+        self.geometry = Geometry(height, width, settings.flow_resolution)
+        self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
         self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
         self.on_cut = on_cut
         # Motion between the frames of the window, both ways, keyed (target frame, reference frame).
         self._motions: dict[tuple[int, int], Motion] = {}
 
-    def prepare(self, frame: int, source: SourceFrame) -> Plate:
+    def prepare(self, frame: int, source: SourceFrame) -> RestoreFrame:
         """The plate of one source frame (run it in the reader threads)."""
         s = self.settings
         return prepare(frame, source, self.geometry, s.infrared if s.dust else "", s.infrared_threshold)
 
     # -- the window ------------------------------------------------------------------------------
-    def run(self, plates: Iterable[Plate], wanted: set[int]) -> Iterator[Restored]:
+    def run(self, plates: Iterable[RestoreFrame], wanted: set[int]) -> Iterator[Restored]:
         """Restore the ``wanted`` frames of a stream of consecutive plates (the others are context)."""
         s = self.settings
         slots: dict[int, _Slot] = {}
@@ -152,7 +159,7 @@ class Restorer:
         for centre in range(max(last - s.ahead + 1, 0), last + 1):
             yield from self._centre(slots, centre, last, wanted)
 
-    def _admit(self, plate: Plate, previous: _Slot | None) -> _Slot:
+    def _admit(self, plate: RestoreFrame, previous: _Slot | None) -> _Slot:
         if previous is None or previous.plate is None or not self.settings.repairs:
             return _Slot(plate, None, True)
         motion = Motion.measure(self.flow, plate, previous.plate)
@@ -191,7 +198,7 @@ class Restorer:
             end += 1
         return first, end
 
-    def _motion(self, target: Plate, reference: Plate) -> Motion:
+    def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
         if key not in self._motions:
             motion = Motion.measure(self.flow, target, reference)
@@ -214,15 +221,19 @@ class Restorer:
         if s.scratches:
             profiles = [self._profile(slots[p]) for p in window]
             shifts = [self._band_shift(plate, slots[p].plate) for p in window]
-            found = scratches.find(profiles, [p - centre for p in window], shifts, s.scratch_strength,
-                                   self.geometry.height)
+            found = scratches.find(
+                profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height
+            )
             signal, defect = scratches.remove(signal, found)
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
-        neighbours = [self._neighbour(plate, slots[p].plate, exposure[p - first] - exposure[centre - first])
-                      for p in order]
-        sides = [[n.seen for p, n in zip(order, neighbours) if p < centre],
-                 [n.seen for p, n in zip(order, neighbours) if p > centre]]
+        neighbours = [
+            self._neighbour(plate, slots[p].plate, exposure[p - first] - exposure[centre - first]) for p in order
+        ]
+        sides = [
+            [n.seen for p, n in zip(order, neighbours) if p < centre],
+            [n.seen for p, n in zip(order, neighbours) if p > centre],
+        ]
         if s.dust:
             witnesses = dust.witnesses(sides)[0]
             for n in neighbours:
@@ -266,23 +277,24 @@ class Restorer:
             slot.profile = scratches.column_profile(slot.plate.v)
         return slot.profile
 
-    def _band_shift(self, centre: Plate, other: Plate) -> np.ndarray:
+    def _band_shift(self, centre: RestoreFrame, other: RestoreFrame) -> np.ndarray:
         """(bands,) median horizontal motion (full-size pixels) of the picture in each scratch band."""
         if other is centre:
             return np.zeros(scratches.BANDS, np.float32)
         dx = self._motion(centre, other).to_reference[..., 0] * (self.geometry.width / self.geometry.small_size[0])
         edges = np.linspace(0, dx.shape[0], scratches.BANDS + 1).round().astype(int)
-        return np.array([np.median(dx[a:b:2, ::2]) for a, b in zip(edges[:-1], edges[1:])], np.float32)
+        return np.array([np.median(dx[a:b:2, ::2]) for a, b in pairwise(edges)], np.float32)
 
-    def _neighbour(self, centre: Plate, plate: Plate, log_exposure: np.ndarray) -> _Neighbour:
+    def _neighbour(self, centre: RestoreFrame, plate: RestoreFrame, log_exposure: np.ndarray) -> _Neighbour:
         """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
         g = self.geometry
         motion = self._motion(centre, plate)
         consistency = motion.consistency(self.settings.occlusion_tolerance)
         # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
         gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)
-        warped = cv2.remap(plate.v, g.full_map(motion.to_reference), None, INTERPOLATION,
-                           borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.remap(
+            plate.v, g.full_map(motion.to_reference), None, INTERPOLATION, borderMode=cv2.BORDER_REPLICATE
+        )
         warped *= gain
         seen = dust.Seen(warped, g.enlarge(consistency))
         return _Neighbour(plate, motion, consistency, gain, seen)
@@ -309,7 +321,9 @@ class Restorer:
         total = signal.copy()
         weights = np.ones(signal.shape, np.float32)
         for other in seen:
-            weight = denoise.temporal_weight(denoise.patch_distance(other.signal, signal), variance, other.valid, s.grain)
+            weight = denoise.temporal_weight(
+                denoise.patch_distance(other.signal, signal), variance, other.valid, s.grain
+            )
             total += weight * other.signal
             weights += weight
         fused = total / weights
@@ -318,7 +332,9 @@ class Restorer:
             fused += s.grain_keep * (signal - fused)
         return fused
 
-    def _repair(self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, neighbours: list[_Neighbour]) -> np.ndarray:
+    def _repair(
+        self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, neighbours: list[_Neighbour]
+    ) -> np.ndarray:
         """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion."""
         g = self.geometry
         holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
@@ -337,8 +353,16 @@ class Restorer:
         repaired[ys, xs] = alpha * median + (1.0 - alpha) * result[ys, xs]
         return repaired
 
-def to_linear(working: np.ndarray, before: np.ndarray, after: np.ndarray, defect: np.ndarray,
-              luminance: np.ndarray, weights: np.ndarray, gain: np.ndarray | None) -> np.ndarray:
+
+def to_linear(
+    working: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    defect: np.ndarray,
+    luminance: np.ndarray,
+    weights: np.ndarray,
+    gain: np.ndarray | None,
+) -> np.ndarray:
     """Carry a signal change back to the (H, W, 3) working-space pixels.
 
     ``before``/``after`` are the (H, W) signals (sqrt luminance) before and after repair. The
@@ -360,4 +384,3 @@ def to_linear(working: np.ndarray, before: np.ndarray, after: np.ndarray, defect
     if gain is not None:
         rgb *= gain[..., None]
     return rgb.astype(np.float32, copy=False)
-

@@ -29,23 +29,23 @@ import cv2
 import numpy as np
 
 # Reference sizes in pixels at 1080 lines (scaled with the frame height).
-MAX_WIDTH = 10.0      # widest scratch (full width at half maximum)
-ALONG = 91            # rows over which a scratch's profile is averaged
+MAX_WIDTH = 10.0  # widest scratch (full width at half maximum)
+ALONG = 91  # rows over which a scratch's profile is averaged
 BANDS = 8
-DRIFT = 0.5           # sideways drift of a scratch tolerated, pixels per frame
+DRIFT = 0.5  # sideways drift of a scratch tolerated, pixels per frame
 
 
 @dataclass
 class Profile:
     """One frame's column means per horizontal band."""
 
-    values: np.ndarray   # (bands, W) float32
+    values: np.ndarray  # (bands, W) float32
 
 
 def sizes(height: int) -> tuple[float, int]:
     """Widest scratch (pixels, full width at half maximum) and averaging length (odd) for a frame height."""
     scale = height / 1080.0
-    return max(2.0, MAX_WIDTH * scale), max(3, int(round(ALONG * scale)) | 1)
+    return max(2.0, MAX_WIDTH * scale), max(3, round(ALONG * scale) | 1)
 
 
 def column_profile(signal: np.ndarray, bands: int = BANDS) -> Profile:
@@ -62,8 +62,8 @@ def line_response(values: np.ndarray, reach: int) -> np.ndarray:
     """
     pad = np.pad(values, ((0, 0), (reach + 1, reach + 1)), mode="edge")
     width = values.shape[1]
-    left = 0.5 * (pad[:, 0:width] + pad[:, 1:width + 1])
-    right = 0.5 * (pad[:, 2 * reach + 1:2 * reach + 1 + width] + pad[:, 2 * reach + 2:2 * reach + 2 + width])
+    left = 0.5 * (pad[:, 0:width] + pad[:, 1 : width + 1])
+    right = 0.5 * (pad[:, 2 * reach + 1 : 2 * reach + 1 + width] + pad[:, 2 * reach + 2 : 2 * reach + 2 + width])
     return values - np.maximum(left, right)
 
 
@@ -72,8 +72,9 @@ def threshold(strength: float) -> float:
     return 12.0 - 8.0 * strength
 
 
-def find(profiles: list[Profile], distances: list[int], shifts: list[np.ndarray], strength: float,
-         height: int) -> np.ndarray:
+def find(
+    profiles: list[Profile], distances: list[int], shifts: list[np.ndarray], strength: float, height: int
+) -> np.ndarray:
     """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none.
 
     ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
@@ -111,7 +112,7 @@ def find(profiles: list[Profile], distances: list[int], shifts: list[np.ndarray]
         peaks = (here > limit) & (persistence > limit) & (persistence > picture) & (here >= left) & (here > right)
         # At the frame's edges there is one side only: nothing to interpolate across.
         peaks[:, :margin] = False
-        peaks[:, width - margin:] = False
+        peaks[:, width - margin :] = False
         narrow = np.zeros_like(peaks)
         for band, column in zip(*np.nonzero(peaks)):
             narrow[band, column] = _width(here[band], column) <= widest
@@ -156,18 +157,18 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
     rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
     for first, last in _groups(np.nonzero(found.any(axis=0))[0], gap=2):
         x0, x1 = max(first - half, 0), min(last + half, width - 1)
-        in_band = found[:, first:last + 1].any(axis=1).astype(np.float32)
+        in_band = found[:, first : last + 1].any(axis=1).astype(np.float32)
         vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
         vertical = np.clip(vertical * 2.0, 0.0, 1.0)
-        patch = signal[:, x0:x1 + 1]
-        left = signal[:, max(x0 - 2, 0):x0].mean(axis=1) if x0 > 0 else None
-        right = signal[:, x1 + 1:min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
+        patch = signal[:, x0 : x1 + 1]
+        left = signal[:, max(x0 - 2, 0) : x0].mean(axis=1) if x0 > 0 else None
+        right = signal[:, x1 + 1 : min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
         left = right if left is None else left
         right = left if right is None else right
         t = (np.arange(x1 - x0 + 1, dtype=np.float32) + 1.0) / (x1 - x0 + 2)
         background = left[:, None] * (1.0 - t[None, :]) + right[:, None] * t[None, :]
         offset = cv2.blur((patch - background).astype(np.float32), (1, along), borderType=cv2.BORDER_REFLECT)
-        polarity = 1.0 if found[:, first:last + 1].sum() >= 0 else -1.0
+        polarity = 1.0 if found[:, first : last + 1].sum() >= 0 else -1.0
         rows_in = vertical > 0.5
         if not rows_in.any():
             continue
@@ -182,9 +183,9 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
         noise = 1.4826 * float(np.median(np.abs(edges - np.median(edges)))) + 1e-4
         vertical = vertical * np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
         correction = (amplitude * vertical)[:, None] * shape[None, :]
-        out[:, x0:x1 + 1] = patch - correction
+        out[:, x0 : x1 + 1] = patch - correction
         lobe = np.clip(2.0 * shape, 0.0, 1.0)
-        matte[:, x0:x1 + 1] = np.maximum(matte[:, x0:x1 + 1], vertical[:, None] * lobe[None, :])
+        matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
     return out, matte
 
 
@@ -192,7 +193,7 @@ def _line_shape(profile: np.ndarray, first: int, last: int, reach: int) -> np.nd
     """The line's own profile across the window: the lobe of ``profile`` (polarity-corrected mean
     offset per column) around its peak in ``first..last``, at most ``reach`` columns each side,
     normalised to a peak of 1, zero elsewhere."""
-    peak = first + int(np.argmax(profile[first:last + 1]))
+    peak = first + int(np.argmax(profile[first : last + 1]))
     if profile[peak] <= 0:
         return None
     left, right = peak, peak
@@ -201,7 +202,7 @@ def _line_shape(profile: np.ndarray, first: int, last: int, reach: int) -> np.nd
     while right < min(peak + reach, profile.size - 1) and profile[right + 1] > 0.1 * profile[peak]:
         right += 1
     shape = np.zeros_like(profile)
-    shape[left:right + 1] = profile[left:right + 1] / profile[peak]
+    shape[left : right + 1] = profile[left : right + 1] / profile[peak]
     return shape
 
 

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from tinct.core.errors import TinctError
 from tinct.plugin.host.installing import (
-    MANIFEST, InstallError, fill_template, host_settings, read_manifest, with_block, without_block, write_manifest,
+    MANIFEST,
+    InstallError,
+    fill_template,
+    host_settings,
+    read_manifest,
+    with_block,
+    without_block,
+    write_manifest,
 )
 
 PLUGIN_FILES = ("init.py", "menu.py")
@@ -39,7 +46,8 @@ def write_plugin_folder(folder: Path, python: str, **details: object) -> None:
     if foreign:
         raise InstallError(
             f"{folder} already holds a Nuke {' and '.join(foreign)} that Tinct did not write",
-            expected="an empty or new folder for Tinct's plugin files", found=", ".join(str(folder / f) for f in foreign),
+            expected="an empty or new folder for Tinct's plugin files",
+            found=", ".join(str(folder / f) for f in foreign),
             repair="choose another --plugin-dir, or move those files away",
         )
     folder.mkdir(parents=True, exist_ok=True)
@@ -71,8 +79,12 @@ def install_home(home: Path, python: str) -> list[str]:
     text = "" if created else init.read_text(encoding="utf-8")
     block = f"import nuke\nnuke.pluginAddPath({folder.as_posix()!r})"
     init.write_text(with_block(text, block), encoding="utf-8")
-    return [f"Tinct installed for Nuke: {folder}", f"loaded from {init} (a block marked '# >>> tinct >>>')",
-            f"the engine runs with {python}", "restart Nuke: the Tinct menu and toolbar appear"]
+    return [
+        f"Tinct installed for Nuke: {folder}",
+        f"loaded from {init} (a block marked '# >>> tinct >>>')",
+        f"the engine runs with {python}",
+        "restart Nuke: the Tinct menu and toolbar appear",
+    ]
 
 
 def uninstall_home(home: Path) -> list[str]:
@@ -96,20 +108,27 @@ def uninstall_home(home: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="install/nuke/install.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plugin-dir", type=Path, help="write a plugin folder to put on NUKE_PATH instead of using ~/.nuke")
+    parser.add_argument(
+        "--plugin-dir", type=Path, help="write a plugin folder to put on NUKE_PATH instead of using ~/.nuke"
+    )
     parser.add_argument("--home", type=Path, default=Path.home(), help="home folder holding .nuke (default: yours)")
     parser.add_argument("--python", default=sys.executable, help="the Tinct environment's python (default: this one)")
     parser.add_argument("--uninstall", action="store_true", help="remove what this installer added")
     args = parser.parse_args(argv)
     try:
         if args.plugin_dir and args.uninstall:
-            messages = [f"removed Tinct from {args.plugin_dir}" if remove_plugin_folder(args.plugin_dir)
-                        else f"Tinct was not installed in {args.plugin_dir}"]
+            messages = [
+                f"removed Tinct from {args.plugin_dir}"
+                if remove_plugin_folder(args.plugin_dir)
+                else f"Tinct was not installed in {args.plugin_dir}"
+            ]
         elif args.plugin_dir:
             write_plugin_folder(args.plugin_dir, args.python)
-            messages = [f"Tinct's Nuke plugin folder: {args.plugin_dir}",
-                        f"add it to NUKE_PATH, e.g. NUKE_PATH={args.plugin_dir}{':' if sys.platform != 'win32' else ';'}$NUKE_PATH",
-                        f"the engine runs with {args.python}"]
+            messages = [
+                f"Tinct's Nuke plugin folder: {args.plugin_dir}",
+                f"add it to NUKE_PATH, e.g. NUKE_PATH={args.plugin_dir}{':' if sys.platform != 'win32' else ';'}$NUKE_PATH",
+                f"the engine runs with {args.python}",
+            ]
         elif args.uninstall:
             messages = uninstall_home(args.home)
         else:

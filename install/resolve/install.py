@@ -29,26 +29,36 @@ CATEGORIES = ("Utility", "Edit", "Color", "Deliver")
 MARKER = "written by install/resolve/install.py"
 
 
-def scripts_root(all_users: bool, platform: str = sys.platform, home: Path | None = None,
-                 environ: Mapping[str, str] = os.environ) -> Path:
+def scripts_root(
+    all_users: bool, platform: str = sys.platform, home: Path | None = None, environ: Mapping[str, str] = os.environ
+) -> Path:
     """Resolve's Fusion/Scripts folder, per user or for all users, on this OS."""
     home = home or Path.home()
     if platform == "win32":
-        key, fallback = ("PROGRAMDATA", r"C:\ProgramData") if all_users else ("APPDATA", str(home / "AppData" / "Roaming"))
+        key, fallback = (
+            ("PROGRAMDATA", r"C:\ProgramData") if all_users else ("APPDATA", str(home / "AppData" / "Roaming"))
+        )
         base = Path(environ.get(key) or fallback) / "Blackmagic Design" / "DaVinci Resolve"
         return base / "Fusion" / "Scripts" if all_users else base / "Support" / "Fusion" / "Scripts"
     if platform == "darwin":
         library = Path("/Library") if all_users else home / "Library"
         return library / "Application Support" / "Blackmagic Design" / "DaVinci Resolve" / "Fusion" / "Scripts"
-    return Path("/opt/resolve/Fusion/Scripts") if all_users else home / ".local" / "share" / "DaVinciResolve" / "Fusion" / "Scripts"
+    return (
+        Path("/opt/resolve/Fusion/Scripts")
+        if all_users
+        else home / ".local" / "share" / "DaVinciResolve" / "Fusion" / "Scripts"
+    )
 
 
 def launchers(python: str) -> dict[str, str]:
     """File name -> text of the script of every node that runs on its own."""
     template = (files("tinct.plugin.resolve") / "scripts" / "launcher.py").read_text(encoding="utf-8")
     settings = host_settings(python)
-    return {f"{script_label(d)}.py": fill_template(template, {"TINCT_HOST": settings, "TINCT_NODE": d.name})
-            for d in NODES if d.command}
+    return {
+        f"{script_label(d)}.py": fill_template(template, {"TINCT_HOST": settings, "TINCT_NODE": d.name})
+        for d in NODES
+        if d.command
+    }
 
 
 def _ours(path: Path) -> bool:
@@ -59,8 +69,12 @@ def install(folder: Path, python: str) -> list[str]:
     wanted = launchers(python)
     foreign = [name for name in wanted if (folder / name).exists() and not _ours(folder / name)]
     if foreign:
-        raise InstallError(f"{folder} already holds scripts named like Tinct's", expected="no file of these names, or Tinct's own",
-                           found=", ".join(foreign), repair="rename or move those scripts, then install again")
+        raise InstallError(
+            f"{folder} already holds scripts named like Tinct's",
+            expected="no file of these names, or Tinct's own",
+            found=", ".join(foreign),
+            repair="rename or move those scripts, then install again",
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in wanted.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -93,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tinct: {error}", file=sys.stderr)
         return 2
     except PermissionError as error:
-        refused = InstallError("No permission to write Resolve's Scripts folder", found=str(error),
-                               repair="run as an administrator for --all-users, or install for this user only")
+        refused = InstallError(
+            "No permission to write Resolve's Scripts folder",
+            found=str(error),
+            repair="run as an administrator for --all-users, or install for this user only",
+        )
         print(f"tinct: {refused}", file=sys.stderr)
         return 2
     for message in messages:

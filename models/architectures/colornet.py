@@ -29,13 +29,12 @@ import functools
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tinct.core.flow import srgb_encode as encode_transfer
 from torch import nn
 
+from tinct.core.flow import srgb_encode as encode_transfer
+
 # Linear Rec.709 RGB -> CIE XYZ (D65), IEC 61966-2-1; its Y row is the Rec.709 luminance.
-RGB_TO_XYZ = np.array(
-    [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float64
-)
+RGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float64)
 XYZ_TO_RGB = np.linalg.inv(RGB_TO_XYZ)
 WHITE_D65 = RGB_TO_XYZ.sum(axis=1)  # XYZ of RGB (1, 1, 1)
 REC709_Y = RGB_TO_XYZ[1]
@@ -105,8 +104,11 @@ def _gamut_cells(bin_size: float) -> np.ndarray:
 
 def _conv(cin: int, cout: int, dilation: int, batchnorm: bool) -> nn.Sequential:
     if batchnorm:
-        return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, dilation, dilation=dilation, bias=False),
-                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+        return nn.Sequential(
+            nn.Conv2d(cin, cout, 3, 1, dilation, dilation=dilation, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
     return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, dilation, dilation=dilation), nn.ReLU(inplace=True))
 
 
@@ -205,7 +207,7 @@ class TinctColorNet(nn.Module):
         y = torch.where(g <= 0.04045, g / 12.92, ((g + 0.055) / 1.055) ** 2.4)
         fy = torch.where(y > _EPSILON, y.clamp(min=1e-12) ** (1.0 / 3.0), (_KAPPA * y + 16.0) / 116.0)
         f = torch.cat([fy + ab[:, 0:1].float() / 500.0, fy, fy - ab[:, 1:2].float() / 200.0], 1)
-        cube = f ** 3
+        cube = f**3
         xyz = torch.where(cube > _EPSILON, cube, (116.0 * f - 16.0) / _KAPPA) * self.white.float().view(1, 3, 1, 1)
         rgb = torch.einsum("ij,bjhw->bihw", self.xyz_to_rgb.float(), xyz).clamp(0.0, 1.0)
         encoded = torch.where(rgb <= 0.0031308, 12.92 * rgb, 1.055 * rgb.clamp(min=1e-12) ** (1.0 / 2.4) - 0.055)

@@ -85,8 +85,12 @@ class DataConfig:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(f"{name} must be in [0, 1]")
         if problems:
-            raise ParameterError("Invalid data settings in the training config", expected="consistent values",
-                                 found="; ".join(problems), repair="fix the 'data' section of the config")
+            raise ParameterError(
+                "Invalid data settings in the training config",
+                expected="consistent values",
+                found="; ".join(problems),
+                repair="fix the 'data' section of the config",
+            )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> DataConfig:
@@ -94,8 +98,12 @@ class DataConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - fields)
         if unknown:
-            raise ParameterError("Unknown data settings in the training config", expected=", ".join(sorted(fields)),
-                                 found=", ".join(unknown), repair="remove or rename them")
+            raise ParameterError(
+                "Unknown data settings in the training config",
+                expected=", ".join(sorted(fields)),
+                found=", ".join(unknown),
+                repair="remove or rename them",
+            )
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})  # type: ignore[arg-type]
 
 
@@ -151,9 +159,13 @@ def load_photos(
     for name in names:
         path = Path(data_dir) / name
         if not path.is_file():
-            raise ImageFileError("Training photo not found", expected=f"the photo {name} in {data_dir}",
-                                 found="no such file", repair="check --data, or re-create the shared data "
-                                 "(../shared/data/README.md)", file=path)
+            raise ImageFileError(
+                "Training photo not found",
+                expected=f"the photo {name} in {data_dir}",
+                found="no such file",
+                repair="check --data, or re-create the shared data (../shared/data/README.md)",
+                file=path,
+            )
         lab = _cached(path, name, short_side, cache_dir)
         photos.append(CachedPhoto(name, lab, colourfulness(lab_to_display(lab.astype(np.float32)))))
     return photos
@@ -192,14 +204,18 @@ def sample_batch(rng: np.random.Generator, photos: Sequence[CachedPhoto], config
     for _ in range(config.batch):
         photo = photos[int(rng.choice(len(photos), p=probabilities))]
         lab = random_view(rng, photo.lab, config)
-        small = cv2.resize(lab[..., 1:], None, fx=1.0 / PREDICTION_STRIDE, fy=1.0 / PREDICTION_STRIDE,
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            lab[..., 1:], None, fx=1.0 / PREDICTION_STRIDE, fy=1.0 / PREDICTION_STRIDE, interpolation=cv2.INTER_AREA
+        )
         chroma = float(np.mean(np.hypot(lab[..., 1], lab[..., 2])))
         inputs.append(degrade(rng, lab[..., 0], config))
         targets.append(small.transpose(2, 0, 1))
         weights.append(np.clip(chroma / config.chroma_ref, config.chroma_floor, 1.0))
-    return Batch(np.stack(inputs)[:, None].astype(np.float32), np.stack(targets).astype(np.float32),
-                 np.array(weights, np.float32))
+    return Batch(
+        np.stack(inputs)[:, None].astype(np.float32),
+        np.stack(targets).astype(np.float32),
+        np.array(weights, np.float32),
+    )
 
 
 def random_view(rng: np.random.Generator, lab: np.ndarray, config: DataConfig) -> np.ndarray:
@@ -221,10 +237,12 @@ def random_view(rng: np.random.Generator, lab: np.ndarray, config: DataConfig) -
     cos, sin = math.cos(theta), math.sin(theta)
     # Output pixel (u, v) reads source (cx, cy) + R(theta) (u - c/2, v - c/2), pixel centres at +0.5.
     half = 0.5 * crop - 0.5
-    matrix = np.array([[cos, -sin, cx - 0.5 - cos * half + sin * half],
-                       [sin, cos, cy - 0.5 - sin * half - cos * half]], np.float64)
-    view = cv2.warpAffine(image, matrix, (crop, crop), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REFLECT_101)
+    matrix = np.array(
+        [[cos, -sin, cx - 0.5 - cos * half + sin * half], [sin, cos, cy - 0.5 - sin * half - cos * half]], np.float64
+    )
+    view = cv2.warpAffine(
+        image, matrix, (crop, crop), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT_101
+    )
     if rng.random() < 0.5:
         view = view[:, ::-1]
     return np.ascontiguousarray(view, dtype=np.float32)

@@ -52,9 +52,24 @@ from .data import PREDICTION_STRIDE, CachedPhoto, DataConfig, load_photos, photo
 ARCHITECTURE = "TinctColorNet"
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "photos"
 _TRAIN_KEYS = {
-    "seed", "steps", "max_minutes", "lr", "min_lr_ratio", "warmup", "weight_decay", "ema", "rebalance_lambda",
-    "prior_sigma", "soft_neighbours", "soft_sigma", "checkpoint_every", "log_every", "threads", "train_photos",
-    "model", "data",
+    "seed",
+    "steps",
+    "max_minutes",
+    "lr",
+    "min_lr_ratio",
+    "warmup",
+    "weight_decay",
+    "ema",
+    "rebalance_lambda",
+    "prior_sigma",
+    "soft_neighbours",
+    "soft_sigma",
+    "checkpoint_every",
+    "log_every",
+    "threads",
+    "train_photos",
+    "model",
+    "data",
 }
 _MODEL_KEYS = {"widths", "bin_size", "temperature"}
 
@@ -96,16 +111,30 @@ class TrainConfig:
             raw = Path(path).read_bytes()
             values = json.loads(raw)
         except (OSError, json.JSONDecodeError) as exc:
-            raise ParameterError("Cannot read the training config", expected="a readable JSON file",
-                                 found=str(exc), repair="check --config", file=path) from exc
+            raise ParameterError(
+                "Cannot read the training config",
+                expected="a readable JSON file",
+                found=str(exc),
+                repair="check --config",
+                file=path,
+            ) from exc
         if not isinstance(values, dict) or set(values) != _TRAIN_KEYS or set(values.get("model", {})) != _MODEL_KEYS:
             found = sorted(values) if isinstance(values, dict) else type(values).__name__
-            raise ParameterError("The training config has other keys than expected",
-                                 expected=f"{sorted(_TRAIN_KEYS)}, model: {sorted(_MODEL_KEYS)}", found=str(found),
-                                 repair="start from models/training/autocolor.json", file=path)
+            raise ParameterError(
+                "The training config has other keys than expected",
+                expected=f"{sorted(_TRAIN_KEYS)}, model: {sorted(_MODEL_KEYS)}",
+                found=str(found),
+                repair="start from models/training/autocolor.json",
+                file=path,
+            )
         photos = values.pop("train_photos")
-        config = cls(**{**values, "train_photos": tuple(split.TRAIN if photos is None else photos),
-                        "data": DataConfig.from_dict(values["data"])})
+        config = cls(
+            **{
+                **values,
+                "train_photos": tuple(split.TRAIN if photos is None else photos),
+                "data": DataConfig.from_dict(values["data"]),
+            }
+        )
         counts = ("steps", "checkpoint_every", "log_every", "threads", "soft_neighbours")
         problems = [f"{name} < 1" for name in counts if int(getattr(config, name)) < 1]
         problems += ["warmup < 0"] if config.warmup < 0 else []
@@ -117,9 +146,13 @@ class TrainConfig:
         if leaked:
             problems.append(f"held-out photos in train_photos: {', '.join(leaked)}")
         if problems or not config.train_photos:
-            raise ParameterError("Invalid training config", expected="positive counts and rates, held-out photos "
-                                 "left out, at least one training photo", found="; ".join(problems) or "no photos",
-                                 repair="fix the config", file=path)
+            raise ParameterError(
+                "Invalid training config",
+                expected="positive counts and rates, held-out photos left out, at least one training photo",
+                found="; ".join(problems) or "no photos",
+                repair="fix the config",
+                file=path,
+            )
         return config, hashlib.sha256(raw).hexdigest()
 
 
@@ -153,8 +186,13 @@ def class_weights(
     return (weights / np.sum(prior * weights)).astype(np.float32)
 
 
-def loss_fn(logits: torch.Tensor, target: torch.Tensor, nearest: torch.Tensor, rebalance: torch.Tensor,
-            sample_weight: torch.Tensor) -> torch.Tensor:
+def loss_fn(
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    nearest: torch.Tensor,
+    rebalance: torch.Tensor,
+    sample_weight: torch.Tensor,
+) -> torch.Tensor:
     """Rebalanced, sample-weighted soft cross-entropy (scalar)."""
     per_pixel = -(target * F.log_softmax(logits, dim=1)).sum(1) * rebalance[nearest]
     return (per_pixel.mean(dim=(1, 2)) * sample_weight).sum() / sample_weight.sum()
@@ -175,16 +213,27 @@ def progress(step: int, elapsed_s: float, config: TrainConfig) -> float:
 
 def new_network(config: TrainConfig) -> TinctColorNet:
     m = config.model
-    return TinctColorNet(widths=str(m["widths"]), bin_size=float(m["bin_size"]),  # type: ignore[arg-type]
-                         temperature=float(m["temperature"]), batchnorm=1)  # type: ignore[arg-type]
+    return TinctColorNet(
+        widths=str(m["widths"]),
+        bin_size=float(m["bin_size"]),  # type: ignore[arg-type]
+        temperature=float(m["temperature"]),
+        batchnorm=1,
+    )  # type: ignore[arg-type]
 
 
 def _float_state(network: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().clone().float() for k, v in network.state_dict().items() if v.is_floating_point()}
 
 
-def save_checkpoint(path: Path, step: int, elapsed_s: float, network: torch.nn.Module,
-                    ema: Mapping[str, torch.Tensor], optimizer: torch.optim.Optimizer, config_sha: str) -> None:
+def save_checkpoint(
+    path: Path,
+    step: int,
+    elapsed_s: float,
+    network: torch.nn.Module,
+    ema: Mapping[str, torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    config_sha: str,
+) -> None:
     tensors = {f"model.{k}": v.numpy() for k, v in _float_state(network).items()}
     tensors.update({f"ema.{k}": v.numpy() for k, v in ema.items()})
     names = {id(p): n for n, p in network.named_parameters()}
@@ -198,8 +247,13 @@ def save_checkpoint(path: Path, step: int, elapsed_s: float, network: torch.nn.M
     write_atomic(path, serialize_safetensors(tensors, metadata))
 
 
-def load_checkpoint(path: Path, network: torch.nn.Module, ema: dict[str, torch.Tensor],
-                    optimizer: torch.optim.Optimizer, config_sha: str) -> tuple[int, float]:
+def load_checkpoint(
+    path: Path,
+    network: torch.nn.Module,
+    ema: dict[str, torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    config_sha: str,
+) -> tuple[int, float]:
     """Restore a checkpoint; returns the step to continue from and the seconds already trained.
 
     Raises:
@@ -209,8 +263,13 @@ def load_checkpoint(path: Path, network: torch.nn.Module, ema: dict[str, torch.T
         meta = stream.metadata()
         tensors = {k: stream.get_tensor(k) for k in stream.keys()}
     if meta.get("config_sha256") != config_sha:
-        raise ParameterError("The checkpoint belongs to another training config", expected=config_sha,
-                             found=str(meta.get("config_sha256")), repair="delete it or use its config", file=path)
+        raise ParameterError(
+            "The checkpoint belongs to another training config",
+            expected=config_sha,
+            found=str(meta.get("config_sha256")),
+            repair="delete it or use its config",
+            file=path,
+        )
     step = int(meta["step"])
     state = network.state_dict()
     for key in _float_state(network):
@@ -218,8 +277,11 @@ def load_checkpoint(path: Path, network: torch.nn.Module, ema: dict[str, torch.T
         ema[key].copy_(tensors[f"ema.{key}"])
     for name, p in network.named_parameters():
         if f"adam.exp_avg.{name}" in tensors:
-            optimizer.state[p] = {"step": torch.tensor(float(step)), "exp_avg": tensors[f"adam.exp_avg.{name}"],
-                                  "exp_avg_sq": tensors[f"adam.exp_avg_sq.{name}"]}
+            optimizer.state[p] = {
+                "step": torch.tensor(float(step)),
+                "exp_avg": tensors[f"adam.exp_avg.{name}"],
+                "exp_avg_sq": tensors[f"adam.exp_avg_sq.{name}"],
+            }
     return step, float(meta["elapsed_s"])
 
 
@@ -235,25 +297,39 @@ def export(network: TinctColorNet, ema: Mapping[str, torch.Tensor], out: Path, m
 
 
 def _like(network: TinctColorNet) -> TinctColorNet:
-    return TinctColorNet(widths=network.widths, bin_size=network.bin_size, temperature=network.temperature,
-                         batchnorm=int(network.batchnorm))
+    return TinctColorNet(
+        widths=network.widths,
+        bin_size=network.bin_size,
+        temperature=network.temperature,
+        batchnorm=int(network.batchnorm),
+    )
 
 
-def train(config: TrainConfig, config_sha: str, out: Path, data_dir: Path, cache_dir: Path | None,
-          log: Callable[[str], None] = print) -> str:
+def train(
+    config: TrainConfig,
+    config_sha: str,
+    out: Path,
+    data_dir: Path,
+    cache_dir: Path | None,
+    log: Callable[[str], None] = print,
+) -> str:
     """Run the training described by ``config``; returns the sha256 of the weights written to ``out``."""
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     started = time.monotonic()
     photos = load_photos(data_dir, config.train_photos, config.data.cache_short_side, cache_dir)
     sampling = photo_weights(photos, config.data)
-    log(f"{len(photos)} photos decoded in {time.monotonic() - started:.1f} s; sampling weights "
-        + ", ".join(f"{Path(p.name).stem}={w:.3f}" for p, w in zip(photos, sampling)))
+    log(
+        f"{len(photos)} photos decoded in {time.monotonic() - started:.1f} s; sampling weights "
+        + ", ".join(f"{Path(p.name).stem}={w:.3f}" for p, w in zip(photos, sampling))
+    )
     network = new_network(config)
     centres = network.bin_centres.clone()
     rebalance = torch.from_numpy(class_weights(photos, sampling, centres.numpy(), config))
-    log(f"{len(centres)} ab classes; rebalancing weights {float(rebalance.min()):.2f}..{float(rebalance.max()):.2f}; "
-        f"{sum(p.numel() for p in network.parameters())} parameters")
+    log(
+        f"{len(centres)} ab classes; rebalancing weights {float(rebalance.min()):.2f}..{float(rebalance.max()):.2f}; "
+        f"{sum(p.numel() for p in network.parameters())} parameters"
+    )
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     ema = _float_state(network)
     checkpoint = out.with_name(out.name + ".checkpoint")
@@ -269,8 +345,13 @@ def train(config: TrainConfig, config_sha: str, out: Path, data_dir: Path, cache
         target, nearest = soft_encode(torch.from_numpy(batch.ab), centres, config.soft_neighbours, config.soft_sigma)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, done, config)
-        loss = loss_fn(network.logits(torch.from_numpy(batch.luminance)), target, nearest, rebalance,
-                       torch.from_numpy(batch.weight))
+        loss = loss_fn(
+            network.logits(torch.from_numpy(batch.luminance)),
+            target,
+            nearest,
+            rebalance,
+            torch.from_numpy(batch.weight),
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -282,8 +363,10 @@ def train(config: TrainConfig, config_sha: str, out: Path, data_dir: Path, cache
         losses.append(loss.item())
         if step % config.log_every == 0 or step == config.steps:
             pace = (time.monotonic() - clock) / len(losses)
-            log(f"step {step}/{config.steps} loss {np.mean(losses):.4f} lr {optimizer.param_groups[0]['lr']:.2e} "
-                f"{pace:.2f} s/step, {(time.monotonic() - started) / 60:.1f} min")
+            log(
+                f"step {step}/{config.steps} loss {np.mean(losses):.4f} lr {optimizer.param_groups[0]['lr']:.2e} "
+                f"{pace:.2f} s/step, {(time.monotonic() - started) / 60:.1f} min"
+            )
             clock, losses = time.monotonic(), []
         if step % config.checkpoint_every == 0:
             save_checkpoint(checkpoint, step, time.monotonic() - started, network, ema, optimizer, config_sha)
@@ -292,11 +375,18 @@ def train(config: TrainConfig, config_sha: str, out: Path, data_dir: Path, cache
     m = config.model
     metadata = {
         "architecture": ARCHITECTURE,
-        "arch_params": json.dumps({"widths": m["widths"], "bin_size": m["bin_size"], "temperature": m["temperature"]},
-                                  sort_keys=True),
-        "scale": "1", "task": "colorization", "colour_encoding": SRGB_ENCODING, "licence": "LicenseRef-Proprietary",
-        "training_config_sha256": config_sha, "training_steps": str(step), "training_minutes": f"{minutes:.1f}",
-        "training_photos": str(len(photos)), "training_seed": str(config.seed),
+        "arch_params": json.dumps(
+            {"widths": m["widths"], "bin_size": m["bin_size"], "temperature": m["temperature"]}, sort_keys=True
+        ),
+        "scale": "1",
+        "task": "colorization",
+        "colour_encoding": SRGB_ENCODING,
+        "licence": "LicenseRef-Proprietary",
+        "training_config_sha256": config_sha,
+        "training_steps": str(step),
+        "training_minutes": f"{minutes:.1f}",
+        "training_photos": str(len(photos)),
+        "training_seed": str(config.seed),
     }
     sha = export(network, ema, out, metadata)
     log(f"stopped at step {step}/{config.steps} after {minutes:.1f} min; wrote {out}")
@@ -304,8 +394,9 @@ def train(config: TrainConfig, config_sha: str, out: Path, data_dir: Path, cache
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tinct.models.training.train_autocolor",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tinct.models.training.train_autocolor", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--config", type=Path, required=True, help="training config (JSON)")
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"photos folder (default {DEFAULT_DATA})")

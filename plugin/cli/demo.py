@@ -29,7 +29,9 @@ SHEET_FRAMES = (1001, 1012, 1024, 1036)
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("demo", help="colourise a built-in sample shot (no data needed)")
-    parser.add_argument("--out", metavar="DIR", default="tinct-demo", help="folder for the demo (default: ./tinct-demo)")
+    parser.add_argument(
+        "--out", metavar="DIR", default="tinct-demo", help="folder for the demo (default: ./tinct-demo)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -45,8 +47,12 @@ def run(args: argparse.Namespace) -> int:
     _write_inputs(colour, truth, grey_pattern, keys_pattern)
     values = KEYFRAME_COLORIZE.resolve({})
     request = ColorizeRequest(
-        source=parse_sequence(grey_pattern), keyframes=parse_sequence(keys_pattern), output=parse_sequence(colour_pattern),
-        settings=propagation_settings(values), output_options=OutputOptions(), params=dict(values),
+        source=parse_sequence(grey_pattern),
+        keyframes=parse_sequence(keys_pattern),
+        output=parse_sequence(colour_pattern),
+        settings=propagation_settings(values),
+        output_options=OutputOptions(),
+        params=dict(values),
     )
     KeyframeColorizeJob(request, log=log).run()
     sheet = out / "before_after.png"

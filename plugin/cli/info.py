@@ -76,7 +76,9 @@ def _check_frames(seq: Sequence, frames: list[int]) -> tuple[tuple[int, oiio.Ima
             problems.append(f"frame {frame} ({path}): {error.title[0].lower()}{error.title[1:]}: {error.found}")
             continue
         if file_format not in formats_named(path):
-            problems.append(f"frame {frame} ({path}): a {file_format} file named {path.suffix or 'without an extension'}")
+            problems.append(
+                f"frame {frame} ({path}): a {file_format} file named {path.suffix or 'without an extension'}"
+            )
         if first is None:
             first = (frame, spec)
         elif _size(spec) != _size(first[1]):

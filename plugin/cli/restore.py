@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tinct.core.errors import ParameterError
-from tinct.core.restore import RestoreJob, RestoreRequest, RestoreSettings
-from tinct.core.sequence import parse_frame_range, parse_sequence
+from tinct.core.sequence import parse_sequence
+from tinct.nodes import api
 from tinct.nodes.definition import NodeDefinition
-from tinct.nodes.restore import CLARITY, RESTORE, clarity_upscaler, restore_settings
-from tinct.plugin.cli.arguments import add_node_parameters, node_values
-from tinct.plugin.cli.colorize import add_output_arguments, output_options
+from tinct.nodes.restore import CLARITY, RESTORE
+from tinct.plugin.cli.arguments import add_node_arguments, node_request
 
 # Switch aliases: flag -> (parameter, value it sets).
 SWITCHES = {
@@ -34,57 +32,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     restore = _parser(commands, RESTORE, "repair dust, dirt, line scratches, flicker and grain")
     switches = restore.add_argument_group("switches")
     for flag, (name, value) in SWITCHES.items():
-        switches.add_argument(flag, dest=name, action="store_const", const=value,
-                              help=f"same as {RESTORE.parameter(name).flag} {value}")
-    restore.add_argument("--device", choices=CLARITY.parameter("device").choices, default="auto",
-                         help="where the clarity network runs (default: auto)")
-    restore.set_defaults(run=run_restore)
-    clarity = _parser(commands, CLARITY, "enlarge a sequence 2 or 4 times (super-resolution)")
-    clarity.set_defaults(run=run_clarity)
+        switches.add_argument(
+            flag, dest=name, action="store_const", const=value, help=f"same as {RESTORE.parameter(name).flag} {value}"
+        )
+    _parser(commands, CLARITY, "enlarge a sequence 2 or 4 times (super-resolution)")
 
 
 def _parser(commands: argparse._SubParsersAction, node: NodeDefinition, summary: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(node.command, help=summary, description=node.help)
-    source = node.inputs[0]
-    parser.add_argument(source.name, metavar="SRC", help=f"{source.help}: name.####.exr, %%04d, $F4, @@@@")
-    parser.add_argument("-o", "--output", metavar="OUT", help="output EXR sequence pattern")
-    parser.add_argument("--frames", metavar="RANGE", help="frames to write, e.g. 1001-1100, 1001-1100x2, 1001,1005 (default: all)")
-    parser.add_argument("--source-colorspace", metavar="CS", help="colour space of SRC (default: file metadata, else role)")
-    add_output_arguments(parser)
-    add_node_parameters(parser, node)
+    add_node_arguments(parser, [node])
+    parser.set_defaults(run=lambda args: run(node_request(args, node)), request=lambda args: node_request(args, node))
     return parser
 
 
-def run_restore(args: argparse.Namespace) -> int:
-    values = node_values(args, RESTORE)
-    scale = int(str(values["clarity"]))
-    upscaler, upscaler_id = clarity_upscaler(scale, device=args.device, ocio=args.ocio) if scale > 1 else (None, "")
-    return _run(args, RESTORE, values, restore_settings(values), upscaler, upscaler_id)
-
-
-def run_clarity(args: argparse.Namespace) -> int:
-    values = node_values(args, CLARITY)
-    upscaler, upscaler_id = clarity_upscaler(int(str(values["scale"])), str(values["model"]), str(values["device"]),
-                                             ocio=args.ocio)
-    nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
-    # Where the network runs does not change the frames: a render resumed on another machine keeps them.
-    params = {k: v for k, v in values.items() if k != "device"}
-    return _run(args, CLARITY, params, nothing, upscaler, upscaler_id)
-
-
-def _run(args: argparse.Namespace, node: NodeDefinition, values: dict, settings: RestoreSettings,
-         upscaler: object, upscaler_id: str) -> int:
-    if not args.output:
-        raise ParameterError(f"tinct {node.command} needs -o/--output", expected="-o PATTERN", found="nothing",
-                             repair=f"pass the output sequence pattern (see tinct {node.command} --help)")
-    request = RestoreRequest(
-        source=parse_sequence(args.source), output=parse_sequence(args.output),
-        frames=parse_frame_range(args.frames) if args.frames else None, source_colorspace=args.source_colorspace,
-        settings=settings, output_options=output_options(args), ocio=args.ocio,
-        node=node.name, node_version=node.version, params=dict(values),
-        upscaler=upscaler, upscaler_id=upscaler_id,  # type: ignore[arg-type]
+def run(request: api.Request) -> int:
+    """Run ``request`` (any node), saying on stderr what was written."""
+    report = api.run(request, log=log)
+    log(
+        f"wrote {len(report.written)} frame(s) to {parse_sequence(request.output).display()}"
+        + (f"; {len(report.skipped)} already done" if report.skipped else "")
     )
-    report = RestoreJob(request, log=log).run(progress_callback=args.progress_callback)
-    log(f"wrote {len(report.written)} frame(s) to {request.output.display()}"
-        + (f"; {len(report.skipped)} already done" if report.skipped else ""))
     return 0

@@ -48,14 +48,21 @@ class Chunk:
 
 
 def plan_chunks(
-    frames: Sequence[int], source_frames: Sequence[int], temporal: Temporal, chunk_size: int,
+    frames: Sequence[int],
+    source_frames: Sequence[int],
+    temporal: Temporal,
+    chunk_size: int,
     keyframes: Sequence[int] = (),
 ) -> list[Chunk]:
     """Cut the output ``frames`` (sorted, unique) into chunks; ``source_frames`` are the frames on
     disk of the step's first input, ``keyframes`` those of its keyframe input (``temporal.keyframes``)."""
     if chunk_size < 1:
-        raise ParameterError("Chunk size below 1", expected="1 or more frames per task", found=str(chunk_size),
-                             repair="pass --chunk-size 1 or more")
+        raise ParameterError(
+            "Chunk size below 1",
+            expected="1 or more frames per task",
+            found=str(chunk_size),
+            repair="pass --chunk-size 1 or more",
+        )
     source = sorted(source_frames)
     if temporal.keyframes:
         return _keyframe_chunks(list(frames), source, sorted(keyframes), temporal.handles, chunk_size)
@@ -67,7 +74,9 @@ def plan_chunks(
     return chunks
 
 
-def _keyframe_chunks(frames: list[int], source: list[int], keys: list[int], handles: int, chunk_size: int) -> list[Chunk]:
+def _keyframe_chunks(
+    frames: list[int], source: list[int], keys: list[int], handles: int, chunk_size: int
+) -> list[Chunk]:
     chunks: list[Chunk] = []
     group: list[Segment] = []
     for segment in plan_segments(frames, keys):
@@ -85,7 +94,9 @@ def _segment_chunk(segments: list[Segment], source: list[int], handles: int) -> 
     keys: set[int] = set()
     for s in segments:
         # The engine walks back from the keyframe after, forward from the keyframe before.
-        spans.append((s.before if s.before is not None else s.frames[0], s.after if s.after is not None else s.frames[-1]))
+        spans.append(
+            (s.before if s.before is not None else s.frames[0], s.after if s.after is not None else s.frames[-1])
+        )
         keys.update(k for k in (s.before, s.after) if k is not None)
     frames = tuple(f for s in segments for f in s.frames)
     return Chunk(frames, _reads(source, spans, handles), tuple(sorted(keys)))

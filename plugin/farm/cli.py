@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tinct.core.errors import ParameterError
 from tinct.core.sequence import format_frame_ranges
+from tinct.plugin.cli.run import read_request
 from tinct.plugin.farm.job import THEN, JobRequest, parse_job_arguments
 from tinct.plugin.farm.plan import CURRENT_TINCT, DEFAULT_CHUNK_SIZE, FARMS, FarmJob, build_farm_job
 
@@ -34,29 +35,54 @@ def farm_arguments(run_locally: bool = False) -> argparse.ArgumentParser:
     no abbreviations, so that node flags pass through untouched."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     group = parser.add_argument_group("farm")
-    group.add_argument("--farm", choices=FARMS, help="openjd: Open Job Description bundle (openjd run, AWS Deadline Cloud); "
-                       "deadline10: Thinkbox Deadline 10 job files; opencue: OpenCue job XML")
-    group.add_argument("--bundle", metavar="DIR", type=Path, help="folder for the job files (workers must be able to read it)")
-    group.add_argument("--chunk-size", metavar="N", type=int, default=DEFAULT_CHUNK_SIZE,
-                       help=f"frames per task (default {DEFAULT_CHUNK_SIZE}); keyframe nodes keep keyframe intervals whole")
+    group.add_argument(
+        "--farm",
+        choices=FARMS,
+        help="openjd: Open Job Description bundle (openjd run, AWS Deadline Cloud); "
+        "deadline10: Thinkbox Deadline 10 job files; opencue: OpenCue job XML",
+    )
+    group.add_argument(
+        "--bundle", metavar="DIR", type=Path, help="folder for the job files (workers must be able to read it)"
+    )
+    group.add_argument(
+        "--chunk-size",
+        metavar="N",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"frames per task (default {DEFAULT_CHUNK_SIZE}); keyframe nodes keep keyframe intervals whole",
+    )
     group.add_argument("--job-name", metavar="NAME", help="job name on the farm (default: shot and nodes)")
-    group.add_argument("--tinct-python", metavar="PATH",
-                       help=f"Python with Tinct installed on the workers (default: this one, {sys.executable})")
+    group.add_argument(
+        "--tinct-python",
+        metavar="PATH",
+        help=f"Python with Tinct installed on the workers (default: this one, {sys.executable})",
+    )
     group.add_argument("--priority", metavar="N", type=int, default=50, help="job priority (Deadline 10, OpenCue)")
     group.add_argument("--pool", default="", help="Deadline 10 pool")
     group.add_argument("--group", default="", help="Deadline 10 group")
     group.add_argument("--show", default="tinct", help="OpenCue show")
     if run_locally:
-        group.add_argument("--run-locally", action="store_true",
-                           help="openjd only: run the bundle here with `openjd run` once written")
+        group.add_argument(
+            "--run-locally", action="store_true", help="openjd only: run the bundle here with `openjd run` once written"
+        )
     return parser
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "submit", help="write a farm job (Open Job Description, Deadline 10, OpenCue) for one node or a chain",
-        description=__doc__, epilog=EPILOG, parents=[farm_arguments(run_locally=True)], allow_abbrev=False,
+        "submit",
+        help="write a farm job (Open Job Description, Deadline 10, OpenCue) for one node or a chain",
+        description=__doc__,
+        epilog=EPILOG,
+        parents=[farm_arguments(run_locally=True)],
+        allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--request",
+        type=Path,
+        metavar="FILE",
+        help="one node run as written by a host (tinct.nodes.api.Request.to_json), instead of NODE ARGS",
     )
     parser.add_argument("job", nargs=argparse.REMAINDER, metavar="NODE ARGS", help="a node command and its arguments")
     parser.set_defaults(run=lambda args: run(args, commands.choices))
@@ -79,9 +105,12 @@ def farm_settings(args: argparse.Namespace) -> FarmSettings:
     from tinct.plugin.farm.targets import FarmSettings  # the farm libraries load only when a job is written
 
     if not args.farm or not args.bundle:
-        raise ParameterError("A farm job needs --farm and --bundle", expected="--farm " + "|".join(FARMS) + " --bundle DIR",
-                             found=f"--farm {args.farm or '(none)'} --bundle {args.bundle or '(none)'}",
-                             repair="name the farm and a folder for the job files")
+        raise ParameterError(
+            "A farm job needs --farm and --bundle",
+            expected="--farm " + "|".join(FARMS) + " --bundle DIR",
+            found=f"--farm {args.farm or '(none)'} --bundle {args.bundle or '(none)'}",
+            repair="name the farm and a folder for the job files",
+        )
     return FarmSettings(args.farm, args.bundle, args.chunk_size, args.priority, args.pool, args.group, args.show)
 
 
@@ -89,17 +118,27 @@ def run(args: argparse.Namespace, parsers: dict[str, argparse.ArgumentParser]) -
     from tinct.plugin.farm.openjd import run_command
     from tinct.plugin.farm.targets import write_farm_job
 
-    request = split_arguments(args, parsers, farm_arguments(run_locally=True))
+    if args.request is not None:
+        request = JobRequest.from_request(read_request(args.request), args.job_name)
+    else:
+        request = split_arguments(args, parsers, farm_arguments(run_locally=True))
     settings = farm_settings(args)
     if args.run_locally and settings.farm != "openjd":
-        raise ParameterError("--run-locally runs Open Job Description bundles only", expected="--farm openjd",
-                             found=f"--farm {settings.farm}", repair="drop --run-locally, or write an openjd bundle")
+        raise ParameterError(
+            "--run-locally runs Open Job Description bundles only",
+            expected="--farm openjd",
+            found=f"--farm {settings.farm}",
+            repair="drop --run-locally, or write an openjd bundle",
+        )
     job = farm_job(args, request)
     written = write_farm_job(job, settings)
     for step in job.steps:
         after = f", after {', '.join(step.depends_on)}" if step.depends_on else ""
-        print(f"{step.name}: frames {format_frame_ranges(step.frames)} in {len(step.chunks)} task(s): "
-              + "; ".join(c.label for c in step.chunks) + after)
+        print(
+            f"{step.name}: frames {format_frame_ranges(step.frames)} in {len(step.chunks)} task(s): "
+            + "; ".join(c.label for c in step.chunks)
+            + after
+        )
     print(f"{written.farm} job written to {written.directory}")
     if args.run_locally:
         command = run_command(written.directory)

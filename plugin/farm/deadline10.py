@@ -71,7 +71,8 @@ def plugin_info(job: FarmJob, step: FarmStep, plan: Path) -> dict[str, str]:
     if leading[:1] != ["-m"]:  # the runner is a module: it needs the Python that has Tinct
         raise ParameterError(
             "Deadline 10 tasks need the Python that has Tinct installed",
-            expected="--tinct-python PATH (a python executable)", found=" ".join(job.executable),
+            expected="--tinct-python PATH (a python executable)",
+            found=" ".join(job.executable),
             repair="pass the worker's Python, e.g. --tinct-python /opt/tinct/venv/bin/python",
         )
     _refuse_tokens("plan path", str(plan))
@@ -89,7 +90,9 @@ def write_job_files(job: FarmJob, directory: Path, options: FarmOptions = FarmOp
     plan = write_plan(job, directory)
     written = []
     for step in job.steps:
-        files = StepFiles(step.name, directory / f"{step.name}.job_info.job", directory / f"{step.name}.plugin_info.job")
+        files = StepFiles(
+            step.name, directory / f"{step.name}.job_info.job", directory / f"{step.name}.plugin_info.job"
+        )
         write_text_atomic(files.job_info, format_key_values(job_info(job, step, options)))
         write_text_atomic(files.plugin_info, format_key_values(plugin_info(job, step, plan.resolve())))
         written.append(files)
@@ -99,8 +102,12 @@ def write_job_files(job: FarmJob, directory: Path, options: FarmOptions = FarmOp
 def format_key_values(entries: dict[str, str]) -> str:
     for key, value in entries.items():
         if "\n" in value or "\r" in value or "=" in key:
-            raise ParameterError("A value cannot go into a Deadline job file", expected="one line of text",
-                                 found=f"{key}={value!r}", repair="remove line breaks from names and paths")
+            raise ParameterError(
+                "A value cannot go into a Deadline job file",
+                expected="one line of text",
+                found=f"{key}={value!r}",
+                repair="remove line breaks from names and paths",
+            )
         if key != "Arguments":  # the arguments' user part (the plan path) is checked before <STARTFRAME> is added
             _refuse_tokens(key, value)
     return "".join(f"{key}={value}\n" for key, value in entries.items())
@@ -108,8 +115,12 @@ def format_key_values(entries: dict[str, str]) -> str:
 
 def _refuse_tokens(what: str, value: str) -> None:
     if _DEADLINE_TOKEN.search(value):
-        raise ParameterError("A value holds a Deadline token", expected="no <STARTFRAME>-style text in names and paths",
-                             found=f"{what}: {value}", repair="rename the file or folder")
+        raise ParameterError(
+            "A value holds a Deadline token",
+            expected="no <STARTFRAME>-style text in names and paths",
+            found=f"{what}: {value}",
+            repair="rename the file or folder",
+        )
 
 
 def parse_key_values(text: str) -> dict[str, str]:

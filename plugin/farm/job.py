@@ -1,7 +1,8 @@
 """What a user asks of the farm or of a publish: one node run (a step) or a chain of them.
 
 A :class:`JobRequest` is host-neutral: the CLI parses it from ``tinct submit``/``tinct publish``
-arguments (:func:`parse_job_arguments`), Nuke and Resolve build it from their nodes and markers.
+arguments (:func:`parse_job_arguments`); hosts send one node run as a request
+(:meth:`JobRequest.from_request`). Each step makes the checked request of its tasks (:meth:`StepRequest.request`).
 A chained step reads the output of an earlier step as its first input; that input is *pending*
 (it does not exist before the job runs), so checks on disk skip it.
 """
@@ -16,7 +17,9 @@ from pathlib import Path
 
 from tinct.core.errors import ParameterError
 from tinct.core.sequence import parse_frame_range
+from tinct.nodes.api import Request
 from tinct.nodes.definition import NodeDefinition
+from tinct.nodes.output import OUTPUT
 from tinct.nodes.registry import NODES
 
 THEN = "--then"  # separates the steps of a chain on the command line
@@ -30,9 +33,6 @@ class Option:
     dest: str
     flag: str
     value: str | None = None
-
-    def argv(self) -> list[str]:
-        return [self.flag] if self.value is None else [self.flag, self.value]
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,61 @@ class StepRequest:
     def source_name(self) -> str:
         return self.definition.inputs[0].name
 
-    def argv(self, frames: str | None) -> list[str]:
-        """The ``tinct`` argument list (no program name) that runs this step on ``frames``."""
-        extra = [token for option in self.options for token in option.argv()]
-        return self.definition.command_line(self.inputs, self.output, self.values, frames=frames, extra=extra)[1:]
+    def request(self, frames: Sequence[int] | None = None) -> Request:
+        """The checked request that runs this step (on ``frames``; default: the step's own)."""
+        given = {option.dest: option.value for option in self.options}
+        return Request.create(
+            self.definition.name,
+            self.inputs,
+            self.output,
+            self.values,
+            frames=frames if frames is not None else self.frames,
+            device=given.get("device") or "auto",
+            colorspaces={
+                spec.name: str(given[spec.colorspace]) for spec in self.definition.inputs if given.get(spec.colorspace)
+            },
+            output_colorspace=given.get("output_colorspace"),
+            ocio=given.get("ocio"),
+            output_settings={p.name: given[p.name] for p in OUTPUT.parameters if given.get(p.name) is not None},
+            overwrite="overwrite" in given,
+        )
+
+    @classmethod
+    def from_request(cls, request: Request) -> StepRequest:
+        """The step that runs ``request`` (what hosts' farm buttons send)."""
+        definition = request.definition
+        given = {
+            **{spec.colorspace: request.colorspaces.get(spec.name) for spec in definition.inputs},
+            **{
+                p.name: request.output_settings[p.name]
+                for p in OUTPUT.parameters
+                if request.output_settings[p.name] != p.default
+            },
+            "output_colorspace": request.output_colorspace,
+            "ocio": request.ocio,
+            "device": request.device,
+            "overwrite": request.overwrite,
+        }
+        inputs = {name: _absolute(pattern) for name, pattern in request.inputs.items()}
+        return cls(
+            definition,
+            inputs,
+            _absolute(request.output),
+            dict(request.parameters),
+            request.frames,
+            tuple(_options(definition, given)),
+        )
 
 
 @dataclass(frozen=True)
 class JobRequest:
     name: str
     steps: tuple[StepRequest, ...]
+
+    @classmethod
+    def from_request(cls, request: Request, name: str | None = None) -> JobRequest:
+        step = StepRequest.from_request(request)
+        return cls(name or f"{Path(step.output).name.split('.')[0] or 'shot'} {step.definition.name}", (step,))
 
     def with_step(self, index: int, **changes: object) -> JobRequest:
         """A copy with step ``index`` changed (repairs of a publish use this); a changed output
@@ -117,20 +162,24 @@ def parse_job_arguments(
     for index, segment in enumerate(segments):
         if not segment:
             raise ParameterError(
-                "A step of the chain is empty", expected="NODE ARGS after each --then", found=" ".join(argv),
+                "A step of the chain is empty",
+                expected="NODE ARGS after each --then",
+                found=" ".join(argv),
                 repair="write e.g. `restore SRC -o RESTORED --then colorize --keyframes KEYS -o OUT`",
             )
         candidates = nodes_for_command(segment[0])
         parser = parsers.get(segment[0])
         if parser is None:
             raise ParameterError(
-                f"The {segment[0]!r} command is not available", expected="a registered tinct command",
-                found=segment[0], repair="install the Tinct version that provides it",
+                f"The {segment[0]!r} command is not available",
+                expected="a registered tinct command",
+                found=segment[0],
+                repair="install the Tinct version that provides it",
             )
         chained = [steps[-1].output] if steps else []
         namespace = parser.parse_args(chained + segment[1:])
-        definition = _node_for_inputs(candidates, parser, namespace)
-        step = _step_from_namespace(definition, parser, namespace)
+        definition = _node_for_inputs(candidates, namespace)
+        step = _step_from_namespace(definition, namespace)
         if steps:
             step = replace(step, pending={step.source_name: index - 1})
         steps.append(step)
@@ -138,51 +187,55 @@ def parse_job_arguments(
     return JobRequest(name or f"{shot} {' + '.join(s.definition.name for s in steps)}", tuple(steps))
 
 
-def _input_dests(definition: NodeDefinition, parser: argparse.ArgumentParser) -> dict[str, str]:
-    """Input name -> where the parser stores it (the first input is the positional SRC)."""
-    positional = [a.dest for a in parser._actions if not a.option_strings]
-    return {spec.name: (positional[0] if i == 0 and positional else spec.name) for i, spec in enumerate(definition.inputs)}
-
-
-def _node_for_inputs(candidates: list[NodeDefinition], parser: argparse.ArgumentParser,
-                     ns: argparse.Namespace) -> NodeDefinition:
+def _node_for_inputs(candidates: list[NodeDefinition], ns: argparse.Namespace) -> NodeDefinition:
     """Of the nodes sharing a command, the first whose inputs are exactly covered by those given."""
-    given = {name for d in candidates for name, dest in _input_dests(d, parser).items() if getattr(ns, dest, None)}
+    given = {spec.name for d in candidates for spec in d.inputs if getattr(ns, spec.name, None)}
     for definition in candidates:
         names = {spec.name for spec in definition.inputs}
         required = {spec.name for spec in definition.inputs if not spec.optional}
         if required <= given <= names:
             return definition
     raise ParameterError(
-        f"These inputs do not make one {candidates[0].command} job", expected=" or ".join(
-            f"{d.name}: " + ", ".join(s.name + (" (optional)" if s.optional else "") for s in d.inputs) for d in candidates),
-        found="inputs " + ", ".join(sorted(given)), repair="give the inputs of one of these nodes",
+        f"These inputs do not make one {candidates[0].command} job",
+        expected=" or ".join(
+            f"{d.name}: " + ", ".join(s.name + (" (optional)" if s.optional else "") for s in d.inputs)
+            for d in candidates
+        ),
+        found="inputs " + ", ".join(sorted(given)),
+        repair="give the inputs of one of these nodes",
     )
 
 
-def _step_from_namespace(definition: NodeDefinition, parser: argparse.ArgumentParser, ns: argparse.Namespace) -> StepRequest:
-    input_dests = _input_dests(definition, parser)
-    inputs = {name: _absolute(getattr(ns, dest)) for name, dest in input_dests.items() if getattr(ns, dest, None)}
+def _step_from_namespace(definition: NodeDefinition, ns: argparse.Namespace) -> StepRequest:
+    """A step from a node command's parsed arguments; the command's own request checks the values later,
+    so that a publish can report every bad value as a failed validation."""
+    inputs = {
+        spec.name: _absolute(getattr(ns, spec.name)) for spec in definition.inputs if getattr(ns, spec.name, None)
+    }
     output = getattr(ns, "output", None)
     if not output:
         raise ParameterError(
-            f"The {definition.command} step needs an output", expected="-o OUT (an EXR sequence pattern)",
-            found="nothing", repair=f"add -o OUT to the {definition.command} step",
+            f"The {definition.command} step needs an output",
+            expected="-o OUT (an EXR sequence pattern)",
+            found="nothing",
+            repair=f"add -o OUT to the {definition.command} step",
         )
     frames = tuple(parse_frame_range(ns.frames)) if getattr(ns, "frames", None) else None
-    parameters = {p.name for p in definition.parameters}
-    values = {name: getattr(ns, name) for name in parameters if getattr(ns, name, None) is not None}
-    handled = set(input_dests.values()) | parameters | {"output", "frames", "help", "run"}
-    options = []
-    for action in parser._actions:
-        if not action.option_strings or action.dest in handled:
-            continue
-        value = getattr(ns, action.dest, None)
-        if value is None or value == action.default:
-            continue
-        flag = next((s for s in action.option_strings if s.startswith("--")), action.option_strings[0])
-        options.append(Option(action.dest, flag, None if action.nargs == 0 else str(value)))
-    return StepRequest(definition, inputs, _absolute(output), values, frames, tuple(options))
+    values = {p.name: getattr(ns, p.name) for p in definition.parameters if getattr(ns, p.name, None) is not None}
+    return StepRequest(definition, inputs, _absolute(output), values, frames, tuple(_options(definition, vars(ns))))
+
+
+def _options(definition: NodeDefinition, given: Mapping[str, object]) -> list[Option]:
+    """The request settings ``given`` beside the node's parameters (colour spaces, output, device), by name."""
+    flags = [(spec.colorspace, spec.colorspace_flag) for spec in definition.inputs]
+    flags += [("output_colorspace", "--output-colorspace"), ("ocio", "--ocio")]
+    flags += [(p.name, p.flag) for p in OUTPUT.parameters]
+    options = [Option(dest, flag, str(given[dest])) for dest, flag in flags if given.get(dest) not in (None, "")]
+    if given.get("device", "auto") != "auto":
+        options.append(Option("device", "--device", str(given["device"])))
+    if given.get("overwrite"):
+        options.append(Option("overwrite", "--overwrite"))
+    return options
 
 
 def _absolute(pattern: str) -> str:

@@ -45,7 +45,8 @@ def build_outline(job: FarmJob, plan: Path, options: FarmOptions = FarmOptions()
     if leading[:1] != ["-m"]:
         raise ParameterError(
             "OpenCue tasks need the Python that has Tinct installed",
-            expected="--tinct-python PATH (a python executable)", found=" ".join(job.executable),
+            expected="--tinct-python PATH (a python executable)",
+            found=" ".join(job.executable),
             repair="pass the render hosts' Python, e.g. --tinct-python /opt/tinct/venv/bin/python",
         )
     shot = _name(options.shot or job.name)

@@ -30,7 +30,7 @@ from openjd.model import DecodeValidationError, decode_job_template
 
 from tinct.core.errors import ParameterError
 from tinct.core.sequence import parse_sequence
-from tinct.nodes.definition import NodeDefinition, Parameter
+from tinct.nodes.definition import DEVICES, NodeDefinition, Parameter
 from tinct.nodes.output import OUTPUT
 from tinct.plugin.farm.job import StepRequest
 from tinct.plugin.farm.plan import FarmJob, FarmStep, write_plan, write_text_atomic
@@ -72,14 +72,25 @@ def job_template(job: FarmJob) -> tuple[dict, dict[str, object]]:
     """The OpenJD template of ``job`` and the values of its job parameters."""
     params = _Parameters([], {})
     program = params.add(
-        {"name": "TinctExecutable", "type": "PATH", "objectType": "FILE", "dataFlow": "NONE",
-         "description": "The program that runs Tinct on the workers (a Python with Tinct installed, or the tinct command).",
-         "userInterface": {"control": "CHOOSE_INPUT_FILE", "label": "Tinct program", "groupLabel": "Tinct"}},
+        {
+            "name": "TinctExecutable",
+            "type": "PATH",
+            "objectType": "FILE",
+            "dataFlow": "NONE",
+            "description": "The program that runs Tinct on the workers (a Python with Tinct installed, or the tinct command).",
+            "userInterface": {"control": "CHOOSE_INPUT_FILE", "label": "Tinct program", "groupLabel": "Tinct"},
+        },
         job.executable[0],
     )
     job_name = params.add(
-        {"name": "JobName", "type": "STRING", "minLength": 1, "maxLength": 128, "description": "The job's name on the farm.",
-         "userInterface": {"control": "LINE_EDIT", "label": "Job name", "groupLabel": "Tinct"}},
+        {
+            "name": "JobName",
+            "type": "STRING",
+            "minLength": 1,
+            "maxLength": 128,
+            "description": "The job's name on the farm.",
+            "userInterface": {"control": "LINE_EDIT", "label": "Job name", "groupLabel": "Tinct"},
+        },
         job.name,
     )
     outputs: dict[int, str] = {}
@@ -114,7 +125,9 @@ def _step(job: FarmJob, step: FarmStep, program: str, params: _Parameters, outpu
     for option in request.options:
         extra.append(option.flag)
         if option.value is not None:
-            extra.append(params.add(_option_definition(step.name, option.dest), _option_value(option.dest, option.value)))
+            extra.append(
+                params.add(_option_definition(step.name, option.dest), _option_value(option.dest, option.value))
+            )
     argv = definition.command_line(inputs, output, {}, frames="{{Task.Param." + TASK_FRAMES + "}}", extra=extra)
     return {
         "name": step.name,
@@ -137,15 +150,24 @@ def _path_expression(step: str, role: str, pattern: str, flow: str, params: _Par
     sequence = parse_sequence(pattern)
     label = f"{step} {role.lower()}"
     folder_ref = params.add(
-        {"name": folder, "type": "PATH", "objectType": "DIRECTORY", "dataFlow": flow,
-         "description": f"Folder of the {label} sequence.",
-         "userInterface": {"control": "CHOOSE_DIRECTORY", "label": f"{label} folder", "groupLabel": step}},
+        {
+            "name": folder,
+            "type": "PATH",
+            "objectType": "DIRECTORY",
+            "dataFlow": flow,
+            "description": f"Folder of the {label} sequence.",
+            "userInterface": {"control": "CHOOSE_DIRECTORY", "label": f"{label} folder", "groupLabel": step},
+        },
         str(sequence.directory),
     )
     name_ref = params.add(
-        {"name": name, "type": "STRING", "minLength": 1,
-         "description": f"File name pattern of the {label} sequence (####, %04d).",
-         "userInterface": {"control": "LINE_EDIT", "label": f"{label} file", "groupLabel": step}},
+        {
+            "name": name,
+            "type": "STRING",
+            "minLength": 1,
+            "description": f"File name pattern of the {label} sequence (####, %04d).",
+            "userInterface": {"control": "LINE_EDIT", "label": f"{label} file", "groupLabel": step},
+        },
         Path(pattern).name,
     )
     return f"{folder_ref}/{name_ref}"
@@ -159,7 +181,8 @@ def _typed(step: str, definition: NodeDefinition, parameter: Parameter) -> dict:
         entry.update(type="STRING", allowedValues=["true", "false"], default=str(parameter.default).lower())
         ui["control"] = "DROPDOWN_LIST"
     elif parameter.choices:
-        entry.update(type="STRING", allowedValues=list(parameter.choices), default=parameter.default)
+        kind = "INT" if parameter.type is int else "STRING"
+        entry.update(type=kind, allowedValues=list(parameter.choices), default=parameter.default)
         ui["control"] = "DROPDOWN_LIST"
     elif parameter.type in (int, float):
         entry.update(type="INT" if parameter.type is int else "FLOAT", default=parameter.default)
@@ -179,9 +202,21 @@ def _option_definition(step: str, dest: str) -> dict:
     output_parameter = next((p for p in OUTPUT.parameters if p.name == dest), None)
     if output_parameter is not None:
         return _typed(step, OUTPUT, output_parameter)
-    return {"name": _name(step, _camel(dest)), "type": "STRING",
-            "description": f"Value of --{dest.replace('_', '-')} for {step}.",
-            "userInterface": {"control": "LINE_EDIT", "label": dest.replace("_", " ").capitalize(), "groupLabel": step}}
+    label = dest.replace("_", " ").capitalize()
+    if dest == "device":  # the farm checks it like the request does
+        return {
+            "name": _name(step, "Device"),
+            "type": "STRING",
+            "allowedValues": list(DEVICES),
+            "description": f"Where the networks of {step} run: auto uses a CUDA GPU when there is one.",
+            "userInterface": {"control": "DROPDOWN_LIST", "label": label, "groupLabel": step},
+        }
+    return {
+        "name": _name(step, _camel(dest)),
+        "type": "STRING",
+        "description": f"Value of --{dest.replace('_', '-')} for {step}.",
+        "userInterface": {"control": "LINE_EDIT", "label": label, "groupLabel": step},
+    }
 
 
 def _option_value(dest: str, value: str) -> object:
@@ -200,20 +235,29 @@ def _camel(name: str) -> str:
 def _name(step: str, suffix: str) -> str:
     name = f"{step}{suffix}"
     if len(name) > MAX_NAME or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ParameterError("Cannot name a farm job parameter", expected=f"an identifier of at most {MAX_NAME} characters",
-                             found=name, repair="shorten the node or parameter name")
+        raise ParameterError(
+            "Cannot name a farm job parameter",
+            expected=f"an identifier of at most {MAX_NAME} characters",
+            found=name,
+            repair="shorten the node or parameter name",
+        )
     return name
 
 
 # -- checking, writing and running bundles ----------------------------------------------------
+
 
 def check_template(template: dict) -> None:
     """Validate a template with openjd-model (the library behind ``openjd check``)."""
     try:
         decode_job_template(template=template)
     except DecodeValidationError as exc:
-        raise ParameterError("The Open Job Description template is not valid", expected=SPECIFICATION,
-                             found=str(exc), repair="this is a Tinct bug: report it with the job's arguments") from exc
+        raise ParameterError(
+            "The Open Job Description template is not valid",
+            expected=SPECIFICATION,
+            found=str(exc),
+            repair="this is a Tinct bug: report it with the job's arguments",
+        ) from exc
 
 
 def asset_references(job: FarmJob) -> dict:
@@ -229,8 +273,13 @@ def asset_references(job: FarmJob) -> dict:
                 if spec.name != request.definition.temporal.keyframes:
                     files.update(_files(request, spec.name, chunk.reads))
     outputs = sorted({str(parse_sequence(step.request.output).directory) for step in job.steps})
-    return {"assetReferences": {"inputs": {"filenames": sorted(files), "directories": []},
-                                "outputs": {"directories": outputs}, "referencedPaths": []}}
+    return {
+        "assetReferences": {
+            "inputs": {"filenames": sorted(files), "directories": []},
+            "outputs": {"directories": outputs},
+            "referencedPaths": [],
+        }
+    }
 
 
 def _files(request: StepRequest, name: str, frames: tuple[int, ...]) -> list[str]:
@@ -248,8 +297,14 @@ def write_bundle(job: FarmJob, directory: Path) -> Bundle:
     template, values = job_template(job)
     check_template(template)
     directory.mkdir(parents=True, exist_ok=True)
-    bundle = Bundle(directory, directory / TEMPLATE_FILE, directory / VALUES_FILE, directory / RUN_VALUES_FILE,
-                    directory / ASSETS_FILE, write_plan(job, directory))
+    bundle = Bundle(
+        directory,
+        directory / TEMPLATE_FILE,
+        directory / VALUES_FILE,
+        directory / RUN_VALUES_FILE,
+        directory / ASSETS_FILE,
+        write_plan(job, directory),
+    )
     write_text_atomic(bundle.template, yaml.safe_dump(template, sort_keys=False, width=1000))
     parameter_values = {"parameterValues": [{"name": k, "value": v} for k, v in values.items()]}
     write_text_atomic(bundle.values, yaml.safe_dump(parameter_values, sort_keys=False, width=1000))
@@ -261,8 +316,15 @@ def write_bundle(job: FarmJob, directory: Path) -> Bundle:
 def run_command(bundle: Path, step: str | None = None, tasks: list[str] | None = None) -> list[str]:
     """The argument list that runs a bundle here with ``openjd run`` (all steps, or one step and
     its dependencies; ``tasks``: only the chunks with these ``--frames`` values)."""
-    argv = [sys.executable, "-m", "openjd", "run", str(bundle / TEMPLATE_FILE),
-            "--job-param", f"file://{bundle / RUN_VALUES_FILE}"]
+    argv = [
+        sys.executable,
+        "-m",
+        "openjd",
+        "run",
+        str(bundle / TEMPLATE_FILE),
+        "--job-param",
+        f"file://{bundle / RUN_VALUES_FILE}",
+    ]
     if step is not None:
         argv += ["--step", step]
         if tasks is not None:

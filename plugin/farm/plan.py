@@ -1,9 +1,9 @@
 """A request turned into farm work: steps, their chunks and the exact command of every task.
 
 The plan is what every farm translation is made from (Open Job Description, Deadline 10,
-OpenCue), and it is also written as ``tinct_job.json`` beside them: farms whose task commands
-cannot carry one argument list per task (Deadline 10, OpenCue) run a task as
-``python -m tinct.plugin.farm.task tinct_job.json STEP FIRST_FRAME``.
+OpenCue), and it is also written as ``tinct_job.json`` beside them, holding every task's request
+(``tinct.nodes.api.Request`` as JSON): farms whose task commands cannot carry one request per
+task (Deadline 10, OpenCue) run a task as ``python -m tinct.plugin.farm.task tinct_job.json STEP FIRST_FRAME``.
 
 Safety for retries comes from the engine (atomic writes; a rerun skips frames already written
 with the same parameters) and from here: chunks of a step partition its frames, and no step
@@ -17,19 +17,20 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tinct.core.errors import SequenceError
 from tinct.core.outputs import check_output
 from tinct.core.sequence import parse_sequence, resolve_frames
 from tinct.core.version import __version__
+from tinct.nodes.api import Request
 from tinct.nodes.definition import Value
 from tinct.plugin.farm.chunking import Chunk, plan_chunks
 from tinct.plugin.farm.job import JobRequest, StepRequest
 
 PLAN_FORMAT = "tinct-farm-plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: tasks carry requests, not argument lists
 PLAN_FILE = "tinct_job.json"
 DEFAULT_CHUNK_SIZE = 10
 FARMS = ("openjd", "deadline10", "opencue")
@@ -39,16 +40,16 @@ CURRENT_TINCT = (sys.executable, "-m", "tinct.plugin.cli.main")
 
 @dataclass(frozen=True)
 class FarmStep:
-    name: str                      # unique in the job; letters, digits and underscores
+    name: str  # unique in the job; letters, digits and underscores
     request: StepRequest
-    values: dict[str, Value]       # checked parameter values
+    values: dict[str, Value]  # checked parameter values
     frames: tuple[int, ...]
     chunks: tuple[Chunk, ...]
     depends_on: tuple[str, ...]
 
-    def argv(self, frames: str) -> list[str]:
-        """``tinct`` arguments (no program) of the task that writes ``frames``."""
-        return self.request.argv(frames)
+    def task_request(self, chunk: Chunk) -> Request:
+        """The request of the task that writes ``chunk``."""
+        return self.request.request(chunk.frames)
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,12 @@ class FarmJob:
         for step in self.steps:
             if step.name == name:
                 return step
-        raise SequenceError(f"No step {name!r} in the farm job", expected=", ".join(s.name for s in self.steps),
-                            found=name, repair="use a step name listed in tinct_job.json")
+        raise SequenceError(
+            f"No step {name!r} in the farm job",
+            expected=", ".join(s.name for s in self.steps),
+            found=name,
+            repair="use a step name listed in tinct_job.json",
+        )
 
 
 def build_farm_job(
@@ -74,7 +79,7 @@ def build_farm_job(
     names: set[str] = set()
     for step in request.steps:
         definition = step.definition
-        values = definition.resolve_given(step.values)
+        values = dict(step.request().parameters)  # every value checked before anything is submitted
         upstream = step.pending.get(step.source_name)
         if upstream is None:
             sequence = parse_sequence(step.inputs[step.source_name])
@@ -85,10 +90,14 @@ def build_farm_job(
             frames = _within_upstream(step, source_frames, steps[upstream].name)
         # What each task would refuse, refused before any is submitted: an output that is no EXR,
         # without a frame token, or naming an input file.
-        check_output(parse_sequence(step.output), frames, {
-            name: _files(pattern) for name, pattern in step.inputs.items() if name not in step.pending})
+        check_output(
+            parse_sequence(step.output),
+            frames,
+            {name: _files(pattern) for name, pattern in step.inputs.items() if name not in step.pending},
+        )
         keys = _keyframes(step)
-        chunks = plan_chunks(frames, source_frames, definition.temporal, chunk_size, keys)
+        temporal = replace(definition.temporal, handles=definition.temporal.handles_for(values), handles_of=None)
+        chunks = plan_chunks(frames, source_frames, temporal, chunk_size, keys)
         name = _unique(re.sub(r"\W", "_", definition.name), names)
         depends = tuple(sorted({steps[i].name for i in step.pending.values()}))
         steps.append(FarmStep(name, step, values, tuple(frames), tuple(chunks), depends))
@@ -102,7 +111,8 @@ def _within_upstream(step: StepRequest, upstream_frames: list[int], upstream: st
     if outside:
         raise SequenceError(
             f"{step.definition.name} asks for frames the step before it does not write",
-            expected=f"frames written by {upstream}", found=f"frames {outside[:8]}",
+            expected=f"frames written by {upstream}",
+            found=f"frames {outside[:8]}",
             repair="give the chained step no --frames, or frames the first step renders",
         )
     return sorted(step.frames)
@@ -122,7 +132,8 @@ def _keyframes(step: StepRequest) -> list[int]:
     if not keys:
         raise SequenceError(
             f"No keyframes found for {step.definition.name}",
-            expected=f"at least one file matching --{name.replace('_', '-')}", found=str(pattern or "no pattern given"),
+            expected=f"at least one file matching {next(s.flag for s in step.definition.inputs if s.name == name)}",
+            found=str(pattern or "no pattern given"),
             repair="render or paint at least one colour keyframe named by its frame number",
         )
     return keys
@@ -137,7 +148,8 @@ def _check_outputs(request: JobRequest) -> None:
         if key in seen:
             raise SequenceError(
                 "Two steps write the same sequence",
-                expected="a separate output for every step", found=f"steps {seen[key] + 1} and {index + 1} write {step.output}",
+                expected="a separate output for every step",
+                found=f"steps {seen[key] + 1} and {index + 1} write {step.output}",
                 repair="give each step its own -o pattern",
             )
         seen[key] = index
@@ -166,8 +178,9 @@ def _unique(name: str, taken: set[str]) -> str:
 
 # -- the plan file ------------------------------------------------------------------------------
 
+
 def plan_document(job: FarmJob) -> dict:
-    """The JSON document of ``tinct_job.json``: every task's full ``tinct`` argument list."""
+    """The JSON document of ``tinct_job.json``: every task's request."""
     return {
         "format": PLAN_FORMAT,
         "version": PLAN_VERSION,
@@ -183,7 +196,8 @@ def plan_document(job: FarmJob) -> dict:
                 "output": step.request.output,
                 "values": step.values,
                 "chunks": [
-                    {"first": c.first, "frames": c.label, "argv": step.argv(c.label)} for c in step.chunks
+                    {"first": c.first, "frames": c.label, "request": step.task_request(c).to_dict()}
+                    for c in step.chunks
                 ],
             }
             for step in job.steps
@@ -198,27 +212,45 @@ def write_plan(job: FarmJob, directory: Path) -> Path:
     return path
 
 
-def load_task_argv(plan: Path, step: str, first: int) -> list[str]:
-    """The ``tinct`` arguments of the task of ``step`` whose chunk starts at frame ``first``."""
+def load_task_request(plan: Path, step: str, first: int) -> Request:
+    """The request of the task of ``step`` whose chunk starts at frame ``first``."""
     try:
         document = json.loads(plan.read_text())
     except (OSError, ValueError) as exc:
-        raise SequenceError("Cannot read the farm plan", expected=f"a {PLAN_FILE} written by `tinct submit`",
-                            found=str(exc), repair="submit the job again", file=plan) from exc
-    if document.get("format") != PLAN_FORMAT or document.get("version", 0) > PLAN_VERSION:
-        raise SequenceError("Farm plan from another or a newer Tinct", expected=f"{PLAN_FORMAT} version {PLAN_VERSION} or older",
-                            found=f"{document.get('format')} version {document.get('version')}",
-                            repair="run the job with the Tinct version that submitted it", file=plan)
+        raise SequenceError(
+            "Cannot read the farm plan",
+            expected=f"a {PLAN_FILE} written by `tinct submit`",
+            found=str(exc),
+            repair="submit the job again",
+            file=plan,
+        ) from exc
+    if document.get("format") != PLAN_FORMAT or document.get("version", 0) != PLAN_VERSION:
+        raise SequenceError(
+            "Farm plan from another or a newer Tinct",
+            expected=f"{PLAN_FORMAT} version {PLAN_VERSION}",
+            found=f"{document.get('format')} version {document.get('version')}",
+            repair="run the job with the Tinct version that submitted it",
+            file=plan,
+        )
     for entry in document["steps"]:
         if entry["name"] == step:
             for chunk in entry["chunks"]:
                 if chunk["first"] == first:
-                    return list(chunk["argv"])
-            raise SequenceError(f"No task of {step} starts at frame {first}",
-                                expected=", ".join(str(c["first"]) for c in entry["chunks"]), found=str(first),
-                                repair="the farm job and its plan disagree: submit the job again", file=plan)
-    raise SequenceError(f"No step {step!r} in the farm plan", expected=", ".join(e["name"] for e in document["steps"]),
-                        found=step, repair="the farm job and its plan disagree: submit the job again", file=plan)
+                    return Request.from_dict(chunk["request"])
+            raise SequenceError(
+                f"No task of {step} starts at frame {first}",
+                expected=", ".join(str(c["first"]) for c in entry["chunks"]),
+                found=str(first),
+                repair="the farm job and its plan disagree: submit the job again",
+                file=plan,
+            )
+    raise SequenceError(
+        f"No step {step!r} in the farm plan",
+        expected=", ".join(e["name"] for e in document["steps"]),
+        found=step,
+        repair="the farm job and its plan disagree: submit the job again",
+        file=plan,
+    )
 
 
 def write_text_atomic(path: Path, text: str) -> None:

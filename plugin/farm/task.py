@@ -2,8 +2,8 @@
 
 Deadline 10 and OpenCue hand a task only a frame number (``<STARTFRAME>``, ``#IFRAME#``), so
 their tasks are numbered by the first frame of their chunk and this runner looks the chunk's
-full ``tinct`` argument list up in ``tinct_job.json``; no user value passes through their
-command strings. Exit codes are the ``tinct`` command's (0 done, 2 user error, 130 stopped).
+request up in ``tinct_job.json``; no user value passes through their command strings. Exit codes
+are the ``tinct`` command's (0 done, 2 user error, 130 stopped).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tinct.core.errors import TinctError
-from tinct.plugin.cli.main import main as tinct_main
-from tinct.plugin.farm.plan import load_task_argv
+from tinct.plugin.cli.main import guarded
+from tinct.plugin.cli.restore import run as run_request
+from tinct.plugin.farm.plan import load_task_request
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,12 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("step", help="step name, e.g. KeyframeColorize")
     parser.add_argument("first", type=int, help="first frame of the task's chunk")
     args = parser.parse_args(argv)
-    try:
-        task = load_task_argv(args.plan, args.step, args.first)
-    except TinctError as error:
-        print(f"tinct: {error}", file=sys.stderr)
-        return 2
-    return tinct_main(task)
+    return guarded(lambda: run_request(load_task_request(args.plan, args.step, args.first)))
 
 
 if __name__ == "__main__":

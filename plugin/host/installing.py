@@ -36,12 +36,20 @@ def package_roots() -> list[str]:
     for name in SUBPACKAGES:
         spec = importlib.util.find_spec(f"tinct.{name}")
         if spec is None or not spec.submodule_search_locations:
-            raise InstallError(f"tinct.{name} cannot be found", expected="an installed Tinct",
-                               found=f"no tinct.{name}", repair="run the installer with the Tinct environment's python")
-        folder = Path(list(spec.submodule_search_locations)[0]).resolve()
+            raise InstallError(
+                f"tinct.{name} cannot be found",
+                expected="an installed Tinct",
+                found=f"no tinct.{name}",
+                repair="run the installer with the Tinct environment's python",
+            )
+        folder = Path(next(iter(spec.submodule_search_locations))).resolve()
         if folder.name != name:
-            raise InstallError(f"tinct.{name} lives in a folder of another name", expected=f"a folder named {name}",
-                               found=str(folder), repair="install Tinct from its repository or wheel unchanged")
+            raise InstallError(
+                f"tinct.{name} lives in a folder of another name",
+                expected=f"a folder named {name}",
+                found=str(folder),
+                repair="install Tinct from its repository or wheel unchanged",
+            )
         if str(folder.parent) not in roots:
             roots.append(str(folder.parent))
     return roots
@@ -61,7 +69,7 @@ def fill_template(text: str, values: Mapping[str, object]) -> str:
         if len(found) != 1:
             raise ValueError(f"template must assign {name} exactly once, found {len(found)}")
         match = found[0]
-        text = text[: match.start()] + f"{name}{match['annotation'] or ''} = {value!r}" + text[match.end():]
+        text = text[: match.start()] + f"{name}{match['annotation'] or ''} = {value!r}" + text[match.end() :]
     return text
 
 
@@ -92,10 +100,14 @@ def _block_span(text: str) -> tuple[int | None, int]:
         return None, 0
     close = text.find(BLOCK_END, begin)
     if close < 0:
-        raise InstallError("A Tinct block is not closed", expected=f"a line {BLOCK_END!r} after {BLOCK_BEGIN!r}",
-                           found="the start marker alone", repair="remove the Tinct lines by hand, then install again")
+        raise InstallError(
+            "A Tinct block is not closed",
+            expected=f"a line {BLOCK_END!r} after {BLOCK_BEGIN!r}",
+            found="the start marker alone",
+            repair="remove the Tinct lines by hand, then install again",
+        )
     end = close + len(BLOCK_END)
-    return begin, end + 1 if text[end:end + 1] == "\n" else end
+    return begin, end + 1 if text[end : end + 1] == "\n" else end
 
 
 def read_manifest(folder: Path) -> dict[str, object] | None:

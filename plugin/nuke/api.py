@@ -1,9 +1,9 @@
 """Tinct's Nuke functions for ``nuke -t`` scripts and studio tools::
 
-    import tinct.plugin.nuke.api as tinct_nuke
-    group = tinct_nuke.new("KeyframeColorize", flow_quality="fast")   # no UI: works in nuke -t
-    tinct_nuke.process(group, background=False)                        # render inputs, run, show result
-    tinct_nuke.process_all()                                           # every Tinct node of the script
+import tinct.plugin.nuke.api as tinct_nuke
+group = tinct_nuke.new("KeyframeColorize", flow_quality="fast")   # no UI: works in nuke -t
+tinct_nuke.process(group, background=False)                        # render inputs, run, show result
+tinct_nuke.process_all()                                           # every Tinct node of the script
 """
 
 from __future__ import annotations

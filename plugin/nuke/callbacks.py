@@ -13,7 +13,7 @@ import sys
 import nuke
 
 from tinct.core.errors import TinctError
-from tinct.nodes.registry import OUTPUT_SETTINGS, node as definition_named
+from tinct.nodes.registry import node as definition_named
 from tinct.plugin.nuke import node as tnode
 from tinct.plugin.nuke import processing as tprocess
 
@@ -47,8 +47,12 @@ def create(name: str) -> nuke.Group | None:
 def _set_range_from_input(group: nuke.Node) -> None:
     upstream = group.input(0)
     if upstream is None:
-        raise TinctError(f"{group.name()} has no first input", expected="a connected first input",
-                         found="nothing connected", repair="connect the plate, or type the frame range")
+        raise TinctError(
+            f"{group.name()} has no first input",
+            expected="a connected first input",
+            found="nothing connected",
+            repair="connect the plate, or type the frame range",
+        )
     span = upstream.frameRange()
     tnode.knob(group, tnode.FIRST_KNOB).setValue(span.first())
     tnode.knob(group, tnode.LAST_KNOB).setValue(span.last())
@@ -74,8 +78,14 @@ def process_selected() -> None:
     """Menu command: process every selected Tinct node."""
     groups = [n for n in nuke.selectedNodes() if tnode.is_tinct(n)]
     if not groups:
-        report(TinctError("No Tinct node selected", expected="one or more selected Tinct nodes",
-                          found="none", repair="select the Tinct nodes to process"))
+        report(
+            TinctError(
+                "No Tinct node selected",
+                expected="one or more selected Tinct nodes",
+                found="none",
+                repair="select the Tinct nodes to process",
+            )
+        )
     for group in groups:
         try:
             tprocess.process(group)
@@ -92,19 +102,13 @@ def submit() -> None:
     except TinctError as error:
         report(error)
         return
-    message = f"Farm job written to {bundle}\n\nSubmit it with your farm's tool, e.g.\n  deadline bundle submit {bundle}"
+    message = (
+        f"Farm job written to {bundle}\n\nSubmit it with your farm's tool, e.g.\n  deadline bundle submit {bundle}"
+    )
     if nuke.GUI:
         nuke.message(message)
     else:
         print(f"tinct: {message}", file=sys.stderr)
-
-
-def _watched_knobs(group: nuke.Node) -> set[str]:
-    names = set(str(tnode.knob(group, tnode.PARAMETERS_KNOB).value()).split())
-    names |= {p.name for p in OUTPUT_SETTINGS.parameters}
-    names |= {tnode.FIRST_KNOB, tnode.LAST_KNOB, tnode.OUTPUT_KNOB, tnode.COLORSPACE_KNOB, tnode.OCIO_KNOB}
-    names |= {tnode.frames_knob(spec.name) for spec in tnode.definition_of(group).inputs}
-    return names
 
 
 def knob_changed() -> None:
@@ -117,7 +121,7 @@ def knob_changed() -> None:
     if not tnode.is_tinct(group):
         return
     try:
-        watched = _watched_knobs(group)
+        watched = tnode.watched_knobs(group)
         processed = str(tnode.knob(group, tnode.PROCESSED_KNOB).value())
     except TinctError:
         return  # a node Tinct cannot read was reported when the script loaded
@@ -145,7 +149,10 @@ def script_loaded() -> None:
             continue
         try:
             if tnode.upgrade(group):
-                print(f"tinct: upgraded {group.fullName()} to {tnode.definition_of(group).name} "
-                      f"v{tnode.definition_of(group).version}", file=sys.stderr)
+                print(
+                    f"tinct: upgraded {group.fullName()} to {tnode.definition_of(group).name} "
+                    f"v{tnode.definition_of(group).version}",
+                    file=sys.stderr,
+                )
         except TinctError as error:
             report(error)

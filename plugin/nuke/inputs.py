@@ -43,7 +43,8 @@ def reusable_read(upstream: nuke.Node, frames: Sequence[int]) -> str | None:
     if offset is not None and str(offset.value()).strip():
         return None  # the Read renumbers frames: file numbers are not comp frames
     unconverted = (raw is not None and bool(raw.value())) or (
-        colorspace is not None and str(colorspace.value()).startswith("default"))
+        colorspace is not None and str(colorspace.value()).startswith("default")
+    )
     if not unconverted:
         return None
     span = upstream.frameRange()
@@ -72,11 +73,13 @@ def render_upstream(group: nuke.Node, index: int, pattern: str, frames: Sequence
             nuke.execute(write, first, last, 1)
     except RuntimeError as failure:  # how nuke.execute reports both a cancel and a render error
         if "cancel" in str(failure).lower():
-            raise CancelledError("Stopped by the user while rendering the inputs",
-                                 repair="press Process again") from failure
+            raise CancelledError(
+                "Stopped by the user while rendering the inputs", repair="press Process again"
+            ) from failure
         raise InputRenderError(
             f"Nuke could not render the input of {group.name()} from {upstream.name()}",
-            expected="an upstream tree that renders on every frame of the range", found=str(failure),
+            expected="an upstream tree that renders on every frame of the range",
+            found=str(failure),
             repair="fix the error shown on the upstream nodes, or narrow the frame range",
         ) from failure
     finally:

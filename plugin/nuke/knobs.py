@@ -16,7 +16,7 @@ def tooltip(parameter: Parameter) -> str:
     """The parameter's help, default, range and command-line flag, as one tooltip."""
     details = [f"Default {_text(parameter.default)}"]
     if parameter.choices:
-        details.append("one of " + ", ".join(parameter.choices))
+        details.append("one of " + ", ".join(str(c) for c in parameter.choices))
     elif parameter.minimum is not None or parameter.maximum is not None:
         details.append(f"range {_text(parameter.minimum)} to {_text(parameter.maximum)}")
     return "\n".join([_sentence(parameter.help), _sentence("; ".join(details)), f"Command line: {parameter.flag}"])
@@ -38,7 +38,7 @@ def parameter_knob(parameter: Parameter) -> nuke.Knob:
     if parameter.type is bool:
         knob = nuke.Boolean_Knob(parameter.name, parameter.title)
     elif parameter.choices:
-        knob = nuke.Enumeration_Knob(parameter.name, parameter.title, list(parameter.choices))
+        knob = nuke.Enumeration_Knob(parameter.name, parameter.title, [str(c) for c in parameter.choices])
     elif parameter.type is int:
         knob = nuke.Int_Knob(parameter.name, parameter.title)
     elif parameter.type is float:
@@ -49,7 +49,9 @@ def parameter_knob(parameter: Parameter) -> nuke.Knob:
     elif parameter.type is str:
         knob = nuke.String_Knob(parameter.name, parameter.title)
     else:
-        raise TypeError(f"parameter {parameter.name} has type {parameter.type.__name__}; knobs exist for bool, int, float, str")
+        raise TypeError(
+            f"parameter {parameter.name} has type {parameter.type.__name__}; knobs exist for bool, int, float, str"
+        )
     set_value(knob, parameter.default)
     knob.setTooltip(tooltip(parameter))
     return knob

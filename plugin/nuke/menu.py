@@ -27,5 +27,6 @@ def install() -> None:
         for target in (toolbar, menu):
             target.addCommand(definition.name, command, tooltip=definition.help)
     menu.addSeparator()
-    menu.addCommand("Process selected", callbacks.process_selected,
-                    tooltip="Process every selected Tinct node, one after the other")
+    menu.addCommand(
+        "Process selected", callbacks.process_selected, tooltip="Process every selected Tinct node, one after the other"
+    )

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import nuke
 
 from tinct.core.errors import ParameterError
-from tinct.nodes.definition import NodeDefinition, Value
-from tinct.nodes.registry import OUTPUT_SETTINGS, node as definition_named
+from tinct.nodes.definition import DEVICES, NodeDefinition, Value
+from tinct.nodes.registry import OUTPUT_SETTINGS
+from tinct.nodes.registry import node as definition_named
 from tinct.plugin.nuke.knobs import knob_values, parameter_knob, set_value
 
 TAB_KNOB = "tinct"
@@ -23,7 +24,7 @@ ABOUT_KNOB = "tinct_about"
 NODE_KNOB, VERSION_KNOB = "tinct_node", "tinct_version"
 KNOBS_KNOB, PARAMETERS_KNOB = "tinct_knobs", "tinct_parameters"
 FIRST_KNOB, LAST_KNOB, RANGE_KNOB = "tinct_first", "tinct_last", "tinct_input_range"
-OUTPUT_KNOB, COLORSPACE_KNOB, OCIO_KNOB = "tinct_output", "tinct_colorspace", "tinct_ocio"
+OUTPUT_KNOB, COLORSPACE_KNOB, OCIO_KNOB, DEVICE_KNOB = "tinct_output", "tinct_colorspace", "tinct_ocio", "tinct_device"
 PROCESS_KNOB, SUBMIT_KNOB = "tinct_process", "tinct_submit"
 STATUS_KNOB, PROCESSED_KNOB = "tinct_status", "tinct_processed"
 RESULT_NODE, SWITCH_NODE, OUTPUT_NODE = "result", "show", "Output1"
@@ -49,6 +50,19 @@ def keyframes_input(definition: NodeDefinition) -> str:
     return definition.temporal.keyframes
 
 
+def result_knobs(definition: NodeDefinition) -> list[str]:
+    """The knobs beside the definition's parameters that decide a result: frame range, painted
+    frames, output, colour and output settings."""
+    names = [FIRST_KNOB, LAST_KNOB, OUTPUT_KNOB, COLORSPACE_KNOB, OCIO_KNOB]
+    names += [frames_knob(spec.name) for spec in definition.inputs]
+    return names + [parameter.name for parameter in OUTPUT_SETTINGS.parameters]
+
+
+def watched_knobs(group: nuke.Node) -> set[str]:
+    """Every knob whose change makes the last result out of date (ParameterError for a damaged node)."""
+    return {*str(knob(group, PARAMETERS_KNOB).value()).split(), *result_knobs(definition_of(group))}
+
+
 def is_tinct(node: nuke.Node) -> bool:
     return node.knob(NODE_KNOB) is not None
 
@@ -58,8 +72,10 @@ def definition_of(node: nuke.Node) -> NodeDefinition:
     recorded = node.knob(NODE_KNOB)
     if recorded is None:
         raise ParameterError(
-            f"{node.name()} is not a Tinct node", expected="a node made from the Tinct menu",
-            found=f"a {node.Class()} node", repair="select a Tinct node, or create one from the Tinct menu",
+            f"{node.name()} is not a Tinct node",
+            expected="a node made from the Tinct menu",
+            found=f"a {node.Class()} node",
+            repair="select a Tinct node, or create one from the Tinct menu",
         )
     return definition_named(str(recorded.value()))
 
@@ -69,8 +85,10 @@ def knob(node: nuke.Node, name: str) -> nuke.Knob:
     found = node.knob(name)
     if found is None:
         raise ParameterError(
-            f"{node.name()} has lost its {name} knob", expected="the knobs Tinct created",
-            found="the knob was removed", repair="delete the node and create it again from the Tinct menu",
+            f"{node.name()} has lost its {name} knob",
+            expected="the knobs Tinct created",
+            found="the knob was removed",
+            repair="delete the node and create it again from the Tinct menu",
         )
     return found
 
@@ -104,7 +122,9 @@ def _build_graph(group: nuke.Group, definition: NodeDefinition) -> None:
         output.setInput(0, switch)
 
 
-def add_knobs(group: nuke.Group, definition: NodeDefinition, values: Mapping[str, Value], host: Mapping[str, object]) -> None:
+def add_knobs(
+    group: nuke.Group, definition: NodeDefinition, values: Mapping[str, Value], host: Mapping[str, object]
+) -> None:
     """Add every Tinct knob to ``group``: parameters set to ``values``, host knobs (frame range,
     output, colour, status) to ``host`` where given."""
     added: list[str] = []
@@ -112,7 +132,9 @@ def add_knobs(group: nuke.Group, definition: NodeDefinition, values: Mapping[str
     def add(new: nuke.Knob, starts_line: bool = True) -> nuke.Knob:
         name = new.name()
         if group.knob(name) is not None:
-            raise ValueError(f"{definition.name}: knob name {name!r} is already taken on the node; rename the parameter")
+            raise ValueError(
+                f"{definition.name}: knob name {name!r} is already taken on the node; rename the parameter"
+            )
         if not starts_line:
             new.clearFlag(nuke.STARTLINE)
         group.addKnob(new)
@@ -128,31 +150,67 @@ def add_knobs(group: nuke.Group, definition: NodeDefinition, values: Mapping[str
     add(nuke.Text_Knob("tinct_frames_divider", "frames"))
     add(_tip(nuke.Int_Knob(FIRST_KNOB, "frame range"), "First frame to process."))
     add(_tip(nuke.Int_Knob(LAST_KNOB, "to"), "Last frame to process."), starts_line=False)
-    add(_tip(nuke.PyScript_Knob(RANGE_KNOB, "input range", RANGE_COMMAND), "Set the frame range from the first input."),
-        starts_line=False)
+    add(
+        _tip(nuke.PyScript_Knob(RANGE_KNOB, "input range", RANGE_COMMAND), "Set the frame range from the first input."),
+        starts_line=False,
+    )
     for spec in definition.inputs[1:]:
         if spec.name == keyframes_input(definition):
-            add(_tip(nuke.String_Knob(frames_knob(spec.name), f"{spec.name} frames"),
-                     f"The frames you painted on the {spec.name} input, e.g. 1001,1040,1100 or 1001-1003. "
-                     f"Only these frames are rendered and used: {spec.help}."))
+            add(
+                _tip(
+                    nuke.String_Knob(frames_knob(spec.name), f"{spec.name} frames"),
+                    f"The frames you painted on the {spec.name} input, e.g. 1001,1040,1100 or 1001-1003. "
+                    f"Only these frames are rendered and used: {spec.help}.",
+                )
+            )
     add(nuke.Text_Knob("tinct_output_divider", "output"))
     for parameter in OUTPUT_SETTINGS.parameters:
         add(parameter_knob(parameter))
-    add(_tip(nuke.File_Knob(OUTPUT_KNOB, "output"),
-             "EXR sequence the result is written to, e.g. /shots/sh010/tinct/sh010.####.exr. "
-             "Empty: a tinct folder next to the saved script."))
-    add(_tip(nuke.String_Knob(COLORSPACE_KNOB, "working colour space"),
-             "OCIO name (in Tinct's config) of the colour space of this script's working pixels. "
-             "Empty: the config's scene_linear role (ACEScg in the built-in config); set it, e.g. "
-             "'Linear Rec.709 (sRGB)', when the script works in another space."))
-    add(_tip(nuke.File_Knob(OCIO_KNOB, "OCIO config"),
-             "OCIO config for Tinct. Empty: $OCIO, else Tinct's built-in studio config."))
-    add(_tip(nuke.PyScript_Knob(PROCESS_KNOB, "Process", PROCESS_COMMAND),
-             "Render the inputs where needed, run Tinct over the frame range and show the result."))
-    add(_tip(nuke.PyScript_Knob(SUBMIT_KNOB, "Submit to farm", SUBMIT_COMMAND),
-             "Render the inputs where needed and hand the job to the render farm."), starts_line=False)
+    add(
+        _tip(
+            nuke.File_Knob(OUTPUT_KNOB, "output"),
+            "EXR sequence the result is written to, e.g. /shots/sh010/tinct/sh010.####.exr. "
+            "Empty: a tinct folder next to the saved script.",
+        )
+    )
+    add(
+        _tip(
+            nuke.String_Knob(COLORSPACE_KNOB, "working colour space"),
+            "OCIO name (in Tinct's config) of the colour space of this script's working pixels. "
+            "Empty: the config's scene_linear role (ACEScg in the built-in config); set it, e.g. "
+            "'Linear Rec.709 (sRGB)', when the script works in another space.",
+        )
+    )
+    add(
+        _tip(
+            nuke.File_Knob(OCIO_KNOB, "OCIO config"),
+            "OCIO config for Tinct. Empty: $OCIO, else Tinct's built-in studio config.",
+        )
+    )
+    add(
+        _tip(
+            nuke.Enumeration_Knob(DEVICE_KNOB, "device", list(DEVICES)),
+            "Where Tinct's networks run: auto uses a CUDA GPU when there is one. The result is the same.",
+        )
+    )
+    add(
+        _tip(
+            nuke.PyScript_Knob(PROCESS_KNOB, "Process", PROCESS_COMMAND),
+            "Render the inputs where needed, run Tinct over the frame range and show the result.",
+        )
+    )
+    add(
+        _tip(
+            nuke.PyScript_Knob(SUBMIT_KNOB, "Submit to farm", SUBMIT_COMMAND),
+            "Render the inputs where needed and hand the job to the render farm.",
+        ),
+        starts_line=False,
+    )
     add(nuke.Text_Knob(STATUS_KNOB, "status", NOT_PROCESSED))
-    for name, value in ((NODE_KNOB, definition.name), (PARAMETERS_KNOB, " ".join(p.name for p in definition.parameters))):
+    for name, value in (
+        (NODE_KNOB, definition.name),
+        (PARAMETERS_KNOB, " ".join(p.name for p in definition.parameters)),
+    ):
         hidden = add(nuke.String_Knob(name, name))
         hidden.setValue(value)
         hidden.setFlag(nuke.INVISIBLE)
@@ -172,9 +230,7 @@ def _tip(new: nuke.Knob, text: str) -> nuke.Knob:
 
 def host_values(group: nuke.Node, definition: NodeDefinition) -> dict[str, object]:
     """The values of the knobs that are not the definition's parameters (kept through upgrades)."""
-    names = [FIRST_KNOB, LAST_KNOB, OUTPUT_KNOB, COLORSPACE_KNOB, OCIO_KNOB, STATUS_KNOB, PROCESSED_KNOB]
-    names += [frames_knob(spec.name) for spec in definition.inputs]
-    names += [parameter.name for parameter in OUTPUT_SETTINGS.parameters]
+    names = [*result_knobs(definition), DEVICE_KNOB, STATUS_KNOB, PROCESSED_KNOB]
     values: dict[str, object] = {}
     for name in names:
         found = group.knob(name)
@@ -209,6 +265,8 @@ def upgrade(group: nuke.Group) -> bool:
             saved[name] = found.value()
     values = definition.resolve(saved, saved_version)
     host = host_values(group, definition)
+    if "device" in saved:  # Clarity and AutoColorize v1 had it as a parameter: the artist's choice stays
+        host[DEVICE_KNOB] = saved["device"]
     remove_knobs(group)
     _build_graph(group, definition)
     add_knobs(group, definition, values, host)

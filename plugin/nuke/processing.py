@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 import nuke
 
 from tinct.core.errors import ParameterError, TinctError
 from tinct.core.sequence import format_frame_ranges, parse_frame_range, parse_sequence
-from tinct.nodes.definition import NodeDefinition, Value
-from tinct.nodes.registry import OUTPUT_SETTINGS
-from tinct.plugin.host.engine import EngineJob, EngineProgress, EngineRun, run_to_end, start
+from tinct.nodes.api import Request
+from tinct.nodes.definition import NodeDefinition
+from tinct.plugin.host.runner import EngineJob, EngineProgress, EngineRun, run_to_end, start
 from tinct.plugin.nuke import node as tnode
 from tinct.plugin.nuke.inputs import render_upstream, reusable_read
 
@@ -28,35 +29,39 @@ from tinct.plugin.nuke.inputs import render_upstream, reusable_read
 class PreparedJob:
     """Everything one Process (or farm submission) of a node needs, inputs already on disk."""
 
-    node: str                      # the group's full name, to find it again from another thread
-    definition: NodeDefinition
-    values: dict[str, Value]
-    inputs: dict[str, str]         # input name -> sequence pattern
-    output: str
-    frames: tuple[int, ...]
-    extra: tuple[str, ...]         # colour and output flags beyond the node's parameters
-    settings: str                  # fingerprint of the knobs that made this job (see settings_fingerprint)
+    node: str  # the group's full name, to find it again from another thread
+    request: Request
+    settings: str  # fingerprint of the knobs that made this job (see settings_fingerprint)
+
+    @property
+    def definition(self) -> NodeDefinition:
+        return self.request.definition
+
+    @property
+    def inputs(self) -> Mapping[str, str]:
+        return self.request.inputs
+
+    @property
+    def output(self) -> str:
+        return self.request.output
+
+    @property
+    def frames(self) -> tuple[int, ...]:
+        return self.request.frames or ()
 
     @property
     def frame_range(self) -> str:
         return f"{self.frames[0]}-{self.frames[-1]}"
 
-    def argv(self) -> list[str]:
-        return self.definition.command_line(self.inputs, self.output, self.values, self.frame_range, self.extra)
-
     def engine_job(self) -> EngineJob:
         log = parse_sequence(self.output).directory / f"tinct_{self.definition.command}.log"
-        return EngineJob.create(self.argv(), self.output, self.frames, log)
+        return EngineJob(self.request, log)
 
 
 def settings_fingerprint(group: nuke.Node) -> str:
     """The knobs that decide a result (parameters, range, keyframes, output, colour) as one string;
     a result is current while the fingerprint it was made with is unchanged."""
-    names = str(tnode.knob(group, tnode.PARAMETERS_KNOB).value()).split()
-    names += [p.name for p in OUTPUT_SETTINGS.parameters]
-    names += [tnode.FIRST_KNOB, tnode.LAST_KNOB, tnode.OUTPUT_KNOB, tnode.COLORSPACE_KNOB, tnode.OCIO_KNOB]
-    names += [tnode.frames_knob(spec.name) for spec in tnode.definition_of(group).inputs]
-    values = {name: group[name].value() for name in names if group.knob(name) is not None}
+    values = {name: group[name].value() for name in sorted(tnode.watched_knobs(group)) if group.knob(name) is not None}
     return json.dumps(values, sort_keys=True, default=str)
 
 
@@ -64,7 +69,8 @@ def default_output(group: nuke.Node) -> str:
     script = str(nuke.root()["name"].value())
     if not script:
         raise ParameterError(
-            f"{group.name()} has no output path", expected="a saved script or an output path on the node",
+            f"{group.name()} has no output path",
+            expected="a saved script or an output path on the node",
             found="an unsaved script and an empty output knob",
             repair="save the script (results go to a tinct folder beside it), or set the output knob",
         )
@@ -76,8 +82,12 @@ def _frames(group: nuke.Node) -> tuple[int, ...]:
     first = int(tnode.knob(group, tnode.FIRST_KNOB).value())
     last = int(tnode.knob(group, tnode.LAST_KNOB).value())
     if last < first:
-        raise ParameterError(f"{group.name()} frame range ends before it starts", expected="first <= last",
-                             found=f"{first} to {last}", repair="fix the frame range, or press 'input range'")
+        raise ParameterError(
+            f"{group.name()} frame range ends before it starts",
+            expected="first <= last",
+            found=f"{first} to {last}",
+            repair="fix the frame range, or press 'input range'",
+        )
     return tuple(range(first, last + 1))
 
 
@@ -86,7 +96,8 @@ def _sparse_frames(group: nuke.Node, input_name: str, frames: tuple[int, ...]) -
     if not text:
         raise ParameterError(
             f"{group.name()} needs the frames of its {input_name} input",
-            expected=f"the frames you painted on {input_name}, e.g. 1001,1040,1100", found="an empty list",
+            expected=f"the frames you painted on {input_name}, e.g. 1001,1040,1100",
+            found="an empty list",
             repair=f"type the painted frames into '{input_name} frames'",
         )
     listed = parse_frame_range(text)
@@ -94,7 +105,8 @@ def _sparse_frames(group: nuke.Node, input_name: str, frames: tuple[int, ...]) -
     if outside:
         raise ParameterError(
             f"{group.name()}: {input_name} frames outside the frame range",
-            expected=f"frames within {frames[0]}-{frames[-1]}", found=format_frame_ranges(outside),
+            expected=f"frames within {frames[0]}-{frames[-1]}",
+            found=format_frame_ranges(outside),
             repair="widen the frame range or remove those frames from the list",
         )
     return listed
@@ -112,15 +124,23 @@ def prepare(group: nuke.Node) -> PreparedJob:
     output = str(tnode.knob(group, tnode.OUTPUT_KNOB).value()).strip() or default_output(group)
     output_sequence = parse_sequence(output)
     if output_sequence.is_single_file:
-        raise ParameterError(f"{group.name()} output needs a frame number", expected="e.g. sh010.####.exr",
-                             found=output, repair="add #### (or %04d) to the output file name")
+        raise ParameterError(
+            f"{group.name()} output needs a frame number",
+            expected="e.g. sh010.####.exr",
+            found=output,
+            repair="add #### (or %04d) to the output file name",
+        )
     plans: list[tuple[int, str, list[int], bool]] = []
     for index, spec in enumerate(definition.inputs):
         if group.input(index) is None:
             if spec.optional:
                 continue
-            raise ParameterError(f"{group.name()} needs its {spec.name} input", expected=spec.help,
-                                 found="nothing connected", repair=f"connect the {spec.name} input")
+            raise ParameterError(
+                f"{group.name()} needs its {spec.name} input",
+                expected=spec.help,
+                found="nothing connected",
+                repair=f"connect the {spec.name} input",
+            )
         if spec.name == tnode.keyframes_input(definition):
             needed = _sparse_frames(group, spec.name, frames)
         else:
@@ -129,9 +149,20 @@ def prepare(group: nuke.Node) -> PreparedJob:
 
     colorspace = str(tnode.knob(group, tnode.COLORSPACE_KNOB).value()).strip()
     ocio = str(tnode.knob(group, tnode.OCIO_KNOB).value()).strip()
+    device = group.knob(tnode.DEVICE_KNOB)  # missing on nodes saved before it existed: auto
+    request = Request.create(
+        definition.name,
+        {name: "pending" for _, name, _, _ in plans},
+        output,
+        values,
+        frames=frames,
+        device=str(device.value()) if device is not None else "auto",
+        colorspaces={name: colorspace for _, name, _, _ in plans} if colorspace else {},
+        ocio=ocio or None,
+        output_settings=output_values,
+    )  # checked before anything renders
     cache = output_sequence.directory / "inputs"
     inputs: dict[str, str] = {}
-    extra: list[str] = []
     for index, name, needed, still in plans:
         upstream = group.input(index)
         # Keyframe and still inputs are always rendered: the engine takes every keyframe file it
@@ -142,15 +173,7 @@ def prepare(group: nuke.Node) -> PreparedJob:
             direct = str(cache / name / f"{name}.####.exr")
             render_upstream(group, index, direct, needed)
         inputs[name] = str(parse_sequence(direct).path(needed[0])) if still else direct
-        if colorspace:
-            extra += [f"--{name.replace('_', '-')}-colorspace", colorspace]
-    if ocio:
-        extra += ["--ocio", ocio]
-    for parameter in OUTPUT_SETTINGS.parameters:
-        if output_values[parameter.name] != parameter.default:
-            extra += [parameter.flag, str(output_values[parameter.name])]
-    return PreparedJob(group.fullName(), definition, values, inputs, output, frames, tuple(extra),
-                       settings_fingerprint(group))
+    return PreparedJob(group.fullName(), replace(request, inputs=inputs), settings_fingerprint(group))
 
 
 def show_result(job: PreparedJob) -> None:
@@ -160,11 +183,19 @@ def show_result(job: PreparedJob) -> None:
         return  # deleted while the engine ran: nothing to show the result on
     read, switch = group.node(tnode.RESULT_NODE), group.node(tnode.SWITCH_NODE)
     if read is None or switch is None:
-        raise ParameterError(f"{group.name()} has lost its internal nodes", expected="the nodes Tinct built",
-                             found="they were deleted", repair="delete the node and create it again")
+        raise ParameterError(
+            f"{group.name()} has lost its internal nodes",
+            expected="the nodes Tinct built",
+            found="they were deleted",
+            repair="delete the node and create it again",
+        )
     read["file"].setValue(Path(job.output).as_posix())
-    for name, frame in (("first", job.frames[0]), ("last", job.frames[-1]),
-                        ("origfirst", job.frames[0]), ("origlast", job.frames[-1])):
+    for name, frame in (
+        ("first", job.frames[0]),
+        ("last", job.frames[-1]),
+        ("origfirst", job.frames[0]),
+        ("origlast", job.frames[-1]),
+    ):
         read[name].setValue(frame)
     reload = read["reload"]
     if isinstance(reload, nuke.Script_Knob):
@@ -209,8 +240,10 @@ def _watch(job: PreparedJob, run: EngineRun) -> None:
         nuke.executeInMainThread(nuke.message, args=(f"Tinct: {job.node}\n\n{error}",))
         return
     except Exception as bug:
-        nuke.executeInMainThread(nuke.message, args=(
-            f"Tinct: {job.node} failed unexpectedly ({bug!r}).\nThe traceback is in the Script Editor.",))
+        nuke.executeInMainThread(
+            nuke.message,
+            args=(f"Tinct: {job.node} failed unexpectedly ({bug!r}).\nThe traceback is in the Script Editor.",),
+        )
         raise
     nuke.executeInMainThread(show_result, args=(job,))
 
@@ -218,13 +251,20 @@ def _watch(job: PreparedJob, run: EngineRun) -> None:
 def process_all(names: list[str] | None = None) -> list[str]:
     """Process the named Tinct nodes, or every Tinct node of the script, one after the other in this
     thread (for ``nuke -t``). Returns the names processed."""
-    groups = [nuke.toNode(name) for name in names] if names else [
-        n for n in nuke.allNodes("Group", recurseGroups=True) if tnode.is_tinct(n)]
+    groups = (
+        [nuke.toNode(name) for name in names]
+        if names
+        else [n for n in nuke.allNodes("Group", recurseGroups=True) if tnode.is_tinct(n)]
+    )
     done = []
     for group in groups:
         if group is None or not tnode.is_tinct(group):
-            raise ParameterError("No such Tinct node", expected="names of Tinct nodes in the script",
-                                 found=", ".join(names or []), repair="check the node names")
+            raise ParameterError(
+                "No such Tinct node",
+                expected="names of Tinct nodes in the script",
+                found=", ".join(names or []),
+                repair="check the node names",
+            )
         process(group, background=False)
         done.append(group.fullName())
     return done

@@ -30,15 +30,19 @@ from tinct.plugin.farm.job import JobRequest
 from tinct.plugin.publish.context import REQUEST, TARGET_FARM, TARGET_LOCAL, PublishRequest, failed_instances
 
 PLUGIN_DIR = Path(__file__).resolve().parent / "plugins"
-STAGES = (("collect", pyblish.api.CollectorOrder), ("validate", pyblish.api.ValidatorOrder),
-          ("extract", pyblish.api.ExtractorOrder), ("integrate", pyblish.api.IntegratorOrder))
+STAGES = (
+    ("collect", pyblish.api.CollectorOrder),
+    ("validate", pyblish.api.ValidatorOrder),
+    ("extract", pyblish.api.ExtractorOrder),
+    ("integrate", pyblish.api.IntegratorOrder),
+)
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Failure:
     stage: str
-    check: str                 # the plugin's label
+    check: str  # the plugin's label
     instance: str | None
     error: TinctError
     repairable: bool
@@ -48,7 +52,7 @@ class Failure:
 class PublishReport:
     context: pyblish.api.Context
     failures: list[Failure]
-    stopped_at: str | None     # the stage that failed, None when every stage passed
+    stopped_at: str | None  # the stage that failed, None when every stage passed
 
     @property
     def ok(self) -> bool:
@@ -93,8 +97,9 @@ def plugins(host: str = "python") -> list[type]:
 def publish(request: PublishRequest) -> PublishReport:
     context = pyblish.api.Context()
     context.data[REQUEST] = request
-    targets = ["default"] + ([TARGET_LOCAL] if request.target == TARGET_LOCAL else
-                             [TARGET_FARM] if request.target == TARGET_FARM else [])
+    targets = ["default"] + (
+        [TARGET_LOCAL] if request.target == TARGET_LOCAL else [TARGET_FARM] if request.target == TARGET_FARM else []
+    )
     available = pyblish.logic.plugins_by_targets(plugins(request.host), targets)
     with _quiet_pyblish():
         for stage, order in STAGES:
@@ -107,9 +112,15 @@ def publish(request: PublishRequest) -> PublishReport:
                     continue
                 if not isinstance(error, TinctError):
                     raise error
-                failures.append(Failure(stage, plugin.label or plugin.__name__,
-                                        instance.name if instance is not None else None,
-                                        error, any(a.on == "failed" for a in plugin.actions)))
+                failures.append(
+                    Failure(
+                        stage,
+                        plugin.label or plugin.__name__,
+                        instance.name if instance is not None else None,
+                        error,
+                        any(a.on == "failed" for a in plugin.actions),
+                    )
+                )
             if failures:
                 return PublishReport(context, failures, stage)
     return PublishReport(context, [], None)

@@ -26,14 +26,20 @@ def publish_arguments() -> argparse.ArgumentParser:
     parser = farm_arguments()
     group = parser.add_argument_group("publish")
     group.add_argument("--validate-only", action="store_true", help="run the checks only")
-    group.add_argument("--repair", action="store_true", help="apply the repairs offered by failed checks, then check again")
+    group.add_argument(
+        "--repair", action="store_true", help="apply the repairs offered by failed checks, then check again"
+    )
     return parser
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "publish", help="check a job (pyblish) before rendering it here or writing it for a farm",
-        description=__doc__, epilog=EPILOG, parents=[publish_arguments()], allow_abbrev=False,
+        "publish",
+        help="check a job (pyblish) before rendering it here or writing it for a farm",
+        description=__doc__,
+        epilog=EPILOG,
+        parents=[publish_arguments()],
+        allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("job", nargs=argparse.REMAINDER, metavar="NODE ARGS", help="a node command and its arguments")
@@ -67,6 +73,5 @@ def run(args: argparse.Namespace, parsers: dict[str, argparse.ArgumentParser]) -
         print(f"{instance.name}: " + (f"provenance in {sidecar}" if sidecar else "checks passed"))
     written = report.context.data.get("tinct.farmJob")
     if written is not None:
-        print(f"{written.farm} job written to {written.directory}; submit with: "
-              + shlex.join(written.submit_command))
+        print(f"{written.farm} job written to {written.directory}; submit with: " + shlex.join(written.submit_command))
     return 0

@@ -23,7 +23,7 @@ from tinct.plugin.farm.plan import CURRENT_TINCT
 REQUEST = "tinct.request"
 HOSTS = ["python", "nuke", "resolve"]  # python: the tinct command line
 FAMILY = "tinct.render"
-KEYFRAMES_FAMILY = "tinct.keyframes"   # steps of nodes that propagate from keyframes
+KEYFRAMES_FAMILY = "tinct.keyframes"  # steps of nodes that propagate from keyframes
 TARGET_LOCAL, TARGET_FARM = "local", "farm"
 
 
@@ -48,7 +48,11 @@ class RegistryWeights:
         try:
             default_registry().verify(self.name)
         except TinctError as error:
-            return [f"{error.title}" + (f" ({error.found})" if error.found else "") + (f"; {error.repair}" if error.repair else "")]
+            return [
+                f"{error.title}"
+                + (f" ({error.found})" if error.found else "")
+                + (f"; {error.repair}" if error.repair else "")
+            ]
         return []
 
 
@@ -68,7 +72,7 @@ class PublishRequest:
 
     job: JobRequest
     target: str = TARGET_LOCAL
-    farm: object | None = None          # tinct.plugin.farm.targets.FarmSettings for target "farm"
+    farm: object | None = None  # tinct.plugin.farm.targets.FarmSettings for target "farm"
     executable: tuple[str, ...] = CURRENT_TINCT
     models: Callable[[NodeDefinition, Mapping[str, object]], Sequence[WeightsCheck]] = registry_weights
     host: str = "python"
@@ -80,7 +84,7 @@ class FrameHeader:
 
     width: int = 0
     height: int = 0
-    display: tuple[int, int, int, int] = (0, 0, 0, 0)   # full x, y, width, height
+    display: tuple[int, int, int, int] = (0, 0, 0, 0)  # full x, y, width, height
     pixel_aspect: float = 1.0
     colorspace: str | None = None
     channels: tuple[str, ...] = ()
@@ -91,7 +95,7 @@ class FrameHeader:
 @dataclass
 class SequenceInfo:
     pattern: str
-    on_disk: list[int]                                   # every frame found
+    on_disk: list[int]  # every frame found
     headers: dict[int, FrameHeader] = field(default_factory=dict)  # the frames the step reads
 
 
@@ -112,15 +116,22 @@ class Repair(pyblish.api.Action):
 
 
 def failed_instances(context: pyblish.api.Context, plugin: type) -> list[pyblish.api.Instance]:
-    return [r["instance"] for r in context.data.get("results", [])
-            if r["plugin"] is plugin and r["error"] is not None and r["instance"] is not None]
+    return [
+        r["instance"]
+        for r in context.data.get("results", [])
+        if r["plugin"] is plugin and r["error"] is not None and r["instance"] is not None
+    ]
 
 
 def request_of(context: pyblish.api.Context) -> PublishRequest:
     request = context.data.get(REQUEST)
     if not isinstance(request, PublishRequest):
-        raise ValidationError("Nothing to publish", expected="a Tinct job request in the publish context",
-                              found=repr(request), repair="start the publish from `tinct publish` or a Tinct host adapter")
+        raise ValidationError(
+            "Nothing to publish",
+            expected="a Tinct job request in the publish context",
+            found=repr(request),
+            repair="start the publish from `tinct publish` or a Tinct host adapter",
+        )
     return request
 
 
@@ -128,4 +139,6 @@ def repair_step(context: pyblish.api.Context, instance: pyblish.api.Instance, **
     """Change the instance's step in the request (a publish run again collects the repaired job)."""
     request = request_of(context)
     job = request.job.with_step(instance.data["index"], **changes)
-    context.data[REQUEST] = PublishRequest(job, request.target, request.farm, request.executable, request.models, request.host)
+    context.data[REQUEST] = PublishRequest(
+        job, request.target, request.farm, request.executable, request.models, request.host
+    )

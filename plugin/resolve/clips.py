@@ -40,12 +40,12 @@ class ClipJob:
     item: TimelineItem
     media: MediaPoolItem
     name: str
-    track: int               # video track, 1-based
-    record_start: int        # timeline frame of the clip's first frame
+    track: int  # video track, 1-based
+    record_start: int  # timeline frame of the clip's first frame
     duration: int
-    source: str              # the source sequence pattern (#### form)
-    media_first: int         # first file frame of the whole media (clip markers count from it)
-    source_first: int        # file frame shown at record_start
+    source: str  # the source sequence pattern (#### form)
+    media_first: int  # first file frame of the whole media (clip markers count from it)
+    source_first: int  # file frame shown at record_start
 
     @property
     def frames(self) -> list[int]:
@@ -67,23 +67,28 @@ def source_pattern(file_path: str, start_property: str = "") -> tuple[str, int]:
     path = PurePath(file_path)
     if path.suffix.lower() not in SEQUENCE_TYPES:
         raise ClipError(
-            "Tinct works on image sequences", expected="a clip of EXR, DPX, TIFF, PNG or JPEG frames",
+            "Tinct works on image sequences",
+            expected="a clip of EXR, DPX, TIFF, PNG or JPEG frames",
             found=file_path or "a clip without a file (generator, title or compound clip)",
             repair="render the clip to an image sequence (Deliver page, or the source's own frames) and use that",
         )
     brackets = list(_BRACKETS.finditer(path.name))
     if brackets:
         match = brackets[-1]
-        name = path.name[: match.start()] + "#" * len(match["first"]) + path.name[match.end():]
+        name = path.name[: match.start()] + "#" * len(match["first"]) + path.name[match.end() :]
         return str(path.with_name(name)), int(match["first"])
     runs = list(_DIGITS.finditer(path.stem))
     start = int(start_property) if start_property.strip().isdigit() else None
     if runs and (start is None or int(runs[-1][0]) == start):
         run = runs[-1]
-        name = path.name[: run.start()] + "#" * len(run[0]) + path.name[run.end():]
+        name = path.name[: run.start()] + "#" * len(run[0]) + path.name[run.end() :]
         return str(path.with_name(name)), int(run[0])
-    raise SequenceError("The clip's frame numbers cannot be found", expected="a file name with a frame number",
-                        found=file_path, repair="name the frames like sh010.1001.exr")
+    raise SequenceError(
+        "The clip's frame numbers cannot be found",
+        expected="a file name with a frame number",
+        found=file_path,
+        repair="name the frames like sh010.1001.exr",
+    )
 
 
 # Timeline positions. Resolve 19 added an optional ``subframe_precision`` argument (the stubs make it
@@ -108,12 +113,22 @@ def left_offset_of(item: TimelineItem) -> int:
 def clip_job(item: TimelineItem, track: int) -> ClipJob:
     media = item.GetMediaPoolItem()
     if media is None:
-        raise ClipError(f"{item.GetName()} has no media", expected="a clip of an image sequence",
-                        found="a generator, title or compound clip", repair="choose a clip of the film's frames")
+        raise ClipError(
+            f"{item.GetName()} has no media",
+            expected="a clip of an image sequence",
+            found="a generator, title or compound clip",
+            repair="choose a clip of the film's frames",
+        )
     pattern, media_first = source_pattern(str(media.GetClipProperty("File Path")), str(media.GetClipProperty("Start")))
     return ClipJob(
-        item=item, media=media, name=item.GetName(), track=track, record_start=start_of(item),
-        duration=duration_of(item), source=pattern, media_first=media_first,
+        item=item,
+        media=media,
+        name=item.GetName(),
+        track=track,
+        record_start=start_of(item),
+        duration=duration_of(item),
+        source=pattern,
+        media_first=media_first,
         source_first=media_first + left_offset_of(item),
     )
 
@@ -128,8 +143,12 @@ def track_of(timeline: Timeline, item: TimelineItem) -> int:
     for track in range(1, int(timeline.GetTrackCount("video")) + 1):
         if any(other.GetUniqueId() == wanted for other in video_items(timeline, track)):
             return track
-    raise ClipError(f"{item.GetName()} is on no video track", expected="a clip of the current timeline",
-                    found="a clip Resolve did not list", repair="select the clip on the timeline and run the script again")
+    raise ClipError(
+        f"{item.GetName()} is on no video track",
+        expected="a clip of the current timeline",
+        found="a clip Resolve did not list",
+        repair="select the clip on the timeline and run the script again",
+    )
 
 
 def is_result(item: Any) -> bool:
@@ -141,8 +160,12 @@ def under_playhead(timeline: Timeline) -> ClipJob:
     """The clip under the playhead; if that is a Tinct result, the plate beneath it."""
     item = timeline.GetCurrentVideoItem()
     if item is None:
-        raise ClipError("No clip under the playhead", expected="the playhead over a clip of the plate",
-                        found="an empty spot of the timeline", repair="move the playhead over the clip to process")
+        raise ClipError(
+            "No clip under the playhead",
+            expected="the playhead over a clip of the plate",
+            found="an empty spot of the timeline",
+            repair="move the playhead over the clip to process",
+        )
     track = track_of(timeline, item)
     if is_result(item):
         start = start_of(item)
@@ -150,9 +173,12 @@ def under_playhead(timeline: Timeline) -> ClipJob:
             for other in video_items(timeline, lower):
                 if start_of(other) == start and not is_result(other):
                     return clip_job(other, lower)
-        raise ClipError("The clip under the playhead is a Tinct result without its plate below it",
-                        expected="the plate on a lower track, aligned with the result", found=item.GetName(),
-                        repair="put the playhead over the plate's clip")
+        raise ClipError(
+            "The clip under the playhead is a Tinct result without its plate below it",
+            expected="the plate on a lower track, aligned with the result",
+            found=item.GetName(),
+            repair="put the playhead over the plate's clip",
+        )
     return clip_job(item, track)
 
 

@@ -66,15 +66,19 @@ def scripting_module(platform: str = sys.platform, environ: Mapping[str, str] = 
         if missing.name != MODULE:
             raise
         raise ResolveUnavailable(
-            "Resolve's scripting module cannot be found", expected=f"{MODULE}.py in one of: "
-            + ", ".join(module_folders(platform, environ)),
-            found="no such module", repair="install DaVinci Resolve, or set RESOLVE_SCRIPT_API to its "
+            "Resolve's scripting module cannot be found",
+            expected=f"{MODULE}.py in one of: " + ", ".join(module_folders(platform, environ)),
+            found="no such module",
+            repair="install DaVinci Resolve, or set RESOLVE_SCRIPT_API to its "
             "Developer/Scripting folder and RESOLVE_SCRIPT_LIB to its fusionscript library",
         ) from missing
 
 
-def connect(script_globals: Mapping[str, Any] | None = None, platform: str = sys.platform,
-            environ: Mapping[str, str] = os.environ) -> Session:
+def connect(
+    script_globals: Mapping[str, Any] | None = None,
+    platform: str = sys.platform,
+    environ: Mapping[str, str] = os.environ,
+) -> Session:
     """The running Resolve: from ``script_globals`` when Resolve runs the script from its menu
     (it passes ``resolve``, ``fusion``/``fu`` and ``bmd``), else through the scripting module."""
     given = dict(script_globals or {})
@@ -84,7 +88,8 @@ def connect(script_globals: Mapping[str, Any] | None = None, platform: str = sys
     resolve = module.scriptapp("Resolve")
     if resolve is None:
         raise ResolveUnavailable(
-            "Cannot reach DaVinci Resolve", expected="Resolve running, with external scripting allowed",
+            "Cannot reach DaVinci Resolve",
+            expected="Resolve running, with external scripting allowed",
             found="scriptapp('Resolve') gave nothing",
             repair="start Resolve and open a project; in Preferences > System > General set "
             "'External scripting using' to Local",

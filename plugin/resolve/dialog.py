@@ -20,7 +20,11 @@ _INT_LIMIT = 2**31 - 1
 
 
 def available(session: Session) -> bool:
-    return session.fusion is not None and session.bmd is not None and getattr(session.fusion, "UIManager", None) is not None
+    return (
+        session.fusion is not None
+        and session.bmd is not None
+        and getattr(session.fusion, "UIManager", None) is not None
+    )
 
 
 def _id(parameter: Parameter) -> str:
@@ -40,8 +44,16 @@ def _field(ui: Any, parameter: Parameter, value: Value) -> Any:
     if parameter.type is float:
         bottom = float(parameter.minimum) if parameter.minimum is not None else -1e9
         top = float(parameter.maximum) if parameter.maximum is not None else 1e9
-        return ui.DoubleSpinBox({**common, "Minimum": bottom, "Maximum": top, "Value": float(value), "Decimals": 3,
-                                 "SingleStep": (top - bottom) / 100 if top - bottom < 1e6 else 0.1})
+        return ui.DoubleSpinBox(
+            {
+                **common,
+                "Minimum": bottom,
+                "Maximum": top,
+                "Value": float(value),
+                "Decimals": 3,
+                "SingleStep": (top - bottom) / 100 if top - bottom < 1e6 else 0.1,
+            }
+        )
     return ui.LineEdit({**common, "Text": str(value)})
 
 
@@ -67,41 +79,93 @@ def ask(session: Session, definition: NodeDefinition, settings: Settings, keyfra
     values = settings.values_for(definition)
     rows = [ui.Label({"Text": f"<b>{definition.name}</b>: {definition.help}", "WordWrap": True})]
     if keyframed:
-        rows.append(_row(ui, "Keyframe markers", ui.ComboBox({"ID": "marker_color", "ToolTip": "markers of this colour are keyframes"})))
-    rows.append(_row(ui, "Clips", ui.ComboBox({"ID": "scope", "ToolTip": "playhead: the clip under the playhead; "
-                                                                         "track: every clip on its track"})))
-    rows.append(_row(ui, "Output folder", ui.LineEdit({"ID": "output_folder", "Text": settings.output_folder,
-                                                       "PlaceholderText": "beside each source, in tinct/"})))
+        rows.append(
+            _row(
+                ui,
+                "Keyframe markers",
+                ui.ComboBox({"ID": "marker_color", "ToolTip": "markers of this colour are keyframes"}),
+            )
+        )
+    rows.append(
+        _row(
+            ui,
+            "Clips",
+            ui.ComboBox(
+                {"ID": "scope", "ToolTip": "playhead: the clip under the playhead; track: every clip on its track"}
+            ),
+        )
+    )
+    rows.append(
+        _row(
+            ui,
+            "Output folder",
+            ui.LineEdit(
+                {
+                    "ID": "output_folder",
+                    "Text": settings.output_folder,
+                    "PlaceholderText": "beside each source, in tinct/",
+                }
+            ),
+        )
+    )
     if keyframed:
-        rows.append(_row(ui, "Grade colour space", ui.LineEdit({
-            "ID": "keyframes_colorspace", "Text": settings.keyframes_colorspace,
-            "ToolTip": "OCIO name of the timeline's output colour space (what Resolve renders)"})))
-    rows.append(_row(ui, "Source colour space", ui.LineEdit({
-        "ID": "source_colorspace", "Text": settings.source_colorspace, "PlaceholderText": "from the files"})))
+        rows.append(
+            _row(
+                ui,
+                "Grade colour space",
+                ui.LineEdit(
+                    {
+                        "ID": "keyframes_colorspace",
+                        "Text": settings.keyframes_colorspace,
+                        "ToolTip": "OCIO name of the timeline's output colour space (what Resolve renders)",
+                    }
+                ),
+            )
+        )
+    rows.append(
+        _row(
+            ui,
+            "Source colour space",
+            ui.LineEdit(
+                {"ID": "source_colorspace", "Text": settings.source_colorspace, "PlaceholderText": "from the files"}
+            ),
+        )
+    )
     rows += [_row(ui, p.title, _field(ui, p, values[p.name])) for p in definition.parameters]
     rows.append(ui.Label({"ID": "Status", "Text": "", "WordWrap": True}))
     rows.append(ui.HGroup([ui.Button({"ID": "Run", "Text": "Run"}), ui.Button({"ID": "Cancel", "Text": "Cancel"})]))
-    window = dispatcher.AddWindow({"ID": WINDOW, "WindowTitle": f"Tinct {definition.name}",
-                                   "Geometry": [200, 200, 520, 120 + 34 * len(rows)]}, ui.VGroup(rows))
+    window = dispatcher.AddWindow(
+        {"ID": WINDOW, "WindowTitle": f"Tinct {definition.name}", "Geometry": [200, 200, 520, 120 + 34 * len(rows)]},
+        ui.VGroup(rows),
+    )
     items = window.GetItems()
     if keyframed:
         _fill_choices(items, "marker_color", MARKER_COLORS, settings.marker_color)
     _fill_choices(items, "scope", SCOPES, settings.scope)
     for p in definition.parameters:
         if p.choices:
-            _fill_choices(items, _id(p), p.choices, str(values[p.name]))
+            _fill_choices(items, _id(p), tuple(str(c) for c in p.choices), str(values[p.name]))
 
     chosen: list[Settings] = []
 
     def run(event: object) -> None:
         try:
             typed = definition.resolve({p.name: _read(items[_id(p)], p) for p in definition.parameters})
-            result = Settings(
-                marker_color=items["marker_color"].CurrentText if keyframed else settings.marker_color,
-                scope=items["scope"].CurrentText, output_folder=items["output_folder"].Text.strip(),
-                keyframes_colorspace=items["keyframes_colorspace"].Text.strip() if keyframed else settings.keyframes_colorspace,
-                source_colorspace=items["source_colorspace"].Text.strip(), nodes=settings.nodes,
-            ).with_values(definition, typed).checked()
+            result = (
+                Settings(
+                    marker_color=items["marker_color"].CurrentText if keyframed else settings.marker_color,
+                    scope=items["scope"].CurrentText,
+                    output_folder=items["output_folder"].Text.strip(),
+                    keyframes_colorspace=items["keyframes_colorspace"].Text.strip()
+                    if keyframed
+                    else settings.keyframes_colorspace,
+                    source_colorspace=items["source_colorspace"].Text.strip(),
+                    device=settings.device,
+                    nodes=settings.nodes,
+                )
+                .with_values(definition, typed)
+                .checked()
+            )
         except ParameterError as error:
             items["Status"].Text = str(error)
             return
@@ -131,8 +195,10 @@ def show_error(session: Session, title: str, text: str) -> None:
     fusion: Any = session.fusion
     ui = fusion.UIManager
     dispatcher = session.bmd.UIDispatcher(ui)
-    window = dispatcher.AddWindow({"ID": "TinctError", "WindowTitle": title, "Geometry": [240, 240, 520, 220]},
-                                  ui.VGroup([ui.Label({"Text": text, "WordWrap": True}), ui.Button({"ID": "OK", "Text": "OK"})]))
+    window = dispatcher.AddWindow(
+        {"ID": "TinctError", "WindowTitle": title, "Geometry": [240, 240, 520, 220]},
+        ui.VGroup([ui.Label({"Text": text, "WordWrap": True}), ui.Button({"ID": "OK", "Text": "OK"})]),
+    )
     window.On.OK.Clicked = lambda event: dispatcher.ExitLoop()
     window.On.TinctError.Close = lambda event: dispatcher.ExitLoop()
     window.Show()

@@ -51,19 +51,33 @@ def _exr_format(project: Project) -> tuple[str, str]:
     formats = project.GetRenderFormats() or {}
     extension = next((ext for ext in formats.values() if str(ext).lower() == "exr"), None)
     if extension is None:
-        raise RenderError("Resolve offers no EXR render format", expected="EXR among the render formats",
-                          found=", ".join(formats) or "none", repair="use a Resolve version that renders OpenEXR")
+        raise RenderError(
+            "Resolve offers no EXR render format",
+            expected="EXR among the render formats",
+            found=", ".join(formats) or "none",
+            repair="use a Resolve version that renders OpenEXR",
+        )
     codecs = list((project.GetRenderCodecs(extension) or {}).values())
     codec = next((c for c in CODECS if c in codecs), None)
     if codec is None:
-        raise RenderError("No usable EXR codec", expected=" or ".join(CODECS), found=", ".join(codecs) or "none",
-                          repair="report this Resolve version to pipeline support")
+        raise RenderError(
+            "No usable EXR codec",
+            expected=" or ".join(CODECS),
+            found=", ".join(codecs) or "none",
+            repair="report this Resolve version to pipeline support",
+        )
     return extension, codec
 
 
 def render_keyframes(
-    project: Project, timeline: Timeline, clip: ClipJob, frames: list[int], pattern: str,
-    width: int, height: int, poll: Callable[[], None] = lambda: time.sleep(0.5),
+    project: Project,
+    timeline: Timeline,
+    clip: ClipJob,
+    frames: list[int],
+    pattern: str,
+    width: int,
+    height: int,
+    poll: Callable[[], None] = lambda: time.sleep(0.5),
 ) -> str:
     """Render the graded source ``frames`` of ``clip`` to the EXR sequence ``pattern``; returns it."""
     sequence = parse_sequence(pattern)
@@ -73,37 +87,62 @@ def render_keyframes(
     extension, codec = _exr_format(project)
     saved_format = project.GetCurrentRenderFormatAndCodec()
     saved_mode = project.GetCurrentRenderMode()
-    disabled = [t for t in range(1, int(timeline.GetTrackCount("video")) + 1)
-                if t != clip.track and timeline.GetIsTrackEnabled("video", t)]
+    disabled = [
+        t
+        for t in range(1, int(timeline.GetTrackCount("video")) + 1)
+        if t != clip.track and timeline.GetIsTrackEnabled("video", t)
+    ]
     jobs: list[tuple[int, str, Path]] = []
     try:
         for track in disabled:
             timeline.SetTrackEnable("video", track, False)
         if not (project.SetCurrentRenderMode(1) and project.SetCurrentRenderFormatAndCodec(extension, codec)):
-            raise RenderError("Resolve refused the EXR render settings", expected=f"{extension} / {codec}, single clip",
-                              found="SetCurrentRenderFormatAndCodec or SetCurrentRenderMode returned False",
-                              repair="leave the Deliver page idle while Tinct renders, then run the script again")
+            raise RenderError(
+                "Resolve refused the EXR render settings",
+                expected=f"{extension} / {codec}, single clip",
+                found="SetCurrentRenderFormatAndCodec or SetCurrentRenderMode returned False",
+                repair="leave the Deliver page idle while Tinct renders, then run the script again",
+            )
         for frame in frames:
             folder = scratch / str(frame)
             folder.mkdir(parents=True, exist_ok=True)
             for previous in folder.glob("*.exr"):
                 previous.unlink()
             position = clip.timeline_frame(frame)
-            settings = {"SelectAllFrames": False, "MarkIn": position, "MarkOut": position, "TargetDir": str(folder),
-                        "CustomName": f"keyframe_{frame}", "ExportVideo": True, "ExportAudio": False,
-                        "FormatWidth": width, "FormatHeight": height}
+            settings = {
+                "SelectAllFrames": False,
+                "MarkIn": position,
+                "MarkOut": position,
+                "TargetDir": str(folder),
+                "CustomName": f"keyframe_{frame}",
+                "ExportVideo": True,
+                "ExportAudio": False,
+                "FormatWidth": width,
+                "FormatHeight": height,
+            }
             if not project.SetRenderSettings(settings):  # type: ignore[arg-type]
-                raise RenderError("Resolve refused the keyframe's render settings", expected="In = Out on the keyframe",
-                                  found=repr(settings), repair="check the clip's resolution and the timeline's render range",
-                                  frame=frame)
+                raise RenderError(
+                    "Resolve refused the keyframe's render settings",
+                    expected="In = Out on the keyframe",
+                    found=repr(settings),
+                    repair="check the clip's resolution and the timeline's render range",
+                    frame=frame,
+                )
             job = project.AddRenderJob()
             if not job:
-                raise RenderError("Resolve did not queue the keyframe's render", found="AddRenderJob returned nothing",
-                                  repair="check the Deliver page's render queue and disk space", frame=frame)
+                raise RenderError(
+                    "Resolve did not queue the keyframe's render",
+                    found="AddRenderJob returned nothing",
+                    repair="check the Deliver page's render queue and disk space",
+                    frame=frame,
+                )
             jobs.append((frame, job, folder))
         if not project.StartRendering([job for _, job, _ in jobs], isInteractiveMode=False):
-            raise RenderError("Resolve did not start rendering the keyframes", found="StartRendering returned False",
-                              repair="close other renders and run the script again")
+            raise RenderError(
+                "Resolve did not start rendering the keyframes",
+                found="StartRendering returned False",
+                repair="close other renders and run the script again",
+            )
         while project.IsRenderingInProgress():
             poll()
         for frame, job, folder in jobs:
@@ -123,9 +162,11 @@ def _collect(status: object, folder: Path, target: Path, frame: int) -> None:
     rendered = sorted(folder.glob("*.exr"))
     if state != "Complete" or len(rendered) != 1:
         raise RenderError(
-            "Resolve did not render the keyframe", expected="one EXR file from a completed render job",
+            "Resolve did not render the keyframe",
+            expected="one EXR file from a completed render job",
             found=f"job status {status!r}; {len(rendered)} EXR file(s) in {folder}",
-            repair="check the render queue on the Deliver page for the error", frame=frame,
+            repair="check the render queue on the Deliver page for the error",
+            frame=frame,
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(rendered[0], target)

@@ -41,12 +41,18 @@ def import_result(pool: MediaPool, pattern: str, frames: list[int], clip: ClipJo
     previous = pool.GetCurrentFolder()
     pool.SetCurrentFolder(tinct_bin(pool))
     try:
-        items = pool.ImportMedia([{"FilePath": printf_pattern(pattern), "StartIndex": frames[0], "EndIndex": frames[-1]}])
+        items = pool.ImportMedia(
+            [{"FilePath": printf_pattern(pattern), "StartIndex": frames[0], "EndIndex": frames[-1]}]
+        )
     finally:
         pool.SetCurrentFolder(previous)
     if not items:
-        raise PlacementError("Resolve did not import the result", expected=f"frames {frames[0]}-{frames[-1]} of {pattern}",
-                             found="ImportMedia returned nothing", repair="check that the files exist and Resolve can read the folder")
+        raise PlacementError(
+            "Resolve did not import the result",
+            expected=f"frames {frames[0]}-{frames[-1]} of {pattern}",
+            found="ImportMedia returned nothing",
+            repair="check that the files exist and Resolve can read the folder",
+        )
     media = items[0]
     media.SetThirdPartyMetadata(RESULT_KEY, clip.source)
     return media
@@ -60,25 +66,38 @@ def free_track_above(timeline: Timeline, clip: ClipJob) -> int:
         if not any(start_of(item) < end and end_of(item) > start for item in video_items(timeline, track)):
             return track
     if not timeline.AddTrack("video"):  # type: ignore[call-overload]
-        raise PlacementError("Resolve did not add a video track", found="AddTrack returned False",
-                             repair="unlock the timeline, or free a track above the clip")
+        raise PlacementError(
+            "Resolve did not add a video track",
+            found="AddTrack returned False",
+            repair="unlock the timeline, or free a track above the clip",
+        )
     return count + 1
 
 
 def place(pool: MediaPool, timeline: Timeline, media: MediaPoolItem, clip: ClipJob) -> int:
     """Put ``media`` on the track above ``clip``, aligned with it frame for frame; returns the track."""
     track = free_track_above(timeline, clip)
-    info: MediaPoolClipInfo = {"mediaPoolItem": media, "startFrame": 0, "endFrame": clip.duration - 1,
-                               "trackIndex": track, "recordFrame": clip.record_start}
+    info: MediaPoolClipInfo = {
+        "mediaPoolItem": media,
+        "startFrame": 0,
+        "endFrame": clip.duration - 1,
+        "trackIndex": track,
+        "recordFrame": clip.record_start,
+    }
     placed = pool.AppendToTimeline([info])  # type: ignore[arg-type]  # fusionscript-stubs 21.0 mis-declare this overload
     if not placed:
-        raise PlacementError("Resolve did not place the result on the timeline", found=f"track {track}",
-                             repair=f"place {media.GetName()} from the Tinct bin by hand, at the clip's first frame")
+        raise PlacementError(
+            "Resolve did not place the result on the timeline",
+            found=f"track {track}",
+            repair=f"place {media.GetName()} from the Tinct bin by hand, at the clip's first frame",
+        )
     item = placed[0]
     where = (start_of(item), duration_of(item))
     if where != (clip.record_start, clip.duration):
         raise PlacementError(
-            "Resolve placed the result out of line with its plate", expected=f"start {clip.record_start}, {clip.duration} frames",
-            found=f"start {where[0]}, {where[1]} frames", repair="move or trim it by hand to sit over the plate, and tell pipeline support",
+            "Resolve placed the result out of line with its plate",
+            expected=f"start {clip.record_start}, {clip.duration} frames",
+            found=f"start {where[0]}, {where[1]} frames",
+            repair="move or trim it by hand to sit over the plate, and tell pipeline support",
         )
     return track

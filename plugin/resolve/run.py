@@ -17,9 +17,10 @@ from typing import Any
 
 from tinct.core.errors import ParameterError, TinctError
 from tinct.core.sequence import parse_sequence
+from tinct.nodes.api import Request
 from tinct.nodes.definition import NodeDefinition
 from tinct.nodes.registry import node as definition_named
-from tinct.plugin.host.engine import EngineJob, EngineProgress, run_to_end, start
+from tinct.plugin.host.runner import EngineJob, EngineProgress, run_to_end, start
 from tinct.plugin.resolve import dialog
 from tinct.plugin.resolve.clips import ClipError, ClipJob, clips_on_track, under_playhead
 from tinct.plugin.resolve.connect import Session, connect
@@ -59,8 +60,12 @@ def _resolution(clip: ClipJob) -> tuple[int, int]:
     text = str(clip.media.GetClipProperty("Resolution"))
     match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", text)
     if match is None:
-        raise ClipError(f"{clip.name} has no resolution", expected="a Resolution like 2048x1556", found=text,
-                        repair="let Resolve finish reading the clip, then run the script again")
+        raise ClipError(
+            f"{clip.name} has no resolution",
+            expected="a Resolution like 2048x1556",
+            found=text,
+            repair="let Resolve finish reading the clip, then run the script again",
+        )
     return int(match[1]), int(match[2])
 
 
@@ -76,19 +81,33 @@ def _progress_printer(log: Log, clip: ClipJob) -> Callable[[EngineProgress], boo
     return report
 
 
-def run_node(session: Session, definition: NodeDefinition, settings: Settings, log: Log = _console,
-             python: str | None = None, poll: Callable[[], None] | None = None) -> list[Placed]:
+def run_node(
+    session: Session,
+    definition: NodeDefinition,
+    settings: Settings,
+    log: Log = _console,
+    python: str | None = None,
+    poll: Callable[[], None] | None = None,
+) -> list[Placed]:
     """Run ``definition`` on the clips ``settings`` choose in the current timeline; returns what was placed."""
     project = session.resolve.GetProjectManager().GetCurrentProject()
     timeline = project.GetCurrentTimeline() if project is not None else None
     if timeline is None:
-        raise ClipError("No timeline is open", expected="a project with a current timeline", found="none",
-                        repair="open the timeline holding the clips to process")
+        raise ClipError(
+            "No timeline is open",
+            expected="a project with a current timeline",
+            found="none",
+            repair="open the timeline holding the clips to process",
+        )
     keyed = definition.temporal.keyframes
     missing = [s.name for s in definition.inputs[1:] if s.name != keyed and not s.optional]
     if missing:
-        raise ParameterError(f"{definition.name} cannot run from Resolve", expected="inputs Resolve can supply",
-                             found=f"the {', '.join(missing)} input(s)", repair="run this node from Nuke or the command line")
+        raise ParameterError(
+            f"{definition.name} cannot run from Resolve",
+            expected="inputs Resolve can supply",
+            found=f"the {', '.join(missing)} input(s)",
+            repair="run this node from Nuke or the command line",
+        )
     values = settings.values_for(definition)
     playhead = under_playhead(timeline)
     clips = [playhead] if settings.scope == "playhead" else clips_on_track(timeline, playhead.track)
@@ -96,29 +115,40 @@ def run_node(session: Session, definition: NodeDefinition, settings: Settings, l
     for clip in clips:
         output = output_pattern(clip, definition, settings, timeline.GetName())
         inputs = {definition.inputs[0].name: clip.source}
-        extra: list[str] = []
+        colorspaces: dict[str, str] = {}
         if settings.source_colorspace:
-            extra += [f"--{definition.inputs[0].name.replace('_', '-')}-colorspace", settings.source_colorspace]
+            colorspaces[definition.inputs[0].name] = settings.source_colorspace
         if keyed:
             keys = marked_frames(timeline, clip, settings.marker_color)
             if not keys:
                 if settings.scope == "track":
                     log(f"{clip.name}: no {settings.marker_color} markers, skipped")
                     continue
-                raise ClipError(f"No {settings.marker_color} markers on {clip.name}",
-                                expected=f"{settings.marker_color} markers on the frames you graded",
-                                found="none over the clip", repair="grade a few frames, mark each with a marker of that "
-                                "colour (on the timeline or the clip), or choose the markers' colour in the settings")
+                raise ClipError(
+                    f"No {settings.marker_color} markers on {clip.name}",
+                    expected=f"{settings.marker_color} markers on the frames you graded",
+                    found="none over the clip",
+                    repair="grade a few frames, mark each with a marker of that "
+                    "colour (on the timeline or the clip), or choose the markers' colour in the settings",
+                )
             width, height = _resolution(clip)
             log(f"{clip.name}: rendering keyframes {', '.join(map(str, keys))}")
             pattern = str(Path(output).parent / "keyframes" / Path(output).name)
             render = {"poll": poll} if poll is not None else {}
             inputs[keyed] = render_keyframes(project, timeline, clip, keys, pattern, width, height, **render)
             if settings.keyframes_colorspace:
-                extra += [f"--{keyed.replace('_', '-')}-colorspace", settings.keyframes_colorspace]
+                colorspaces[keyed] = settings.keyframes_colorspace
         frames = clip.frames
-        argv = definition.command_line(inputs, output, values, f"{frames[0]}-{frames[-1]}", extra)
-        job = EngineJob.create(argv, output, frames, Path(output).parent / f"tinct_{definition.command}.log")
+        request = Request.create(
+            definition.name,
+            inputs,
+            output,
+            values,
+            frames=range(frames[0], frames[-1] + 1),
+            colorspaces=colorspaces,
+            device=settings.device,
+        )
+        job = EngineJob(request, Path(output).parent / f"tinct_{definition.command}.log")
         log(f"{clip.name}: {definition.name} on frames {frames[0]}-{frames[-1]}")
         run = start(job, python)
         try:
@@ -131,14 +161,24 @@ def run_node(session: Session, definition: NodeDefinition, settings: Settings, l
         placed.append(Placed(clip.name, output, track))
         log(f"{clip.name}: result on video track {track}, from {output}")
     if keyed and not placed:
-        raise ClipError(f"No {settings.marker_color} markers on any clip of video track {playhead.track}",
-                        expected=f"{settings.marker_color} markers on the frames you graded", found="none",
-                        repair="mark the graded frames, or choose the markers' colour in the settings")
+        raise ClipError(
+            f"No {settings.marker_color} markers on any clip of video track {playhead.track}",
+            expected=f"{settings.marker_color} markers on the frames you graded",
+            found="none",
+            repair="mark the graded frames, or choose the markers' colour in the settings",
+        )
     return placed
 
 
-def run_script(node_name: str, session: Session, settings_file: Path, use_dialog: bool = True,
-               python: str | None = None, log: Log = _console, poll: Callable[[], None] | None = None) -> list[Placed]:
+def run_script(
+    node_name: str,
+    session: Session,
+    settings_file: Path,
+    use_dialog: bool = True,
+    python: str | None = None,
+    log: Log = _console,
+    poll: Callable[[], None] | None = None,
+) -> list[Placed]:
     """Settings from the dialog (where Resolve has one) or the settings file, then :func:`run_node`."""
     definition = definition_named(node_name)
     settings = load(settings_file)
@@ -172,15 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m tinct.plugin.resolve NODE``: run from an external Python against a running Resolve."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m tinct.plugin.resolve",
-                                     description="Run a Tinct node on the current Resolve timeline.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tinct.plugin.resolve", description="Run a Tinct node on the current Resolve timeline."
+    )
     parser.add_argument("node", help="node name, e.g. KeyframeColorize")
     parser.add_argument("--settings", type=Path, default=None, help="settings file (default: the per-user one)")
     parser.add_argument("--no-dialog", action="store_true", help="never show the dialog; use the settings file")
     args = parser.parse_args(argv)
     try:
-        run_script(args.node, connect(), args.settings or settings_path(), use_dialog=not args.no_dialog,
-                   python=sys.executable)
+        run_script(
+            args.node, connect(), args.settings or settings_path(), use_dialog=not args.no_dialog, python=sys.executable
+        )
     except TinctError as error:
         print(f"tinct: {error}", file=sys.stderr)
         return 2

@@ -68,8 +68,12 @@ class Scores:
         return cls([], [], [], [], [])
 
     def add(self, shown: np.ndarray, truth: np.ndarray, truth_hs: float) -> dict:
-        row = {"psnr": psnr(shown, truth), "ssim": ssim(shown, truth), "hs": colourfulness(shown),
-               "plausible": plausible(shown)}
+        row = {
+            "psnr": psnr(shown, truth),
+            "ssim": ssim(shown, truth),
+            "hs": colourfulness(shown),
+            "plausible": plausible(shown),
+        }
         self.psnr.append(row["psnr"])
         self.ssim.append(row["ssim"])
         self.hs.append(row["hs"])
@@ -78,8 +82,13 @@ class Scores:
         return row
 
     def summary(self) -> dict:
-        return {"psnr": float(np.mean(self.psnr)), "ssim": float(np.mean(self.ssim)), "hs": float(np.mean(self.hs)),
-                "hs_error": float(np.mean(self.hs_error)), "plausible": float(np.mean(self.plausible))}
+        return {
+            "psnr": float(np.mean(self.psnr)),
+            "ssim": float(np.mean(self.ssim)),
+            "hs": float(np.mean(self.hs)),
+            "hs_error": float(np.mean(self.hs_error)),
+            "plausible": float(np.mean(self.plausible)),
+        }
 
 
 def plausible(display: np.ndarray) -> bool:
@@ -105,10 +114,21 @@ def registry_for_file(path: Path) -> tuple[Registry, str]:
     with safe_open(str(path), framework="pt") as stream:  # type: ignore[no-untyped-call]
         meta = stream.metadata()
     descriptor = ModelDescriptor(
-        name=path.stem, architecture=meta["architecture"], arch_params=json.loads(meta["arch_params"]),
-        task=meta["task"], scale=1, in_channels=1, out_channels=2, size_multiple=16, dtypes=("float32",),
-        colour_encoding=SRGB_ENCODING, value_range=(0.0, 1.0), licence=meta["licence"], weights=path.name,
-        sha256=sha256_file(path), source=f"train it: {path}",
+        name=path.stem,
+        architecture=meta["architecture"],
+        arch_params=json.loads(meta["arch_params"]),
+        task=meta["task"],
+        scale=1,
+        in_channels=1,
+        out_channels=2,
+        size_multiple=16,
+        dtypes=("float32",),
+        colour_encoding=SRGB_ENCODING,
+        value_range=(0.0, 1.0),
+        licence=meta["licence"],
+        weights=path.name,
+        sha256=sha256_file(path),
+        source=f"train it: {path}",
     )
     return Registry([descriptor]), path.stem
 
@@ -151,8 +171,11 @@ def main() -> None:
         shown_truth = to_display(truth, cm)
         truth_hs = colourfulness(shown_truth)
         megapixels += y.size / 1e6
-        outputs = {"truth (reference)": truth, "grey": apply_chroma(y, np.ones(y.shape + (3,), np.float32), weights),
-                   "global mean chroma": apply_chroma(y, np.broadcast_to(mean_ratio, y.shape + (3,)), weights)}
+        outputs = {
+            "truth (reference)": truth,
+            "grey": apply_chroma(y, np.ones(y.shape + (3,), np.float32), weights),
+            "global mean chroma": apply_chroma(y, np.broadcast_to(mean_ratio, y.shape + (3,)), weights),
+        }
         for label, colorizer in colorizers.items():
             start_wall, start_cpu = time.perf_counter(), time.process_time()
             ratio = colorizer.chroma(y, cm)
@@ -161,22 +184,36 @@ def main() -> None:
             outputs[label] = apply_chroma(y, ratio, weights)
         per_photo[photo] = {m: scores[m].add(to_display(outputs[m], cm), shown_truth, truth_hs) for m in methods}
         if args.per_photo:
-            print(f"{photo} ({y.shape[1]}x{y.shape[0]}, HS {truth_hs:.0f}): " + "; ".join(
-                f"{m} {r['psnr']:.2f} dB {r['ssim']:.3f} HS {r['hs']:.0f}{' ok' if r['plausible'] else ''}"
-                for m, r in per_photo[photo].items() if m != "truth (reference)"), flush=True)
+            print(
+                f"{photo} ({y.shape[1]}x{y.shape[0]}, HS {truth_hs:.0f}): "
+                + "; ".join(
+                    f"{m} {r['psnr']:.2f} dB {r['ssim']:.3f} HS {r['hs']:.0f}{' ok' if r['plausible'] else ''}"
+                    for m, r in per_photo[photo].items()
+                    if m != "truth (reference)"
+                ),
+                flush=True,
+            )
 
     summary = {m: scores[m].summary() for m in methods}
-    speed = {label: {"wall_s_per_mp": wall[label] / megapixels, "cpu_s_per_mp": cpu[label] / megapixels}
-             for label in colorizers}
-    print(f"\n{len(split.held_out())} held-out photos ({megapixels:.1f} MP in all), torch threads "
-          f"{torch.get_num_threads()}\n")
-    print("| method | PSNR dB | SSIM | HS (truth {:.1f}) | mean abs HS error | plausible |".format(
-        summary["truth (reference)"]["hs"]))
+    speed = {
+        label: {"wall_s_per_mp": wall[label] / megapixels, "cpu_s_per_mp": cpu[label] / megapixels}
+        for label in colorizers
+    }
+    print(
+        f"\n{len(split.held_out())} held-out photos ({megapixels:.1f} MP in all), torch threads "
+        f"{torch.get_num_threads()}\n"
+    )
+    print(
+        "| method | PSNR dB | SSIM | HS (truth {:.1f}) | mean abs HS error | plausible |".format(
+            summary["truth (reference)"]["hs"]
+        )
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for m in methods:
         s = summary[m]
-        print(f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['hs']:.1f} | {s['hs_error']:.1f} "
-              f"| {s['plausible']:.0%} |")
+        print(
+            f"| {m} | {s['psnr']:.2f} | {s['ssim']:.4f} | {s['hs']:.1f} | {s['hs_error']:.1f} | {s['plausible']:.0%} |"
+        )
     for label, pace in speed.items():
         print(f"\n{label}: {pace['wall_s_per_mp']:.2f} s wall, {pace['cpu_s_per_mp']:.2f} s CPU per megapixel")
     if args.out is not None:

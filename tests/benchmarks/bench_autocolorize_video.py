@@ -47,13 +47,20 @@ def frame_by_frame(shot: BenchShot, model: AutoColorizer, cm: ColourManager) -> 
 
 
 def autocolorize(shot: BenchShot, model_name: str, work: Path, cm: ColourManager) -> Iterator[tuple[int, np.ndarray]]:
-    values = AUTO_COLORIZE.resolve({"model": model_name, "device": "cpu"})
+    values = AUTO_COLORIZE.resolve({"model": model_name})
     out = work / "shot.####.exr"
-    KeyframeColorizeJob(ColorizeRequest(
-        source=parse_sequence(shot.grey), keyframes=None, output=parse_sequence(str(out)),
-        settings=propagation_settings(values), output_options=OutputOptions(overwrite=True),
-        node=AUTO_COLORIZE.name, params=dict(values), proposer=proposer(values, cm),
-    )).run()
+    KeyframeColorizeJob(
+        ColorizeRequest(
+            source=parse_sequence(shot.grey),
+            keyframes=None,
+            output=parse_sequence(str(out)),
+            settings=propagation_settings(values),
+            output_options=OutputOptions(overwrite=True),
+            node=AUTO_COLORIZE.name,
+            params=dict(values),
+            proposer=proposer(values, cm, device="cpu"),
+        )
+    ).run()
     for frame in shot.frames:
         yield frame, read_image(work / f"shot.{frame:04d}.exr").rgb()
 
@@ -65,25 +72,36 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "autocolorize-video")
     args = parser.parse_args()
     cm = ColourManager()
-    shots = [s for s in build_benchmark(REPO / "bench-out" / "colorize" / "shots") if not args.shots or s.name in args.shots]
+    shots = [
+        s for s in build_benchmark(REPO / "bench-out" / "colorize" / "shots") if not args.shots or s.name in args.shots
+    ]
     model = AutoColorizer(args.model, device="cpu")
     results: dict = {}
     for shot in shots:
         row = {}
-        for method, run in (("frame by frame", lambda s=shot: frame_by_frame(s, model, cm)),
-                            ("AutoColorize", lambda s=shot: autocolorize(s, args.model, args.out / s.name, cm))):
+        for method, run in (
+            ("frame by frame", lambda s=shot: frame_by_frame(s, model, cm)),
+            ("AutoColorize", lambda s=shot: autocolorize(s, args.model, args.out / s.name, cm)),
+        ):
             start = time.perf_counter()
             row[method] = score(shot, run(), [], cm)
             row[method]["fps"] = len(shot.frames) / (time.perf_counter() - start)
         results[shot.name] = row
-        print(f"  {shot.name:10} " + "  ".join(f"{m}: {r['psnr']:.2f} dB/{r['ssim']:.4f}/CDC {r['cdc']:.5f}/{r['fps']:.1f} fps"
-                                             for m, r in row.items()), flush=True)
+        print(
+            f"  {shot.name:10} "
+            + "  ".join(
+                f"{m}: {r['psnr']:.2f} dB/{r['ssim']:.4f}/CDC {r['cdc']:.5f}/{r['fps']:.1f} fps" for m, r in row.items()
+            ),
+            flush=True,
+        )
     print(f"\nmean over {len(results)} shots (model {args.model})")
     print(f"{'method':16} {'PSNR dB':>8} {'SSIM':>7} {'CDC':>9} {'fps':>6}")
     for method in ("frame by frame", "AutoColorize"):
         rows = [r[method] for r in results.values()]
-        print(f"{method:16} {np.mean([r['psnr'] for r in rows]):8.2f} {np.mean([r['ssim'] for r in rows]):7.4f} "
-              f"{np.mean([r['cdc'] for r in rows]):9.6f} {np.mean([r['fps'] for r in rows]):6.1f}")
+        print(
+            f"{method:16} {np.mean([r['psnr'] for r in rows]):8.2f} {np.mean([r['ssim'] for r in rows]):7.4f} "
+            f"{np.mean([r['cdc'] for r in rows]):9.6f} {np.mean([r['fps'] for r in rows]):6.1f}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     return 0

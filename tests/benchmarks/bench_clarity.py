@@ -66,7 +66,7 @@ def make_cases(crop: int) -> dict[str, np.ndarray]:
         if factor < 1:
             rgb = cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         y0, x0 = (rgb.shape[0] - crop) // 2, (rgb.shape[1] - crop) // 2
-        truth = np.ascontiguousarray(rgb[y0:y0 + crop, x0:x0 + crop])
+        truth = np.ascontiguousarray(rgb[y0 : y0 + crop, x0 : x0 + crop])
         hr.append(truth)
         for scale, sigma in BLUR_SIGMA.items():
             blurred = cv2.GaussianBlur(truth, (0, 0), sigma)
@@ -95,6 +95,7 @@ def worker(method: str, scale: int, cases_path: Path, models: Path) -> dict:
     data = np.load(cases_path)
     hr, lr = data["hr"], data[f"lr{scale}"]
     if method in PLAIN:
+
         def run(image: np.ndarray) -> np.ndarray:
             return plain_upscale(method, image, scale)
     else:
@@ -104,6 +105,7 @@ def worker(method: str, scale: int, cases_path: Path, models: Path) -> dict:
             x = torch.from_numpy(image).permute(2, 0, 1)[None]
             y = run_tiled(loaded.network, x, scale=scale, size_multiple=loaded.descriptor.size_multiple)
             return np.clip(y[0].permute(1, 2, 0).numpy(), 0, 1)
+
     run(lr[0])  # warm-up: the first call builds the CPU kernels, once per process
     baseline_kib = _reset_peak_rss()
     seconds, psnrs, ssims = 0.0, [], []
@@ -116,9 +118,15 @@ def worker(method: str, scale: int, cases_path: Path, models: Path) -> dict:
         ssims.append(ssim(out[inner], truth[inner]))
     peak_kib = _status_kib("VmHWM")
     megapixels = hr.shape[0] * hr.shape[1] * hr.shape[2] / 1e6
-    return {"method": method, "scale": scale, "psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)),
-            "s_per_mpx": seconds / megapixels, "peak_mib": peak_kib / 1024,
-            "rise_mib": (peak_kib - baseline_kib) / 1024}
+    return {
+        "method": method,
+        "scale": scale,
+        "psnr": float(np.mean(psnrs)),
+        "ssim": float(np.mean(ssims)),
+        "s_per_mpx": seconds / megapixels,
+        "peak_mib": peak_kib / 1024,
+        "rise_mib": (peak_kib - baseline_kib) / 1024,
+    }
 
 
 def tiling_check(model: str, size: int, tile: int, models: Path) -> dict:
@@ -131,7 +139,7 @@ def tiling_check(model: str, size: int, tile: int, models: Path) -> dict:
     torch.set_num_threads(THREADS)
     bgr = cv2.imread(str(PHOTO_DIR / HELD_OUT[0]), cv2.IMREAD_COLOR)
     y0, x0 = (bgr.shape[0] - size) // 2, (bgr.shape[1] - size) // 2
-    image = torch.from_numpy(bgr[y0:y0 + size, x0:x0 + size, ::-1].astype(np.float32) / 255).permute(2, 0, 1)[None]
+    image = torch.from_numpy(bgr[y0 : y0 + size, x0 : x0 + size, ::-1].astype(np.float32) / 255).permute(2, 0, 1)[None]
     loaded = default_registry().load(model, folder=models)
     scale = loaded.descriptor.scale
     run_tiled(loaded.network, image[..., :32, :32], scale=scale)  # warm-up
@@ -189,11 +197,15 @@ def fidelity(cases: dict[str, np.ndarray], models: Path) -> dict[str, dict[str, 
             network = default_registry().load(name, folder=models).network
             x = torch.from_numpy(image.astype(np.float32) / 255).permute(2, 0, 1)[None]
             with torch.inference_mode():
-                y = network(F.pad(x, (10, 10, 10, 10), mode="reflect"))[0, :, 10 * scale:, 10 * scale:]
+                y = network(F.pad(x, (10, 10, 10, 10), mode="reflect"))[0, :, 10 * scale :, 10 * scale :]
             y = y[:, : reference.shape[0], : reference.shape[1]].permute(1, 2, 0).numpy()
             error = np.abs(np.clip(np.floor(y * 255 + 0.5), 0, 255) - reference)
-            results[name] = {"max": float(error.max()), "mean": float(error.mean()),
-                             "differing_pixels": float((error > 0).mean()), "size": list(image.shape[:2])}
+            results[name] = {
+                "max": float(error.max()),
+                "mean": float(error.mean()),
+                "differing_pixels": float((error > 0).mean()),
+                "size": list(image.shape[:2]),
+            }
     return results
 
 
@@ -220,8 +232,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "clarity")
     parser.add_argument("--crop", type=int, default=192, help="crop size in pixels (a multiple of 4)")
-    parser.add_argument("--seams", action="store_true",
-                        help="also tile realesrgan-x4plus (deep: its receptive field exceeds the context); ~2 min")
+    parser.add_argument(
+        "--seams",
+        action="store_true",
+        help="also tile realesrgan-x4plus (deep: its receptive field exceeds the context); ~2 min",
+    )
     parser.add_argument("--worker", nargs=4, metavar=("METHOD", "SCALE", "CASES", "MODELS"), help=argparse.SUPPRESS)
     parser.add_argument("--tiling-worker", nargs=4, metavar=("MODEL", "SIZE", "TILE", "MODELS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -242,31 +257,68 @@ def main() -> int:
     rows = []
     for scale in (2, 4):
         for method in (*PLAIN, *MODELS[scale]):
-            command = [sys.executable, "-m", "tests.benchmarks.bench_clarity", "--worker", method, str(scale),
-                       str(cases_path), str(models)]
-            done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO,
-                                  env=os.environ | {"PYTHONPATH": str(REPO)})
+            command = [
+                sys.executable,
+                "-m",
+                "tests.benchmarks.bench_clarity",
+                "--worker",
+                method,
+                str(scale),
+                str(cases_path),
+                str(models),
+            ]
+            done = subprocess.run(
+                command,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                env=os.environ | {"PYTHONPATH": str(REPO)},
+            )
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
             r = rows[-1]
-            print(f"x{scale} {method:26s} PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  "
-                  f"{r['s_per_mpx']:7.2f} s/MPx  peak {r['peak_mib']:6.0f} MiB (+{r['rise_mib']:.0f})", flush=True)
+            print(
+                f"x{scale} {method:26s} PSNR {r['psnr']:6.2f} dB  SSIM {r['ssim']:.4f}  "
+                f"{r['s_per_mpx']:7.2f} s/MPx  peak {r['peak_mib']:6.0f} MiB (+{r['rise_mib']:.0f})",
+                flush=True,
+            )
     checks = [("realesr-animevideov3-x4", 384, 128)] + ([("realesrgan-x4plus", 96, 48)] if args.seams else [])
     tiling = []
     for model, size, tile in checks:
-        command = [sys.executable, "-m", "tests.benchmarks.bench_clarity", "--tiling-worker", model, str(size),
-                   str(tile), str(models)]
-        done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=REPO,
-                              env=os.environ | {"PYTHONPATH": str(REPO)})
+        command = [
+            sys.executable,
+            "-m",
+            "tests.benchmarks.bench_clarity",
+            "--tiling-worker",
+            model,
+            str(size),
+            str(tile),
+            str(models),
+        ]
+        done = subprocess.run(
+            command, check=True, capture_output=True, text=True, cwd=REPO, env=os.environ | {"PYTHONPATH": str(REPO)}
+        )
         tiling.append(json.loads(done.stdout.strip().splitlines()[-1]))
         t = tiling[-1]
-        print(f"tiling {model} {size}x{size} in, tile {tile}: memory rise {t['tiled_rise_mib']:.0f} MiB tiled vs "
-              f"{t['whole_rise_mib']:.0f} whole, {t['tiled_seconds']:.1f} s vs {t['whole_seconds']:.1f} s, "
-              f"difference max {t['max_diff_8bit']:.3f} mean {t['mean_diff_8bit']:.5f} (8-bit steps)", flush=True)
-    report = {"crop": args.crop, "photos": list(HELD_OUT), "threads": THREADS, "results": rows,
-              "tiling": tiling, "fidelity_vs_ncnn": fidelity(cases, models)}
+        print(
+            f"tiling {model} {size}x{size} in, tile {tile}: memory rise {t['tiled_rise_mib']:.0f} MiB tiled vs "
+            f"{t['whole_rise_mib']:.0f} whole, {t['tiled_seconds']:.1f} s vs {t['whole_seconds']:.1f} s, "
+            f"difference max {t['max_diff_8bit']:.3f} mean {t['mean_diff_8bit']:.5f} (8-bit steps)",
+            flush=True,
+        )
+    report = {
+        "crop": args.crop,
+        "photos": list(HELD_OUT),
+        "threads": THREADS,
+        "results": rows,
+        "tiling": tiling,
+        "fidelity_vs_ncnn": fidelity(cases, models),
+    }
     for name, f in report["fidelity_vs_ncnn"].items():
-        print(f"fidelity {name:26s} {f['size']} in: max {f['max']:.0f}, mean {f['mean']:.5f} 8-bit steps, "
-              f"{100 * f['differing_pixels']:.3f}% of values differ")
+        print(
+            f"fidelity {name:26s} {f['size']} in: max {f['max']:.0f}, mean {f['mean']:.5f} 8-bit steps, "
+            f"{100 * f['differing_pixels']:.3f}% of values differ"
+        )
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
     print(f"results: {args.out / 'results.json'}")
     return 0

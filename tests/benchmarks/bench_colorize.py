@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -72,12 +71,17 @@ def run_tinct(shot: BenchShot, keys: list[int], work: Path) -> Iterator[tuple[in
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(shot.truth_path(frame), target)
     values = KEYFRAME_COLORIZE.resolve({})
-    KeyframeColorizeJob(ColorizeRequest(
-        source=parse_sequence(shot.grey), keyframes=parse_sequence(str(key_dir / "shot.####.exr")),
-        output=parse_sequence(str(out_dir / "shot.####.exr")), settings=propagation_settings(values),
-        # Always render anew: a resumed run would score frames an earlier version of the code wrote.
-        output_options=OutputOptions(overwrite=True), params=dict(values),
-    )).run()
+    KeyframeColorizeJob(
+        ColorizeRequest(
+            source=parse_sequence(shot.grey),
+            keyframes=parse_sequence(str(key_dir / "shot.####.exr")),
+            output=parse_sequence(str(out_dir / "shot.####.exr")),
+            settings=propagation_settings(values),
+            # Always render anew: a resumed run would score frames an earlier version of the code wrote.
+            output_options=OutputOptions(overwrite=True),
+            params=dict(values),
+        )
+    ).run()
     for frame in shot.frames:
         yield frame, read_image(out_dir / f"shot.{frame:04d}.exr").rgb()
 
@@ -111,8 +115,11 @@ def quality(shots: list[BenchShot], work: Path, cm: ColourManager, protocols: li
             row["tinct"] = score(shot, run_tinct(shot, keys, work / protocol / shot.name), keys, cm)
             row["tinct"]["seconds"] = time.perf_counter() - start
             results.setdefault(protocol, {})[shot.name] = row
-            print(f"  {protocol:10} {shot.name:16} " + "  ".join(
-                f"{m}: {r['psnr']:.2f} dB/{r['ssim']:.4f}/{r['cdc']:.5f}" for m, r in row.items()), flush=True)
+            print(
+                f"  {protocol:10} {shot.name:16} "
+                + "  ".join(f"{m}: {r['psnr']:.2f} dB/{r['ssim']:.4f}/{r['cdc']:.5f}" for m, r in row.items()),
+                flush=True,
+            )
     return results
 
 
@@ -123,16 +130,28 @@ def print_table(title: str, results: dict) -> None:
         print(f"{'clip':24}" + "".join(f"{m[:22]:>24}" for m in methods) + f"{'vs naive':>10}")
         for name, row in shots.items():
             mark = "*" if name in HELD_OUT else " "
-            print(f"{mark}{name[:23]:23}" + "".join(
-                f"{row[m]['psnr']:8.2f}/{row[m]['ssim']:.3f}/{row[m]['cdc']:.5f}"[:24].rjust(24) for m in methods
-            ) + f"{margin_over_naive(row):+10.2f}")
-        means = {m: {k: float(np.mean([s[m][k] for s in shots.values()])) for k in ("psnr", "ssim", "cdc")} for m in methods}
-        print(f"{'mean':24}" + "".join(
-            f"{means[m]['psnr']:8.2f}/{means[m]['ssim']:.3f}/{means[m]['cdc']:.5f}".rjust(24) for m in methods))
+            print(
+                f"{mark}{name[:23]:23}"
+                + "".join(
+                    f"{row[m]['psnr']:8.2f}/{row[m]['ssim']:.3f}/{row[m]['cdc']:.5f}"[:24].rjust(24) for m in methods
+                )
+                + f"{margin_over_naive(row):+10.2f}"
+            )
+        means = {
+            m: {k: float(np.mean([s[m][k] for s in shots.values()])) for k in ("psnr", "ssim", "cdc")} for m in methods
+        }
+        print(
+            f"{'mean':24}"
+            + "".join(
+                f"{means[m]['psnr']:8.2f}/{means[m]['ssim']:.3f}/{means[m]['cdc']:.5f}".rjust(24) for m in methods
+            )
+        )
         gain = means["tinct"]["psnr"] - means["flow-chain (DIS)"]["psnr"]
         losses = [n for n, row in shots.items() if margin_over_naive(row) < 0]
-        print(f"Tinct - flow chain: {gain:+.2f} dB; CDC {means['tinct']['cdc']:.6f} vs {means['flow-chain (DIS)']['cdc']:.6f}; "
-              f"below the better naive method on: {', '.join(losses) or 'none'}")
+        print(
+            f"Tinct - flow chain: {gain:+.2f} dB; CDC {means['tinct']['cdc']:.6f} vs {means['flow-chain (DIS)']['cdc']:.6f}; "
+            f"below the better naive method on: {', '.join(losses) or 'none'}"
+        )
 
 
 def margin_over_naive(row: dict) -> float:
@@ -157,9 +176,12 @@ def suggestion_value(shots: list[BenchShot], work: Path, cm: ColourManager) -> d
             row[label] = {"frame": extra, **score(shot, out, [first], cm)}
         row["random-mean"] = float(np.mean([row[f"random{i}"]["psnr"] for i in range(RANDOM_DRAWS)]))
         results[shot.name] = row
-        print(f"  {shot.name:24} suggested {suggested}: {row['suggested']['psnr']:.2f} dB; random "
-              + ", ".join(f"{row[f'random{i}']['frame']}: {row[f'random{i}']['psnr']:.2f}" for i in range(RANDOM_DRAWS))
-              + f" (mean {row['random-mean']:.2f})", flush=True)
+        print(
+            f"  {shot.name:24} suggested {suggested}: {row['suggested']['psnr']:.2f} dB; random "
+            + ", ".join(f"{row[f'random{i}']['frame']}: {row[f'random{i}']['psnr']:.2f}" for i in range(RANDOM_DRAWS))
+            + f" (mean {row['random-mean']:.2f})",
+            flush=True,
+        )
     gain = np.mean([r["suggested"]["psnr"] - r["random-mean"] for r in results.values()])
     wins = sum(r["suggested"]["psnr"] > r["random-mean"] for r in results.values())
     print(f"Suggested keyframe vs random: {gain:+.2f} dB on average, better on {wins} of {len(results)} clips")
@@ -169,8 +191,10 @@ def suggestion_value(shots: list[BenchShot], work: Path, cm: ColourManager) -> d
 def make_plate(root: Path, frames: int, width: int, height: int, keys: list[int], cm: ColourManager) -> None:
     """A grey plate of ``frames`` frames over the bundled sample, keyframes from the truth."""
     photo = load_photo(REPO / "core" / "samples" / "fruits.jpg")
-    shot = SyntheticShot(cm.convert(photo, "Linear Rec.709 (sRGB)", cm.working_space),
-                         ShotSpec(width=width, height=height, frames=frames, seed=11, objects=2))
+    shot = SyntheticShot(
+        cm.convert(photo, "Linear Rec.709 (sRGB)", cm.working_space),
+        ShotSpec(width=width, height=height, frames=frames, seed=11, objects=2),
+    )
     weights = cm.luminance_weights()
     for index in range(frames):
         path = root / "grey" / f"shot.{1001 + index:04d}.exr"
@@ -184,8 +208,18 @@ def make_plate(root: Path, frames: int, width: int, height: int, keys: list[int]
 
 
 def colorize_cli(root: Path) -> list[str]:
-    return [sys.executable, "-m", "tinct.plugin.cli.main", "colorize", str(root / "grey" / "shot.####.exr"),
-            "--keyframes", str(root / "keys" / "shot.####.exr"), "-o", str(root / "out" / "shot.####.exr"), "--overwrite"]
+    return [
+        sys.executable,
+        "-m",
+        "tinct.plugin.cli.main",
+        "colorize",
+        str(root / "grey" / "shot.####.exr"),
+        "--keyframes",
+        str(root / "keys" / "shot.####.exr"),
+        "-o",
+        str(root / "out" / "shot.####.exr"),
+        "--overwrite",
+    ]
 
 
 def speed(work: Path, cm: ColourManager, frames: int) -> dict:
@@ -202,10 +236,13 @@ def peak_memory(work: Path, cm: ColourManager, lengths: tuple[int, ...]) -> dict
     for length in lengths:
         root = work / f"memory-{length}"
         make_plate(root, length, 640, 360, [0, length - 1], cm)
-        probe = ("import resource, sys; from tinct.plugin.cli.main import main; code = main(sys.argv[1:]); "
-                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)")
-        result = subprocess.run([sys.executable, "-c", probe, *colorize_cli(root)[3:]],
-                                check=True, capture_output=True, text=True)
+        probe = (
+            "import resource, sys; from tinct.plugin.cli.main import main; code = main(sys.argv[1:]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(code)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", probe, *colorize_cli(root)[3:]], check=True, capture_output=True, text=True
+        )
         out[length] = int(result.stdout.strip().splitlines()[-1]) / 1024  # MiB
     return out
 
@@ -213,7 +250,9 @@ def peak_memory(work: Path, cm: ColourManager, lengths: tuple[int, ...]) -> dict
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "colorize")
-    parser.add_argument("--quick", action="store_true", help="small synthetic shots, 12 frames at 1080p, 20/60-frame memory")
+    parser.add_argument(
+        "--quick", action="store_true", help="small synthetic shots, 12 frames at 1080p, 20/60-frame memory"
+    )
     parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=list(PROTOCOLS))
@@ -237,12 +276,16 @@ def main() -> int:
     if "speed" in args.sections:
         report["speed_1080p"] = speed(args.out / "runs", cm, 12 if args.quick else 24)
         s = report["speed_1080p"]
-        print(f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s, {s['threads']} CPU threads)")
+        print(
+            f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s, {s['threads']} CPU threads)"
+        )
     if "memory" in args.sections:
         lengths = (20, 60) if args.quick else (50, 500)
         mem = report["peak_memory_mib"] = peak_memory(args.out / "runs", cm, lengths)
         a, b = (mem[n] for n in lengths)
-        print(f"\nPeak memory (640x360): {lengths[0]} frames {a:.0f} MiB, {lengths[1]} frames {b:.0f} MiB ({(b / a - 1) * 100:+.1f}%)")
+        print(
+            f"\nPeak memory (640x360): {lengths[0]} frames {a:.0f} MiB, {lengths[1]} frames {b:.0f} MiB ({(b / a - 1) * 100:+.1f}%)"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
     print(f"\nresults: {args.out / 'results.json'}")

@@ -70,8 +70,11 @@ SAME_SCENE = (
     ("rubberwhale", "opencv-doc/rubberwhale1.png", "opencv-doc/rubberwhale2.png"),
 )
 SIMILAR = (
-    ("mountains", "lomiri-wallpapers-16.04/picosdeeuropa_by_Aitzol_Berasategi.jpg",
-     "lomiri-wallpapers-16.04/aitzgorri_by_Aitzol_Berasategi.jpg"),
+    (
+        "mountains",
+        "lomiri-wallpapers-16.04/picosdeeuropa_by_Aitzol_Berasategi.jpg",
+        "lomiri-wallpapers-16.04/aitzgorri_by_Aitzol_Berasategi.jpg",
+    ),
     ("meadow", "mate-backgrounds/GreenMeadow.jpg", "mate-backgrounds/RainDrops.jpg"),
     ("flower", "mate-backgrounds/Garden.jpg", "mate-backgrounds/FreshFlower.jpg"),
     ("forest", "plasma-workspace-wallpapers/Path.jpg", "lomiri-wallpapers-16.04/life_by_Aitzol_Berasategi.jpg"),
@@ -85,7 +88,7 @@ CATEGORIES = ("crop-shifted", "crop-flipped", "same-scene", "similar")
 class Pair:
     name: str
     category: str
-    target: np.ndarray     # (H, W, 3) float32 ACEScg, the true colour
+    target: np.ndarray  # (H, W, 3) float32 ACEScg, the true colour
     reference: np.ndarray  # (h, w, 3) float32 ACEScg
     reference_file: str
 
@@ -119,10 +122,13 @@ def pairs(cm: ColourManager, quick: bool) -> Iterator[Pair]:
     for relative in CROP_PHOTOS[:4] if quick else CROP_PHOTOS:
         photo = load(cm, relative)
         h, w = photo.shape[:2]
-        target = resize(photo[round(0.05 * h):round(0.85 * h), : round(0.62 * w)], TARGET_SIDE)
-        view = photo[round(0.15 * h):round(0.95 * h), round(0.38 * w):]
-        view = cv2.resize(view, (target.shape[1], round(target.shape[1] * view.shape[0] / view.shape[1])),
-                          interpolation=cv2.INTER_AREA)
+        target = resize(photo[round(0.05 * h) : round(0.85 * h), : round(0.62 * w)], TARGET_SIDE)
+        view = photo[round(0.15 * h) : round(0.95 * h), round(0.38 * w) :]
+        view = cv2.resize(
+            view,
+            (target.shape[1], round(target.shape[1] * view.shape[0] / view.shape[1])),
+            interpolation=cv2.INTER_AREA,
+        )
         name = Path(relative).stem
         view = np.maximum(view, 0.0)
         yield Pair(name, "crop-shifted", target, retone(scaled(view, 0.7), cm, 0.6, 1.25), relative)
@@ -174,7 +180,7 @@ def welsh(reference: np.ndarray, cm: ColourManager, work_side: int = 320, sample
     ref_chroma = chroma_ratio(small, weights)
     rng = np.random.default_rng(0)
     side = int(np.ceil(np.sqrt(ref_l.size / samples)))
-    ys, xs = np.mgrid[0:ref_l.shape[0] - side + 1:side, 0:ref_l.shape[1] - side + 1:side]
+    ys, xs = np.mgrid[0 : ref_l.shape[0] - side + 1 : side, 0 : ref_l.shape[1] - side + 1 : side]
     ys = (ys + rng.integers(0, side, ys.shape)).ravel()
     xs = (xs + rng.integers(0, side, xs.shape)).ravel()
     sample_l, sample_sd = ref_l[ys, xs], local_sd(ref_l)[ys, xs]
@@ -206,7 +212,9 @@ class Tinct:
 
 
 def perceptual(y: np.ndarray) -> np.ndarray:
-    return np.clip(np.where(y <= 0.0031308, 12.92 * y, 1.055 * np.maximum(y, 0) ** (1 / 2.4) - 0.055), 0, 1).astype(np.float32)
+    return np.clip(np.where(y <= 0.0031308, 12.92 * y, 1.055 * np.maximum(y, 0) ** (1 / 2.4) - 0.055), 0, 1).astype(
+        np.float32
+    )
 
 
 def local_sd(image: np.ndarray, size: int = 5) -> np.ndarray:
@@ -215,7 +223,11 @@ def local_sd(image: np.ndarray, size: int = 5) -> np.ndarray:
 
 
 METHODS: dict[str, Callable[[np.ndarray, ColourManager], Method]] = {
-    "grey": grey, "mean-chroma": mean_chroma, "reinhard": reinhard, "welsh-2002": welsh, "tinct": Tinct,
+    "grey": grey,
+    "mean-chroma": mean_chroma,
+    "reinhard": reinhard,
+    "welsh-2002": welsh,
+    "tinct": Tinct,
 }
 
 
@@ -225,15 +237,23 @@ def quality(cm: ColourManager, quick: bool) -> list[dict]:
     for pair in pairs(cm, quick):
         y = luminance(pair.target, weights).astype(np.float32)
         truth = to_display(pair.target, cm)
-        row = {"name": pair.name, "category": pair.category, "reference": pair.reference_file,
-               "truth_colourfulness": colourfulness(truth)}
+        row = {
+            "name": pair.name,
+            "category": pair.category,
+            "reference": pair.reference_file,
+            "truth_colourfulness": colourfulness(truth),
+        }
         for method, build in METHODS.items():
             colorize = build(pair.reference, cm)
             rgb = apply_chroma(y, colorize(y), weights)
             kept = float(np.abs(luminance(rgb, weights) - y).max())
             shown = to_display(rgb, cm)
-            row[method] = {"psnr": psnr(shown, truth), "ssim": ssim(shown, truth),
-                           "colourfulness": colourfulness(shown), "luminance_error": kept}
+            row[method] = {
+                "psnr": psnr(shown, truth),
+                "ssim": ssim(shown, truth),
+                "colourfulness": colourfulness(shown),
+                "luminance_error": kept,
+            }
             if isinstance(colorize, Tinct):
                 # Does the confidence AOV point at the right pixels? PSNR of the more and the
                 # less confident half of the frame.
@@ -241,8 +261,10 @@ def quality(cm: ColourManager, quick: bool) -> list[dict]:
                 row[method]["psnr_sure_half"] = psnr(shown[sure], truth[sure])
                 row[method]["psnr_unsure_half"] = psnr(shown[~sure], truth[~sure])
         rows.append(row)
-        print(f"  {pair.category:13s} {pair.name:28s} " + "  ".join(
-            f"{m} {row[m]['psnr']:5.2f}" for m in METHODS), flush=True)
+        print(
+            f"  {pair.category:13s} {pair.name:28s} " + "  ".join(f"{m} {row[m]['psnr']:5.2f}" for m in METHODS),
+            flush=True,
+        )
     return rows
 
 
@@ -262,8 +284,10 @@ def speed(cm: ColourManager) -> dict:
 
 
 def table(rows: list[dict], timing: dict) -> str:
-    lines = ["| pairs | n | truth colourfulness | method | PSNR dB | SSIM | colourfulness |",
-             "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    lines = [
+        "| pairs | n | truth colourfulness | method | PSNR dB | SSIM | colourfulness |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: |",
+    ]
     for category in CATEGORIES:
         chosen = [r for r in rows if r["category"] == category]
         if not chosen:
@@ -271,19 +295,25 @@ def table(rows: list[dict], timing: dict) -> str:
         truth = np.mean([r["truth_colourfulness"] for r in chosen])
         for method in METHODS:
             values = [np.mean([r[method][k] for r in chosen]) for k in ("psnr", "ssim", "colourfulness")]
-            lines.append(f"| {category} | {len(chosen)} | {truth:.1f} | {method} | {values[0]:.2f} | "
-                         f"{values[1]:.4f} | {values[2]:.1f} |")
+            lines.append(
+                f"| {category} | {len(chosen)} | {truth:.1f} | {method} | {values[0]:.2f} | "
+                f"{values[1]:.4f} | {values[2]:.1f} |"
+            )
     worst = max(r[m]["luminance_error"] for r in rows for m in METHODS)
     lines.append("")
     for category in CATEGORIES:
         chosen = [r["tinct"] for r in rows if r["category"] == category]
         if chosen:
-            lines.append(f"tinct {category}: PSNR {np.mean([c['psnr_sure_half'] for c in chosen]):.2f} dB on the "
-                         f"more confident half of the pixels, {np.mean([c['psnr_unsure_half'] for c in chosen]):.2f} "
-                         "dB on the less confident half")
+            lines.append(
+                f"tinct {category}: PSNR {np.mean([c['psnr_sure_half'] for c in chosen]):.2f} dB on the "
+                f"more confident half of the pixels, {np.mean([c['psnr_unsure_half'] for c in chosen]):.2f} "
+                "dB on the less confident half"
+            )
     lines.append(f"largest |output luminance - target luminance|: {worst:.2e}")
-    lines.append(f"tinct: {timing['frame_1080p_s']:.2f} s per 1920x1080 frame, reference build "
-                 f"{timing['build_s']:.2f} s (once per shot)")
+    lines.append(
+        f"tinct: {timing['frame_1080p_s']:.2f} s per 1920x1080 frame, reference build "
+        f"{timing['build_s']:.2f} s (once per shot)"
+    )
     return "\n".join(lines)
 
 

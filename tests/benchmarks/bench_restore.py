@@ -5,7 +5,7 @@
 Clean frames: the grey (luminance) shots of the public benchmark set (tests/benchmarks/shots.py:
 camera and object motion over ../shared/data photos, and Big Buck Bunny; ACEScg EXR). The last
 24 frames of the first shot fade to black (clean and damaged alike): the fade must survive.
-Damage: :class:`tinct.core.damage.FilmDamage` with its default spec (softness, global and regional
+Damage: :class:`tests.damage.FilmDamage` with its default spec (softness, global and regional
 flicker, signal-dependent grain, dust and blotches, drifting line scratches), seeded per shot, written
 as half-float EXR like a scan. Tinct runs end to end through files (``RestoreJob``, default settings).
 
@@ -41,8 +41,8 @@ import numpy as np
 
 from tests.benchmarks.metrics import psnr, ssim, to_display
 from tests.benchmarks.shots import BenchShot, build_benchmark
+from tests.damage import DamageSpec, FilmDamage
 from tinct.core.colour import ColourManager
-from tinct.core.damage import DamageSpec, FilmDamage
 from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
 from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest
@@ -87,10 +87,15 @@ def prepare(shot: BenchShot, number: int, work: Path) -> tuple[list[np.ndarray],
 
 def restore(source: Path, out: Path) -> None:
     values = RESTORE.resolve({})
-    RestoreJob(RestoreRequest(
-        source=parse_sequence(str(source / "shot.####.exr")), output=parse_sequence(str(out / "shot.####.exr")),
-        settings=restore_settings(values), output_options=OutputOptions(overwrite=True), params=dict(values),
-    )).run()
+    RestoreJob(
+        RestoreRequest(
+            source=parse_sequence(str(source / "shot.####.exr")),
+            output=parse_sequence(str(out / "shot.####.exr")),
+            settings=restore_settings(values),
+            output_options=OutputOptions(overwrite=True),
+            params=dict(values),
+        )
+    ).run()
 
 
 def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
@@ -111,9 +116,13 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
         restored = read_image(work / "tinct" / f"shot.{frame:04d}.exr")
         median = np.median(np.stack([damaged[max(i - 1, 0)], damaged[i], damaged[min(i + 1, len(frames) - 1)]]), axis=0)
         truth_shown = shown(clean[i], cm)
-        images = {"damaged": damaged[i], "median3": median, "tinct": restored.rgb()[..., 0],
-                  "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness),
-                  "noharm": grey(work / "noharm" / f"shot.{frame:04d}.exr")}
+        images = {
+            "damaged": damaged[i],
+            "median3": median,
+            "tinct": restored.rgb()[..., 0],
+            "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness),
+            "noharm": grey(work / "noharm" / f"shot.{frame:04d}.exr"),
+        }
         for name, y in images.items():
             display = shown(y, cm)
             rows[name].append((psnr(display, truth_shown), ssim(display, truth_shown) if name != "noharm" else 0.0))
@@ -123,24 +132,31 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
         detected = restored.pixels[..., restored.index(DEFECT_CHANNEL)] > 0.5
         core = truth[i].dust > 0.5
         visible = core & (np.abs(truth[i].dust_change) >= VISIBLE)
-        anywhere = cv2.dilate(((truth[i].dust > 0.05) | (truth[i].scratches > 0.05)).astype(np.uint8),
-                              np.ones((3, 3), np.uint8)).astype(bool)
+        anywhere = cv2.dilate(
+            ((truth[i].dust > 0.05) | (truth[i].scratches > 0.05)).astype(np.uint8), np.ones((3, 3), np.uint8)
+        ).astype(bool)
         counts["core"] += int(core.sum())
         counts["core_hit"] += int((core & detected).sum())
         counts["visible"] += int(visible.sum())
         counts["visible_hit"] += int((visible & detected).sum())
         counts["detected"] += int(detected.sum())
         counts["detected_true"] += int((detected & anywhere).sum())
-    result: dict = {name: {"psnr": float(np.mean([p for p, _ in r])), "ssim": float(np.mean([s for _, s in r]))}
-                    for name, r in rows.items()}
+    result: dict = {
+        name: {"psnr": float(np.mean([p for p, _ in r])), "ssim": float(np.mean([s for _, s in r]))}
+        for name, r in rows.items()
+    }
     clean_steps = np.diff(means["clean"])
-    result["flicker"] = {name: {"std": float(np.std(np.diff(m))), "residual": float(np.std(np.diff(m) - clean_steps))}
-                         for name, m in means.items()}
+    result["flicker"] = {
+        name: {"std": float(np.std(np.diff(m))), "residual": float(np.std(np.diff(m) - clean_steps))}
+        for name, m in means.items()
+    }
     result["counts"] = counts
     if number == 0:
         tail = slice(len(frames) - FADE, len(frames))
-        result["fade_rms"] = {name: float(np.sqrt(np.mean((np.asarray(means[name][tail]) - np.asarray(means["clean"][tail])) ** 2)))
-                              for name in ("damaged", "tinct")}
+        result["fade_rms"] = {
+            name: float(np.sqrt(np.mean((np.asarray(means[name][tail]) - np.asarray(means["clean"][tail])) ** 2)))
+            for name in ("damaged", "tinct")
+        }
         result["fade_means"] = {name: [round(x, 4) for x in means[name][tail]] for name in ("clean", "tinct")}
     return result
 
@@ -152,10 +168,13 @@ def quality(shots: list[BenchShot], work: Path, cm: ColourManager) -> dict:
         r = results[shot.name] = score_shot(shot, number, work / shot.name, cm)
         r["seconds"] = time.perf_counter() - start
         c = r["counts"]
-        print(f"  {shot.name:14} PSNR damaged {r['damaged']['psnr']:.2f}  median3 {r['median3']['psnr']:.2f}  "
-              f"tinct {r['tinct']['psnr']:.2f}  (ceiling {r['ceiling']['psnr']:.2f})  "
-              f"dust R {c['visible_hit'] / max(c['visible'], 1):.3f} P {c['detected_true'] / max(c['detected'], 1):.3f}  "
-              f"no-harm {r['noharm']['psnr']:.2f}  ({r['seconds']:.0f} s)", flush=True)
+        print(
+            f"  {shot.name:14} PSNR damaged {r['damaged']['psnr']:.2f}  median3 {r['median3']['psnr']:.2f}  "
+            f"tinct {r['tinct']['psnr']:.2f}  (ceiling {r['ceiling']['psnr']:.2f})  "
+            f"dust R {c['visible_hit'] / max(c['visible'], 1):.3f} P {c['detected_true'] / max(c['detected'], 1):.3f}  "
+            f"no-harm {r['noharm']['psnr']:.2f}  ({r['seconds']:.0f} s)",
+            flush=True,
+        )
     return results
 
 
@@ -163,8 +182,10 @@ def summary(results: dict) -> dict:
     shots = list(results.values())
     mean = lambda key, metric: float(np.mean([s[key][metric] for s in shots]))  # noqa: E731
     total = {k: sum(s["counts"][k] for s in shots) for k in shots[0]["counts"]}
-    out: dict = {name: {"psnr": mean(name, "psnr"), "ssim": mean(name, "ssim")}
-           for name in ("damaged", "median3", "tinct", "ceiling")}
+    out: dict = {
+        name: {"psnr": mean(name, "psnr"), "ssim": mean(name, "ssim")}
+        for name in ("damaged", "median3", "tinct", "ceiling")
+    }
     out["gain_over_damaged_db"] = out["tinct"]["psnr"] - out["damaged"]["psnr"]
     out["gain_over_median3_db"] = out["tinct"]["psnr"] - out["median3"]["psnr"]
     out["dust"] = {
@@ -172,8 +193,10 @@ def summary(results: dict) -> dict:
         "recall_all": total["core_hit"] / max(total["core"], 1),
         "precision": total["detected_true"] / max(total["detected"], 1),
     }
-    out["flicker"] = {name: {k: float(np.mean([s["flicker"][name][k] for s in shots])) for k in ("std", "residual")}
-                      for name in ("clean", "damaged", "median3", "tinct")}
+    out["flicker"] = {
+        name: {k: float(np.mean([s["flicker"][name][k] for s in shots])) for k in ("std", "residual")}
+        for name in ("clean", "damaged", "median3", "tinct")
+    }
     out["noharm_psnr"] = float(np.mean([s["noharm"]["psnr"] for s in shots]))
     out["noharm_psnr_worst"] = float(np.min([s["noharm"]["psnr"] for s in shots]))
     fades = [s["fade_rms"] for s in shots if "fade_rms" in s]
@@ -183,18 +206,24 @@ def summary(results: dict) -> dict:
 
 
 def print_summary(s: dict) -> None:
-    print(f"\nMean over shots (sRGB, clamped):       PSNR dB   SSIM")
+    print("\nMean over shots (sRGB, clamped):       PSNR dB   SSIM")
     for name in ("damaged", "median3", "tinct", "ceiling"):
         label = {"median3": "3-frame temporal median", "ceiling": "softness ceiling"}.get(name, name)
         print(f"  {label:34} {s[name]['psnr']:7.2f}  {s[name]['ssim']:.4f}")
-    print(f"  Tinct - damaged: {s['gain_over_damaged_db']:+.2f} dB; Tinct - median3: {s['gain_over_median3_db']:+.2f} dB")
+    print(
+        f"  Tinct - damaged: {s['gain_over_damaged_db']:+.2f} dB; Tinct - median3: {s['gain_over_median3_db']:+.2f} dB"
+    )
     d = s["dust"]
-    print(f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}")
+    print(
+        f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}"
+    )
     print("Flicker (std of frame-mean differences / residual against clean):")
     for name, f in s["flicker"].items():
         print(f"  {name:10} {f['std']:.5f} / {f['residual']:.5f}")
     if "fade_rms" in s:
-        print(f"Fade to black: frame-mean RMS error damaged {s['fade_rms']['damaged']:.4f}, tinct {s['fade_rms']['tinct']:.4f}")
+        print(
+            f"Fade to black: frame-mean RMS error damaged {s['fade_rms']['damaged']:.4f}, tinct {s['fade_rms']['tinct']:.4f}"
+        )
     print(f"Do no harm: PSNR {s['noharm_psnr']:.2f} dB mean, {s['noharm_psnr_worst']:.2f} dB worst shot")
 
 
@@ -204,8 +233,10 @@ def make_plate(root: Path, frames: int, width: int, height: int, cm: ColourManag
     if all((folder / f"shot.{1001 + i:04d}.exr").exists() for i in range(frames)):
         return folder
     photo = load_photo(REPO / "core" / "samples" / "fruits.jpg")
-    shot = SyntheticShot(cm.convert(photo, "Linear Rec.709 (sRGB)", cm.working_space),
-                         ShotSpec(width=width, height=height, frames=frames, seed=11, objects=2))
+    shot = SyntheticShot(
+        cm.convert(photo, "Linear Rec.709 (sRGB)", cm.working_space),
+        ShotSpec(width=width, height=height, frames=frames, seed=11, objects=2),
+    )
     damage = FilmDamage(DamageSpec(seed=11), width, height)
     weights = cm.luminance_weights().astype(np.float32)
     for index in range(frames):
@@ -234,8 +265,13 @@ print(len(report.written), time.perf_counter() - start, usage.ru_utime + usage.r
 def run_probe(folder: Path, out: Path) -> tuple[int, float, float, float]:
     """(frames written, wall seconds, CPU seconds of the whole process, peak resident memory in MiB) of a
     default restore, in a process of its own."""
-    result = subprocess.run([sys.executable, "-c", _PROBE, str(folder / "shot.####.exr"), str(out / "shot.####.exr")],
-                            check=True, capture_output=True, text=True, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(folder / "shot.####.exr"), str(out / "shot.####.exr")],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     frames, seconds, cpu, rss = result.stdout.split()[-4:]
     return int(frames), float(seconds), float(cpu), float(rss) / 1024
 
@@ -244,8 +280,15 @@ def speed(work: Path, cm: ColourManager, frames: int) -> dict:
     folder = make_plate(work / "speed-1080p", frames, 1920, 1080, cm)
     count, seconds, cpu, rss = run_probe(folder, work / "speed-1080p" / "out")
     # The machine is shared: the load average says how many other processes competed for its CPUs.
-    return {"frames": count, "seconds": seconds, "fps": count / seconds, "cpu_seconds_per_frame": cpu / count,
-            "peak_rss_mib": rss, "cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}
+    return {
+        "frames": count,
+        "seconds": seconds,
+        "fps": count / seconds,
+        "cpu_seconds_per_frame": cpu / count,
+        "peak_rss_mib": rss,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def memory(work: Path, cm: ColourManager, lengths: tuple[int, int]) -> dict:
@@ -259,7 +302,9 @@ def memory(work: Path, cm: ColourManager, lengths: tuple[int, int]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "restore")
-    parser.add_argument("--shots", type=Path, help="an existing benchmark set folder (default: OUT/shots, built if needed)")
+    parser.add_argument(
+        "--shots", type=Path, help="an existing benchmark set folder (default: OUT/shots, built if needed)"
+    )
     parser.add_argument("--quick", action="store_true", help="two small 24-frame shots, 12 frames at 1080p")
     parser.add_argument("--skip", nargs="*", default=[], choices=["quality", "speed", "memory"])
     args = parser.parse_args()
@@ -273,13 +318,17 @@ def main() -> int:
         print_summary(report["summary"])
     if "speed" not in args.skip:
         s = report["speed_1080p"] = speed(args.out / "runs", cm, 12 if args.quick else 24)
-        print(f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s on {s['cpus']} "
-              f"CPUs at load average {s['load_average']:.1f}); {s['cpu_seconds_per_frame']:.2f} CPU s per frame; "
-              f"peak memory {s['peak_rss_mib']:.0f} MiB")
+        print(
+            f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s on {s['cpus']} "
+            f"CPUs at load average {s['load_average']:.1f}); {s['cpu_seconds_per_frame']:.2f} CPU s per frame; "
+            f"peak memory {s['peak_rss_mib']:.0f} MiB"
+        )
     if "memory" not in args.skip:
         lengths = (24, 96) if args.quick else (48, 192)
         m = report["peak_memory_mib"] = memory(args.out / "runs", cm, lengths)
-        print(f"Peak memory (640x360): {lengths[0]} frames {m[lengths[0]]:.0f} MiB, {lengths[1]} frames {m[lengths[1]]:.0f} MiB")
+        print(
+            f"Peak memory (640x360): {lengths[0]} frames {m[lengths[0]]:.0f} MiB, {lengths[1]} frames {m[lengths[1]]:.0f} MiB"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2))
     print(f"\nresults: {args.out / 'results.json'}")

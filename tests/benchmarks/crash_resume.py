@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.damage import DamageSpec, FilmDamage
 from tinct.core.chroma import luminance
 from tinct.core.colour import ColourManager
-from tinct.core.damage import DamageSpec, FilmDamage
 from tinct.core.debris import PREFIX
 from tinct.core.errors import TinctError
 from tinct.core.imageio import read_image, write_exr
@@ -52,22 +52,33 @@ def build_shot(root: Path) -> dict[str, list[str]]:
         frame = FIRST + index
         rgb = shot.frame(index)
         y = luminance(rgb, weights).astype(np.float32)
-        write_exr(root / "grey" / f"sh.{frame}.exr", np.repeat(y[..., None], 3, -1), ["R", "G", "B"], attributes=attributes)
+        write_exr(
+            root / "grey" / f"sh.{frame}.exr", np.repeat(y[..., None], 3, -1), ["R", "G", "B"], attributes=attributes
+        )
         scan = damage.damage(y, index).frame
-        write_exr(root / "scan" / f"sh.{frame}.exr", np.repeat(scan[..., None], 3, -1), ["R", "G", "B"], attributes=attributes)
+        write_exr(
+            root / "scan" / f"sh.{frame}.exr", np.repeat(scan[..., None], 3, -1), ["R", "G", "B"], attributes=attributes
+        )
         if frame in KEYFRAMES:
             write_exr(root / "keys" / f"sh.{frame}.exr", rgb, ["R", "G", "B"], attributes=attributes)
     return {
-        "colorize": ["colorize", str(root / "grey" / "sh.####.exr"), "--keyframes", str(root / "keys" / "sh.####.exr"),
-                     "--flow-quality", "fast"],
+        "colorize": [
+            "colorize",
+            str(root / "grey" / "sh.####.exr"),
+            "--keyframes",
+            str(root / "keys" / "sh.####.exr"),
+            "--flow-quality",
+            "fast",
+        ],
         "restore": ["restore", str(root / "scan" / "sh.####.exr")],
     }
 
 
 def start(argv: list[str], out: Path) -> subprocess.Popen[str]:
     """Start the command; return once its job has begun (its run folder exists) or it has ended."""
-    process = subprocess.Popen([*TINCT, *argv, "-o", str(out / "sh.####.exr")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*TINCT, *argv, "-o", str(out / "sh.####.exr")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     while process.poll() is None and not any(out.glob(PREFIX + "*")):
         time.sleep(0.005)
     return process
@@ -120,10 +131,23 @@ def main(argv: list[str] | None = None) -> int:
     clean, duration = {}, {}
     for name, command in commands.items():
         duration[name] = render(command, args.out / f"clean_{name}")
-        clean[name] = {f: frame_pixels(args.out / f"clean_{name}" / f"sh.{f}.exr") for f in range(FIRST, FIRST + FRAMES)}
+        clean[name] = {
+            f: frame_pixels(args.out / f"clean_{name}" / f"sh.{f}.exr") for f in range(FIRST, FIRST + FRAMES)
+        }
         print(f"clean {name}: {FRAMES} frames in {duration[name]:.1f} s (its job, Python's start left out)")
-    numbers = dict.fromkeys(("kills", "finished before the kill", "reruns", "frames checked", "incomplete or non-finite",
-                             "mismatches", "debris after a kill", "debris after a rerun"), 0)
+    numbers = dict.fromkeys(
+        (
+            "kills",
+            "finished before the kill",
+            "reruns",
+            "frames checked",
+            "incomplete or non-finite",
+            "mismatches",
+            "debris after a kill",
+            "debris after a rerun",
+        ),
+        0,
+    )
     for attempt in range(args.kills):
         name = ("colorize", "restore")[attempt % 2]
         out = args.out / f"run_{name}"
@@ -148,9 +172,11 @@ def main(argv: list[str] | None = None) -> int:
                 bad.append(f"{frame}: differs")
         remaining = debris(out)
         numbers["debris after a rerun"] += len(remaining)
-        print(f"{attempt + 1:2d} {name:8} killed {after:5.2f} s in ({'killed' if landed else 'had finished'}, "
-              f"{written} frames written, {len(left)} debris) -> rerun: "
-              + ("all frames equal, no debris" if not bad and not remaining else f"{bad} {remaining}"))
+        print(
+            f"{attempt + 1:2d} {name:8} killed {after:5.2f} s in ({'killed' if landed else 'had finished'}, "
+            f"{written} frames written, {len(left)} debris) -> rerun: "
+            + ("all frames equal, no debris" if not bad and not remaining else f"{bad} {remaining}")
+        )
     print()
     for key, value in numbers.items():
         print(f"{key:26} {value}")

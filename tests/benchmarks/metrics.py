@@ -57,9 +57,7 @@ def ssim(a: np.ndarray, b: np.ndarray) -> float:
     """
     _check_pair(a, b)
     return float(
-        structural_similarity(
-            np.asarray(a, np.float64), np.asarray(b, np.float64), channel_axis=-1, data_range=1.0
-        )
+        structural_similarity(np.asarray(a, np.float64), np.asarray(b, np.float64), channel_axis=-1, data_range=1.0)
     )
 
 

@@ -102,19 +102,35 @@ _PHOTOS = "photos/"
 SYNTHETIC = (
     _Synthetic("garden", "mate-backgrounds/Garden.jpg", 101, 1, 0.6, ("opencv-doc/baboon.jpg",)),
     _Synthetic(
-        "brushes", "lomiri-wallpapers-16.04/Picture_1A_by_freespace.jpg", 102, 2, 1.0,
+        "brushes",
+        "lomiri-wallpapers-16.04/Picture_1A_by_freespace.jpg",
+        102,
+        2,
+        1.0,
         ("opencv-doc/smarties.png", "opencv-doc/orange.jpg"),
     ),
     _Synthetic(
-        "dune", "mate-backgrounds/Dune.jpg", 103, 3, 1.3,
+        "dune",
+        "mate-backgrounds/Dune.jpg",
+        103,
+        3,
+        1.3,
         ("opencv-doc/butterfly.jpg", "opencv-doc/apple.jpg", "plasma-workspace-wallpapers/Kite.jpg"),
     ),
     _Synthetic(
-        "leaves", "plasma-workspace-wallpapers/FallenLeaf.jpg", 104, 2, 0.8,
+        "leaves",
+        "plasma-workspace-wallpapers/FallenLeaf.jpg",
+        104,
+        2,
+        0.8,
         ("opencv-doc/rubberwhale1.png", "opencv-doc/squirrel_cls.jpg"),
     ),
     _Synthetic(
-        "cups", "plasma-workspace-wallpapers/ColorfulCups.jpg", 105, 3, 1.6,
+        "cups",
+        "plasma-workspace-wallpapers/ColorfulCups.jpg",
+        105,
+        3,
+        1.6,
         (
             "opencv-doc/fruits.jpg",
             "mate-backgrounds/YellowFlower.jpg",
@@ -126,13 +142,24 @@ SYNTHETIC = (
 VIDEO = _Video("bunny", "video/bigbuckbunny.mp4")
 # Real live-action clips (video/real/, see the data README): the product's quality figures.
 REAL_CLIPS = (
-    "sam2_dog", "sam2_cups", "sam2_blocks", "sam2_juggle", "driving_redtrees_1080p",
-    "cereus_flower_720p", "surfing_pov", "vid4_calendar", "vid4_foliage",
+    "sam2_dog",
+    "sam2_cups",
+    "sam2_blocks",
+    "sam2_juggle",
+    "driving_redtrees_1080p",
+    "cereus_flower_720p",
+    "surfing_pov",
+    "vid4_calendar",
+    "vid4_foliage",
 )
 REAL = tuple(_Video(name, f"video/real/{name}.mp4") for name in REAL_CLIPS)
 QUICK = (
     _Synthetic(
-        "quick-brushes", "lomiri-wallpapers-16.04/Picture_1A_by_freespace.jpg", 102, 2, 1.0,
+        "quick-brushes",
+        "lomiri-wallpapers-16.04/Picture_1A_by_freespace.jpg",
+        102,
+        2,
+        1.0,
         ("opencv-doc/smarties.png", "opencv-doc/orange.jpg"),
     ),
     _Video("quick-bunny", "video/bigbuckbunny.mp4"),
@@ -167,8 +194,13 @@ def build_benchmark(
     shots = []
     for recipe in recipes:
         if isinstance(recipe, _Synthetic):
-            plan = {"kind": "synthetic", **asdict(recipe), "photo": _PHOTOS + recipe.photo,
-                    "sprites": [_PHOTOS + s for s in recipe.sprites], "frames": frames}
+            plan = {
+                "kind": "synthetic",
+                **asdict(recipe),
+                "photo": _PHOTOS + recipe.photo,
+                "sprites": [_PHOTOS + s for s in recipe.sprites],
+                "frames": frames,
+            }
         else:
             plan = {"kind": "video", **asdict(recipe), "frames": QUICK_FRAMES if quick else None}
         plan.update(version=RECIPE_VERSION, width=width, height=height)
@@ -179,7 +211,11 @@ def build_benchmark(
 
 
 def build_real_footage(
-    out_dir: Path, *, data_dir: Path = DATA_DIR, width: int = 640, height: int = 360,
+    out_dir: Path,
+    *,
+    data_dir: Path = DATA_DIR,
+    width: int = 640,
+    height: int = 360,
     clips: tuple[str, ...] = REAL_CLIPS,
 ) -> list[BenchShot]:
     """Build (or complete) the real-footage set under ``out_dir``: every frame of each clip, fitted
@@ -195,7 +231,14 @@ def build_real_footage(
     weights = cm.luminance_weights()
     shots = []
     for recipe in recipes:
-        plan = {"kind": "video", **asdict(recipe), "frames": None, "version": RECIPE_VERSION, "width": width, "height": height}
+        plan = {
+            "kind": "video",
+            **asdict(recipe),
+            "frames": None,
+            "version": RECIPE_VERSION,
+            "width": width,
+            "height": height,
+        }
         shots.append(_build_shot(Path(out_dir), data_dir, plan, cm, weights))
     return shots
 

@@ -41,8 +41,16 @@ with run_folder(Path(sys.argv[1]), "live") as folder:
 
 
 def colorize(shot: TinyShot) -> list[str]:
-    return ["colorize", shot.grey_pattern, "--keyframes", shot.keys_pattern, "-o", shot.out_pattern(),
-            "--flow-quality", "fast"]
+    return [
+        "colorize",
+        shot.grey_pattern,
+        "--keyframes",
+        shot.keys_pattern,
+        "-o",
+        shot.out_pattern(),
+        "--flow-quality",
+        "fast",
+    ]
 
 
 def test_a_rerun_removes_dead_runs_debris_and_keeps_a_live_runs(tiny_shot: TinyShot, tmp_path: Path) -> None:
@@ -62,7 +70,9 @@ def test_a_rerun_removes_dead_runs_debris_and_keeps_a_live_runs(tiny_shot: TinyS
     elsewhere.mkdir()
     (elsewhere / "keep.txt").write_text("keep")
     (out / f"{PREFIX}link").symlink_to(elsewhere, target_is_directory=True)
-    live = subprocess.Popen([sys.executable, "-c", LIVE, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    live = subprocess.Popen(
+        [sys.executable, "-c", LIVE, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         live_folder = Path(live.stdout.readline().strip())  # type: ignore[union-attr]
         assert (live_folder / LOCK).is_file()
@@ -80,7 +90,9 @@ def test_a_rerun_removes_dead_runs_debris_and_keeps_a_live_runs(tiny_shot: TinyS
 
 @pytest.mark.parametrize("command", ["colorize", "restore"])
 def test_frames_are_written_in_the_run_folder_then_moved(
-    tiny_shot: TinyShot, command: str, monkeypatch: pytest.MonkeyPatch,
+    tiny_shot: TinyShot,
+    command: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A frame's temporary file lives in the run folder: what a kill leaves, the next run removes."""
     moved: list[tuple[Path, Path]] = []
@@ -91,7 +103,11 @@ def test_frames_are_written_in_the_run_folder_then_moved(
         replace(source, target)
 
     monkeypatch.setattr(imageio.os, "replace", spy)
-    argv = colorize(tiny_shot) if command == "colorize" else ["restore", tiny_shot.grey_pattern, "-o", tiny_shot.out_pattern()]
+    argv = (
+        colorize(tiny_shot)
+        if command == "colorize"
+        else ["restore", tiny_shot.grey_pattern, "-o", tiny_shot.out_pattern()]
+    )
     assert main(argv) == 0
     out = Path(tiny_shot.out_pattern()).parent
     assert len(moved) == 6

@@ -69,8 +69,9 @@ def test_write_all_skips_done_frames_and_stops_cleanly_on_cancel() -> None:
     from tinct.core.engine import write_all
 
     done: list[int] = []
-    written, skipped = write_all(((f, (f * 2,)) for f in range(5)), lambda f, v: done.append(v), 5, "t",
-                                 already_done=lambda f: f == 2)
+    written, skipped = write_all(
+        ((f, (f * 2,)) for f in range(5)), lambda f, v: done.append(v), 5, "t", already_done=lambda f: f == 2
+    )
     assert written == [0, 1, 3, 4] and skipped == [2] and done == [0, 2, 6, 8]
     with pytest.raises(CancelledError, match="Stopped"):
         write_all(((f, ()) for f in range(5)), lambda f: None, 5, "t", progress_callback=lambda d, t, m: d >= 2)

@@ -256,7 +256,9 @@ class TestWriteExr:
     def test_new_colour_space_replaces_the_templates(self, tmp_path):
         template = oiio.ImageSpec(W, H, 3, "half")
         template.attribute("oiio:ColorSpace", "ACEScg")
-        template.attribute("chromaticities", oiio.TypeDesc("float[8]"), (0.713, 0.293, 0.165, 0.83, 0.128, 0.044, 0.32168, 0.33767))
+        template.attribute(
+            "chromaticities", oiio.TypeDesc("float[8]"), (0.713, 0.293, 0.165, 0.83, 0.128, 0.044, 0.32168, 0.33767)
+        )
         out = tmp_path / "out.exr"
         write_exr(out, ramp(3), list("RGB"), template=template, attributes={"oiio:ColorSpace": "lin_rec709_scene"})
         assert read_attribute(out, "oiio:ColorSpace") == "lin_rec709_scene"
@@ -273,7 +275,9 @@ class TestWriteExr:
         with pytest.raises(TypeError, match="tinct:list"):
             write_exr(out, ramp(3), list("RGB"), attributes={"tinct:list": [1, 2]})
 
-    @pytest.mark.parametrize("compression, codec", [("none", "none"), ("piz", "piz"), ("dwaa:45", "dwaa"), ("zip:9", "zip")])
+    @pytest.mark.parametrize(
+        "compression, codec", [("none", "none"), ("piz", "piz"), ("dwaa:45", "dwaa"), ("zip:9", "zip")]
+    )
     def test_compression(self, tmp_path, compression, codec):
         out = tmp_path / "out.exr"
         write_exr(out, ramp(3), list("RGB"), compression=compression)

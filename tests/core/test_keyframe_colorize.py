@@ -17,8 +17,11 @@ from tinct.core.sequence import parse_sequence
 def request(shot: TinyShot, out: str = "out", **kwargs) -> ColorizeRequest:
     options = kwargs.pop("output_options", OutputOptions(pixel_type="float"))
     return ColorizeRequest(
-        source=parse_sequence(shot.grey_pattern), keyframes=parse_sequence(shot.keys_pattern),
-        output=parse_sequence(shot.out_pattern(out)), output_options=options, **kwargs,
+        source=parse_sequence(shot.grey_pattern),
+        keyframes=parse_sequence(shot.keys_pattern),
+        output=parse_sequence(shot.out_pattern(out)),
+        output_options=options,
+        **kwargs,
     )
 
 
@@ -29,7 +32,9 @@ def chroma_of(rgb: np.ndarray) -> np.ndarray:
 def test_plan_segments_cuts_at_keyframes() -> None:
     frames = list(range(1, 11))
     assert plan_segments(frames, [3, 7]) == [
-        Segment(None, 3, (1, 2)), Segment(3, 7, (3, 4, 5, 6)), Segment(7, None, (7, 8, 9, 10)),
+        Segment(None, 3, (1, 2)),
+        Segment(3, 7, (3, 4, 5, 6)),
+        Segment(7, None, (7, 8, 9, 10)),
     ]
     assert plan_segments([4, 5], [3, 7]) == [Segment(3, 7, (4, 5))]
 
@@ -74,8 +79,13 @@ def test_metadata_extra_channels_and_windows_survive(tmp_path: Path) -> None:
     for i, rgb in enumerate(frames):
         y = np.repeat((rgb @ ACESCG_Y)[..., None], 3, -1)
         alpha = np.full(y.shape[:2] + (1,), 0.5, np.float32)
-        write_exr(tmp_path / "grey" / f"shot.{1001 + i}.exr", np.concatenate([y, alpha], -1), ["R", "G", "B", "A"],
-                  pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"})
+        write_exr(
+            tmp_path / "grey" / f"shot.{1001 + i}.exr",
+            np.concatenate([y, alpha], -1),
+            ["R", "G", "B", "A"],
+            pixel_type="float",
+            attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"},
+        )
     write_exr(tmp_path / "keys" / "shot.1001.exr", frames[0], ["R", "G", "B"], pixel_type="float")
     shot = TinyShot(tmp_path, frames, 1001)
     KeyframeColorizeJob(request(shot, output_options=OutputOptions())).run()
@@ -96,8 +106,12 @@ def test_rerun_resumes_and_a_repainted_keyframe_invalidates(tiny_shot: TinyShot)
     assert again.written == [] and again.skipped == list(range(1001, 1007))
     overwrite = request(tiny_shot, output_options=OutputOptions(pixel_type="float", overwrite=True))
     assert len(KeyframeColorizeJob(overwrite).run().written) == 6
-    write_exr(Path(tiny_shot.keys_pattern.replace("####", "1006")), tiny_shot.truth[5] * (0.2, 1.0, 1.0),
-              ["R", "G", "B"], pixel_type="float")
+    write_exr(
+        Path(tiny_shot.keys_pattern.replace("####", "1006")),
+        tiny_shot.truth[5] * (0.2, 1.0, 1.0),
+        ["R", "G", "B"],
+        pixel_type="float",
+    )
     assert len(KeyframeColorizeJob(request(tiny_shot)).run().written) == 6
 
 
@@ -116,8 +130,7 @@ def test_frames_before_the_first_keyframe_are_coloured_backwards(tmp_path: Path)
     shot = write_shot(tmp_path, make_frames(5), keys=[4])
     KeyframeColorizeJob(request(shot)).run()
     first = read_image(shot.out_pattern().replace("####", "1001")).rgb()
-    np.testing.assert_allclose(chroma_of(first[21:27, 13:19]).mean((0, 1)),
-                               chroma_of(RED), atol=0.15)
+    np.testing.assert_allclose(chroma_of(first[21:27, 13:19]).mean((0, 1)), chroma_of(RED), atol=0.15)
 
 
 def test_cancel_leaves_only_complete_frames_and_rerun_finishes(tiny_shot: TinyShot) -> None:

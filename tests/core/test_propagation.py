@@ -106,8 +106,9 @@ def test_content_the_keyframe_never_showed_stays_unsure() -> None:
 
 def test_film_grain_does_not_stop_reacquisition() -> None:
     rng = np.random.default_rng(0)
-    grainy = [frame * np.exp(rng.normal(0.0, 0.015, frame.shape[:2]))[..., None].astype(np.float32)
-              for frame in shot(14)]  # 1.5 % multiplicative grain, different on every frame
+    grainy = [
+        frame * np.exp(rng.normal(0.0, 0.015, frame.shape[:2]))[..., None].astype(np.float32) for frame in shot(14)
+    ]  # 1.5 % multiplicative grain, different on every frame
     track = propagate(grainy)
     assert track.confidence[20:44, 8:46].mean() > 0.9
 

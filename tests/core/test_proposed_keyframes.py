@@ -30,12 +30,17 @@ class CountingColouriser:
         return np.where(bright, WARM, COOL).astype(np.float32)
 
 
-def auto_request(shot: TinyShot, colouriser: CountingColouriser, interval: int = 48, out: str = "out",
-                 **kwargs) -> ColorizeRequest:
+def auto_request(
+    shot: TinyShot, colouriser: CountingColouriser, interval: int = 48, out: str = "out", **kwargs
+) -> ColorizeRequest:
     return ColorizeRequest(
-        source=parse_sequence(shot.grey_pattern), keyframes=None, output=parse_sequence(shot.out_pattern(out)),
-        output_options=OutputOptions(pixel_type="float"), node="AutoColorize",
-        proposer=Proposer(colouriser, identity="test-colouriser-v1", interval=interval), **kwargs,
+        source=parse_sequence(shot.grey_pattern),
+        keyframes=None,
+        output=parse_sequence(shot.out_pattern(out)),
+        output_options=OutputOptions(pixel_type="float"),
+        node="AutoColorize",
+        proposer=Proposer(colouriser, identity="test-colouriser-v1", interval=interval),
+        **kwargs,
     )
 
 
@@ -68,12 +73,15 @@ def test_a_chunk_proposes_the_same_keyframes_and_pixels_as_the_whole_shot(tmp_pa
     shot = write_shot(tmp_path, make_frames(8), keys=[])
     whole = KeyframeColorizeJob(auto_request(shot, CountingColouriser(), interval=4, out="whole"))
     whole.run()
-    chunk = KeyframeColorizeJob(auto_request(shot, CountingColouriser(), interval=4, out="chunk", frames=[1005, 1006, 1007]))
+    chunk = KeyframeColorizeJob(
+        auto_request(shot, CountingColouriser(), interval=4, out="chunk", frames=[1005, 1006, 1007])
+    )
     assert chunk.keys == whole.keys
     chunk.run()
     for frame in (1005, 1006, 1007):
-        np.testing.assert_array_equal(read_image(frame_path(shot, frame, "chunk")).pixels,
-                                      read_image(frame_path(shot, frame, "whole")).pixels)
+        np.testing.assert_array_equal(
+            read_image(frame_path(shot, frame, "chunk")).pixels, read_image(frame_path(shot, frame, "whole")).pixels
+        )
 
 
 def test_rerun_skips_and_another_colouriser_redoes(tmp_path: Path) -> None:
@@ -82,7 +90,9 @@ def test_rerun_skips_and_another_colouriser_redoes(tmp_path: Path) -> None:
     again = KeyframeColorizeJob(auto_request(shot, CountingColouriser())).run()
     assert again.written == [] and again.skipped == [1001, 1002, 1003, 1004]
     other = ColorizeRequest(
-        source=parse_sequence(shot.grey_pattern), keyframes=None, output=parse_sequence(shot.out_pattern()),
+        source=parse_sequence(shot.grey_pattern),
+        keyframes=None,
+        output=parse_sequence(shot.out_pattern()),
         proposer=Proposer(CountingColouriser(), identity="test-colouriser-v2"),
     )
     assert KeyframeColorizeJob(other).run().written == [1001, 1002, 1003, 1004]
@@ -94,8 +104,11 @@ def test_a_single_photograph_is_coloured(tmp_path: Path) -> None:
     write_shot(tmp_path, frames, keys=[])
     still = tmp_path / "grey" / "shot.1001.exr"
     request = ColorizeRequest(
-        source=parse_sequence(str(still)), keyframes=None, output=parse_sequence(str(tmp_path / "photo_colour.exr")),
-        proposer=Proposer(CountingColouriser(), identity="test"), output_options=OutputOptions(pixel_type="float"),
+        source=parse_sequence(str(still)),
+        keyframes=None,
+        output=parse_sequence(str(tmp_path / "photo_colour.exr")),
+        proposer=Proposer(CountingColouriser(), identity="test"),
+        output_options=OutputOptions(pixel_type="float"),
     )
     KeyframeColorizeJob(request).run()
     rgb = read_image(tmp_path / "photo_colour.exr").rgb()

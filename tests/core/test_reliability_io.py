@@ -28,15 +28,22 @@ FLOAT = OutputOptions(pixel_type="float")
 
 def colorize(shot: TinyShot, output: str, frames: list[int] | None = None, **kwargs: object) -> KeyframeColorizeJob:
     kwargs.setdefault("output_options", FLOAT)
-    return KeyframeColorizeJob(ColorizeRequest(
-        source=parse_sequence(shot.grey_pattern), keyframes=parse_sequence(shot.keys_pattern),
-        output=parse_sequence(output), frames=frames, **kwargs))  # type: ignore[arg-type]
+    return KeyframeColorizeJob(
+        ColorizeRequest(
+            source=parse_sequence(shot.grey_pattern),
+            keyframes=parse_sequence(shot.keys_pattern),
+            output=parse_sequence(output),
+            frames=frames,
+            **kwargs,
+        )
+    )  # type: ignore[arg-type]
 
 
 def restore(source: str, output: str, frames: list[int] | None = None, **kwargs: object) -> RestoreJob:
     kwargs.setdefault("output_options", FLOAT)
-    return RestoreJob(RestoreRequest(source=parse_sequence(source), output=parse_sequence(output), frames=frames,
-                                     **kwargs))  # type: ignore[arg-type]
+    return RestoreJob(
+        RestoreRequest(source=parse_sequence(source), output=parse_sequence(output), frames=frames, **kwargs)
+    )  # type: ignore[arg-type]
 
 
 def frame_file(pattern: str, frame: int) -> Path:
@@ -66,8 +73,9 @@ def _spellings(shot: TinyShot) -> dict[str, tuple[str, list[int], str]]:
     }
 
 
-@pytest.mark.parametrize("spelling", ["dot-dot", "symlinked folder", "hard link", "symlinked file",
-                                      "source frame by name", "keyframe"])
+@pytest.mark.parametrize(
+    "spelling", ["dot-dot", "symlinked folder", "hard link", "symlinked file", "source frame by name", "keyframe"]
+)
 def test_colorize_refuses_every_spelling_of_an_input(tiny_shot: TinyShot, spelling: str) -> None:
     output, frames, role = _spellings(tiny_shot)[spelling]
     before = snapshot(tiny_shot.root / "grey") | snapshot(tiny_shot.root / "keys")
@@ -102,8 +110,12 @@ def test_a_reference_photograph_is_never_overwritten(tiny_shot: TinyShot) -> Non
     reference = tiny_shot.root / "reference.exr"
     shutil.copyfile(frame_file(tiny_shot.keys_pattern, 1001), reference)
     proposer = Proposer(lambda y: np.ones(y.shape + (3,), np.float32), "test", inputs=(reference,))
-    request = ColorizeRequest(source=parse_sequence(frame_file(tiny_shot.grey_pattern, 1001)), keyframes=None,
-                              output=parse_sequence(tiny_shot.root / "out" / ".." / "reference.exr"), proposer=proposer)
+    request = ColorizeRequest(
+        source=parse_sequence(frame_file(tiny_shot.grey_pattern, 1001)),
+        keyframes=None,
+        output=parse_sequence(tiny_shot.root / "out" / ".." / "reference.exr"),
+        proposer=proposer,
+    )
     before = reference.read_bytes()
     with pytest.raises(SequenceError, match="overwrite the reference") as error:
         KeyframeColorizeJob(request)
@@ -131,8 +143,13 @@ def test_colorize_rerun_after_a_plate_frame_changed_renders_its_segment_again(tm
     shot = write_shot(tmp_path, make_frames(7), keys=[0, 3, 6])  # segments 1001-1003, 1004-1006, 1007
     assert len(colorize(shot, shot.out_pattern()).run().written) == 7
     darker = read_image(frame_file(shot.grey_pattern, 1005))
-    write_exr(frame_file(shot.grey_pattern, 1005), darker.pixels * 0.25, darker.channels, pixel_type="float",
-              attributes={"oiio:ColorSpace": "lin_ap1_scene"})
+    write_exr(
+        frame_file(shot.grey_pattern, 1005),
+        darker.pixels * 0.25,
+        darker.channels,
+        pixel_type="float",
+        attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+    )
     again = colorize(shot, shot.out_pattern()).run()
     # 1004-1006 lie between keyframes 1004 and 1007, which frame 1005 joins; 1007 is forwards from 1007.
     assert again.written == [1004, 1005, 1006] and again.skipped == [1001, 1002, 1003, 1007]
@@ -151,15 +168,23 @@ def test_restore_rerun_after_a_frame_changed_renders_the_frames_that_read_it(tmp
     assert again.written == [1005, 1006, 1007, 1008] and again.skipped == [1001, 1002, 1003, 1004]
 
 
-def test_the_identity_does_not_depend_on_how_paths_are_spelled(tiny_shot: TinyShot,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_identity_does_not_depend_on_how_paths_are_spelled(
+    tiny_shot: TinyShot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tiny_shot.root)
-    spellings = [("grey/shot.####.exr", "keys/shot.####.exr"), ("./grey/shot.%04d.exr", "./keys/shot.####.exr"),
-                 (tiny_shot.grey_pattern, str(tiny_shot.root / "keys" / ".." / "keys" / "shot.####.exr"))]
+    spellings = [
+        ("grey/shot.####.exr", "keys/shot.####.exr"),
+        ("./grey/shot.%04d.exr", "./keys/shot.####.exr"),
+        (tiny_shot.grey_pattern, str(tiny_shot.root / "keys" / ".." / "keys" / "shot.####.exr")),
+    ]
     reports = []
     for grey, keys in spellings:
-        request = ColorizeRequest(source=parse_sequence(grey), keyframes=parse_sequence(keys),
-                                  output=parse_sequence(tiny_shot.out_pattern()), output_options=FLOAT)
+        request = ColorizeRequest(
+            source=parse_sequence(grey),
+            keyframes=parse_sequence(keys),
+            output=parse_sequence(tiny_shot.out_pattern()),
+            output_options=FLOAT,
+        )
         reports.append(KeyframeColorizeJob(request).run())
     assert [len(r.skipped) for r in reports] == [0, 6, 6]
     first = restore("grey/shot.####.exr", "out_r/shot.####.exr", [1001, 1002]).run()
@@ -207,8 +232,14 @@ def test_half_output_clamps_to_the_half_maximum_and_says_so(tmp_path: Path) -> N
 def test_a_job_names_the_frames_it_clamped(tmp_path: Path) -> None:
     source = write_sequence(tmp_path / "src", [frame * 4e5 for frame in scene(3)])  # beyond half's 65504
     lines: list[str] = []
-    RestoreJob(RestoreRequest(source=parse_sequence(source), output=parse_sequence(tmp_path / "out" / "s.####.exr"),
-                              output_options=OutputOptions()), log=lines.append).run()
+    RestoreJob(
+        RestoreRequest(
+            source=parse_sequence(source),
+            output=parse_sequence(tmp_path / "out" / "s.####.exr"),
+            output_options=OutputOptions(),
+        ),
+        log=lines.append,
+    ).run()
     assert any("clamped" in line and "1001-1003" in line and "float" in line for line in lines)
     for frame in (1001, 1002, 1003):
         assert np.isfinite(read_image(tmp_path / "out" / f"s.{frame}.exr").pixels).all()
@@ -225,8 +256,11 @@ def test_every_colorize_subrange_equals_the_whole_render(tmp_path: Path) -> None
             name = f"part{start}-{end}"
             colorize(shot, shot.out_pattern(name), list(range(start, end + 1))).run()
             for frame in range(start, end + 1):
-                np.testing.assert_array_equal(read_image(frame_file(shot.out_pattern(name), frame)).pixels,
-                                              whole[frame], err_msg=f"{name} frame {frame}")
+                np.testing.assert_array_equal(
+                    read_image(frame_file(shot.out_pattern(name), frame)).pixels,
+                    whole[frame],
+                    err_msg=f"{name} frame {frame}",
+                )
 
 
 def test_restore_subranges_equal_the_whole_render(tmp_path: Path) -> None:
@@ -236,8 +270,10 @@ def test_restore_subranges_equal_the_whole_render(tmp_path: Path) -> None:
         out = tmp_path / f"part{start}-{end}"
         restore(source, str(out / "shot.####.exr"), list(range(start, end + 1))).run()
         for frame in range(start, end + 1):
-            np.testing.assert_array_equal(read_image(out / f"shot.{frame}.exr").pixels,
-                                          read_image(tmp_path / "whole" / f"shot.{frame}.exr").pixels)
+            np.testing.assert_array_equal(
+                read_image(out / f"shot.{frame}.exr").pixels,
+                read_image(tmp_path / "whole" / f"shot.{frame}.exr").pixels,
+            )
 
 
 # -- 10: one clear error, never a traceback --------------------------------------------------------
@@ -264,8 +300,13 @@ def test_a_full_disk_while_caching_names_the_folder(tiny_shot: TinyShot, monkeyp
 
 
 def test_mixed_resolutions_in_a_colorize_plate_name_the_frame_and_sizes(tiny_shot: TinyShot) -> None:
-    write_exr(frame_file(tiny_shot.grey_pattern, 1004), np.zeros((24, 32, 3), np.float32), ["R", "G", "B"],
-              pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene"})
+    write_exr(
+        frame_file(tiny_shot.grey_pattern, 1004),
+        np.zeros((24, 32, 3), np.float32),
+        ["R", "G", "B"],
+        pixel_type="float",
+        attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+    )
     with pytest.raises(ImageFileError, match="size differs") as error:
         colorize(tiny_shot, tiny_shot.out_pattern()).run()
     assert error.value.frame == 1004 and "32x24" in str(error.value) and "64x48" in str(error.value)
@@ -277,8 +318,12 @@ def test_a_single_numbered_file_is_its_frame(tiny_shot: TinyShot) -> None:
     assert still.is_single_file and still.existing_frames() == [1006]
     assert parse_sequence("/stills/photo.exr").single_frame == 1
     assert parse_sequence("/stills/shot.-005.exr").single_frame == -5
-    request = ColorizeRequest(source=still, keyframes=parse_sequence(tiny_shot.keys_pattern),
-                              output=parse_sequence(tiny_shot.out_pattern()), output_options=FLOAT)
+    request = ColorizeRequest(
+        source=still,
+        keyframes=parse_sequence(tiny_shot.keys_pattern),
+        output=parse_sequence(tiny_shot.out_pattern()),
+        output_options=FLOAT,
+    )
     # Keyframe 1006 pairs with it (keyframe 1001 is outside a one-frame source, so remove it).
     frame_file(tiny_shot.keys_pattern, 1001).unlink()
     assert KeyframeColorizeJob(request).run().written == [1006]

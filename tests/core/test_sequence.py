@@ -27,9 +27,7 @@ class TestParseSequence:
         assert seq.path(1001) == Path("/shots/sh010/plate.1001.exr")
         assert seq.display() == "/shots/sh010/plate.####.exr"
 
-    @pytest.mark.parametrize(
-        "pattern", ["sh010.####.exr", "sh010.%04d.exr", "sh010.$F4.exr", "sh010.@@@@.exr"]
-    )
+    @pytest.mark.parametrize("pattern", ["sh010.####.exr", "sh010.%04d.exr", "sh010.$F4.exr", "sh010.@@@@.exr"])
     def test_every_syntax_gives_the_same_paths(self, pattern):
         seq = parse_sequence(Path("/s") / pattern)
         assert seq.padding == 4
@@ -63,9 +61,7 @@ class TestParseSequence:
         assert seq.path(1) == seq.path(1050) == Path("/stills/key_A.1001.exr")
         assert seq.display() == "/stills/key_A.1001.exr"
 
-    @pytest.mark.parametrize(
-        "text", ["a.####.%04d.exr", "a.##.v@@.exr", "$F4_a.####.exr", "a.%d_%02d.exr"]
-    )
+    @pytest.mark.parametrize("text", ["a.####.%04d.exr", "a.##.v@@.exr", "$F4_a.####.exr", "a.%d_%02d.exr"])
     def test_two_tokens_is_an_error(self, text):
         with pytest.raises(SequenceError, match="More than one frame token") as info:
             parse_sequence(text)
@@ -79,11 +75,17 @@ class TestParseSequence:
     def test_existing_frames_matches_padding_and_negatives(self, tmp_path):
         touch(
             tmp_path,
-            "p.0998.exr", "p.1001.exr", "p.1003.exr", "p.12345.exr", "p.-001.exr",
+            "p.0998.exr",
+            "p.1001.exr",
+            "p.1003.exr",
+            "p.12345.exr",
+            "p.-001.exr",
             "p.01002.exr",  # more zeros than #### writes: not frame 1002
             "p.-0005.exr",  # likewise
             "p.999.exr",  # fewer digits than the padding
-            "p.1004.exr.tmp", "q.1005.exr", ".p.1006.exr.123-ab.exr",
+            "p.1004.exr.tmp",
+            "q.1005.exr",
+            ".p.1006.exr.123-ab.exr",
         )
         (tmp_path / "p.1007.exr").mkdir()
         seq = parse_sequence(tmp_path / "p.####.exr")

@@ -80,7 +80,10 @@ def test_nuke_loads_what_was_installed(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_runs_as_a_script(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(REPO / "install" / "nuke" / "install.py"), "--home", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "install" / "nuke" / "install.py"), "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert repr(sys.executable) in (tmp_path / ".nuke" / "tinct_nuke" / "init.py").read_text()

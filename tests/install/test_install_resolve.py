@@ -63,9 +63,15 @@ def test_a_foreign_script_of_the_same_name_is_not_replaced(tmp_path: Path, capsy
 def test_scripts_folders_per_os(tmp_path: Path) -> None:
     root = installer.scripts_root
     support = Path("Blackmagic Design") / "DaVinci Resolve"
-    assert root(False, "darwin", tmp_path, {}) == tmp_path / "Library" / "Application Support" / support / "Fusion" / "Scripts"
+    assert (
+        root(False, "darwin", tmp_path, {})
+        == tmp_path / "Library" / "Application Support" / support / "Fusion" / "Scripts"
+    )
     assert root(True, "darwin", tmp_path, {}) == Path("/Library/Application Support") / support / "Fusion" / "Scripts"
-    assert root(False, "win32", tmp_path, {"APPDATA": "/appdata"}) == Path("/appdata") / support / "Support" / "Fusion" / "Scripts"
+    assert (
+        root(False, "win32", tmp_path, {"APPDATA": "/appdata"})
+        == Path("/appdata") / support / "Support" / "Fusion" / "Scripts"
+    )
     assert root(True, "win32", tmp_path, {"PROGRAMDATA": "/pd"}) == Path("/pd") / support / "Fusion" / "Scripts"
     assert root(True, "linux", tmp_path, {}) == Path("/opt/resolve/Fusion/Scripts")
 

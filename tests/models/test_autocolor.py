@@ -85,11 +85,27 @@ def test_bad_luminance_is_refused(colorizer: AutoColorizer, cm: ColourManager, b
 
 
 def test_a_model_that_is_not_a_colouriser_is_refused(tmp_path: Path) -> None:
-    registry = Registry([ModelDescriptor(
-        name="sr", architecture="SRVGGNetCompact", arch_params={"num_feat": 4, "num_conv": 1, "upscale": 2},
-        task="super-resolution", scale=2, in_channels=3, out_channels=3, size_multiple=1, dtypes=("float32",),
-        colour_encoding="sRGB", value_range=(0.0, 1.0), licence="MIT", weights="sr.safetensors", sha256="0" * 64,
-        source="none")])
+    registry = Registry(
+        [
+            ModelDescriptor(
+                name="sr",
+                architecture="SRVGGNetCompact",
+                arch_params={"num_feat": 4, "num_conv": 1, "upscale": 2},
+                task="super-resolution",
+                scale=2,
+                in_channels=3,
+                out_channels=3,
+                size_multiple=1,
+                dtypes=("float32",),
+                colour_encoding="sRGB",
+                value_range=(0.0, 1.0),
+                licence="MIT",
+                weights="sr.safetensors",
+                sha256="0" * 64,
+                source="none",
+            )
+        ]
+    )
     with pytest.raises(ModelError, match="not an automatic colouriser"):
         AutoColorizer("sr", "cpu", registry=registry)
 

@@ -58,7 +58,7 @@ def test_config_file_is_valid_and_refuses_held_out_photos(tmp_path: Path) -> Non
     values = json.loads((REPO / "models" / "training" / "autocolor.json").read_text())
     values["train_photos"] = ["opencv-doc/baboon.jpg"]
     (tmp_path / "leak.json").write_text(json.dumps(values))
-    with pytest.raises(ParameterError, match="held-out photos in train_photos: opencv-doc/baboon.jpg"):
+    with pytest.raises(ParameterError, match=r"held-out photos in train_photos: opencv-doc/baboon\.jpg"):
         TrainConfig.load(tmp_path / "leak.json")
     with pytest.raises(ParameterError, match="Unknown data settings"):
         DataConfig.from_dict({"crop": 32, "flip_p": 0.5})
@@ -80,8 +80,16 @@ def test_batches_have_the_documented_shapes_and_ranges() -> None:
 def test_every_degradation_stays_in_range_and_changes_the_input() -> None:
     harsh = dataclasses.replace(SMALL, blur_p=1.0, grain_p=1.0, jpeg_p=1.0, grain_size=(0.5, 1.0))
     lightness = np.tile(np.linspace(0.0, 100.0, 32, dtype=np.float32), (32, 1))
-    clean = dataclasses.replace(SMALL, exposure_stops=0.0, gamma_stops=0.0, contrast=(1.0, 1.0), lift=(0.0, 0.0),
-                                blur_p=0.0, grain_p=0.0, jpeg_p=0.0)
+    clean = dataclasses.replace(
+        SMALL,
+        exposure_stops=0.0,
+        gamma_stops=0.0,
+        contrast=(1.0, 1.0),
+        lift=(0.0, 0.0),
+        blur_p=0.0,
+        grain_p=0.0,
+        jpeg_p=0.0,
+    )
     reference = degrade(np.random.default_rng(0), lightness, clean)
     assert reference[0, 0] == 0.0 and abs(reference[0, -1] - 1.0) < 1e-5 and np.all(np.diff(reference[0]) > 0)
     np.testing.assert_allclose(reference[0, 16], 0.4824, atol=2e-3)  # L* 51.6 is Y 0.198, sRGB-encoded

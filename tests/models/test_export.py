@@ -14,6 +14,8 @@ import pytest
 import safetensors.torch
 import torch
 import torch.nn.functional as F
+from torch import nn
+
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.colour import ColourManager
 from tinct.models.architectures import SRVGGNetCompact
@@ -21,18 +23,16 @@ from tinct.models.errors import ModelError
 from tinct.models.export import (
     NEWER_THAN_TORCH_1_12,
     TORCH_1_12_MAX_FILE_FORMAT,
-    colour_conversions,
-    decode,
-    encode,
     export_torchscript,
     inference_kind,
     node_name,
     trace_network,
 )
+from tinct.models.export_colour import colour_conversions
+from tinct.models.export_ops import decode, encode
 from tinct.models.registry import SRGB_ENCODING, LoadedModel, ModelDescriptor, Registry
-from tinct.models.upscale import Upscaler
+from tinct.models.upscale import ModelUpscaler
 from tinct.models.weights import serialize_safetensors, write_atomic
-from torch import nn
 
 CM = ColourManager()
 LINEAR_709 = "Linear Rec.709 (sRGB)"
@@ -41,10 +41,21 @@ ARCH = {"num_feat": 8, "num_conv": 2, "upscale": 2, "act_type": "prelu"}
 
 def descriptor(**changes: object) -> ModelDescriptor:
     fields: dict[str, object] = {
-        "name": "tiny-x2", "architecture": "SRVGGNetCompact", "arch_params": ARCH, "task": "super-resolution",
-        "scale": 2, "in_channels": 3, "out_channels": 3, "size_multiple": 1, "dtypes": ("float32", "float16"),
-        "colour_encoding": SRGB_ENCODING, "value_range": (0.0, 1.0), "licence": "BSD-3-Clause",
-        "weights": "tiny-x2.safetensors", "sha256": "0" * 64, "source": "made by the test",
+        "name": "tiny-x2",
+        "architecture": "SRVGGNetCompact",
+        "arch_params": ARCH,
+        "task": "super-resolution",
+        "scale": 2,
+        "in_channels": 3,
+        "out_channels": 3,
+        "size_multiple": 1,
+        "dtypes": ("float32", "float16"),
+        "colour_encoding": SRGB_ENCODING,
+        "value_range": (0.0, 1.0),
+        "licence": "BSD-3-Clause",
+        "weights": "tiny-x2.safetensors",
+        "sha256": "0" * 64,
+        "source": "made by the test",
     }
     return ModelDescriptor(**(fields | changes))  # type: ignore[arg-type]
 
@@ -62,7 +73,9 @@ def registry_model(tmp_path_factory: pytest.TempPathFactory) -> LoadedModel:
 
 
 @pytest.fixture(scope="module")
-def exported(registry_model: LoadedModel, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.jit.ScriptModule]:
+def exported(
+    registry_model: LoadedModel, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, torch.jit.ScriptModule]:
     out = tmp_path_factory.mktemp("export") / "tiny.pt"
     export_torchscript(registry_model, out, CM)
     return out, torch.jit.load(str(out))
@@ -71,7 +84,7 @@ def exported(registry_model: LoadedModel, tmp_path_factory: pytest.TempPathFacto
 def plate(height: int = 20, width: int = 28, seed: int = 0) -> np.ndarray:
     """ACEScg (H, W, 3): mid-tones, a highlight far above white and an out-of-gamut (negative) patch."""
     rng = np.random.default_rng(seed)
-    image = (0.05 + 0.4 * rng.random((height, width, 1)) * (1 + 0.3 * (rng.random((height, width, 3)) - 0.5)))
+    image = 0.05 + 0.4 * rng.random((height, width, 1)) * (1 + 0.3 * (rng.random((height, width, 3)) - 0.5))
     image[2:8, 3:10] = [10.0, 8.0, 12.0]
     image[12:18, 15:24] = [0.1, -0.05, 0.2]
     return image.astype(np.float32)
@@ -85,13 +98,14 @@ def from_nuke(tensor: torch.Tensor) -> np.ndarray:
     return tensor[0].permute(1, 2, 0).float().numpy()
 
 
-def upscaler(model: LoadedModel, space: str = "ACEScg") -> Upscaler:
+def upscaler(model: LoadedModel, space: str = "ACEScg") -> ModelUpscaler:
     encoding = model.descriptor.colour_encoding
-    return Upscaler(model, lambda a: CM.convert(a, space, encoding), lambda a: CM.convert(a, encoding, space))
+    return ModelUpscaler(model, lambda a: CM.convert(a, space, encoding), lambda a: CM.convert(a, encoding, space))
 
 
-def test_export_equals_the_clarity_pipeline_in_float32(registry_model: LoadedModel,
-                                                       exported: tuple[Path, torch.jit.ScriptModule]) -> None:
+def test_export_equals_the_clarity_pipeline_in_float32(
+    registry_model: LoadedModel, exported: tuple[Path, torch.jit.ScriptModule]
+) -> None:
     _, module = exported
     image = plate()
     with torch.no_grad():
@@ -105,8 +119,9 @@ def test_export_equals_the_clarity_pipeline_in_float32(registry_model: LoadedMod
     assert from_nuke(out)[26:34, 32:46, 1].max() < 0
 
 
-def test_working_space_knob_and_keep_highlights(registry_model: LoadedModel,
-                                                exported: tuple[Path, torch.jit.ScriptModule]) -> None:
+def test_working_space_knob_and_keep_highlights(
+    registry_model: LoadedModel, exported: tuple[Path, torch.jit.ScriptModule]
+) -> None:
     _, module = exported
     image = CM.convert(plate(seed=1), "ACEScg", LINEAR_709)
     module.working_space = 1
@@ -122,8 +137,9 @@ def test_working_space_knob_and_keep_highlights(registry_model: LoadedModel,
         module.working_space, module.keep_highlights = 0, 1
 
 
-def test_half_precision_runs_and_stays_close(registry_model: LoadedModel,
-                                            exported: tuple[Path, torch.jit.ScriptModule]) -> None:
+def test_half_precision_runs_and_stays_close(
+    registry_model: LoadedModel, exported: tuple[Path, torch.jit.ScriptModule]
+) -> None:
     path, _ = exported
     assert "float16" in registry_model.descriptor.dtypes
     half = torch.jit.load(str(path)).half()  # what Nuke's "Optimise for speed and memory" does
@@ -144,8 +160,9 @@ def test_cattery_folder_and_metadata(exported: tuple[Path, torch.jit.ScriptModul
     folder = path.parent / "Cattery" / "TinctTinyX2"
     meta = json.loads((folder / "cat.json").read_text())
     tinct = meta["tinct"]
-    assert meta["minimum_nuke_version_required"] == 14.0 and meta["cats"] == [{"filepath": "TinctTinyX2.cat",
-                                                                              "name": "TinctTinyX2"}]
+    assert meta["minimum_nuke_version_required"] == 14.0 and meta["cats"] == [
+        {"filepath": "TinctTinyX2.cat", "name": "TinctTinyX2"}
+    ]
     assert (tinct["name"], tinct["scale"], tinct["licence"], tinct["kind"]) == ("tiny-x2", 2, "BSD-3-Clause", "rgb")
     assert tinct["inputs"]["channels"] == tinct["outputs"]["channels"] == ["rgba.red", "rgba.green", "rgba.blue"]
     assert [k["name"] for k in tinct["knobs"]] == ["working_space", "keep_highlights"]
@@ -162,8 +179,9 @@ def test_cattery_folder_and_metadata(exported: tuple[Path, torch.jit.ScriptModul
 
 def test_padding_to_the_size_multiple_matches_tiled_inference() -> None:
     torch.manual_seed(4)
-    model = LoadedModel(descriptor(size_multiple=8, scale=2), SRVGGNetCompact(**ARCH).eval(), torch.device("cpu"),
-                        torch.float32)
+    model = LoadedModel(
+        descriptor(size_multiple=8, scale=2), SRVGGNetCompact(**ARCH).eval(), torch.device("cpu"), torch.float32
+    )
     module = torch.jit.script(_script_only(model))
     for height, width in ((20, 28), (5, 3)):  # reflected, then edge-repeated (pads wider than the image)
         image = plate(20, 28)[:height, :width].copy()
@@ -221,8 +239,15 @@ def colour_reference(network: nn.Module, image: np.ndarray, strength: float = 1.
 def test_colourisers_keep_the_input_luminance(tmp_path: Path, network_type: type[nn.Module], out_channels: int) -> None:
     torch.manual_seed(5)
     network = network_type().eval()
-    d = descriptor(name="toy-colour", architecture="SRVGGNetCompact", task="colourisation", scale=1, in_channels=1,
-                   out_channels=out_channels, dtypes=("float32",))
+    d = descriptor(
+        name="toy-colour",
+        architecture="SRVGGNetCompact",
+        task="colorization",
+        scale=1,
+        in_channels=1,
+        out_channels=out_channels,
+        dtypes=("float32",),
+    )
     assert inference_kind(d) == "colour"
     result = export_torchscript(LoadedModel(d, network, torch.device("cpu"), torch.float32), tmp_path / "c.pt", CM)
     assert [k.name for k in result.knobs] == ["working_space", "strength"]
@@ -272,7 +297,9 @@ def test_colour_conversions_agree_with_ocio() -> None:
         np.testing.assert_allclose(encoded, CM.convert(probes, conversion.space, SRGB_ENCODING), rtol=1e-5, atol=1e-6)
         back = decode(torch.from_numpy(encoded.T.copy())[None, :, :, None], list(conversion.from_model), curve)
         np.testing.assert_allclose(back[0, :, :, 0].T.numpy(), probes, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(CM.convert(np.array([[0.18] * 3], np.float32), "ACEScg", SRGB_ENCODING), 0.4614, atol=1e-4)
+    np.testing.assert_allclose(
+        CM.convert(np.array([[0.18] * 3], np.float32), "ACEScg", SRGB_ENCODING), 0.4614, atol=1e-4
+    )
 
 
 def test_conversions_that_are_not_matrix_and_curve_are_refused() -> None:
@@ -313,8 +340,9 @@ def test_operators_newer_than_torch_1_12_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_graph_pinned_to_the_cpu_is_marked_so(tmp_path: Path) -> None:
-    model = LoadedModel(descriptor(scale=1, dtypes=("float32",)), PadsThenTensor(constant=True), torch.device("cpu"),
-                        torch.float32)
+    model = LoadedModel(
+        descriptor(scale=1, dtypes=("float32",)), PadsThenTensor(constant=True), torch.device("cpu"), torch.float32
+    )
     result = export_torchscript(model, tmp_path / "cpu.pt", CM)
     assert result.gpu is False and json.loads(result.cat_json.read_text())["tinct"]["gpu"] is False
     readme = result.readme.read_text()
@@ -335,8 +363,8 @@ def test_unexportable_channels_and_node_names() -> None:
     with pytest.raises(ModelError, match="4 in, 4 out"):
         inference_kind(descriptor(in_channels=4, out_channels=4))
     with pytest.raises(ModelError, match="colourises and resizes"):
-        inference_kind(descriptor(task="colourisation", in_channels=1, out_channels=3, scale=2))
-    assert inference_kind(descriptor(task="colourisation", in_channels=3, out_channels=3, scale=1)) == "colour"
+        inference_kind(descriptor(task="colorization", in_channels=1, out_channels=3, scale=2))
+    assert inference_kind(descriptor(task="colorization", in_channels=3, out_channels=3, scale=1)) == "colour"
     assert node_name("realesr-animevideov3-x2") == "TinctRealesrAnimevideov3X2"
 
 

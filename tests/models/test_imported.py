@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import safetensors.torch
 import torch
+
 from tinct.models.architectures import SRVGGNetCompact
 from tinct.models.catalog import clarity_descriptors, colorize_descriptors, default_registry
 from tinct.models.errors import ModelError, WeightsError
@@ -108,13 +109,32 @@ def test_pickles_need_consent_and_are_stored_as_safetensors(tmp_path: Path, mode
 
 def test_a_tinct_file_carrying_its_descriptor_keeps_its_architecture(tmp_path: Path, models: Path) -> None:
     net = network(3)
-    record = {"name": "trained", "architecture": "SRVGGNetCompact", "arch_params": ARCH, "task": "super-resolution",
-              "scale": 2, "in_channels": 3, "out_channels": 3, "size_multiple": 1, "dtypes": ["float32", "float16"],
-              "colour_encoding": SRGB_ENCODING, "value_range": [0.0, 1.0], "licence": "MIT",
-              "weights": "trained.safetensors", "sha256": "0" * 64, "source": "training", "future_field": 1}
+    record = {
+        "name": "trained",
+        "architecture": "SRVGGNetCompact",
+        "arch_params": ARCH,
+        "task": "super-resolution",
+        "scale": 2,
+        "in_channels": 3,
+        "out_channels": 3,
+        "size_multiple": 1,
+        "dtypes": ["float32", "float16"],
+        "colour_encoding": SRGB_ENCODING,
+        "value_range": [0.0, 1.0],
+        "licence": "MIT",
+        "weights": "trained.safetensors",
+        "sha256": "0" * 64,
+        "source": "training",
+        "future_field": 1,
+    }
     source = save(net, tmp_path / "trained.safetensors", {DESCRIPTOR_KEY: json.dumps(record)})
     d = import_weights(source, name="finetuned").descriptor
-    assert (d.name, d.architecture, d.licence, d.weights) == ("finetuned", "SRVGGNetCompact", "MIT", "finetuned.safetensors")
+    assert (d.name, d.architecture, d.licence, d.weights) == (
+        "finetuned",
+        "SRVGGNetCompact",
+        "MIT",
+        "finetuned.safetensors",
+    )
     loaded = Registry(imported_descriptors()).load("finetuned")
     x = torch.rand(1, 3, 4, 5)
     with torch.no_grad():
@@ -140,6 +160,8 @@ def test_a_broken_index_names_its_file(models: Path) -> None:
     with pytest.raises(ModelError, match="unreadable") as caught:
         default_registry()
     assert str(models / INDEX) in str(caught.value)
-    (models / INDEX).write_text(json.dumps({"format": "tinct-imported-models", "version": 1, "models": [{"name": "x"}]}))
+    (models / INDEX).write_text(
+        json.dumps({"format": "tinct-imported-models", "version": 1, "models": [{"name": "x"}]})
+    )
     with pytest.raises(ModelError, match="A model record is incomplete"):
         imported_descriptors()

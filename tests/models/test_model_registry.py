@@ -21,13 +21,25 @@ from tinct.models.weights import models_dir, serialize_safetensors, write_atomic
 ARCH = {"num_feat": 8, "num_conv": 2, "upscale": 2, "act_type": "prelu"}
 
 
-def descriptor(name: str = "tiny", weights: str = "tiny.safetensors", sha256: str = "0" * 64,
-               **changes: object) -> ModelDescriptor:
+def descriptor(
+    name: str = "tiny", weights: str = "tiny.safetensors", sha256: str = "0" * 64, **changes: object
+) -> ModelDescriptor:
     fields: dict[str, object] = {
-        "name": name, "architecture": "SRVGGNetCompact", "arch_params": ARCH, "task": "super-resolution",
-        "scale": 2, "in_channels": 3, "out_channels": 3, "size_multiple": 1, "dtypes": ("float32",),
-        "colour_encoding": SRGB_ENCODING, "value_range": (0.0, 1.0), "licence": "BSD-3-Clause",
-        "weights": weights, "sha256": sha256, "source": "run the test's fixture",
+        "name": name,
+        "architecture": "SRVGGNetCompact",
+        "arch_params": ARCH,
+        "task": "super-resolution",
+        "scale": 2,
+        "in_channels": 3,
+        "out_channels": 3,
+        "size_multiple": 1,
+        "dtypes": ("float32",),
+        "colour_encoding": SRGB_ENCODING,
+        "value_range": (0.0, 1.0),
+        "licence": "BSD-3-Clause",
+        "weights": weights,
+        "sha256": sha256,
+        "source": "run the test's fixture",
     }
     return ModelDescriptor(**(fields | changes))  # type: ignore[arg-type]
 
@@ -87,7 +99,7 @@ def test_serialisation_is_deterministic() -> None:
     first = serialize_safetensors(tensors, {"z": "1", "a": "2", "m": "3"})
     assert first == serialize_safetensors(dict(reversed(tensors.items())), {"m": "3", "a": "2", "z": "1"})
     size = int.from_bytes(first[:8], "little")
-    header = json.loads(first[8:8 + size])
+    header = json.loads(first[8 : 8 + size])
     assert list(header) == ["__metadata__", "a", "b"] and size % 8 == 0
     assert header["a"] == {"dtype": "F16", "shape": [5], "data_offsets": [0, 10]}
 
@@ -162,8 +174,12 @@ def test_models_folder_resolution(tmp_path: Path) -> None:
 
 def test_default_registry_describes_the_clarity_and_colorize_models() -> None:
     registry = default_registry()
-    assert registry.names() == ["realesr-animevideov3-x2", "realesr-animevideov3-x4", "realesrgan-x4plus",
-                                "tinct-autocolor-v1"]
+    assert registry.names() == [
+        "realesr-animevideov3-x2",
+        "realesr-animevideov3-x4",
+        "realesrgan-x4plus",
+        "tinct-autocolor-v1",
+    ]
     for model in clarity_descriptors():
         assert model.colour_encoding == SRGB_ENCODING and model.value_range == (0.0, 1.0)
         assert model.licence == "BSD-3-Clause" and "float16" in model.dtypes

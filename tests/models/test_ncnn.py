@@ -68,8 +68,14 @@ def test_float16_blobs_are_padded_to_four_bytes() -> None:
     text = TINY_PARAM.replace("0=3 1=1 5=1 6=6", "0=3 1=1 5=1 6=3")  # 3 float16 = 6 bytes, then 2 padding
     w0 = np.array([0.5, -1.25, 3.0], np.float16)
     tail = np.arange(3 + 3 + 27, dtype=np.float32)  # conv0 bias, slopes, conv1 weight
-    data = (struct.pack("<I", TAG_FLOAT16) + w0.tobytes() + b"\xff\xff" + tail[:6].tobytes()
-            + struct.pack("<I", TAG_FLOAT32) + tail[6:].tobytes())
+    data = (
+        struct.pack("<I", TAG_FLOAT16)
+        + w0.tobytes()
+        + b"\xff\xff"
+        + tail[:6].tobytes()
+        + struct.pack("<I", TAG_FLOAT32)
+        + tail[6:].tobytes()
+    )
     weights = read_weights(read_param("t.param", text=text), "t.bin", data=data)
     np.testing.assert_array_equal(weights["conv0"]["weight"].data, w0)
     np.testing.assert_array_equal(weights["conv0"]["bias"].data, tail[:3])
@@ -145,9 +151,11 @@ def export_srvgg(net: SRVGGNetCompact, folder: Path, interp: int = 1) -> tuple[P
             blob += net.body[2 * i + 1].weight.detach().numpy().astype(np.float32).tobytes()
             current = f"p{i}"
     s = net.upscale
-    lines += [f"PixelShuffle shuffle 1 1 {current} shuffled 0={s}",
-              f"Interp skip 1 1 x0 base 0={interp} 1={s}.0 2={s}.0",
-              "BinaryOp add 2 1 shuffled base output 0=0"]
+    lines += [
+        f"PixelShuffle shuffle 1 1 {current} shuffled 0={s}",
+        f"Interp skip 1 1 x0 base 0={interp} 1={s}.0 2={s}.0",
+        "BinaryOp add 2 1 shuffled base output 0=0",
+    ]
     blobs = {name for line in lines for name in line.split()[4:] if "=" not in name}
     (folder / "srvgg.param").write_text(f"7767517\n{len(lines)} {len(blobs)}\n" + "\n".join(lines) + "\n")
     (folder / "srvgg.bin").write_bytes(blob)
@@ -158,10 +166,21 @@ def tiny_descriptor(**params: int) -> ModelDescriptor:
     arch: dict[str, int | str] = {"num_feat": 8, "num_conv": 2, "upscale": 2, "act_type": "prelu"}
     arch.update(params)
     return ModelDescriptor(
-        name="tiny-srvgg", architecture="SRVGGNetCompact", arch_params=arch, task="super-resolution",
-        scale=2, in_channels=3, out_channels=3, size_multiple=1, dtypes=("float32",),
-        colour_encoding=SRGB_ENCODING, value_range=(0.0, 1.0), licence="BSD-3-Clause",
-        weights="tiny.safetensors", sha256="0" * 64, source="made by the test",
+        name="tiny-srvgg",
+        architecture="SRVGGNetCompact",
+        arch_params=arch,
+        task="super-resolution",
+        scale=2,
+        in_channels=3,
+        out_channels=3,
+        size_multiple=1,
+        dtypes=("float32",),
+        colour_encoding=SRGB_ENCODING,
+        value_range=(0.0, 1.0),
+        licence="BSD-3-Clause",
+        weights="tiny.safetensors",
+        sha256="0" * 64,
+        source="made by the test",
     )
 
 

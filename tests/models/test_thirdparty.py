@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 import safetensors.torch
 import torch
+from torch import nn
+
 from tinct.models.architectures import RRDBNet, SRVGGNetCompact
 from tinct.models.errors import ModelError, WeightsError
 from tinct.models.registry import SPANDREL, SRGB_ENCODING, Registry
 from tinct.models.thirdparty import architecture_names, import_spandrel, load_weights_file, recognise
-from torch import nn
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("spandrel") is None, reason="spandrel is not installed")
 
@@ -43,7 +44,14 @@ def nafnet() -> nn.Module:
 CASES: dict[str, tuple[Callable[[], nn.Module], str, str, int, int, bool]] = {
     "srvgg": (lambda: SRVGGNetCompact(num_feat=8, num_conv=2, upscale=2), "Compact", "super-resolution", 2, 1, True),
     # spandrel reads num_grow_ch as 32 (Real-ESRGAN's), so only the other sizes are small here.
-    "rrdb": (lambda: RRDBNet(num_feat=8, num_block=1, num_grow_ch=32, scale=2), "ESRGAN", "super-resolution", 2, 4, True),
+    "rrdb": (
+        lambda: RRDBNet(num_feat=8, num_block=1, num_grow_ch=32, scale=2),
+        "ESRGAN",
+        "super-resolution",
+        2,
+        4,
+        True,
+    ),
     "scunet": (scunet, "SCUNet", "restoration", 1, 1, True),
     "nafnet": (nafnet, "NAFNet", "restoration", 1, 1, False),
 }
@@ -83,8 +91,18 @@ def test_the_registry_loads_a_spandrel_descriptor_and_checks_what_spandrel_finds
     with torch.no_grad():
         torch.testing.assert_close(loaded.network(x), network(x).clamp(0, 1))
     save(SRVGGNetCompact(num_feat=8, num_conv=2, upscale=4), path)  # another network under the same name
-    wrong = Registry([d.__class__(**{**d.record(), "sha256": _sha256(path), "dtypes": d.dtypes,  # type: ignore[arg-type]
-                                    "value_range": d.value_range})])
+    wrong = Registry(
+        [
+            d.__class__(
+                **{
+                    **d.record(),
+                    "sha256": _sha256(path),
+                    "dtypes": d.dtypes,  # type: ignore[arg-type]
+                    "value_range": d.value_range,
+                }
+            )
+        ]
+    )
     with pytest.raises(WeightsError, match="not the network its descriptor names") as caught:
         wrong.load(d.name, folder=tmp_path)
     assert "Compact x2" in str(caught.value) and "Compact x4" in str(caught.value)
@@ -102,7 +120,9 @@ def test_unrecognised_weights_give_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="Weights not recognised") as caught:
         load_weights_file(path)
     text = str(caught.value)
-    assert str(path) in text and "2 entries: " in text and "encoder.weight (4, 4)" in text and "decoder.bias (4,)" in text
+    assert (
+        str(path) in text and "2 entries: " in text and "encoder.weight (4, 4)" in text and "decoder.bias (4,)" in text
+    )
     assert "ESRGAN" in text and "SCUNet" in text and "generator" in text
 
 
@@ -150,20 +170,29 @@ def test_architecture_list_names_the_common_families() -> None:
 
 
 @pytest.mark.benchmark
-@pytest.mark.skipif(importlib.util.find_spec("spandrel_extra_arches") is None, reason="spandrel-extra-arches is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("spandrel_extra_arches") is None, reason="spandrel-extra-arches is not installed"
+)
 def test_ddcolor_is_a_colouriser(tmp_path: Path) -> None:
     """DDColor's smallest form (ConvNeXt-T encoder, 42 M parameters; spandrel reads every decoder width
     but nf = 512) takes ~30 s to build, load and run on two busy cores: a benchmark."""
     from spandrel_extra_arches.architectures.DDColor import DDColor
 
     torch.manual_seed(3)
-    network = DDColor(encoder_name="convnext-t", input_size=(64, 64), num_output_channels=2, last_norm="Spectral",
-                      num_queries=8, num_scales=3, dec_layers=1)
+    network = DDColor(
+        encoder_name="convnext-t",
+        input_size=(64, 64),
+        num_output_channels=2,
+        last_norm="Spectral",
+        num_queries=8,
+        num_scales=3,
+        dec_layers=1,
+    )
     save(network, tmp_path / "ddcolor.safetensors")
     start = time.perf_counter()
     model = load_weights_file(tmp_path / "ddcolor.safetensors")
     d = model.descriptor
-    assert (d.task, d.in_channels, d.out_channels, d.scale) == ("colourisation", 1, 3, 1)
+    assert (d.task, d.in_channels, d.out_channels, d.scale) == ("colorization", 1, 3, 1)
     grey = torch.rand(1, 1, 24, 32)
     out = model.network(grey)
     assert out.shape == (1, 3, 24, 32) and float(out.min()) >= 0 and float(out.max()) <= 1
@@ -171,7 +200,9 @@ def test_ddcolor_is_a_colouriser(tmp_path: Path) -> None:
 
 
 @pytest.mark.benchmark
-@pytest.mark.skipif(importlib.util.find_spec("spandrel_extra_arches") is None, reason="spandrel-extra-arches is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("spandrel_extra_arches") is None, reason="spandrel-extra-arches is not installed"
+)
 def test_an_imported_ddcolor_drives_autocolorize(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`tinct models import` of DDColor weights, then AutoColorize's colouriser with that model (~30 s)."""
     from spandrel_extra_arches.architectures.DDColor import DDColor
@@ -183,8 +214,15 @@ def test_an_imported_ddcolor_drives_autocolorize(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setenv("TINCT_MODELS", str(tmp_path / "models"))
     torch.manual_seed(3)
-    network = DDColor(encoder_name="convnext-t", input_size=(64, 64), num_output_channels=2, last_norm="Spectral",
-                      num_queries=8, num_scales=3, dec_layers=1)
+    network = DDColor(
+        encoder_name="convnext-t",
+        input_size=(64, 64),
+        num_output_channels=2,
+        last_norm="Spectral",
+        num_queries=8,
+        num_scales=3,
+        dec_layers=1,
+    )
     save(network, tmp_path / "ddcolor.safetensors")
     import_weights(tmp_path / "ddcolor.safetensors", name="ddcolor-test")
     colorizer = AutoColorizer("ddcolor-test", device="cpu")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from tinct.models.weights import is_pickle, safetensors_metadata, serialize_safetensors
 
 
@@ -15,7 +16,9 @@ def test_safetensors_whose_header_length_looks_like_a_pickle_opcode(tmp_path: Pa
         data = serialize_safetensors({"w": np.zeros(2, np.float32)}, {"note": "x" * padding})
         assert not is_pickle(Path("w.safetensors"), data), struct.unpack("<Q", data[:8])[0]
         assert safetensors_metadata(data) == {"note": "x" * padding}
-    assert any(serialize_safetensors({"w": np.zeros(2, np.float32)}, {"note": "x" * p})[0] == 0x80 for p in range(0, 400, 8))
+    assert any(
+        serialize_safetensors({"w": np.zeros(2, np.float32)}, {"note": "x" * p})[0] == 0x80 for p in range(0, 400, 8)
+    )
 
 
 def test_pickles_are_recognised_by_their_bytes(tmp_path: Path) -> None:

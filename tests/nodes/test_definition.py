@@ -5,7 +5,10 @@ from tinct.nodes.definition import Input, NodeDefinition, Parameter
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE, propagation_settings
 
 NODE = NodeDefinition(
-    name="Example", version=3, help="an example", inputs=(Input("source", "plate"),),
+    name="Example",
+    version=3,
+    help="an example",
+    inputs=(Input("source", "plate"),),
     parameters=(
         Parameter("strength", float, 0.5, "how much", minimum=0.0, maximum=1.0),
         Parameter("mode", str, "fast", "which", choices=("fast", "best")),
@@ -23,13 +26,22 @@ NODE = NodeDefinition(
 def test_defaults_and_text_values_are_typed() -> None:
     assert NODE.resolve({}) == {"strength": 0.5, "mode": "fast", "enabled": True, "radius": 4}
     assert NODE.resolve({"strength": "0.25", "enabled": "off", "radius": "8"}) == {
-        "strength": 0.25, "mode": "fast", "enabled": False, "radius": 8}
+        "strength": 0.25,
+        "mode": "fast",
+        "enabled": False,
+        "radius": 8,
+    }
 
 
 @pytest.mark.parametrize(
     "values, message",
-    [({"strength": 2.0}, "out of range"), ({"mode": "slow"}, "unknown value"), ({"radius": 2.5}, "wrong type"),
-     ({"enabled": "maybe"}, "wrong type"), ({"strenght": 0.1}, "did you mean strength")],
+    [
+        ({"strength": 2.0}, "out of range"),
+        ({"mode": "slow"}, "unknown value"),
+        ({"radius": 2.5}, "wrong type"),
+        ({"enabled": "maybe"}, "wrong type"),
+        ({"strenght": 0.1}, "did you mean strength"),
+    ],
 )
 def test_bad_values_name_the_node_and_parameter(values: dict, message: str) -> None:
     with pytest.raises(ParameterError, match=message) as error:

@@ -18,14 +18,30 @@ def test_defaults_are_the_engine_defaults() -> None:
 
 
 def test_every_parameter_reaches_the_engine() -> None:
-    changed = {"dust": False, "dust_strength": 0.9, "infrared": "IR", "infrared_threshold": 0.3, "scratches": False,
-               "scratch_strength": 0.1, "deflicker": False, "deflicker_strength": 0.5, "deflicker_window": 8,
-               "deflicker_regions": 1, "grain": 0.2, "grain_keep": 0.3, "radius": 1, "flow_quality": "medium",
-               "flow_resolution": 512, "cut_threshold": 0.6}
+    changed = {
+        "dust": False,
+        "dust_strength": 0.9,
+        "infrared": "IR",
+        "infrared_threshold": 0.3,
+        "scratches": False,
+        "scratch_strength": 0.1,
+        "deflicker": False,
+        "deflicker_strength": 0.5,
+        "deflicker_window": 8,
+        "deflicker_regions": 1,
+        "grain": 0.2,
+        "grain_keep": 0.3,
+        "radius": 1,
+        "flow_quality": "medium",
+        "flow_resolution": 512,
+        "cut_threshold": 0.6,
+    }
     assert set(changed) == {p.name for p in RESTORE.parameters} - {"clarity"}
     settings = restore_settings(changed)
     defaults = RestoreSettings()
-    differing = [f.name for f in dataclasses.fields(RestoreSettings) if getattr(settings, f.name) != getattr(defaults, f.name)]
+    differing = [
+        f.name for f in dataclasses.fields(RestoreSettings) if getattr(settings, f.name) != getattr(defaults, f.name)
+    ]
     assert len(differing) == len(changed)
 
 
@@ -38,15 +54,34 @@ def test_values_are_checked_against_their_ranges() -> None:
 
 
 def test_command_lines_write_only_what_differs() -> None:
-    args = RESTORE.command_line({"source": "scan.####.exr"}, "out.####.exr", {"dust": False, "grain": 0.4}, frames="1-10")
-    assert args == ["tinct", "restore", "scan.####.exr", "-o", "out.####.exr", "--frames", "1-10",
-                    "--dust", "false", "--grain", "0.4"]
-    assert CLARITY.command_line({"source": "a.####.exr"}, "b.####.exr", {"scale": "4"})[-2:] == ["--scale", "4"]
+    args = RESTORE.command_line(
+        {"source": "scan.####.exr"}, "out.####.exr", {"dust": False, "grain": 0.4}, frames="1-10"
+    )
+    assert args == [
+        "tinct",
+        "restore",
+        "scan.####.exr",
+        "-o",
+        "out.####.exr",
+        "--frames",
+        "1-10",
+        "--dust",
+        "false",
+        "--grain",
+        "0.4",
+    ]
+    assert CLARITY.command_line({"source": "a.####.exr"}, "b.####.exr", {"scale": 4})[-2:] == ["--scale", "4"]
 
 
 def test_restore_declares_its_temporal_handles() -> None:
-    assert RESTORE.temporal.handles == RestoreSettings().behind == 24
-    assert CLARITY.temporal.handles == 0
+    assert RESTORE.temporal.handles_for(RESTORE.defaults()) == RestoreSettings().behind == 24
+    assert CLARITY.temporal.handles_for(CLARITY.defaults()) == 0
+
+
+def test_handles_follow_the_chosen_values() -> None:
+    """Farm chunks read as far back as the chosen deflicker window, not the default one."""
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == 60
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == 3
 
 
 def test_definitions_load_without_the_engine() -> None:

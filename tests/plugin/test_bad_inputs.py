@@ -70,6 +70,7 @@ def case(name: str) -> Callable[[Case], Case]:
     def register(function: Case) -> Case:
         CASES[name] = function
         return function
+
     return register
 
 
@@ -99,6 +100,7 @@ def writable_again(root: Path) -> None:
 
 
 # -- colorize with keyframes ------------------------------------------------------------------
+
 
 @case("colorize: no source frames")
 def _(s: Shot) -> tuple[list[str], list[str]]:
@@ -235,7 +237,9 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 @case("colorize: one-frame output names its source frame")
 def _(s: Shot) -> tuple[list[str], list[str]]:
-    return ["colorize", s.grey, "--keyframes", s.keys, "-o", str(s.grey_frame(1005)), "--frames", "1005"], ["shot.1005.exr"]
+    return ["colorize", s.grey, "--keyframes", s.keys, "-o", str(s.grey_frame(1005)), "--frames", "1005"], [
+        "shot.1005.exr"
+    ]
 
 
 @case("colorize: output is the keyframes pattern")
@@ -265,7 +269,9 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 @case("colorize: output is the source through ..")
 def _(s: Shot) -> tuple[list[str], list[str]]:
     (s.root / "out").mkdir()
-    return ["colorize", s.grey, "--keyframes", s.keys, "-o", str(s.root / "out" / ".." / "grey" / "shot.####.exr")], ["grey"]
+    return ["colorize", s.grey, "--keyframes", s.keys, "-o", str(s.root / "out" / ".." / "grey" / "shot.####.exr")], [
+        "grey"
+    ]
 
 
 @case("colorize: output is a hard link to a source frame")
@@ -313,6 +319,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 # -- automatic colour (colorize without keyframes) ----------------------------------------------
 
+
 @case("autocolorize: unknown model")
 def _(s: Shot) -> tuple[list[str], list[str]]:
     return ["colorize", s.grey, "-o", s.out, "--model", "no-such-model"], ["no-such-model"]
@@ -332,8 +339,16 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 @case("autocolorize: unknown reference colour space")
 def _(s: Shot) -> tuple[list[str], list[str]]:
     cv2.imwrite(str(s.root / "photo.png"), np.full((48, 64, 3), 128, np.uint8))
-    return ["colorize", s.grey, "-o", s.out, "--reference", str(s.root / "photo.png"),
-            "--reference-colorspace", "Kodachrome"], ["Kodachrome"]
+    return [
+        "colorize",
+        s.grey,
+        "-o",
+        s.out,
+        "--reference",
+        str(s.root / "photo.png"),
+        "--reference-colorspace",
+        "Kodachrome",
+    ], ["Kodachrome"]
 
 
 @case("autocolorize: keyframe interval out of range")
@@ -347,6 +362,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 
 # -- restore and clarity ------------------------------------------------------------------------
+
 
 @case("restore: no output")
 def _(s: Shot) -> tuple[list[str], list[str]]:
@@ -429,6 +445,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 # -- info --------------------------------------------------------------------------------------
 
+
 @case("info: no frames")
 def _(s: Shot) -> tuple[list[str], list[str]]:
     return ["info", str(s.root / "nothing" / "shot.####.exr")], ["nothing"]
@@ -459,6 +476,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 
 # -- submit ------------------------------------------------------------------------------------
+
 
 @case("submit: no farm or bundle")
 def _(s: Shot) -> tuple[list[str], list[str]]:
@@ -509,6 +527,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 # -- models ------------------------------------------------------------------------------------
 
+
 @case("models: info on an unknown model")
 def _(s: Shot) -> tuple[list[str], list[str]]:
     return ["models", "info", "no-such-model"], ["no-such-model"]
@@ -538,6 +557,7 @@ def _(s: Shot) -> tuple[list[str], list[str]]:
 
 # -- the checks --------------------------------------------------------------------------------
 
+
 def snapshot(root: Path) -> dict[Path, str]:
     return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -547,7 +567,9 @@ def test_there_are_at_least_40_kinds() -> None:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_bad_input(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TINCT_MODELS", str(tmp_path / "models"))
     shot = Shot(write_shot(tmp_path / "shot", make_frames(6), keys=[0, 5]))
     argv, names = CASES[name](shot)

@@ -21,16 +21,38 @@ def test_colorize_flags_come_from_the_node_definition() -> None:
 
 
 def test_colorize_writes_a_sequence(tiny_shot: TinyShot) -> None:
-    code = main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern,
-                 "-o", tiny_shot.out_pattern(), "--flow-quality", "fast", "--pixel-type", "float"])
+    code = main(
+        [
+            "colorize",
+            tiny_shot.grey_pattern,
+            "--keyframes",
+            tiny_shot.keys_pattern,
+            "-o",
+            tiny_shot.out_pattern(),
+            "--flow-quality",
+            "fast",
+            "--pixel-type",
+            "float",
+        ]
+    )
     assert code == 0
     out = read_image(tiny_shot.out_pattern().replace("####", "1003"))
     assert out.spec.format == "float" and "colorize.confidence" in out.channels
 
 
 def test_user_errors_exit_2_with_one_message(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern,
-                 "-o", tiny_shot.out_pattern(), "--fill-radius", "9999"])
+    code = main(
+        [
+            "colorize",
+            tiny_shot.grey_pattern,
+            "--keyframes",
+            tiny_shot.keys_pattern,
+            "-o",
+            tiny_shot.out_pattern(),
+            "--fill-radius",
+            "9999",
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "fill_radius" in err and "9999" in err and "Traceback" not in err
@@ -40,7 +62,9 @@ def test_nan_pixels_name_the_file_and_frame(tiny_shot: TinyShot, capsys: pytest.
     bad = np.zeros((48, 64, 3), np.float32)
     bad[5, 7, 1] = np.nan
     write_exr(Path(tiny_shot.grey_pattern.replace("####", "1004")), bad, ["R", "G", "B"], pixel_type="float")
-    code = main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern()])
+    code = main(
+        ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern()]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "shot.1004.exr" in err and "1004" in err and "NaN" in err
 
@@ -48,17 +72,31 @@ def test_nan_pixels_name_the_file_and_frame(tiny_shot: TinyShot, capsys: pytest.
 def test_truncated_file_is_a_clear_error(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
     path = Path(tiny_shot.grey_pattern.replace("####", "1002"))
     path.write_bytes(path.read_bytes()[:300])
-    code = main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern()])
+    code = main(
+        ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern()]
+    )
     assert code == 2 and "shot.1002.exr" in capsys.readouterr().err
 
 
 def test_unknown_colour_space_suggests_names(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern(),
-                 "--source-colorspace", "ACEScgg"])
+    code = main(
+        [
+            "colorize",
+            tiny_shot.grey_pattern,
+            "--keyframes",
+            tiny_shot.keys_pattern,
+            "-o",
+            tiny_shot.out_pattern(),
+            "--source-colorspace",
+            "ACEScgg",
+        ]
+    )
     assert code == 2 and "ACEScg" in capsys.readouterr().err
 
 
-def test_suggest_keyframes_prints_frames_and_writes_nothing(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
+def test_suggest_keyframes_prints_frames_and_writes_nothing(
+    tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["colorize", tiny_shot.grey_pattern, "--suggest-keyframes", "2"]) == 0
     lines = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
     assert len(lines) == 2 and all(1001 <= int(frame) <= 1006 for frame, _ in lines)
@@ -77,14 +115,25 @@ def png_bytes() -> bytes:
     return cv2.imencode(".png", np.zeros((48, 64, 3), np.uint8))[1].tobytes()
 
 
-@pytest.mark.parametrize("frame, spoil, problem", [
-    (1006, lambda path: path.write_bytes(path.read_bytes()[:-400]), "cannot read the pixels"),  # truncated last frame
-    (1003, lambda path: path.write_bytes(b"not an image"), "cannot open an image file"),
-    (1004, lambda path: path.write_bytes(png_bytes()), "a png file named .exr"),
-    (1002, lambda path: write_exr(path, np.zeros((24, 32, 3), np.float32), ["R", "G", "B"]), "data 32x24"),
-])
+@pytest.mark.parametrize(
+    "frame, spoil, problem",
+    [
+        (
+            1006,
+            lambda path: path.write_bytes(path.read_bytes()[:-400]),
+            "cannot read the pixels",
+        ),  # truncated last frame
+        (1003, lambda path: path.write_bytes(b"not an image"), "cannot open an image file"),
+        (1004, lambda path: path.write_bytes(png_bytes()), "a png file named .exr"),
+        (1002, lambda path: write_exr(path, np.zeros((24, 32, 3), np.float32), ["R", "G", "B"]), "data 32x24"),
+    ],
+)
 def test_info_checks_every_frame_and_names_each_problem(
-    tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str], frame: int, spoil: object, problem: str,
+    tiny_shot: TinyShot,
+    capsys: pytest.CaptureFixture[str],
+    frame: int,
+    spoil: object,
+    problem: str,
 ) -> None:
     path = Path(tiny_shot.grey_pattern.replace("####", str(frame)))
     spoil(path)  # type: ignore[operator]
@@ -96,16 +145,18 @@ def test_info_checks_every_frame_and_names_each_problem(
 
 def test_a_node_command_line_parses_back_to_the_same_values() -> None:
     values = {"flow_quality": "fast", "fill_radius": 20.0}
-    argv = KEYFRAME_COLORIZE.command_line({"source": "a.####.exr", "keyframes": "k.####.exr"}, "o.####.exr",
-                                          values, frames="1001-1010")
+    argv = KEYFRAME_COLORIZE.command_line(
+        {"source": "a.####.exr", "keyframes": "k.####.exr"}, "o.####.exr", values, frames="1001-1010"
+    )
     assert argv[:3] == ["tinct", "colorize", "a.####.exr"] and "--keyframes" in argv
     args = build_parser().parse_args(argv[1:])
     assert node_values(args, KEYFRAME_COLORIZE) == KEYFRAME_COLORIZE.resolve(values)
     assert args.frames == "1001-1010" and args.output == "o.####.exr"
 
 
-def test_demo_hints_at_a_command_for_your_own_shot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_hints_at_a_command_for_your_own_shot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tinct.plugin.cli import demo
 
     for name, value in {"FRAMES": 6, "WIDTH": 64, "HEIGHT": 48, "SHEET_FRAMES": (1001, 1003)}.items():
@@ -115,3 +166,20 @@ def test_demo_hints_at_a_command_for_your_own_shot(tmp_path: Path, monkeypatch: 
     hint = "tinct colorize plates/sh010.####.exr --keyframes paint/sh010.####.exr -o colour/sh010.####.exr"
     assert hint in out and "/tmp/colour" not in out
     assert hint in (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [["--version"], ["--help"], ["info", "{grey}"]])
+def test_quick_commands_do_not_import_torch(tiny_shot: TinyShot, command: list[str]) -> None:
+    """`tinct --version`, `--help` and `info` answer at once: torch (seconds to import) is never loaded."""
+    import subprocess
+    import sys
+
+    argv = [part.format(grey=tiny_shot.grey_pattern) for part in command]
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tinct.plugin.cli.main", *argv], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
+    assert "tinct.plugin.cli.colorize" in imported and "torch" not in imported

@@ -35,8 +35,20 @@ def test_a_reference_photograph_colours_the_shot(tmp_path: Path) -> None:
     # Another view of the same scene: the background a few pixels further on, no red square.
     reference = make_frames(1, width=72, height=48, step=0, seed=7)[0]
     write_exr(tmp_path / "reference.exr", reference, ["R", "G", "B"], attributes={"oiio:ColorSpace": "lin_ap1_scene"})
-    code = main(["colorize", shot.grey_pattern, "--reference", str(tmp_path / "reference.exr"),
-                 "-o", shot.out_pattern(), "--flow-quality", "fast", "--pixel-type", "float"])
+    code = main(
+        [
+            "colorize",
+            shot.grey_pattern,
+            "--reference",
+            str(tmp_path / "reference.exr"),
+            "-o",
+            shot.out_pattern(),
+            "--flow-quality",
+            "fast",
+            "--pixel-type",
+            "float",
+        ]
+    )
     assert code == 0
     for index, truth in enumerate(frames):
         rgb = frame(shot, 1001 + index)
@@ -51,8 +63,16 @@ def test_a_reference_photograph_colours_the_shot(tmp_path: Path) -> None:
 def test_the_bundled_model_colours_a_still_photograph(tmp_path: Path) -> None:
     truth = make_frames(1)[0]
     grey = np.repeat((truth @ ACESCG_Y)[..., None], 3, -1)
-    write_exr(tmp_path / "photo.exr", grey, ["R", "G", "B"], pixel_type="float", attributes={"oiio:ColorSpace": "lin_ap1_scene"})
-    code = main(["colorize", str(tmp_path / "photo.exr"), "-o", str(tmp_path / "photo_colour.exr"), "--pixel-type", "float"])
+    write_exr(
+        tmp_path / "photo.exr",
+        grey,
+        ["R", "G", "B"],
+        pixel_type="float",
+        attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+    )
+    code = main(
+        ["colorize", str(tmp_path / "photo.exr"), "-o", str(tmp_path / "photo_colour.exr"), "--pixel-type", "float"]
+    )
     assert code == 0
     out = read_image(tmp_path / "photo_colour.exr")
     np.testing.assert_allclose(out.rgb() @ ACESCG_Y, truth @ ACESCG_Y, rtol=1e-4, atol=1e-7)
@@ -60,12 +80,16 @@ def test_the_bundled_model_colours_a_still_photograph(tmp_path: Path) -> None:
     assert read_attribute(tmp_path / "photo_colour.exr", "tinct:node") == "AutoColorize"
 
 
-@pytest.mark.parametrize("extra, words", [
-    (["--keyframes", "KEYS"], "--reference and --keyframes"),
-    (["--model", "no-such-model"], "no-such-model"),
-])
-def test_autocolorize_user_errors_exit_2(tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        extra: list[str], words: str) -> None:
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--keyframes", "KEYS"], "--reference and --keyframes"),
+        (["--model", "no-such-model"], "no-such-model"),
+    ],
+)
+def test_autocolorize_user_errors_exit_2(
+    tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], words: str
+) -> None:
     write_exr(tmp_path / "reference.exr", tiny_shot.truth[0], ["R", "G", "B"])
     extra = [tiny_shot.keys_pattern if e == "KEYS" else e for e in extra]
     reference = ["--reference", str(tmp_path / "reference.exr")] if "--keyframes" in extra else []
@@ -74,10 +98,20 @@ def test_autocolorize_user_errors_exit_2(tiny_shot: TinyShot, tmp_path: Path, ca
     assert code == 2 and words in err and "Traceback" not in err
 
 
-def test_a_grey_reference_is_refused_by_name(tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_grey_reference_is_refused_by_name(
+    tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     grey = np.repeat((tiny_shot.truth[0] @ ACESCG_Y)[..., None], 3, -1)
     write_exr(tmp_path / "grey_reference.exr", grey, ["R", "G", "B"])
-    code = main(["colorize", tiny_shot.grey_pattern, "-o", tiny_shot.out_pattern(),
-                 "--reference", str(tmp_path / "grey_reference.exr")])
+    code = main(
+        [
+            "colorize",
+            tiny_shot.grey_pattern,
+            "-o",
+            tiny_shot.out_pattern(),
+            "--reference",
+            str(tmp_path / "grey_reference.exr"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "grey_reference.exr" in err and "monochrome" in err

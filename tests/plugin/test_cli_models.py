@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import safetensors.torch
 import torch
+
 from tinct.models.architectures import SRVGGNetCompact
 from tinct.plugin.cli.main import main
 
@@ -31,8 +32,9 @@ def weights(tmp_path: Path) -> Path:
     return path
 
 
-def test_import_list_info_verify_export(models: Path, weights: Path, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_list_info_verify_export(
+    models: Path, weights: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["models", "import", str(weights), "--name", "studio-x2", "--licence", "BSD-3-Clause"]) == 0
     out = capsys.readouterr().out
     assert "imported 'studio-x2': Compact, super-resolution, x2" in out and str(models / "studio-x2.safetensors") in out
@@ -58,8 +60,9 @@ def test_import_list_info_verify_export(models: Path, weights: Path, tmp_path: P
     assert "studio-x2                    FAILED" in capsys.readouterr().out
 
 
-def test_user_errors_exit_2_with_one_message(models: Path, weights: Path, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_errors_exit_2_with_one_message(
+    models: Path, weights: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     checkpoint = tmp_path / "model.pth"
     torch.save(safetensors.torch.load_file(str(weights)), checkpoint)
     assert main(["models", "import", str(checkpoint)]) == 2

@@ -35,15 +35,30 @@ def test_flags_come_from_the_node_definitions() -> None:
 
 
 def test_switches_and_booleans_set_the_same_parameter() -> None:
-    args = parser().parse_args(["restore", "a.####.exr", "-o", "b.####.exr", "--no-dust", "--no-grain", "--scratches", "false"])
+    args = parser().parse_args(
+        ["restore", "a.####.exr", "-o", "b.####.exr", "--no-dust", "--no-grain", "--scratches", "false"]
+    )
     assert (args.dust, args.grain, args.scratches, args.deflicker) == ("false", "0", "false", None)
 
 
 def test_restore_writes_a_sequence(tmp_path: Path) -> None:
     source = write_sequence(tmp_path / "src", grainy(scene(5), 0.02))
     out = tmp_path / "out" / "shot.####.exr"
-    args = parser().parse_args(["restore", source, "-o", str(out), "--frames", "1002-1004", "--no-deflicker",
-                                "--grain", "0.5", "--pixel-type", "float"])
+    args = parser().parse_args(
+        [
+            "restore",
+            source,
+            "-o",
+            str(out),
+            "--frames",
+            "1002-1004",
+            "--no-deflicker",
+            "--grain",
+            "0.5",
+            "--pixel-type",
+            "float",
+        ]
+    )
     assert args.run(args) == 0
     written = sorted(p.name for p in out.parent.iterdir())
     assert written == ["shot.1002.exr", "shot.1003.exr", "shot.1004.exr"]

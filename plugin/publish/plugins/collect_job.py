@@ -23,6 +23,8 @@ class CollectJob(pyblish.api.ContextPlugin):
             definition = step.definition
             families = [FAMILY] + ([KEYFRAMES_FAMILY] if definition.temporal.keyframes else [])
             instance = context.create_instance(
-                f"{index + 1}. {definition.name} -> {Path(step.output).name}", family=FAMILY, families=families,
+                f"{index + 1}. {definition.name} -> {Path(step.output).name}",
+                family=FAMILY,
+                families=families,
             )
             instance.data.update(step=step, index=index, definition=definition)

@@ -62,7 +62,11 @@ def _header(path: Path, frame: int) -> FrameHeader:
     except TinctError as error:
         return FrameHeader(error=error.found or error.title)
     return FrameHeader(
-        width=spec.width, height=spec.height, display=(spec.full_x, spec.full_y, spec.full_width, spec.full_height),
-        pixel_aspect=float(spec.getattribute("PixelAspectRatio") or 1.0), colorspace=spec_colorspace(spec),
-        channels=tuple(spec.channelnames), is_float=is_float_spec(spec),
+        width=spec.width,
+        height=spec.height,
+        display=(spec.full_x, spec.full_y, spec.full_width, spec.full_height),
+        pixel_aspect=float(spec.getattribute("PixelAspectRatio") or 1.0),
+        colorspace=spec_colorspace(spec),
+        channels=tuple(spec.channelnames),
+        is_float=is_float_spec(spec),
     )

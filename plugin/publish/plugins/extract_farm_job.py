@@ -22,7 +22,11 @@ class ExtractFarmJob(pyblish.api.ContextPlugin):
         request = request_of(context)
         settings = request.farm
         if not isinstance(settings, FarmSettings):
-            raise ParameterError("No farm settings to write the job with", expected="--farm FARM --bundle DIR",
-                                 found=repr(settings), repair="name the farm and a folder for the job files")
+            raise ParameterError(
+                "No farm settings to write the job with",
+                expected="--farm FARM --bundle DIR",
+                found=repr(settings),
+                repair="name the farm and a folder for the job files",
+            )
         job = build_farm_job(request.job, chunk_size=settings.chunk_size, executable=request.executable)
         context.data["tinct.farmJob"] = write_farm_job(job, settings)

@@ -1,11 +1,10 @@
-"""Render each step here, through the same command a farm task would run."""
+"""Render each step here, through the same request a farm task would run."""
 
 from __future__ import annotations
 
 import pyblish.api
 
-from tinct.core.sequence import format_frame_ranges
-from tinct.plugin.cli.main import build_parser
+from tinct.plugin.cli.restore import run as run_request
 from tinct.plugin.publish.context import FAMILY, HOSTS, TARGET_LOCAL
 
 
@@ -21,7 +20,5 @@ class ExtractRender(pyblish.api.InstancePlugin):
     def process(self, instance: pyblish.api.Instance) -> None:
         step = instance.data["step"]
         frames = instance.data["frames"]
-        argv = step.argv(format_frame_ranges(frames) if step.frames is not None else None)
-        args = build_parser().parse_args(argv)
-        args.run(args)
+        run_request(step.request(frames if step.frames is not None else None))
         instance.data["rendered"] = list(frames)

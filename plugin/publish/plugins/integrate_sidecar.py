@@ -54,17 +54,27 @@ class IntegrateSidecar(pyblish.api.InstancePlugin):
             "options": {o.dest: o.value for o in step.options},
             "inputs": {name: _input(instance, name, pattern) for name, pattern in step.inputs.items()},
             "output": {"pattern": output.display(), "frames": format_frame_ranges(instance.data["frames"])},
-            "checks": sorted({r["plugin"].label for r in context.data.get("results", [])
-                              if r["success"] and r["plugin"].order < pyblish.api.ExtractorOrder - 0.5
-                              and r["plugin"].order >= pyblish.api.ValidatorOrder - 0.5}),
+            "checks": sorted(
+                {
+                    r["plugin"].label
+                    for r in context.data.get("results", [])
+                    if r["success"]
+                    and r["plugin"].order < pyblish.api.ExtractorOrder - 0.5
+                    and r["plugin"].order >= pyblish.api.ValidatorOrder - 0.5
+                }
+            ),
         }
         if request.target == TARGET_LOCAL:
             hashes = {read_attribute(output.path(f), PARAMS_HASH_ATTRIBUTE, frame=f) for f in instance.data["rendered"]}
             document["render"] = {"where": "local", "paramsHash": sorted(str(h) for h in hashes if h)}
         else:
             written = context.data["tinct.farmJob"]
-            document["render"] = {"where": written.farm, "jobFolder": str(written.directory),
-                                  "submitCommand": list(written.submit_command), "status": "job written, not yet rendered"}
+            document["render"] = {
+                "where": written.farm,
+                "jobFolder": str(written.directory),
+                "submitCommand": list(written.submit_command),
+                "status": "job written, not yet rendered",
+            }
         path = sidecar_path(step.output)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(path, json.dumps(document, indent=2, default=str) + "\n")
@@ -80,7 +90,8 @@ def _input(instance: pyblish.api.Instance, name: str, pattern: str) -> dict[str,
 
 
 def _colour(instance: pyblish.api.Instance, name: str) -> dict[str, str]:
-    explicit = instance.data["step"].option(f"{name}_colorspace")
+    step = instance.data["step"]
+    explicit = step.option(next(spec.colorspace for spec in step.definition.inputs if spec.name == name))
     if explicit:
         return {"colorspace": explicit, "colorspaceFrom": "option"}
     info = instance.data["sequences"].get(name)

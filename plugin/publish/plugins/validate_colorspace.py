@@ -27,8 +27,9 @@ class ValidateColorspace(pyblish.api.InstancePlugin):
         output_space = step.option("output_colorspace")
         if output_space:
             colour.resolve(output_space)  # ColourError lists the nearest names
+        inputs = {spec.name: spec for spec in step.definition.inputs}
         for name, info in instance.data["sequences"].items():
-            explicit = step.option(f"{name}_colorspace")
+            explicit = step.option(inputs[name].colorspace)
             if explicit:
                 colour.resolve(explicit)
                 continue
@@ -36,18 +37,22 @@ class ValidateColorspace(pyblish.api.InstancePlugin):
             for frame, header in info.headers.items():
                 if not header.error:
                     tags.setdefault(header.colorspace, []).append(frame)
-            flag = f"--{name.replace('_', '-')}-colorspace"
+            flag = inputs[name].colorspace_flag
             if len(tags) > 1:
                 found = "; ".join(f"{tag or 'no tag'} on {format_frame_ranges(frames)}" for tag, frames in tags.items())
                 raise ValidationError(
-                    f"The {name} sequence mixes colour spaces", expected="one colour space for every frame",
-                    found=found, repair=f"fix the files' metadata upstream, or state the space with {flag}", file=info.pattern,
+                    f"The {name} sequence mixes colour spaces",
+                    expected="one colour space for every frame",
+                    found=found,
+                    repair=f"fix the files' metadata upstream, or state the space with {flag}",
+                    file=info.pattern,
                 )
             for tag in tags:
                 if tag and not _known(colour, tag):
                     raise ValidationError(
                         f"The {name} colour-space tag is not in the OCIO config",
-                        expected=f"a colour space of {colour.name}", found=f"oiio:ColorSpace {tag!r}",
+                        expected=f"a colour space of {colour.name}",
+                        found=f"oiio:ColorSpace {tag!r}",
                         repair=f"pass {flag} NAME (`tinct info --colorspaces` lists them), "
                         "or use the config the files were made with (--ocio)",
                         file=info.pattern,

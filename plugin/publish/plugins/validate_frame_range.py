@@ -26,32 +26,44 @@ class ValidateFrameRange(pyblish.api.InstancePlugin):
             return  # written by the step before; checked there
         source = instance.data["sequences"][step.source_name]
         if not source.on_disk:
-            raise ValidationError("No source frames found", expected=f"files matching {source.pattern}",
-                                  found="none", repair="check the folder and the pattern's padding (#### for 1001)",
-                                  file=source.pattern)
+            raise ValidationError(
+                "No source frames found",
+                expected=f"files matching {source.pattern}",
+                found="none",
+                repair="check the folder and the pattern's padding (#### for 1001)",
+                file=source.pattern,
+            )
         missing = sorted(set(frames).difference(source.on_disk))
         if missing:
             raise ValidationError(
-                "Requested frames are missing from the source", expected=f"frames {format_frame_ranges(frames)}",
+                "Requested frames are missing from the source",
+                expected=f"frames {format_frame_ranges(frames)}",
                 found=f"{len(missing)} missing: {format_frame_ranges(missing)}; on disk: {format_frame_ranges(source.on_disk)}",
                 repair="render or restore the missing frames, or write only the frames on disk (--repair)",
-                file=source.pattern, frame=missing[0],
+                file=source.pattern,
+                frame=missing[0],
             )
         unreadable = {f: h.error for f, h in source.headers.items() if h.error}
         if unreadable:
             first = min(unreadable)
             raise ValidationError(
-                "Source frames cannot be read", expected="complete image files",
+                "Source frames cannot be read",
+                expected="complete image files",
                 found=f"{len(unreadable)} unreadable: {format_frame_ranges(unreadable)}; frame {first}: {unreadable[first]}",
-                repair="copy or render those frames again", file=source.pattern, frame=first,
+                repair="copy or render those frames again",
+                file=source.pattern,
+                frame=first,
             )
         gaps = find_gaps(frames) if step.frames is None else []
         if gaps:
             holes = ", ".join(f"{lo}-{hi}" if hi > lo else str(lo) for lo, hi in gaps)
             raise ValidationError(
-                "Gaps in the source", expected="a continuous run of frames", found=f"frames missing: {holes}",
+                "Gaps in the source",
+                expected="a continuous run of frames",
+                found=f"frames missing: {holes}",
                 repair=f"render or restore the missing frames, or accept the gaps with --frames {format_frame_ranges(frames)!r}",
-                file=source.pattern, frame=gaps[0][0],
+                file=source.pattern,
+                frame=gaps[0][0],
             )
 
     @classmethod

@@ -33,16 +33,22 @@ class ValidateOutputLocation(pyblish.api.InstancePlugin):
             source = parse_sequence(pattern).directory.resolve()
             if folder == source or source in folder.parents:
                 raise ValidationError(
-                    f"Output inside the {name} folder", expected=f"an output folder outside {source}",
-                    found=f"output {output.display()}", repair=f"write beside it, e.g. {_beside(step, source)}",
+                    f"Output inside the {name} folder",
+                    expected=f"an output folder outside {source}",
+                    found=f"output {output.display()}",
+                    repair=f"write beside it, e.g. {_beside(step, source)}",
                     file=output.display(),
                 )
         mine = Path(output.display()).resolve()
         for other in instance.context:
             if other is not instance and Path(parse_sequence(other.data["step"].output).display()).resolve() == mine:
-                raise ValidationError("Two steps write the same sequence", expected="a separate output for every step",
-                                      found=f"{instance.name} and {other.name} write {output.display()}",
-                                      repair="give each step its own -o pattern", file=output.display())
+                raise ValidationError(
+                    "Two steps write the same sequence",
+                    expected="a separate output for every step",
+                    found=f"{instance.name} and {other.name} write {output.display()}",
+                    repair="give each step its own -o pattern",
+                    file=output.display(),
+                )
 
     @classmethod
     def repair(cls, context: pyblish.api.Context, instance: pyblish.api.Instance) -> None:

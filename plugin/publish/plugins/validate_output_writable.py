@@ -35,9 +35,13 @@ class ValidateOutputWritable(pyblish.api.InstancePlugin):
         folder = parse_sequence(step.output).directory.resolve()
         existing = next(p for p in (folder, *folder.parents) if p.exists())
         if not existing.is_dir():
-            raise ValidationError("The output folder cannot be created", expected="a folder path",
-                                  found=f"{existing} is a file", repair="choose an output folder whose parents are folders",
-                                  file=folder)
+            raise ValidationError(
+                "The output folder cannot be created",
+                expected="a folder path",
+                found=f"{existing} is a file",
+                repair="choose an output folder whose parents are folders",
+                file=folder,
+            )
         _probe(existing, folder)
         image = instance.data["image"]
         if image is None:
@@ -45,13 +49,17 @@ class ValidateOutputWritable(pyblish.api.InstancePlugin):
         width, height, extras = image
         channels = len(step.definition.outputs) + extras
         pixel_type = step.option("pixel_type") or "half"
-        needed = int(len(instance.data["frames"]) * width * height * channels * BYTES_PER_CHANNEL[pixel_type] * HEADROOM)
+        needed = int(
+            len(instance.data["frames"]) * width * height * channels * BYTES_PER_CHANNEL[pixel_type] * HEADROOM
+        )
         free = free_bytes(existing)
         if free < needed:
             raise ValidationError(
-                "Not enough free space for the output", expected=f"{_size(needed)} free for {len(instance.data['frames'])} "
+                "Not enough free space for the output",
+                expected=f"{_size(needed)} free for {len(instance.data['frames'])} "
                 f"frames of {width}x{height}, {channels} {pixel_type} channels (uncompressed)",
-                found=f"{_size(free)} free on {existing}", repair="free space, choose another disk, or render fewer frames",
+                found=f"{_size(free)} free on {existing}",
+                repair="free space, choose another disk, or render fewer frames",
                 file=folder,
             )
 
@@ -64,9 +72,13 @@ def _probe(existing: Path, folder: Path) -> None:
         elif not os.access(existing, os.W_OK | os.X_OK):
             raise PermissionError(f"no write permission on {existing}")
     except OSError as exc:
-        raise ValidationError("The output folder is not writable", expected="a folder Tinct may write in",
-                              found=str(exc), repair="fix the folder's permissions or choose another output",
-                              file=folder) from exc
+        raise ValidationError(
+            "The output folder is not writable",
+            expected="a folder Tinct may write in",
+            found=str(exc),
+            repair="fix the folder's permissions or choose another output",
+            file=folder,
+        ) from exc
 
 
 def _size(count: int) -> str:

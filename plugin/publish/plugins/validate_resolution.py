@@ -39,11 +39,15 @@ class ValidateResolution(pyblish.api.InstancePlugin):
                         expected=f"{what} {expected}, as {reference[0]} frame {reference[1]}",
                         found=f"{name} frame(s) {format_frame_ranges(odd)}: {what} {found}",
                         repair="reformat upstream so that plate and keyframes share one format",
-                        file=info.pattern, frame=odd[0],
+                        file=info.pattern,
+                        frame=odd[0],
                     )
 
 
 def _facets(h: FrameHeader) -> dict[str, str]:
     x, y, width, height = h.display
-    return {"size": f"{h.width}x{h.height}", "display window": f"{width}x{height}+{x}+{y}",
-            "pixel aspect": f"{h.pixel_aspect:g}"}
+    return {
+        "size": f"{h.width}x{h.height}",
+        "display window": f"{width}x{height}+{x}+{y}",
+        "pixel aspect": f"{h.pixel_aspect:g}",
+    }

@@ -39,10 +39,16 @@ def test_writes_the_restored_frames_with_the_defect_matte_and_provenance(tmp_pat
     frames = [np.dstack([grey_rgb(y), np.full(y.shape, 0.5, np.float32)]) for y in grainy(clean, 0.01)]
     frames[2][20:24, 30:34, :3] = 0.0
     for i, pixels in enumerate(frames):
-        write_exr(tmp_path / "src" / f"shot.{1001 + i}.exr", pixels, ["R", "G", "B", "A"], pixel_type="float",
-                  attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"})
-    report = RestoreJob(request(str(tmp_path / "src" / "shot.####.exr"), tmp_path / "out",
-                                output_options=OutputOptions())).run()
+        write_exr(
+            tmp_path / "src" / f"shot.{1001 + i}.exr",
+            pixels,
+            ["R", "G", "B", "A"],
+            pixel_type="float",
+            attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"},
+        )
+    report = RestoreJob(
+        request(str(tmp_path / "src" / "shot.####.exr"), tmp_path / "out", output_options=OutputOptions())
+    ).run()
     assert report.written == list(range(1001, 1007))
     path = frame_path(tmp_path / "out", 1003)
     out = read_image(path)
@@ -63,8 +69,10 @@ def test_a_chunked_render_equals_a_whole_one(tmp_path: Path) -> None:
     for chunk in ([1001, 1002, 1003], [1004, 1005, 1006, 1007], [1008, 1009, 1010]):
         RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
     for frame in range(1001, 1011):
-        np.testing.assert_array_equal(read_image(frame_path(tmp_path / "whole", frame)).pixels,
-                                      read_image(frame_path(tmp_path / "chunked", frame)).pixels)
+        np.testing.assert_array_equal(
+            read_image(frame_path(tmp_path / "whole", frame)).pixels,
+            read_image(frame_path(tmp_path / "chunked", frame)).pixels,
+        )
 
 
 def test_rerun_resumes_and_new_parameters_invalidate(tmp_path: Path) -> None:
@@ -72,7 +80,9 @@ def test_rerun_resumes_and_new_parameters_invalidate(tmp_path: Path) -> None:
     assert len(RestoreJob(request(source, tmp_path / "out")).run().written) == 5
     again = RestoreJob(request(source, tmp_path / "out")).run()
     assert again.written == [] and again.skipped == list(range(1001, 1006))
-    forced = RestoreJob(request(source, tmp_path / "out", output_options=OutputOptions(pixel_type="float", overwrite=True)))
+    forced = RestoreJob(
+        request(source, tmp_path / "out", output_options=OutputOptions(pixel_type="float", overwrite=True))
+    )
     assert len(forced.run().written) == 5
     changed = RestoreJob(request(source, tmp_path / "out", params={"grain": 0.2}))
     assert len(changed.run().written) == 5

@@ -3,11 +3,13 @@ and the synthetic film damage the benchmark is built on."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
 from tests.core.restore.scenes import scene
-from tinct.core.damage import DamageSpec, FilmDamage
+from tests.damage import DamageSpec, FilmDamage
 from tinct.core.errors import ParameterError
 from tinct.core.flow import FlowEstimator
 from tinct.core.restore import deflicker, denoise, plan_runs, scratches
@@ -72,8 +74,8 @@ def test_cut_score_separates_a_cut_from_motion_and_flicker() -> None:
 # -- scratches ------------------------------------------------------------------------------------
 def test_line_response_sees_lines_not_edges() -> None:
     values = np.zeros((1, 40), np.float32)
-    values[0, 10] = 1.0           # a line
-    values[0, 25:] = 1.0          # an edge
+    values[0, 10] = 1.0  # a line
+    values[0, 25:] = 1.0  # an edge
     response = scratches.line_response(values, 2)[0]
     assert response[10] == pytest.approx(1.0)
     assert response[20:30].max() <= 1e-6
@@ -133,10 +135,12 @@ def test_damage_is_reproducible_in_any_frame_order() -> None:
 def test_scratches_persist_and_drift_slowly() -> None:
     spec = DamageSpec(seed=2, scratches=4.0, dust=0.0, blotches=0.0, grain=0.0, flicker=0.0, regional_flicker=0.0)
     damage = FilmDamage(spec, 640, 360)
-    columns = [set(np.nonzero(damage.damage(np.full((360, 640), 0.2, np.float32), i).scratches.max(axis=0) > 0.1)[0])
-               for i in range(10, 14)]
+    columns = [
+        set(np.nonzero(damage.damage(np.full((360, 640), 0.2, np.float32), i).scratches.max(axis=0) > 0.1)[0])
+        for i in range(10, 14)
+    ]
     assert columns[0], "expected scratches alive"
-    for a, b in zip(columns, columns[1:]):
+    for a, b in pairwise(columns):
         assert any(min(abs(x - y) for y in b) <= 2 for x in a)
 
 

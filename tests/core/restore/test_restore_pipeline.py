@@ -9,9 +9,11 @@ from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
 from tinct.core.restore import Restored, Restorer, RestoreSettings
 
 
-def restore(frames: list[np.ndarray], settings: RestoreSettings = RestoreSettings(), rgb: bool = False) -> dict[int, Restored]:
+def restore(
+    frames: list[np.ndarray], settings: RestoreSettings | None = None, rgb: bool = False
+) -> dict[int, Restored]:
     height, width = frames[0].shape[:2]
-    restorer = Restorer(settings, height, width, WEIGHTS)
+    restorer = Restorer(settings or RestoreSettings(), height, width, WEIGHTS)
     plates = (restorer.prepare(i, source(f if rgb else grey_rgb(f))) for i, f in enumerate(frames))
     return {r.frame: r for r in restorer.run(plates, set(range(len(frames))))}
 
@@ -34,7 +36,7 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours() -> None:
 def test_a_fast_moving_object_is_not_taken_for_dust() -> None:
     clean = scene(8)
     for t, frame in enumerate(clean):
-        frame[16:28, 4 + 5 * t:16 + 5 * t] = 0.9
+        frame[16:28, 4 + 5 * t : 16 + 5 * t] = 0.9
     out = restore(grainy(clean, 0.01))
     for t in range(8):
         region = (slice(16, 28), slice(4 + 5 * t, 16 + 5 * t))
@@ -88,7 +90,7 @@ def test_flicker_is_removed_and_a_fade_kept() -> None:
     truth = fade
     before = np.array([f.mean() for f in flickering]) / clean[0].mean()
     assert np.std(np.diff(means) - np.diff(truth)) < 0.4 * np.std(np.diff(before) - np.diff(truth))
-    assert np.polyfit(np.arange(24), means, 1)[0] < -0.02   # still a fade
+    assert np.polyfit(np.arange(24), means, 1)[0] < -0.02  # still a fade
     assert means[-1] < 0.45 and means[0] > 0.8
 
 
@@ -96,10 +98,10 @@ def test_a_persistent_scratch_is_removed_and_picture_lines_kept() -> None:
     # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.
     clean = [0.2 + 0.3 * (y - 0.2) for y in scene(7, pan=2, blur=4.0)]
     for t, frame in enumerate(clean):
-        frame[:, 40 - 2 * t] = 0.05   # a thin dark line of the picture, moving with the pan
+        frame[:, 40 - 2 * t] = 0.05  # a thin dark line of the picture, moving with the pan
     damaged = [f.copy() for f in clean]
     for frame in damaged:
-        frame[:, 20] += 0.15          # a bright scratch fixed to the film
+        frame[:, 20] += 0.15  # a bright scratch fixed to the film
     out = restore(damaged, RestoreSettings(dust=False, deflicker=False, grain=0.0))[3]
     assert (out.defect[:, 20] > 0.5).mean() > 0.8
     residual = np.abs(out.rgb[:, 20, 0] - clean[3][:, 20]).mean()

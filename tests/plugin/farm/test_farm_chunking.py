@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import make_frames, write_shot
+from tests.plugin.farm.cli_helpers import node_parsers
 from tinct.core.errors import ParameterError
 from tinct.nodes.definition import Temporal
+from tinct.plugin.farm import openjd
 from tinct.plugin.farm.chunking import Chunk, plan_chunks
+from tinct.plugin.farm.job import parse_job_arguments
+from tinct.plugin.farm.plan import build_farm_job
 
 KEYS = Temporal(keyframes="keyframes")
 
@@ -34,7 +40,7 @@ def test_handles_are_read_across_chunk_edges_and_gaps() -> None:
     source = [1, 2, 3, 4, 6, 7, 8, 9]  # frame 5 is missing on disk
     chunks = plan_chunks(source, source, Temporal(handles=2), chunk_size=4)
     assert [c.frames for c in chunks] == [(1, 2, 3, 4), (6, 7, 8, 9)]
-    assert chunks[0].reads == (1, 2, 3, 4, 6, 7)   # two frames on disk after 4, across the gap
+    assert chunks[0].reads == (1, 2, 3, 4, 6, 7)  # two frames on disk after 4, across the gap
     assert chunks[1].reads == (3, 4, 6, 7, 8, 9)
 
 
@@ -55,3 +61,15 @@ def test_chunks_partition_the_frames(seed: int) -> None:
 def test_chunk_size_below_one_is_refused() -> None:
     with pytest.raises(ParameterError, match="Chunk size"):
         plan_chunks([1, 2], [1, 2], Temporal(), chunk_size=0)
+
+
+def test_restore_chunks_read_as_far_back_as_the_chosen_deflicker_window(tmp_path: Path) -> None:
+    """Handles follow the values chosen, not the defaults: with a 30-frame window (default 24) a chunk
+    late in the shot reads (and its asset references list) the 30 frames before it."""
+    shot = write_shot(tmp_path / "shot", make_frames(40), keys=[])
+    argv = ["restore", shot.grey_pattern, "-o", str(tmp_path / "out" / "r.####.exr"), "--deflicker-window", "30"]
+    job = build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=5)
+    last = job.steps[0].chunks[-1]
+    assert last.frames == tuple(range(1036, 1041)) and last.reads[0] == 1006
+    listed = openjd.asset_references(job)["assetReferences"]["inputs"]["filenames"]
+    assert str(tmp_path / "shot" / "grey" / "shot.1006.exr") in listed

@@ -33,8 +33,18 @@ NASTY = "shot a $(touch PWNED) `touch PWNED` 'q\" {{Param.JobName}}"
 
 
 def colorize_args(shot: TinyShot, out: str) -> list[str]:
-    return ["colorize", shot.grey_pattern, "--keyframes", shot.keys_pattern, "-o", shot.out_pattern(out),
-            "--flow-quality", "fast", "--pixel-type", "float"]
+    return [
+        "colorize",
+        shot.grey_pattern,
+        "--keyframes",
+        shot.keys_pattern,
+        "-o",
+        shot.out_pattern(out),
+        "--flow-quality",
+        "fast",
+        "--pixel-type",
+        "float",
+    ]
 
 
 def pixels(shot: TinyShot, out: str, frame: int) -> np.ndarray:
@@ -48,12 +58,25 @@ def nasty_shot(tmp_path: Path) -> TinyShot:
 
 
 def test_chunked_openjd_render_is_bitwise_identical_to_a_whole_render(
-    nasty_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    nasty_shot: TinyShot,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(colorize_args(nasty_shot, "whole")) == 0
     bundle = tmp_path / "bundle"
-    code = main(["submit", *colorize_args(nasty_shot, "farm"), "--farm", "openjd", "--bundle", str(bundle),
-                 "--chunk-size", "4", "--run-locally"])
+    code = main(
+        [
+            "submit",
+            *colorize_args(nasty_shot, "farm"),
+            "--farm",
+            "openjd",
+            "--bundle",
+            str(bundle),
+            "--chunk-size",
+            "4",
+            "--run-locally",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "running it here: " in out and "deadline bundle submit" not in out  # it ran here: no farm hint
@@ -90,7 +113,9 @@ def test_the_readme_farm_commands_run_as_written(tmp_path: Path) -> None:
     environment = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ['PATH']}"}
     for command in commands:
         done = subprocess.run(command, cwd=shot, env=environment, capture_output=True, text=True)
-        assert done.returncode == 0 and "ERROR" not in done.stdout, shlex.join(command) + "\n" + done.stdout + done.stderr
+        assert done.returncode == 0 and "ERROR" not in done.stdout, (
+            shlex.join(command) + "\n" + done.stdout + done.stderr
+        )
     for frame in range(1001, 1005):
         assert read_image(shot / "colour" / f"sh010.{frame}.exr").pixels.shape == (48, 64, 4)
 
@@ -107,8 +132,13 @@ def test_each_chunk_renders_from_its_reads_alone(tmp_path: Path) -> None:
         for folder, frames in (("grey", chunk.reads), ("keys", chunk.keyframes)):
             (alone / folder).mkdir(parents=True)
             for frame in frames:
-                shutil.copy(Path(shot.grey_pattern if folder == "grey" else shot.keys_pattern.replace("####", f"{frame}")
-                                 ).parent / f"shot.{frame}.exr", alone / folder)
+                shutil.copy(
+                    Path(
+                        shot.grey_pattern if folder == "grey" else shot.keys_pattern.replace("####", f"{frame}")
+                    ).parent
+                    / f"shot.{frame}.exr",
+                    alone / folder,
+                )
         isolated = TinyShot(alone, shot.truth, shot.first)
         assert main([*colorize_args(isolated, "out"), "--frames", chunk.label]) == 0
         for frame in chunk.frames:
@@ -117,7 +147,7 @@ def test_each_chunk_renders_from_its_reads_alone(tmp_path: Path) -> None:
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from tinct.plugin.cli.main import main
+    from tinct.plugin.farm.task import main
     rename, renamed = os.replace, []
     def replace(source, target):  # SIGKILL as the third frame is about to take its final name
         if str(target).endswith(".exr"):
@@ -139,7 +169,11 @@ def test_a_killed_task_leaves_no_corrupt_frame_and_its_retry_completes(tmp_path:
     (task,) = plan["steps"][0]["chunks"]
     killer = tmp_path / "killer.py"
     killer.write_text(KILLER)
-    killed = subprocess.run([sys.executable, str(killer), *task["argv"]], capture_output=True, text=True)
+    killed = subprocess.run(
+        [sys.executable, str(killer), str(bundle / PLAN_FILE), "KeyframeColorize", str(task["first"])],
+        capture_output=True,
+        text=True,
+    )
     assert killed.returncode == -9, killed.stderr
     out = Path(shot.out_pattern("farm")).parent
     finished = sorted(out.glob("shot.*.exr"))
@@ -147,7 +181,9 @@ def test_a_killed_task_leaves_no_corrupt_frame_and_its_retry_completes(tmp_path:
     for path in finished:
         read_image(path)  # complete files only: the frame being written had no final name yet
     # The retry is the same task, run by the farm runtime.
-    retry = subprocess.run(openjd.run_command(bundle, "KeyframeColorize", [task["frames"]]), capture_output=True, text=True)
+    retry = subprocess.run(
+        openjd.run_command(bundle, "KeyframeColorize", [task["frames"]]), capture_output=True, text=True
+    )
     assert retry.returncode == 0, retry.stdout[-2000:]
     assert "2 already done" in retry.stdout
     for frame in range(1001, 1007):
@@ -165,16 +201,24 @@ def test_template_is_valid_and_parameters_come_from_the_node_definition(tiny_sho
     assert by_name["KeyframeColorizeFillRadius"]["maxValue"] == 512.0
     assert by_name["KeyframeColorizePixelType"]["allowedValues"] == ["half", "float"]
     assert values["KeyframeColorizeFlowQuality"] == "fast" and values["KeyframeColorizePixelType"] == "float"
-    assert by_name["KeyframeColorizeSourceDir"]["type"] == "PATH" and by_name["KeyframeColorizeSourceDir"]["dataFlow"] == "IN"
+    assert (
+        by_name["KeyframeColorizeSourceDir"]["type"] == "PATH"
+        and by_name["KeyframeColorizeSourceDir"]["dataFlow"] == "IN"
+    )
     action = template["steps"][0]["script"]["actions"]["onRun"]
     assert action["command"] == "{{Param.TinctExecutable}}" and isinstance(action["args"], list)
-    checked = subprocess.run([sys.executable, "-m", "openjd", "check", str(openjd.write_bundle(job, tmp_path / "b").template)],
-                             capture_output=True, text=True)
+    checked = subprocess.run(
+        [sys.executable, "-m", "openjd", "check", str(openjd.write_bundle(job, tmp_path / "b").template)],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_bundle_files_for_deadline_cloud(tiny_shot: TinyShot, tmp_path: Path) -> None:
-    job = build_farm_job(parse_job_arguments([*colorize_args(tiny_shot, "out"), "--frames", "1002-1004"], node_parsers()))
+    job = build_farm_job(
+        parse_job_arguments([*colorize_args(tiny_shot, "out"), "--frames", "1002-1004"], node_parsers())
+    )
     bundle = openjd.write_bundle(job, tmp_path / "b")
     values = yaml.safe_load(bundle.values.read_text())["parameterValues"]
     assert {"name": "KeyframeColorizeOutputFile", "value": "shot.####.exr"} in values
@@ -187,12 +231,19 @@ def test_bundle_files_for_deadline_cloud(tiny_shot: TinyShot, tmp_path: Path) ->
 
 
 def test_a_chain_depends_on_the_whole_step_before_and_reads_its_output(tiny_shot: TinyShot, tmp_path: Path) -> None:
-    argv = [*colorize_args(tiny_shot, "first"), "--then", "colorize", "--keyframes", tiny_shot.keys_pattern,
-            "-o", tiny_shot.out_pattern("second")]
+    argv = [
+        *colorize_args(tiny_shot, "first"),
+        "--then",
+        "colorize",
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "-o",
+        tiny_shot.out_pattern("second"),
+    ]
     job = build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=3)
     first, second = job.steps
     assert second.depends_on == (first.name,) and second.frames == first.frames
-    template, values = openjd.job_template(job)
+    template, _ = openjd.job_template(job)
     openjd.check_template(template)
     steps = template["steps"]
     assert steps[1]["dependencies"] == [{"dependsOn": first.name}]
@@ -203,10 +254,24 @@ def test_a_chain_depends_on_the_whole_step_before_and_reads_its_output(tiny_shot
 
 
 def test_no_two_steps_write_the_same_files_nor_over_an_input(tiny_shot: TinyShot) -> None:
-    twice = [*colorize_args(tiny_shot, "out"), "--then", "colorize", "--keyframes", tiny_shot.keys_pattern,
-             "-o", tiny_shot.out_pattern("out").replace("####", "%04d")]
+    twice = [
+        *colorize_args(tiny_shot, "out"),
+        "--then",
+        "colorize",
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "-o",
+        tiny_shot.out_pattern("out").replace("####", "%04d"),
+    ]
     with pytest.raises(SequenceError, match="Two steps write the same sequence"):
         build_farm_job(parse_job_arguments(twice, node_parsers()))
-    over_keys = ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.keys_pattern]
+    over_keys = [
+        "colorize",
+        tiny_shot.grey_pattern,
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "-o",
+        tiny_shot.keys_pattern,
+    ]
     with pytest.raises(SequenceError, match="overwrite an input"):
         build_farm_job(parse_job_arguments(over_keys, node_parsers()))

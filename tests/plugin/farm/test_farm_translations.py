@@ -21,14 +21,28 @@ from tinct.plugin.farm.plan import FarmJob, build_farm_job
 
 
 def chain_job(shot: TinyShot, chunk_size: int = 4) -> FarmJob:
-    argv = ["colorize", shot.grey_pattern, "--keyframes", shot.keys_pattern, "-o", shot.out_pattern("first"),
-            "--flow-quality", "fast", "--then", "colorize", "--keyframes", shot.keys_pattern, "-o", shot.out_pattern("second")]
+    argv = [
+        "colorize",
+        shot.grey_pattern,
+        "--keyframes",
+        shot.keys_pattern,
+        "-o",
+        shot.out_pattern("first"),
+        "--flow-quality",
+        "fast",
+        "--then",
+        "colorize",
+        "--keyframes",
+        shot.keys_pattern,
+        "-o",
+        shot.out_pattern("second"),
+    ]
     return build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=chunk_size)
 
 
 @pytest.fixture
 def spaced_shot(tmp_path: Path) -> TinyShot:
-    return write_shot(tmp_path / "my shot's \"plates\"", make_frames(7), keys=[0, 3, 6])
+    return write_shot(tmp_path / 'my shot\'s "plates"', make_frames(7), keys=[0, 3, 6])
 
 
 def test_deadline10_job_files(spaced_shot: TinyShot) -> None:
@@ -37,7 +51,7 @@ def test_deadline10_job_files(spaced_shot: TinyShot) -> None:
     files = deadline10.write_job_files(job, folder, deadline10.FarmOptions(priority=70, pool="restore", group="gpu"))
     first = deadline10.parse_key_values(files[0].job_info.read_text())
     assert first["Plugin"] == "CommandLine" and first["ChunkSize"] == "1" and first["Pool"] == "restore"
-    assert first["Frames"] == "1001,1004" and first["Priority"] == "70"      # chunks 1001-1003, 1004-1007
+    assert first["Frames"] == "1001,1004" and first["Priority"] == "70"  # chunks 1001-1003, 1004-1007
     assert first["BatchName"] == deadline10.parse_key_values(files[1].job_info.read_text())["BatchName"]
     assert first["OutputFilename0"] == "shot.####.exr" and first["OutputDirectory0"].endswith("first")
     plugin = deadline10.parse_key_values(files[0].plugin_info.read_text())
@@ -46,8 +60,15 @@ def test_deadline10_job_files(spaced_shot: TinyShot) -> None:
     assert plugin["Arguments"] == subprocess.list2cmdline(runner) + " <STARTFRAME>"
     assert plugin["ShellExecute"] == "False"
     assert deadline10.submit_command(files) == [
-        "deadlinecommand", "-SubmitMultipleJobs", "-dependent",
-        "-job", str(files[0].job_info), str(files[0].plugin_info), "-job", str(files[1].job_info), str(files[1].plugin_info),
+        "deadlinecommand",
+        "-SubmitMultipleJobs",
+        "-dependent",
+        "-job",
+        str(files[0].job_info),
+        str(files[0].plugin_info),
+        "-job",
+        str(files[1].job_info),
+        str(files[1].plugin_info),
     ]
 
 
@@ -80,8 +101,21 @@ def test_opencue_outline_xml(spaced_shot: TinyShot) -> None:
 
 def test_the_task_runner_renders_the_chunk_a_farm_names_by_its_first_frame(tmp_path: Path) -> None:
     shot = write_shot(tmp_path / "shot", make_frames(7), keys=[0, 3, 6])
-    assert main(["colorize", shot.grey_pattern, "--keyframes", shot.keys_pattern, "-o", shot.out_pattern("whole"),
-                 "--flow-quality", "fast"]) == 0
+    assert (
+        main(
+            [
+                "colorize",
+                shot.grey_pattern,
+                "--keyframes",
+                shot.keys_pattern,
+                "-o",
+                shot.out_pattern("whole"),
+                "--flow-quality",
+                "fast",
+            ]
+        )
+        == 0
+    )
     job = chain_job(shot)
     files = deadline10.write_job_files(job, tmp_path / "jobs")
     plan = tmp_path / "jobs" / "tinct_job.json"
@@ -89,7 +123,9 @@ def test_the_task_runner_renders_the_chunk_a_farm_names_by_its_first_frame(tmp_p
     written = sorted(p.name for p in Path(shot.out_pattern("first")).parent.glob("*.exr"))
     assert written == [f"shot.{f}.exr" for f in range(1004, 1008)]
     for frame in range(1004, 1008):
-        np.testing.assert_array_equal(read_image(shot.out_pattern("first").replace("####", str(frame))).pixels,
-                                      read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels)
+        np.testing.assert_array_equal(
+            read_image(shot.out_pattern("first").replace("####", str(frame))).pixels,
+            read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels,
+        )
     assert task.main([str(plan), job.steps[0].name, "1005"]) == 2  # no chunk starts there
     assert files

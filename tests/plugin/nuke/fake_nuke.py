@@ -29,10 +29,10 @@ GUI = True
 NUKE_VERSION_STRING = "13.2v8"
 
 # -- test controls ----------------------------------------------------------------------------------
-RENDERER: Callable[[Node, int], None] | None = None   # writes one frame of a Write node
-RENDER_FAILS_AT: int | None = None                      # a frame whose render raises like a node error
-RENDER_CANCELLED_AT: int | None = None                  # a frame at which the artist cancels the render
-CANCEL_PROGRESS_AFTER: int | None = None                # ProgressTask reports cancelled after N updates
+RENDERER: Callable[[Node, int], None] | None = None  # writes one frame of a Write node
+RENDER_FAILS_AT: int | None = None  # a frame whose render raises like a node error
+RENDER_CANCELLED_AT: int | None = None  # a frame at which the artist cancels the render
+CANCEL_PROGRESS_AFTER: int | None = None  # ProgressTask reports cancelled after N updates
 MESSAGES: list[str] = []
 PROGRESS_TASKS: list[ProgressTask] = []
 EXECUTED: list[tuple[str, int, int]] = []
@@ -274,8 +274,15 @@ class Enumeration_Knob(Knob):
 
 # -- nodes --------------------------------------------------------------------------------------------
 def _common_knobs() -> list[Knob]:
-    return [String_Knob("name"), Multiline_Eval_String_Knob("label"), Int_Knob("tile_color"),
-            Boolean_Knob("disable"), Boolean_Knob("selected"), Int_Knob("xpos"), Int_Knob("ypos")]
+    return [
+        String_Knob("name"),
+        Multiline_Eval_String_Knob("label"),
+        Int_Knob("tile_color"),
+        Boolean_Knob("disable"),
+        Boolean_Knob("selected"),
+        Int_Knob("xpos"),
+        Int_Knob("ypos"),
+    ]
 
 
 _CLASS_KNOBS: dict[str, Callable[[], list[Knob]]] = {
@@ -284,16 +291,24 @@ _CLASS_KNOBS: dict[str, Callable[[], list[Knob]]] = {
     "Input": lambda: [Int_Knob("number")],
     "Output": lambda: [],
     "Read": lambda: [
-        File_Knob("file"), Int_Knob("first"), Int_Knob("last"), Int_Knob("origfirst"), Int_Knob("origlast"),
-        Boolean_Knob("raw"), Enumeration_Knob("colorspace", "colorspace", ["default (linear)", "linear", "sRGB", "rec709", "Cineon"]),
-        String_Knob("frame"), Enumeration_Knob("before", "before", ["hold", "loop", "bounce", "black"]),
+        File_Knob("file"),
+        Int_Knob("first"),
+        Int_Knob("last"),
+        Int_Knob("origfirst"),
+        Int_Knob("origlast"),
+        Boolean_Knob("raw"),
+        Enumeration_Knob("colorspace", "colorspace", ["default (linear)", "linear", "sRGB", "rec709", "Cineon"]),
+        String_Knob("frame"),
+        Enumeration_Knob("before", "before", ["hold", "loop", "bounce", "black"]),
         Enumeration_Knob("after", "after", ["hold", "loop", "bounce", "black"]),
         Enumeration_Knob("on_error", "on_error", ["error", "black", "checkerboard", "nearest frame"]),
         Script_Knob("reload", "reload"),
     ],
     "Write": lambda: [
-        File_Knob("file"), Enumeration_Knob("file_type", "file_type", [" ", "exr", "dpx", "tiff", "png", "jpeg", "mov"]),
-        Boolean_Knob("raw"), Enumeration_Knob("channels", "channels", ["rgb", "rgba", "alpha", "all"]),
+        File_Knob("file"),
+        Enumeration_Knob("file_type", "file_type", [" ", "exr", "dpx", "tiff", "png", "jpeg", "mov"]),
+        Boolean_Knob("raw"),
+        Enumeration_Knob("channels", "channels", ["rgb", "rgba", "alpha", "all"]),
         Enumeration_Knob("colorspace", "colorspace", ["default (linear)", "linear", "sRGB", "rec709"]),
         Boolean_Knob("create_directories"),
     ],
@@ -333,7 +348,7 @@ class Node:
         self._parent = parent
         self._deleted = False
         self._actions: dict[str, Callable[[], None]] = {}
-        self.fake_image: Callable[[int], Any] | None = None   # test hook: pixels this node produces
+        self.fake_image: Callable[[int], Any] | None = None  # test hook: pixels this node produces
         self.fake_range: tuple[int, int] | None = None
         for knob in _common_knobs() + _CLASS_KNOBS[node_class]():
             self._attach(knob)
@@ -527,7 +542,11 @@ def _evaluate_in(group: Group, node: Node, frame: int) -> Any:
     return _evaluate_in(group, upstream, frame)
 
 
-READ_IMAGE: Callable[[Node, int], Any] = lambda node, frame: None  # test hook: read a Read's file
+def _no_image(node: Node, frame: int) -> Any:
+    return None
+
+
+READ_IMAGE: Callable[[Node, int], Any] = _no_image  # test hook: read a Read's file
 
 
 class Root(Group):
@@ -569,7 +588,11 @@ def _grow(node: Node, changed: str) -> None:
     if node.Class() == "Write" and changed == "file_type" and node["file_type"].value() == "exr":
         if node.knob("datatype") is None:
             node._attach(Enumeration_Knob("datatype", "datatype", ["16 bit half", "32 bit float"]))
-            node._attach(Enumeration_Knob("compression", "compression", ["none", "Zip (1 scanline)", "PIZ Wavelet (32 scanlines)"]))
+            node._attach(
+                Enumeration_Knob(
+                    "compression", "compression", ["none", "Zip (1 scanline)", "PIZ Wavelet (32 scanlines)"]
+                )
+            )
 
 
 class Nodes:
@@ -721,31 +744,46 @@ class ProgressTask:
         return CANCEL_PROGRESS_AFTER is not None and self.updates >= CANCEL_PROGRESS_AFTER
 
 
-def executeInMainThread(call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None) -> None:
+def executeInMainThread(
+    call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
+) -> None:
     if not callable(call) or not isinstance(args, tuple):
         raise TypeError("executeInMainThread(call, args=tuple, kwargs=dict)")
     MAIN_THREAD_QUEUE.append((call, args, kwargs or {}))
 
 
-def _add_callback(kind: str, call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
-                  nodeClass: str = "*", node: Node | None = None) -> None:
+def _add_callback(
+    kind: str,
+    call: Callable[..., Any],
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    nodeClass: str = "*",
+    node: Node | None = None,
+) -> None:
     if not callable(call):
         raise TypeError(f"add{kind}: call must be callable")
     _CALLBACKS.setdefault(kind, []).append((call, args, kwargs or {}, nodeClass))
 
 
-def addOnScriptLoad(call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
-                    nodeClass: str = "Root") -> None:
+def addOnScriptLoad(
+    call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, nodeClass: str = "Root"
+) -> None:
     _add_callback("OnScriptLoad", call, args, kwargs, nodeClass)
 
 
-def addKnobChanged(call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
-                   nodeClass: str = "*", node: Node | None = None) -> None:
+def addKnobChanged(
+    call: Callable[..., Any],
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    nodeClass: str = "*",
+    node: Node | None = None,
+) -> None:
     _add_callback("KnobChanged", call, args, kwargs, nodeClass, node)
 
 
-def addOnCreate(call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
-                nodeClass: str = "*") -> None:
+def addOnCreate(
+    call: Callable[..., Any], args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None, nodeClass: str = "*"
+) -> None:
     _add_callback("OnCreate", call, args, kwargs, nodeClass)
 
 
@@ -782,8 +820,16 @@ class Menu(MenuItem):
         self._items.append(menu)
         return menu
 
-    def addCommand(self, name: str, command: str | Callable[[], Any] | None = None, shortcut: str = "",
-                   icon: str = "", tooltip: str = "", index: int = -1, readonly: bool = False) -> MenuItem:
+    def addCommand(
+        self,
+        name: str,
+        command: str | Callable[[], Any] | None = None,
+        shortcut: str = "",
+        icon: str = "",
+        tooltip: str = "",
+        index: int = -1,
+        readonly: bool = False,
+    ) -> MenuItem:
         _check(name, str, "addCommand name")
         if command is not None and not (isinstance(command, str) or callable(command)):
             raise TypeError(f"addCommand: command must be a string or callable, got {command!r}")

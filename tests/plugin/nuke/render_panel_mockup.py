@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.plugin.nuke import fake_nuke  # noqa: E402
+from tests.plugin.nuke import fake_nuke
 
 sys.modules["nuke"] = fake_nuke
 import tinct.plugin.nuke.api as tinct_nuke  # noqa: E402
@@ -20,7 +20,15 @@ from tinct.plugin.nuke import menu  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-BG, PANEL, FIELD, TEXT, DIM, ACCENT, BUTTON = "#282828", "#323232", "#1e1e1e", "#d8d8d8", "#8c8c8c", "#f7931e", "#4a4a4a"
+BG, PANEL, FIELD, TEXT, DIM, ACCENT, BUTTON = (
+    "#282828",
+    "#323232",
+    "#1e1e1e",
+    "#d8d8d8",
+    "#8c8c8c",
+    "#f7931e",
+    "#4a4a4a",
+)
 
 
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -30,7 +38,7 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
 def panel_rows(group: fake_nuke.Node) -> list[fake_nuke.Knob]:
     knobs = group.allKnobs()
     start = next(i for i, k in enumerate(knobs) if k.name() == "tinct")
-    return [k for k in knobs[start + 1:] if k.visible()]
+    return [k for k in knobs[start + 1 :] if k.visible()]
 
 
 def draw() -> Image.Image:
@@ -51,8 +59,12 @@ def draw() -> Image.Image:
     image = Image.new("RGB", (width, panel_h + 120), BG)
     d = ImageDraw.Draw(image)
     d.rectangle([0, 0, width, 44], fill="#7a1f1f")
-    d.text((16, 10), "MOCK-UP drawn from Tinct's generated knob list (fake Nuke module) - not a Nuke screenshot",
-           font=font(17, True), fill="#ffffff")
+    d.text(
+        (16, 10),
+        "MOCK-UP drawn from Tinct's generated knob list (fake Nuke module) - not a Nuke screenshot",
+        font=font(17, True),
+        fill="#ffffff",
+    )
     x0, y0, pw = 20, 64, 820
     d.rectangle([x0, y0, x0 + pw, y0 + panel_h], fill=PANEL, outline="#151515")
     d.rectangle([x0, y0, x0 + pw, y0 + 30], fill="#3c3c3c")
@@ -66,14 +78,18 @@ def draw() -> Image.Image:
         for index, knob in enumerate(line):
             kind = knob.Class()
             if index == 0 and kind not in ("PyScript_Knob",) and knob.label() and kind != "Boolean_Knob":
-                label = knob.label() if kind != "Text_Knob" or knob.value() else knob.label()
+                label = knob.label()
                 w = d.textlength(label, font=font(14))
                 d.text((x0 + label_w - 12 - w, y + 7), label, font=font(14), fill=TEXT if kind != "Text_Knob" else DIM)
             if kind == "Text_Knob":
                 if knob.value():
                     text = knob.value().replace("<b>", "").replace("</b>", "")
-                    d.text((x if knob.label() else x0 + 14, y + 7), text[:92] + ("..." if len(text) > 92 else ""),
-                           font=font(13), fill=DIM)
+                    d.text(
+                        (x if knob.label() else x0 + 14, y + 7),
+                        text[:92] + ("..." if len(text) > 92 else ""),
+                        font=font(13),
+                        fill=DIM,
+                    )
                 else:
                     d.line([x, y + 16, x0 + pw - 16, y + 16], fill="#555555", width=1)
             elif kind == "Enumeration_Knob":
@@ -104,7 +120,7 @@ def draw() -> Image.Image:
                     d.rectangle([x0 + pw - 42, y + 4, x0 + pw - 16, y + 28], fill=BUTTON)
             elif kind == "PyScript_Knob":
                 w = d.textlength(knob.label(), font=font(14)) + 24
-                bx = x if index == 0 else x
+                bx = x
                 d.rectangle([bx, y + 3, bx + w, y + 29], fill=BUTTON, outline="#1a1a1a")
                 d.text((bx + 12, y + 7), knob.label(), font=font(14), fill=TEXT)
                 x = bx + w + 10
@@ -125,9 +141,13 @@ def draw() -> Image.Image:
     d.rectangle([mx, top, mx + 280, top + 10 + 30 * len(bar)], fill="#3a3a3a", outline="#151515")
     for i, name in enumerate(bar):
         d.text((mx + 14, top + 8 + 30 * i), name, font=font(14), fill=TEXT if not name.startswith("-") else DIM)
-    d.text((x0, y0 + panel_h + 20),
-           f"Nodes registered when drawn: {', '.join(n.name for n in NODES)}. Tooltips (not shown) carry each "
-           "parameter's help, default, range and CLI flag.", font=font(13), fill=DIM)
+    d.text(
+        (x0, y0 + panel_h + 20),
+        f"Nodes registered when drawn: {', '.join(n.name for n in NODES)}. Tooltips (not shown) carry each "
+        "parameter's help, default, range and CLI flag.",
+        font=font(13),
+        fill=DIM,
+    )
     return image
 
 

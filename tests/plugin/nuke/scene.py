@@ -16,7 +16,9 @@ FIRST, COUNT = 1001, 6
 
 # A single-input node shaped like Restore, with one parameter of every kind a knob can show.
 RESTORE_LIKE = NodeDefinition(
-    name="TestRestore", version=1, help="a test node with one input",
+    name="TestRestore",
+    version=1,
+    help="a test node with one input",
     inputs=(Input("source", "the plate"),),
     parameters=(
         Parameter("dust", bool, True, "remove dust and dirt"),

@@ -30,8 +30,13 @@ def new(nuke: ModuleType, definition: NodeDefinition, **values: object) -> Any:
 def test_every_parameter_becomes_a_knob_of_its_kind(nuke: ModuleType) -> None:
     group = new(nuke, RESTORE_LIKE)
     kinds = {name: group[name].Class() for name in ("dust", "strength", "radius", "model", "note")}
-    assert kinds == {"dust": "Boolean_Knob", "strength": "Double_Knob", "radius": "Int_Knob",
-                     "model": "Enumeration_Knob", "note": "String_Knob"}
+    assert kinds == {
+        "dust": "Boolean_Knob",
+        "strength": "Double_Knob",
+        "radius": "Int_Knob",
+        "model": "Enumeration_Knob",
+        "note": "String_Knob",
+    }
     assert group["model"].values() == ["fast", "best"]
     assert (group["strength"].min(), group["strength"].max()) == (0.0, 1.0)
     assert group["dust"].value() is True and group["radius"].value() == 4
@@ -57,7 +62,12 @@ def test_values_are_read_back_typed_and_checked(nuke: ModuleType) -> None:
     group["radius"].setValue(9)
     group["dust"].setValue(False)
     assert tnode.parameter_values(group, RESTORE_LIKE) == {
-        "dust": False, "strength": 0.25, "radius": 9, "model": "best", "note": ""}
+        "dust": False,
+        "strength": 0.25,
+        "radius": 9,
+        "model": "best",
+        "note": "",
+    }
     group["strength"].setValue(3.0)  # a Double_Knob accepts any number typed in; the definition does not
     with pytest.raises(ParameterError) as raised:
         tnode.parameter_values(group, RESTORE_LIKE)
@@ -82,7 +92,9 @@ def test_hidden_knobs_record_definition_and_version(nuke: ModuleType) -> None:
 
 
 def test_a_parameter_named_like_a_built_in_knob_is_refused(nuke: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    clash = NodeDefinition("Clash", 1, "x", RESTORE_LIKE.inputs, (Parameter("label", str, "", "a label"),), ("R",), command="x")
+    clash = NodeDefinition(
+        "Clash", 1, "x", RESTORE_LIKE.inputs, (Parameter("label", str, "", "a label"),), ("R",), command="x"
+    )
     monkeypatch.setattr("tinct.nodes.registry.NODES", (clash,))
     with pytest.raises(ValueError, match="label"):
         new(nuke, clash)

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ACESCG_Y
 from tests.plugin.host import fake_engine
 from tests.plugin.nuke.scene import COUNT, FIRST, RESTORE_LIKE, Comp, frame_path
-from tinct.core.errors import CancelledError, ParameterError
+from tinct.core.errors import CancelledError, ImageFileError, ParameterError, error_to_dict
 from tinct.core.imageio import write_exr
 from tinct.nodes.auto_colorize import AUTO_COLORIZE
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
@@ -74,15 +74,19 @@ def test_a_read_of_unconverted_exrs_is_used_without_rendering(nuke: ModuleType, 
     assert prepare(group).inputs["source"].endswith("inputs/source/source.####.exr")
 
 
-@pytest.mark.parametrize("change, words", [
-    (("keyframes_frames", ""), "needs the frames of its keyframes input"),
-    (("keyframes_frames", "1001,2000"), "outside the frame range"),
-    (("fill_radius", 9999.0), "fill_radius"),
-    ((tnode.LAST_KNOB, 900), "ends before it starts"),
-    ((tnode.OUTPUT_KNOB, "/tmp/single.exr"), "needs a frame number"),
-])
-def test_everything_is_checked_before_anything_renders(nuke: ModuleType, tmp_path: Path, change: tuple[str, Any],
-                                                       words: str) -> None:
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (("keyframes_frames", ""), "needs the frames of its keyframes input"),
+        (("keyframes_frames", "1001,2000"), "outside the frame range"),
+        (("fill_radius", 9999.0), "fill_radius"),
+        ((tnode.LAST_KNOB, 900), "ends before it starts"),
+        ((tnode.OUTPUT_KNOB, "/tmp/single.exr"), "needs a frame number"),
+    ],
+)
+def test_everything_is_checked_before_anything_renders(
+    nuke: ModuleType, tmp_path: Path, change: tuple[str, Any], words: str
+) -> None:
     group = colorize(Comp(), tmp_path)
     group[change[0]].setValue(change[1])
     with pytest.raises(ParameterError, match=words):
@@ -106,7 +110,9 @@ def test_results_go_beside_the_saved_script_by_default(nuke: ModuleType, tmp_pat
     assert prepare(group).output == str(tmp_path / "comp" / "tinct" / group.name() / f"{group.name()}.####.exr")
 
 
-def test_a_single_input_node_runs_its_own_command(nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_single_input_node_runs_its_own_command(
+    nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tinct.plugin.nuke.api as tinct_nuke
 
     comp = Comp()
@@ -117,14 +123,19 @@ def test_a_single_input_node_runs_its_own_command(nuke: ModuleType, tmp_path: Pa
     output = str(tmp_path / "restored" / "sh010.####.exr")
     group[tnode.OUTPUT_KNOB].setValue(output)
     group[tnode.COLORSPACE_KNOB].setValue("Linear Rec.709 (sRGB)")
+    group[tnode.DEVICE_KNOB].setValue("cpu")
     python, argv_file = fake_engine.make(tmp_path / "engine", output, [FIRST, FIRST + 1])
     monkeypatch.setenv("TINCT_PYTHON", python)
     nuke.GUI = False
     process(group)
     argv = json.loads(argv_file.read_text())
     source = str(tmp_path / "restored" / "inputs" / "source" / "source.####.exr")
-    assert argv == ["-m", "tinct.plugin.cli.main", "restore", source, "-o", output, "--frames", f"{FIRST}-{FIRST + 1}",
-                    "--strength", "0.75", "--model", "best", "--source-colorspace", "Linear Rec.709 (sRGB)"]
+    assert argv[:2] == ["-m", "tinct.plugin.cli.main"] and argv[-2] == "run"
+    request = fake_engine.request_of(argv_file)
+    assert (request["node"], request["inputs"], request["output"]) == ("TestRestore", {"source": source}, output)
+    assert request["frames"] == [FIRST, FIRST + 1] and request["colorspaces"] == {"source": "Linear Rec.709 (sRGB)"}
+    assert request["device"] == "cpu"
+    assert (request["parameters"]["strength"], request["parameters"]["model"]) == (0.75, "best"), "typed values"
     assert group.node(tnode.RESULT_NODE)["file"].value() == output
 
 
@@ -140,7 +151,9 @@ def test_in_the_gui_the_engine_runs_beside_nuke(nuke: ModuleType, tmp_path: Path
     assert nuke.PROGRESS_TASKS[-1].progress == 100 and "KeyframeColorize" in nuke.PROGRESS_TASKS[-1].title
 
 
-def test_cancel_in_the_progress_bar_stops_the_engine(nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cancel_in_the_progress_bar_stops_the_engine(
+    nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     group = colorize(Comp(), tmp_path)
     output = str(group[tnode.OUTPUT_KNOB].value())
     python, _ = fake_engine.make(tmp_path / "engine", output, list(range(FIRST, LAST + 1)), delay=0.2)
@@ -157,9 +170,18 @@ def test_cancel_in_the_progress_bar_stops_the_engine(nuke: ModuleType, tmp_path:
 
 def test_an_engine_error_becomes_a_message(nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     group = colorize(Comp(), tmp_path)
-    python, _ = fake_engine.make(tmp_path / "engine", code=2, lines=[
-        "tinct: Keyframe resolution differs from the source", "  expected: 64x48", "  found:    32x24",
-        "  repair:   render the keyframe at the plate's resolution"])
+    python, _ = fake_engine.make(
+        tmp_path / "engine",
+        code=2,
+        error=error_to_dict(
+            ImageFileError(
+                "Keyframe resolution differs from the source",
+                expected="64x48",
+                found="32x24",
+                repair="render the keyframe at the plate's resolution",
+            )
+        ),
+    )
     monkeypatch.setenv("TINCT_PYTHON", python)
     worker = process(group)
     assert worker is not None
@@ -168,9 +190,12 @@ def test_an_engine_error_becomes_a_message(nuke: ModuleType, tmp_path: Path, mon
     assert "Keyframe resolution differs" in nuke.MESSAGES[0] and "32x24" in nuke.MESSAGES[0]
 
 
-@pytest.mark.parametrize("control, error", [("RENDER_FAILS_AT", InputRenderError), ("RENDER_CANCELLED_AT", CancelledError)])
-def test_input_render_failures_are_reported_and_cleaned_up(nuke: ModuleType, tmp_path: Path, control: str,
-                                                           error: type) -> None:
+@pytest.mark.parametrize(
+    "control, error", [("RENDER_FAILS_AT", InputRenderError), ("RENDER_CANCELLED_AT", CancelledError)]
+)
+def test_input_render_failures_are_reported_and_cleaned_up(
+    nuke: ModuleType, tmp_path: Path, control: str, error: type
+) -> None:
     group = colorize(Comp(), tmp_path)
     setattr(nuke, control, FIRST + 2)
     with pytest.raises(error):
@@ -238,7 +263,9 @@ def test_a_keyframe_input_is_rendered_even_from_a_read(nuke: ModuleType, tmp_pat
     group = colorize(comp, tmp_path)
     group.setInput(1, read)
     job = prepare(group)
-    assert job.inputs["keyframes"].endswith("inputs/keyframes/keyframes.####.exr"), "only the listed frames reach the engine"
+    assert job.inputs["keyframes"].endswith("inputs/keyframes/keyframes.####.exr"), (
+        "only the listed frames reach the engine"
+    )
 
 
 def test_a_reference_photograph_is_rendered_once_and_passed_as_one_file(
@@ -258,13 +285,12 @@ def test_a_reference_photograph_is_rendered_once_and_passed_as_one_file(
     reference = job.inputs["reference"]
     assert Path(reference).is_file() and "#" not in reference
     assert [(first, last) for _, first, last in nuke.EXECUTED][-1] == (FIRST, FIRST), "one frame of the reference"
-    argv = job.argv()
-    assert argv[argv.index("--reference") + 1] == reference
-    assert "--keyframes" not in argv
+    assert job.request.inputs == {"source": job.inputs["source"], "reference": reference}
 
 
-def test_without_a_reference_autocolorize_uses_its_model(nuke: ModuleType, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_reference_autocolorize_uses_its_model(
+    nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tinct.plugin.nuke.api as tinct_nuke
 
     monkeypatch.setattr("tinct.nodes.registry.NODES", (AUTO_COLORIZE,))
@@ -273,5 +299,5 @@ def test_without_a_reference_autocolorize_uses_its_model(nuke: ModuleType, tmp_p
     group[tnode.FIRST_KNOB].setValue(FIRST)
     group[tnode.LAST_KNOB].setValue(LAST)
     group[tnode.OUTPUT_KNOB].setValue(str(tmp_path / "out" / "sh010.####.exr"))
-    argv = prepare(group).argv()
-    assert argv[:3] == ["tinct", "colorize", argv[2]] and "--reference" not in argv
+    request = prepare(group).request
+    assert request.node == "AutoColorize" and set(request.inputs) == {"source"}

@@ -1,4 +1,4 @@
-"""Start-up (init.py: callbacks only, no UI), the Tinct menu and toolbar, and the farm seam."""
+"""Start-up (init.py: callbacks only, no UI), and the Tinct menu and toolbar."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import subprocess
 import sys
 from importlib.resources import files
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
-from typing import Any
+from types import ModuleType
 
 import pytest
 
 from tests.plugin.nuke.scene import RESTORE_LIKE, Comp
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
 from tinct.plugin.host.installing import fill_template, host_settings
-from tinct.plugin.nuke import menu, node as tnode
-from tinct.plugin.nuke.farm import FarmUnavailable, bundle_builder
+from tinct.plugin.nuke import menu
+from tinct.plugin.nuke import node as tnode
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -66,53 +65,6 @@ def test_a_menu_item_creates_a_node_on_the_selection(nuke: ModuleType) -> None:
     assert (created[0][tnode.FIRST_KNOB].value(), created[0][tnode.LAST_KNOB].value()) == (1001, 1006)
 
 
-def test_submit_without_a_farm_adapter_says_so(nuke: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tinct.plugin.nuke.api as tinct_nuke
-
-    def missing(name: str) -> ModuleType:
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-
-    monkeypatch.setattr("tinct.plugin.nuke.farm.importlib", SimpleNamespace(import_module=missing))
-    group = tinct_nuke.new("TestRestore")
-    group.setInput(0, Comp().plate)
-    nuke.press(group, tnode.SUBMIT_KNOB)
-    assert len(nuke.MESSAGES) == 1 and "Farm submission is not installed" in nuke.MESSAGES[0]
-    assert nuke.EXECUTED == [], "nothing was rendered for a farm that is not there"
-
-
-def test_submit_hands_the_job_to_the_farm_adapter(nuke: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tinct.plugin.nuke.api as tinct_nuke
-
-    calls: list[dict[str, Any]] = []
-
-    def build_bundle(**job: Any) -> Path:
-        calls.append(job)
-        return tmp_path / "bundle"
-
-    monkeypatch.setitem(sys.modules, "tinct.plugin.farm", SimpleNamespace(build_bundle=build_bundle))
-    group = tinct_nuke.new("TestRestore", radius=8)
-    group.setInput(0, Comp().plate)
-    group[tnode.FIRST_KNOB].setValue(1001)
-    group[tnode.LAST_KNOB].setValue(1003)
-    group[tnode.OUTPUT_KNOB].setValue(str(tmp_path / "out" / "sh010.####.exr"))
-    nuke.press(group, tnode.SUBMIT_KNOB)
-    assert calls[0]["definition"] is RESTORE_LIKE and calls[0]["frames"] == "1001-1003"
-    assert calls[0]["values"]["radius"] == 8 and calls[0]["inputs"]["source"].endswith("source.####.exr")
-    assert str(tmp_path / "bundle") in nuke.MESSAGES[0]
-
-
-def test_a_broken_farm_adapter_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_import(name: str) -> ModuleType:
-        raise ModuleNotFoundError("No module named 'openjd'", name="openjd")
-
-    monkeypatch.setattr("tinct.plugin.nuke.farm.importlib", SimpleNamespace(import_module=broken_import))
-    with pytest.raises(ModuleNotFoundError, match="openjd"):
-        bundle_builder()
-    monkeypatch.setattr("tinct.plugin.nuke.farm.importlib", SimpleNamespace(import_module=lambda name: SimpleNamespace()))
-    with pytest.raises(FarmUnavailable, match="cannot build jobs"):
-        bundle_builder()
-
-
 HARNESS = """
 import sys, types
 sys.path.insert(0, {tests!r})
@@ -130,7 +82,9 @@ def test_init_py_works_in_a_python_without_the_engines_packages(tmp_path: Path) 
     """Nuke's Python has none of Tinct's dependencies: init.py must still make Tinct's nodes available."""
     init = tmp_path / "init.py"
     init.write_text(template("init.py", python=sys.executable))
-    code = HARNESS.format(tests=str(REPO), fake=str(REPO / "tests" / "plugin" / "nuke" / "fake_nuke.py"), init=str(init))
+    code = HARNESS.format(
+        tests=str(REPO), fake=str(REPO / "tests" / "plugin" / "nuke" / "fake_nuke.py"), init=str(init)
+    )
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.splitlines()[-1])

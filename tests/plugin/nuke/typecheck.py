@@ -32,8 +32,16 @@ def link_tree() -> Path:
 
 def main() -> int:
     tree = link_tree()
-    command = [sys.executable, "-m", "mypy", "--follow-imports=silent", "--namespace-packages",
-               "--explicit-package-bases", "--warn-unused-ignores", "--disallow-untyped-defs"]
+    command = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--follow-imports=silent",
+        "--namespace-packages",
+        "--explicit-package-bases",
+        "--warn-unused-ignores",
+        "--disallow-untyped-defs",
+    ]
     for package in PACKAGES:
         command += ["-p", package]
     return subprocess.call(command, env={**os.environ, "MYPYPATH": str(tree)}, cwd=tree)

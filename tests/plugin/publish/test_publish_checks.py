@@ -56,9 +56,16 @@ def test_a_sound_job_passes_every_check(tiny_shot: TinyShot) -> None:
     report = check(job(tiny_shot))
     assert report.ok and report.exit_code == 0, report.format()
     checks = {r["plugin"].label for r in report.context.data["results"] if r["success"]}
-    assert {"Frame range and gaps", "Resolution and pixel aspect", "Colour spaces against the OCIO config",
-            "Keyframes inside the range", "Model weights present and intact", "Output folder writable, with free space",
-            "Output outside the source", "Node settings"} <= checks
+    assert {
+        "Frame range and gaps",
+        "Resolution and pixel aspect",
+        "Colour spaces against the OCIO config",
+        "Keyframes inside the range",
+        "Model weights present and intact",
+        "Output folder writable, with free space",
+        "Output outside the source",
+        "Node settings",
+    } <= checks
     assert not Path(tiny_shot.out_pattern()).parent.exists()  # checking writes nothing
 
 
@@ -93,8 +100,12 @@ def test_unreadable_frames_fail(tiny_shot: TinyShot) -> None:
 
 
 def test_keyframe_of_another_size_fails(tiny_shot: TinyShot) -> None:
-    write_exr(frame_path(tiny_shot.keys_pattern, 1006), np.zeros((24, 32, 3), np.float32), ["R", "G", "B"],
-              attributes={"oiio:ColorSpace": "lin_ap1_scene"})
+    write_exr(
+        frame_path(tiny_shot.keys_pattern, 1006),
+        np.zeros((24, 32, 3), np.float32),
+        ["R", "G", "B"],
+        attributes={"oiio:ColorSpace": "lin_ap1_scene"},
+    )
     message = failed(check(job(tiny_shot)))["Resolution and pixel aspect"]
     assert "size 64x48" in message and "keyframes frame(s) 1006: size 32x24" in message
 
@@ -112,13 +123,17 @@ def test_colour_tags_unknown_to_the_config_fail(tiny_shot: TinyShot, tmp_path: P
     message = failed(check(job(tiny_shot, "--ocio", str(config))))["Colour spaces against the OCIO config"]
     assert "lin_ap1_scene" in message and "--source-colorspace" in message
     # Stating the spaces explicitly answers it.
-    assert check(job(tiny_shot, "--ocio", str(config), "--source-colorspace", "linear", "--keyframes-colorspace", "linear")).ok
+    assert check(
+        job(tiny_shot, "--ocio", str(config), "--source-colorspace", "linear", "--keyframes-colorspace", "linear")
+    ).ok
 
 
 def test_mixed_colour_tags_fail(tiny_shot: TinyShot) -> None:
     path = frame_path(tiny_shot.grey_pattern, 1005)
     image = read_image(path)
-    write_exr(path, image.pixels, image.channels, pixel_type="float", attributes={"oiio:ColorSpace": "lin_rec709_scene"})
+    write_exr(
+        path, image.pixels, image.channels, pixel_type="float", attributes={"oiio:ColorSpace": "lin_rec709_scene"}
+    )
     message = failed(check(job(tiny_shot)))["Colour spaces against the OCIO config"]
     assert "mixes colour spaces" in message and "lin_rec709_scene on 1005" in message
 
@@ -171,7 +186,9 @@ def test_a_bug_in_a_check_is_not_reported_as_a_user_error(tiny_shot: TinyShot) -
 def test_output_under_a_file_fails(tiny_shot: TinyShot) -> None:
     blocker = tiny_shot.root / "blocker"
     blocker.write_text("not a folder")
-    message = failed(check(job(tiny_shot, out=str(blocker / "out" / "shot.####.exr"))))["Output folder writable, with free space"]
+    message = failed(check(job(tiny_shot, out=str(blocker / "out" / "shot.####.exr"))))[
+        "Output folder writable, with free space"
+    ]
     assert "is a file" in message
 
 
@@ -201,8 +218,20 @@ def test_two_steps_writing_one_sequence_fail(tiny_shot: TinyShot) -> None:
 
 
 def test_chained_step_is_checked_against_the_step_before(tiny_shot: TinyShot) -> None:
-    argv = ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern("a"),
-            "--then", "colorize", "--keyframes", tiny_shot.keys_pattern, "-o", tiny_shot.out_pattern("b")]
+    argv = [
+        "colorize",
+        tiny_shot.grey_pattern,
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "-o",
+        tiny_shot.out_pattern("a"),
+        "--then",
+        "colorize",
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "-o",
+        tiny_shot.out_pattern("b"),
+    ]
     report = check(parse_job_arguments(argv, node_parsers()))
     assert report.ok, report.format()
     second = list(report.context)[1]
@@ -243,13 +272,15 @@ def test_the_registry_provider_checks_exactly_the_weights_the_values_need(
     assert [w.name for w in registry_weights(CLARITY, {"scale": "4"})] == ["realesr-animevideov3-x4"]
 
 
-def test_colorize_without_keyframes_is_autocolorize_and_its_reference_may_differ_in_size(tiny_shot: TinyShot,
-                                                                                           tmp_path: Path) -> None:
+def test_colorize_without_keyframes_is_autocolorize_and_its_reference_may_differ_in_size(
+    tiny_shot: TinyShot, tmp_path: Path
+) -> None:
     reference = tmp_path / "shot_reference" / "period_photo.exr"
     write_exr(reference, np.ones((80, 100, 3), np.float32) * [0.4, 0.3, 0.2], ["R", "G", "B"])
     output = str(Path(reference).parent / "colour" / "shot.####.exr")  # beside the photo: harmless
-    request = parse_job_arguments(["colorize", tiny_shot.grey_pattern, "--reference", str(reference), "-o", output],
-                                  node_parsers())
+    request = parse_job_arguments(
+        ["colorize", tiny_shot.grey_pattern, "--reference", str(reference), "-o", output], node_parsers()
+    )
     assert request.steps[0].definition.name == "AutoColorize"
     report = check(request)
     assert report.ok, report.format()
@@ -257,7 +288,15 @@ def test_colorize_without_keyframes_is_autocolorize_and_its_reference_may_differ
 
 
 def test_inputs_of_no_single_colorize_node_are_refused(tiny_shot: TinyShot, tmp_path: Path) -> None:
-    argv = ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "--reference",
-            str(tmp_path / "photo.exr"), "-o", tiny_shot.out_pattern()]
+    argv = [
+        "colorize",
+        tiny_shot.grey_pattern,
+        "--keyframes",
+        tiny_shot.keys_pattern,
+        "--reference",
+        str(tmp_path / "photo.exr"),
+        "-o",
+        tiny_shot.out_pattern(),
+    ]
     with pytest.raises(ParameterError, match="do not make one colorize job"):
         parse_job_arguments(argv, node_parsers())

@@ -11,8 +11,8 @@ from tests.plugin.resolve import fake_resolve as fr
 from tinct.core.imageio import write_exr
 from tinct.plugin.resolve.connect import Session
 
-FIRST, COUNT = 1001, 8          # plate frames on disk
-RECORD, DURATION, LEFT = 86410, 6, 1   # the clip: timeline 86410-86415 shows source 1002-1007
+FIRST, COUNT = 1001, 8  # plate frames on disk
+RECORD, DURATION, LEFT = 86410, 6, 1  # the clip: timeline 86410-86415 shows source 1002-1007
 
 
 class Edit:
@@ -20,9 +20,16 @@ class Edit:
         self.truth = make_frames(COUNT)
         self.shot = write_shot(root / "plates", self.truth, keys=[], first=FIRST)
         source = str(root / "plates" / "grey" / f"shot.[{FIRST}-{FIRST + COUNT - 1}].exr")
-        self.media = fr.MediaPoolItem("shot.[1001-1008].exr", {
-            "File Path": source, "Start": str(FIRST), "End": str(FIRST + COUNT - 1), "Frames": str(COUNT),
-            "Resolution": "64x48"})
+        self.media = fr.MediaPoolItem(
+            "shot.[1001-1008].exr",
+            {
+                "File Path": source,
+                "Start": str(FIRST),
+                "End": str(FIRST + COUNT - 1),
+                "Frames": str(COUNT),
+                "Resolution": "64x48",
+            },
+        )
         self.timeline = fr.Timeline(start_frame=86400, tracks=1)
         self.item = self.timeline.put(1, fr.TimelineItem(self.media, RECORD, DURATION, LEFT))
         self.timeline.playhead = RECORD + 2

@@ -20,13 +20,44 @@ from pathlib import Path
 from typing import Any
 
 _ids = itertools.count(1)
-MARKER_COLORS = ("Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia", "Rose", "Lavender",
-                 "Sky", "Mint", "Lemon", "Sand", "Cocoa", "Cream")
+MARKER_COLORS = (
+    "Blue",
+    "Cyan",
+    "Green",
+    "Yellow",
+    "Red",
+    "Pink",
+    "Purple",
+    "Fuchsia",
+    "Rose",
+    "Lavender",
+    "Sky",
+    "Mint",
+    "Lemon",
+    "Sand",
+    "Cocoa",
+    "Cream",
+)
 RENDER_SETTING_KEYS = {
-    "SelectAllFrames": bool, "MarkIn": int, "MarkOut": int, "TargetDir": str, "CustomName": str,
-    "UniqueFilenameStyle": int, "ExportVideo": bool, "ExportAudio": bool, "FormatWidth": int, "FormatHeight": int,
-    "FrameRate": float, "PixelAspectRatio": str, "VideoQuality": (int, str), "AudioCodec": str, "AudioBitDepth": int,
-    "AudioSampleRate": int, "ColorSpaceTag": str, "GammaTag": str, "ExportAlpha": bool,
+    "SelectAllFrames": bool,
+    "MarkIn": int,
+    "MarkOut": int,
+    "TargetDir": str,
+    "CustomName": str,
+    "UniqueFilenameStyle": int,
+    "ExportVideo": bool,
+    "ExportAudio": bool,
+    "FormatWidth": int,
+    "FormatHeight": int,
+    "FrameRate": float,
+    "PixelAspectRatio": str,
+    "VideoQuality": (int, str),
+    "AudioCodec": str,
+    "AudioBitDepth": int,
+    "AudioSampleRate": int,
+    "ColorSpaceTag": str,
+    "GammaTag": str,
+    "ExportAlpha": bool,
 }
 CLIP_INFO_KEYS = {"mediaPoolItem", "startFrame", "endFrame", "mediaType", "trackIndex", "recordFrame"}
 
@@ -39,12 +70,18 @@ class _Markers:
     def __init__(self) -> None:
         self._markers: dict[float, dict[str, Any]] = {}
 
-    def AddMarker(self, frameId: float, color: str, name: str, note: str, duration: float,
-                  customData: str | None = None) -> bool:
+    def AddMarker(
+        self, frameId: float, color: str, name: str, note: str, duration: float, customData: str | None = None
+    ) -> bool:
         if color not in MARKER_COLORS or frameId in self._markers or duration < 1:
             return False
-        self._markers[float(frameId)] = {"color": color, "duration": float(duration), "note": note, "name": name,
-                                         "customData": customData or ""}
+        self._markers[float(frameId)] = {
+            "color": color,
+            "duration": float(duration),
+            "note": note,
+            "name": name,
+            "customData": customData or "",
+        }
         return True
 
     def GetMarkers(self) -> dict[float, dict[str, Any]]:
@@ -85,7 +122,9 @@ class MediaPoolItem(_Markers):
 
 
 class TimelineItem(_Markers):
-    def __init__(self, media: MediaPoolItem | None, start: int, duration: int, left_offset: int, name: str = "") -> None:
+    def __init__(
+        self, media: MediaPoolItem | None, start: int, duration: int, left_offset: int, name: str = ""
+    ) -> None:
         super().__init__()
         self._media, self._start, self._duration, self._left = media, start, duration, left_offset
         self._name = name or (media.GetName() if media else "Generator")
@@ -240,9 +279,17 @@ class MediaPool:
             if token is None:
                 return []
             width = int(token[1])
-            shown = path[: token.start()] + f"[{first:0{width}d}-{last:0{width}d}]" + path[token.end():]
-            media = MediaPoolItem(Path(shown).name, {"File Path": shown, "Start": str(first), "End": str(last),
-                                                     "Frames": str(last - first + 1), "Resolution": self._project.resolution})
+            shown = path[: token.start()] + f"[{first:0{width}d}-{last:0{width}d}]" + path[token.end() :]
+            media = MediaPoolItem(
+                Path(shown).name,
+                {
+                    "File Path": shown,
+                    "Start": str(first),
+                    "End": str(last),
+                    "Frames": str(last - first + 1),
+                    "Resolution": self._project.resolution,
+                },
+            )
             self._current._clips.append(media)
             imported.append(media)
         return imported
@@ -298,8 +345,11 @@ class Project:
 
     def GetRenderCodecs(self, renderFormat: str) -> dict[str, str]:
         if renderFormat == "exr":
-            return {"RGB float (No compression)": "RGBFloat", "RGB half (No compression)": "RGBHalf",
-                    "RGB half (ZIP)": "RGBHalfZIP"}
+            return {
+                "RGB float (No compression)": "RGBFloat",
+                "RGB half (No compression)": "RGBHalf",
+                "RGB half (ZIP)": "RGBHalfZIP",
+            }
         return {"H.264": "H264"} if renderFormat == "mov" else {}
 
     def SetCurrentRenderFormatAndCodec(self, format: str, codec: str) -> bool:
@@ -352,7 +402,12 @@ class Project:
             if item is None or self.grade is None:
                 self._status[job] = {"JobStatus": "Failed", "CompletionPercentage": 0, "Error": "nothing to render"}
                 continue
-            source_frame = int(str(item.GetMediaPoolItem().GetClipProperty("Start"))) + item.GetLeftOffset() + frame - item.GetStart()  # type: ignore[union-attr]
+            source_frame = (
+                int(str(item.GetMediaPoolItem().GetClipProperty("Start")))
+                + item.GetLeftOffset()
+                + frame
+                - item.GetStart()
+            )  # type: ignore[union-attr]
             self.grade(Path(settings["TargetDir"]) / f"{settings['CustomName']}{frame:08d}.exr", item, source_frame)
             self._status[job] = {"JobStatus": "Complete", "CompletionPercentage": 100}
         self._polls = 2
@@ -395,7 +450,9 @@ class Resolve:
 class Element:
     """A UIManager widget: its properties are attributes (ID, Text, Value, Checked, CurrentText...)."""
 
-    def __init__(self, kind: str, properties: dict[str, Any] | None = None, children: list[Element] | None = None) -> None:
+    def __init__(
+        self, kind: str, properties: dict[str, Any] | None = None, children: list[Element] | None = None
+    ) -> None:
         self.kind, self.children = kind, list(children or [])
         for name, value in (properties or {}).items():
             setattr(self, name, value)
@@ -418,8 +475,21 @@ class Element:
 
 class UIManager:
     def __getattr__(self, kind: str) -> Callable[..., Element]:
-        if kind not in {"VGroup", "HGroup", "Label", "Button", "CheckBox", "ComboBox", "SpinBox", "DoubleSpinBox",
-                        "LineEdit", "TextEdit", "HGap", "VGap", "Slider"}:
+        if kind not in {
+            "VGroup",
+            "HGroup",
+            "Label",
+            "Button",
+            "CheckBox",
+            "ComboBox",
+            "SpinBox",
+            "DoubleSpinBox",
+            "LineEdit",
+            "TextEdit",
+            "HGap",
+            "VGap",
+            "Slider",
+        }:
             raise AttributeError(kind)
 
         def make(*args: Any) -> Element:

@@ -13,12 +13,15 @@ from tinct.plugin.resolve.clips import ClipError, clip_job, clips_on_track, sour
 from tinct.plugin.resolve.keyframes import marked_frames
 
 
-@pytest.mark.parametrize("path, start, expected", [
-    ("/plates/sh010.[1001-1100].exr", "1001", ("/plates/sh010.####.exr", 1001)),
-    ("/plates/sh010_[0001-0100].dpx", "", ("/plates/sh010_####.dpx", 1)),
-    ("/plates/sh010.1001.exr", "1001", ("/plates/sh010.####.exr", 1001)),
-    ("/plates/v2/sh010_v2.01001.tif", "1001", ("/plates/v2/sh010_v2.#####.tif", 1001)),
-])
+@pytest.mark.parametrize(
+    "path, start, expected",
+    [
+        ("/plates/sh010.[1001-1100].exr", "1001", ("/plates/sh010.####.exr", 1001)),
+        ("/plates/sh010_[0001-0100].dpx", "", ("/plates/sh010_####.dpx", 1)),
+        ("/plates/sh010.1001.exr", "1001", ("/plates/sh010.####.exr", 1001)),
+        ("/plates/v2/sh010_v2.01001.tif", "1001", ("/plates/v2/sh010_v2.#####.tif", 1001)),
+    ],
+)
 def test_source_patterns(path: str, start: str, expected: tuple[str, int]) -> None:
     assert source_pattern(path, start) == expected
 
@@ -62,7 +65,7 @@ def test_markers_of_the_chosen_colour_over_the_clip_are_keyframes(tmp_path: Path
     edit.mark(1004, color="Red")
     edit.timeline.AddMarker(RECORD + 20 - 86400, "Green", "elsewhere", "", 1)  # past the clip's end
     assert edit.item.AddMarker(5 - 0, "Green", "clip marker", "", 1)  # clip markers count from the media's first frame
-    assert edit.item.AddMarker(0, "Green", "trimmed away", "", 1)    # frame 1001: before the clip's in-point
+    assert edit.item.AddMarker(0, "Green", "trimmed away", "", 1)  # frame 1001: before the clip's in-point
     clip = clip_job(edit.item, 1)
     assert marked_frames(edit.timeline, clip, "Green") == [1002, 1006, 1007]
     assert marked_frames(edit.timeline, clip, "Red") == [1004]

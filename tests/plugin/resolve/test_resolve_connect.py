@@ -29,7 +29,9 @@ def test_an_external_python_goes_through_the_scripting_module(monkeypatch: pytes
     assert "External scripting" in raised.value.repair
 
 
-def test_a_missing_scripting_module_names_where_it_was_looked_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_scripting_module_names_where_it_was_looked_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delitem(sys.modules, "DaVinciResolveScript", raising=False)
     environ = {"RESOLVE_SCRIPT_API": str(tmp_path / "api")}
     with pytest.raises(ResolveUnavailable) as raised:
@@ -41,13 +43,16 @@ def test_module_folders_per_os() -> None:
     assert module_folders("linux", {}) == ["/opt/resolve/Developer/Scripting/Modules"]
     assert module_folders("darwin", {})[0].startswith("/Library/Application Support/Blackmagic Design/")
     assert module_folders("win32", {"PROGRAMDATA": r"D:\PD"}) == [
-        r"D:\PD\Blackmagic Design\DaVinci Resolve\Support\Developer\Scripting\Modules"]
+        r"D:\PD\Blackmagic Design\DaVinci Resolve\Support\Developer\Scripting\Modules"
+    ]
     assert module_folders("linux", {"RESOLVE_SCRIPT_API": "/x"})[0] == "/x/Modules"
 
 
 def test_settings_live_in_the_users_config_folder(tmp_path: Path) -> None:
     assert settings_path("linux", tmp_path, {}) == tmp_path / ".config" / "tinct" / "resolve.json"
     assert settings_path("linux", tmp_path, {"XDG_CONFIG_HOME": "/cfg"}) == Path("/cfg/tinct/resolve.json")
-    assert settings_path("darwin", tmp_path, {}) == tmp_path / "Library" / "Application Support" / "Tinct" / "resolve.json"
+    assert (
+        settings_path("darwin", tmp_path, {}) == tmp_path / "Library" / "Application Support" / "Tinct" / "resolve.json"
+    )
     assert settings_path("win32", tmp_path, {"APPDATA": "/appdata"}) == Path("/appdata/Tinct/resolve.json")
     assert settings_path("linux", tmp_path, {"TINCT_RESOLVE_SETTINGS": "/s.json"}) == Path("/s.json")

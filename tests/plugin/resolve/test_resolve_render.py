@@ -17,8 +17,9 @@ from tinct.plugin.resolve.media import PlacementError, import_result, place, pri
 
 def render(edit: Edit, tmp_path: Path, frames: list[int]) -> str:
     clip = clip_job(edit.item, 1)
-    return render_keyframes(edit.project, edit.timeline, clip, frames, str(tmp_path / "keys" / "shot.####.exr"),
-                            64, 48, poll=lambda: None)
+    return render_keyframes(
+        edit.project, edit.timeline, clip, frames, str(tmp_path / "keys" / "shot.####.exr"), 64, 48, poll=lambda: None
+    )
 
 
 def test_each_keyframe_is_rendered_with_its_grade_alone(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from tests.plugin.resolve.edit import FIRST, RECORD, Edit
 from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_image
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
-from tinct.plugin.host.engine import start
 from tinct.plugin.host.installing import fill_template, host_settings
+from tinct.plugin.host.runner import start
 from tinct.plugin.resolve import script_label
 from tinct.plugin.resolve.clips import ClipError
 from tinct.plugin.resolve.run import run_from_resolve_menu, run_node, run_script
@@ -59,7 +59,9 @@ def test_colorize_from_markers_places_an_aligned_colour_clip(tmp_path: Path) -> 
 RESTORED = f"plates/grey/tinct/restore/Timeline_1_{RECORD}/shot.####.exr"
 
 
-def _restore_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, frames: range = range(1002, 1008)) -> Path:
+def _restore_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, frames: range = range(1002, 1008)
+) -> Path:
     python, argv_file = fake_engine.make(tmp_path / "engine", out, list(frames))
     monkeypatch.setenv("TINCT_PYTHON", python)
     return argv_file
@@ -71,9 +73,14 @@ def test_a_node_without_keyframes_runs_on_the_clip(tmp_path: Path, monkeypatch: 
     argv_file = _restore_engine(tmp_path, monkeypatch, out)
     settings = Settings(source_colorspace="ACEScg").with_values(RESTORE_LIKE, {"strength": 0.9})
     placed = run_node(edit.session(), RESTORE_LIKE, settings, no_log)
-    assert json.loads(argv_file.read_text())[2:] == [
-        "restore", edit.shot.grey_pattern, "-o", out, "--frames", "1002-1007", "--strength", "0.9",
-        "--source-colorspace", "ACEScg"]
+    request = fake_engine.request_of(argv_file)
+    assert (request["node"], request["inputs"], request["output"]) == (
+        "TestRestore",
+        {"source": edit.shot.grey_pattern},
+        out,
+    )
+    assert request["frames"] == list(range(1002, 1008)) and request["parameters"]["strength"] == 0.9
+    assert request["colorspaces"] == {"source": "ACEScg"}
     assert placed[0].track == 2 and edit.project.rendered == [], "no keyframes rendered for a node without them"
 
 
@@ -120,7 +127,8 @@ def test_the_dialog_edits_and_remembers_the_settings(tmp_path: Path, monkeypatch
     fr.UIDispatcher.artist = staticmethod(artist)  # type: ignore[assignment]
     settings_file = tmp_path / "settings.json"
     run_script("TestRestore", edit.session(), settings_file, log=no_log)
-    assert json.loads(argv_file.read_text())[-6:] == ["--dust", "false", "--strength", "0.25", "--model", "best"]
+    chosen = fake_engine.request_of(argv_file)["parameters"]
+    assert (chosen["dust"], chosen["strength"], chosen["model"]) == (False, 0.25, "best")
     assert load(settings_file).values_for(RESTORE_LIKE)["strength"] == 0.25
     window = fr.UIDispatcher.windows[0]
     assert "marker_color" not in window.GetItems(), "no marker colour for a node without keyframes"
@@ -151,10 +159,11 @@ def test_without_uimanager_the_settings_file_is_used(tmp_path: Path, monkeypatch
     lines: list[str] = []
     run_script("TestRestore", edit.session(), settings_file, log=lines.append)
     assert settings_file.is_file() and str(settings_file) in lines[0]
-    assert json.loads(argv_file.read_text())[-2:] == ["--frames", "1002-1007"], "defaults: no parameter flags"
-    save(settings_file, Settings().with_values(RESTORE_LIKE, {"radius": 12}))
+    assert fake_engine.request_of(argv_file)["parameters"] == RESTORE_LIKE.defaults()
+    save(settings_file, Settings(device="cpu").with_values(RESTORE_LIKE, {"radius": 12}))
     run_script("TestRestore", edit.session(), settings_file, log=no_log)
-    assert json.loads(argv_file.read_text())[-2:] == ["--radius", "12"]
+    request = fake_engine.request_of(argv_file)
+    assert (request["parameters"]["radius"], request["device"]) == (12, "cpu")
 
 
 def test_saved_settings_are_checked(tmp_path: Path) -> None:
@@ -168,14 +177,18 @@ def test_saved_settings_are_checked(tmp_path: Path) -> None:
         load(path)
 
 
-def test_menu_errors_reach_the_console_and_a_window(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_menu_errors_reach_the_console_and_a_window(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     edit = Edit(tmp_path)
     edit.timeline.playhead = 90000
     monkeypatch.setenv("TINCT_RESOLVE_SETTINGS", str(tmp_path / "s.json"))
     fr.UIDispatcher.artist = staticmethod(  # type: ignore[assignment]
-        lambda window: window.trigger("Run" if "Run" in window.GetItems() else "OK", "Clicked"))
-    run_from_resolve_menu("KeyframeColorize", {"resolve": edit.resolve, "fusion": edit.resolve.Fusion(), "bmd": edit.bmd})
+        lambda window: window.trigger("Run" if "Run" in window.GetItems() else "OK", "Clicked")
+    )
+    run_from_resolve_menu(
+        "KeyframeColorize", {"resolve": edit.resolve, "fusion": edit.resolve.Fusion(), "bmd": edit.bmd}
+    )
     assert "No clip under the playhead" in capsys.readouterr().out
     error_window = fr.UIDispatcher.windows[-1]
     assert error_window.properties["WindowTitle"] == "Tinct" and not error_window.shown
@@ -185,7 +198,9 @@ def test_the_installed_script_runs_its_node(tmp_path: Path, monkeypatch: pytest.
     calls: list[tuple[str, Any]] = []
     monkeypatch.setattr("tinct.plugin.resolve.run.run_from_resolve_menu", lambda node, g: calls.append((node, g)))
     text = (files("tinct.plugin.resolve") / "scripts" / "launcher.py").read_text()
-    script = fill_template(text, {"TINCT_HOST": host_settings("/studio/tinct/bin/python"), "TINCT_NODE": "KeyframeColorize"})
+    script = fill_template(
+        text, {"TINCT_HOST": host_settings("/studio/tinct/bin/python"), "TINCT_NODE": "KeyframeColorize"}
+    )
     resolve = fr.Resolve(None)
     exec(compile(script, "Tinct Colorize from Markers.py", "exec"), {"__name__": "__main__", "resolve": resolve})
     assert calls[0][0] == "KeyframeColorize" and calls[0][1]["resolve"] is resolve

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import TinyShot
 from tests.plugin.host import fake_engine
-from tinct.core.errors import CancelledError
-from tinct.plugin.cli.main import main as cli_main
-from tinct.plugin.host.engine import (
-    EngineError, EngineJob, EngineProgress, InProcessRun, ProgressCallback, SubprocessRun, parse_cli_error,
-    run_to_end, start,
+from tinct.core.errors import CancelledError, ParameterError, TinctError, error_to_dict
+from tinct.nodes.api import Progress, Request
+from tinct.plugin.host.runner import (
+    EngineError,
+    EngineJob,
+    EngineProgress,
+    InProcessRun,
+    SubprocessRun,
+    run_to_end,
+    start,
 )
 
 FRAMES = [1001, 1002, 1003, 1004]
@@ -24,16 +29,22 @@ FRAMES = [1001, 1002, 1003, 1004]
 
 def job(tmp_path: Path, frames: Sequence[int] = FRAMES) -> EngineJob:
     output = str(tmp_path / "out" / "shot.####.exr")
-    return EngineJob.create(["tinct", "colorize", "src.####.exr", "-o", output], output, frames, tmp_path / "log.txt")
+    request = Request.create(
+        "KeyframeColorize", {"source": "src.####.exr", "keyframes": "keys.####.exr"}, output, frames=frames
+    )
+    return EngineJob(request, tmp_path / "log.txt")
 
 
 def test_subprocess_run_reports_frames_as_they_appear(tmp_path: Path) -> None:
     spec = job(tmp_path)
-    python, argv_file = fake_engine.make(tmp_path / "fake", spec.output, FRAMES, delay=0.05,
-                                         lines=["tinct: source colour space: ACEScg"])
+    python, argv_file = fake_engine.make(
+        tmp_path / "fake", spec.output, FRAMES, delay=0.05, lines=["tinct: source colour space: ACEScg"]
+    )
     seen: list[EngineProgress] = []
     run_to_end(start(spec, python), lambda p: seen.append(p) or False, interval=0.02)
-    assert json.loads(argv_file.read_text()) == ["-m", "tinct.plugin.cli.main", *spec.argv[1:]]
+    argv = json.loads(argv_file.read_text())
+    assert argv[:3] == ["-m", "tinct.plugin.cli.main", "--error-file"] and argv[4] == "run"
+    assert Request.from_dict(fake_engine.request_of(argv_file)) == spec.request, "the request travels as JSON"
     assert seen[-1].done == 4 and seen[-1].total == 4 and seen[-1].percent == 100
     assert any(0 < p.done < 4 for p in seen), "progress should move while frames are written"
     assert "ACEScg" in spec.log.read_text()  # type: ignore[union-attr]
@@ -52,22 +63,42 @@ def test_frames_written_before_the_job_do_not_count(tmp_path: Path) -> None:
     assert run.progress().done == 1
 
 
-def test_user_error_keeps_the_engines_message(tmp_path: Path) -> None:
-    lines = ["tinct: keyframes colour space: ACEScg", "tinct: Parameter KeyframeColorize.fill_radius is out of range",
-             "  expected: 2.0 to 512.0", "  found:    9999.0", "  repair:   use a value between 2.0 and 512.0"]
-    python, _ = fake_engine.make(tmp_path / "fake", code=2, lines=lines)
-    with pytest.raises(EngineError) as raised:
+def test_user_error_comes_back_as_data(tmp_path: Path) -> None:
+    sent = ParameterError(
+        "Parameter KeyframeColorize.fill_radius is out of range",
+        expected="2.0 to 512.0",
+        found="9999.0",
+        repair="use a value between 2.0 and 512.0",
+        file="a.exr",
+        frame=1002,
+    )
+    python, _ = fake_engine.make(tmp_path / "fake", code=2, lines=["tinct: something else"], error=error_to_dict(sent))
+    with pytest.raises(ParameterError) as raised:
         start(job(tmp_path), python).result()
     error = raised.value
-    assert error.title == "Parameter KeyframeColorize.fill_radius is out of range"
-    assert (error.expected, error.found) == ("2.0 to 512.0", "9999.0") and "between" in error.repair
+    assert error.title == sent.title and (error.expected, error.found) == ("2.0 to 512.0", "9999.0")
+    assert "between" in error.repair and (error.file, error.frame) == ("a.exr", 1002)
 
 
-def test_the_parser_reads_the_real_cli_format(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli_main(["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern,
-                     "-o", tiny_shot.out_pattern(), "--fill-radius", "9999"])
-    error = parse_cli_error(capsys.readouterr().err.splitlines())
-    assert code == 2 and "fill_radius" in error.title and "9999" in error.found and error.repair
+def test_the_real_engine_hands_its_error_back(
+    tiny_shot: TinyShot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real `tinct run` in a subprocess: a user error found there arrives here typed, with its fields."""
+    import sys
+
+    request = Request.create(
+        "KeyframeColorize",
+        {"source": tiny_shot.grey_pattern, "keyframes": tiny_shot.keys_pattern},
+        str(tmp_path / "out" / "sh.####.exr"),
+        frames=[1001, 1002],
+    )
+    # A keyframe colour space that no config has: found by the engine, not by the request.
+    request = Request.create(
+        request.node, request.inputs, request.output, frames=request.frames, colorspaces={"keyframes": "No Such Space"}
+    )
+    with pytest.raises(TinctError) as raised:
+        start(EngineJob(request), sys.executable).result()
+    assert "No Such Space" in str(raised.value) and raised.value.repair
 
 
 def test_a_crash_is_not_dressed_up_as_a_user_error(tmp_path: Path) -> None:
@@ -96,15 +127,15 @@ def test_a_missing_python_says_how_to_repair(tmp_path: Path) -> None:
 
 def test_without_a_tinct_python_the_engine_runs_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TINCT_PYTHON", raising=False)
-    monkeypatch.setattr("tinct.plugin.host.engine.engine_importable", lambda: True)
-    monkeypatch.setattr("tinct.plugin.host.engine.run_cli_in_process", lambda args, callback: None)
+    monkeypatch.setattr("tinct.plugin.host.runner.engine_importable", lambda: True)
     run = start(job(tmp_path))
+    run.cancel()
     assert isinstance(run, InProcessRun)
 
 
 def test_no_engine_anywhere_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TINCT_PYTHON", raising=False)
-    monkeypatch.setattr("tinct.plugin.host.engine.engine_importable", lambda: False)
+    monkeypatch.setattr("tinct.plugin.host.runner.engine_importable", lambda: False)
     with pytest.raises(EngineError) as raised:
         start(job(tmp_path))
     assert "TINCT_PYTHON" in raised.value.expected
@@ -114,29 +145,30 @@ def test_in_process_cancel_goes_through_the_progress_callback(tmp_path: Path) ->
     spec = job(tmp_path)
     calls: list[tuple[int, int, str]] = []
 
-    def fake_cli(args: Sequence[str], callback: ProgressCallback) -> None:
-        assert list(args) == list(spec.argv[1:])
+    def fake_run(request: Request, progress: Progress, cancel: Callable[[], bool]) -> None:
+        assert request is spec.request
         for done in range(1, 1000):
             calls.append((done, 999, f"frame {done}"))
-            if callback(done, 999, f"frame {done}"):
+            progress(done, 999, f"frame {done}")
+            if cancel():
                 raise CancelledError("Stopped by the user")
             time.sleep(0.005)
 
-    run = InProcessRun(spec, run_cli=fake_cli)
+    run = InProcessRun(spec, runner=fake_run)
     with pytest.raises(CancelledError):
         run_to_end(run, lambda p: len(calls) > 3, interval=0.01)
     assert len(calls) < 999
 
 
 def test_in_process_bugs_keep_their_traceback(tmp_path: Path) -> None:
-    def broken(args: Sequence[str], callback: ProgressCallback) -> None:
+    def broken(request: Request, progress: Progress, cancel: Callable[[], bool]) -> None:
         raise ZeroDivisionError("bug")
 
     with pytest.raises(ZeroDivisionError) as raised:
-        InProcessRun(job(tmp_path), run_cli=broken).result()
+        InProcessRun(job(tmp_path), runner=broken).result()
     assert raised.traceback[-1].name == "broken"
 
 
-def test_jobs_are_argument_lists_from_command_line() -> None:
+def test_jobs_name_their_frames() -> None:
     with pytest.raises(ValueError):
-        EngineJob.create(["colorize", "a", "-o", "b"], "b.####.exr", [1])
+        EngineJob(Request.create("KeyframeColorize", {"source": "a.####.exr", "keyframes": "k.####.exr"}, "b.####.exr"))

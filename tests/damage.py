@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .errors import ParameterError
-from .flow import srgb_decode, srgb_encode
+from tinct.core.errors import ParameterError
+from tinct.core.flow import srgb_decode, srgb_encode
 
 # Scratches are drawn from blocks of this many frames (random access without a shot length).
 _SCRATCH_BLOCK = 64
@@ -42,40 +42,52 @@ class DamageSpec:
     """
 
     seed: int = 0
-    softness: float = 1.6            # blur sigma
-    flicker: float = 0.06            # std of the per-frame global log exposure
-    regional_flicker: float = 0.03   # std of the regional log exposure (per grid node)
-    grain: float = 0.035             # grain std at mid grey, sRGB-encoded
-    grain_size: float = 1.5          # grain clump sigma
-    dust: float = 60.0               # mean specks per frame
+    softness: float = 1.6  # blur sigma
+    flicker: float = 0.06  # std of the per-frame global log exposure
+    regional_flicker: float = 0.03  # std of the regional log exposure (per grid node)
+    grain: float = 0.035  # grain std at mid grey, sRGB-encoded
+    grain_size: float = 1.5  # grain clump sigma
+    dust: float = 60.0  # mean specks per frame
     dust_radius: tuple[float, float] = (2.5, 9.0)
-    blotches: float = 4.0            # mean blotches per frame
+    blotches: float = 4.0  # mean blotches per frame
     blotch_radius: tuple[float, float] = (12.0, 40.0)
     dust_opacity: tuple[float, float] = (0.55, 1.0)
     blotch_opacity: tuple[float, float] = (0.35, 0.8)
-    bright_share: float = 0.35       # share of bright (white) dust
-    scratches: float = 2.0           # mean scratches alive at any time
+    bright_share: float = 0.35  # share of bright (white) dust
+    scratches: float = 2.0  # mean scratches alive at any time
     scratch_life: tuple[int, int] = (15, 60)
-    scratch_width: tuple[float, float] = (1.5, 4.0)   # Gaussian profile sigma
+    scratch_width: tuple[float, float] = (1.5, 4.0)  # Gaussian profile sigma
     scratch_contrast: tuple[float, float] = (0.12, 0.35)
-    scratch_drift: float = 0.6       # max sideways drift in pixels per frame
-    scratch_jitter: float = 0.4      # per-frame sideways jitter std
+    scratch_drift: float = 0.6  # max sideways drift in pixels per frame
+    scratch_jitter: float = 0.4  # per-frame sideways jitter std
 
     def check(self) -> None:
         values = {k: v for k, v in vars(self).items() if k != "seed"}
         bad = [f"{k}={v}" for k, v in values.items() if any(x < 0 for x in np.ravel(v))]
-        ranges = ("dust_radius", "blotch_radius", "dust_opacity", "blotch_opacity", "scratch_life",
-                  "scratch_width", "scratch_contrast")
+        ranges = (
+            "dust_radius",
+            "blotch_radius",
+            "dust_opacity",
+            "blotch_opacity",
+            "scratch_life",
+            "scratch_width",
+            "scratch_contrast",
+        )
         bad += [f"{k}={getattr(self, k)}" for k in ranges if getattr(self, k)[0] > getattr(self, k)[1]]
-        bad += [f"{k}={getattr(self, k)}" for k in ("dust_opacity", "blotch_opacity", "bright_share")
-                if max(np.ravel(getattr(self, k))) > 1.0]
+        bad += [
+            f"{k}={getattr(self, k)}"
+            for k in ("dust_opacity", "blotch_opacity", "bright_share")
+            if max(np.ravel(getattr(self, k))) > 1.0
+        ]
         if self.scratch_life[0] < 1:
             bad.append(f"scratch_life={self.scratch_life}")
         if bad:
             raise ParameterError(
-                "Invalid damage spec", expected="non-negative values, ranges (low, high) with low <= high, "
+                "Invalid damage spec",
+                expected="non-negative values, ranges (low, high) with low <= high, "
                 "opacities and shares at most 1, scratch lives of at least 1 frame",
-                found="; ".join(bad), repair="correct the values named",
+                found="; ".join(bad),
+                repair="correct the values named",
             )
 
 
@@ -83,23 +95,23 @@ class DamageSpec:
 class Damaged:
     """One damaged frame and its ground truth. Arrays are (H, W) float32."""
 
-    frame: np.ndarray       # damaged scene-linear luminance
-    dust: np.ndarray        # opacity of dust and blotches in [0, 1]
+    frame: np.ndarray  # damaged scene-linear luminance
+    dust: np.ndarray  # opacity of dust and blotches in [0, 1]
     dust_change: np.ndarray  # how much dust and blotches changed the sRGB-encoded frame (signed)
-    scratches: np.ndarray   # opacity of line scratches in [0, 1]
-    gain: np.ndarray        # the flicker's exposure gain (1.0: none)
+    scratches: np.ndarray  # opacity of line scratches in [0, 1]
+    gain: np.ndarray  # the flicker's exposure gain (1.0: none)
 
 
 @dataclass(frozen=True)
 class _Scratch:
     start: int
     life: int
-    x0: float          # position at ``start``, as a fraction of the width
-    drift: float       # pixels per frame at 1080 lines
-    width: float       # profile sigma at 1080 lines
+    x0: float  # position at ``start``, as a fraction of the width
+    drift: float  # pixels per frame at 1080 lines
+    width: float  # profile sigma at 1080 lines
     contrast: float
     bright: bool
-    top: float         # vertical extent as fractions of the height
+    top: float  # vertical extent as fractions of the height
     bottom: float
     seed: int
 
@@ -113,8 +125,12 @@ class FilmDamage:
     def __init__(self, spec: DamageSpec, width: int, height: int) -> None:
         spec.check()
         if width < 16 or height < 16:
-            raise ParameterError("Frame too small to damage", expected="at least 16x16 pixels",
-                                 found=f"{width}x{height}", repair="use a larger frame")
+            raise ParameterError(
+                "Frame too small to damage",
+                expected="at least 16x16 pixels",
+                found=f"{width}x{height}",
+                repair="use a larger frame",
+            )
         self.spec, self.width, self.height = spec, width, height
         self.scale = height / 1080.0
         self.area = width * height / (1920.0 * 1080.0)
@@ -124,8 +140,12 @@ class FilmDamage:
         """(H, W) float32 clean scene-linear luminance of frame ``index`` (>= 0) -> :class:`Damaged`."""
         clean = np.asarray(clean, dtype=np.float32)
         if clean.shape != (self.height, self.width):
-            raise ParameterError("Frame size differs from the damage's", expected=f"({self.height}, {self.width})",
-                                 found=str(clean.shape), repair="damage each shot with its own FilmDamage")
+            raise ParameterError(
+                "Frame size differs from the damage's",
+                expected=f"({self.height}, {self.width})",
+                found=str(clean.shape),
+                repair="damage each shot with its own FilmDamage",
+            )
         s = self.spec
         soft = cv2.GaussianBlur(clean, (0, 0), s.softness * self.scale) if s.softness > 0 else clean
         gain = self.flicker_gain(index)
@@ -173,8 +193,10 @@ class FilmDamage:
         """The specks and blotches of frame ``index``: (opacity (H, W), target value 0 or 1) each."""
         s, rng = self.spec, self._rng(3, index)
         layers = []
-        for count, radius, opacity in ((s.dust, s.dust_radius, s.dust_opacity),
-                                       (s.blotches, s.blotch_radius, s.blotch_opacity)):
+        for count, radius, opacity in (
+            (s.dust, s.dust_radius, s.dust_opacity),
+            (s.blotches, s.blotch_radius, s.blotch_opacity),
+        ):
             for _ in range(rng.poisson(count * self.area)):
                 r = math.exp(rng.uniform(math.log(radius[0]), math.log(radius[1]))) * self.scale
                 x, y = rng.uniform(0, self.width), rng.uniform(0, self.height)
@@ -221,10 +243,14 @@ class FilmDamage:
                 scratch = _Scratch(
                     start=block * _SCRATCH_BLOCK + int(rng.integers(0, _SCRATCH_BLOCK)),
                     life=int(rng.integers(s.scratch_life[0], s.scratch_life[1] + 1)),
-                    x0=rng.uniform(0.03, 0.97), drift=rng.uniform(-s.scratch_drift, s.scratch_drift),
-                    width=rng.uniform(*s.scratch_width), contrast=rng.uniform(*s.scratch_contrast),
-                    bright=bool(rng.random() < 0.6), top=top,
-                    bottom=1.0 if full else rng.uniform(top + 0.3, 1.0), seed=int(rng.integers(2**31)),
+                    x0=rng.uniform(0.03, 0.97),
+                    drift=rng.uniform(-s.scratch_drift, s.scratch_drift),
+                    width=rng.uniform(*s.scratch_width),
+                    contrast=rng.uniform(*s.scratch_contrast),
+                    bright=bool(rng.random() < 0.6),
+                    top=top,
+                    bottom=1.0 if full else rng.uniform(top + 0.3, 1.0),
+                    seed=int(rng.integers(2**31)),
                 )
                 if scratch.start <= index < scratch.start + scratch.life:
                     alive.append(scratch)

@@ -1,10 +1,11 @@
 """Run a node's job from a host: as a subprocess of the Tinct environment, or inside this Python.
 
-A host builds the job's argument list with :meth:`NodeDefinition.command_line` (never a shell
-string), starts it with :func:`start` and polls the returned :class:`EngineRun` for progress while
-its own UI stays responsive; :meth:`EngineRun.cancel` stops it between frames. Progress is counted
-on the output files themselves (each frame appears complete, by atomic rename), so it works the
-same whichever way the engine runs and needs nothing from the engine's console output.
+A host builds the job's request (:class:`tinct.nodes.api.Request`), starts it with :func:`start`
+and polls the returned :class:`EngineRun` for progress while its own UI stays responsive;
+:meth:`EngineRun.cancel` stops it between frames. A subprocess gets the request as JSON and hands
+a user error back as JSON (``tinct --error-file FILE run REQUEST``). Progress is counted on the
+output files themselves (each frame appears complete, by atomic rename), so it works the same
+whichever way the engine runs and needs nothing from the engine's console output.
 
 The subprocess is the default: hosts' Pythons rarely carry torch, and a crash of the engine (out of
 memory, a driver fault) must not take the artist's session down with it.
@@ -13,31 +14,34 @@ memory, a driver fault) must not take the artist's session down with it.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
-import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tinct.core.errors import CancelledError, TinctError
+from tinct.core.errors import CancelledError, TinctError, error_from_dict
 from tinct.core.sequence import parse_sequence
+from tinct.nodes.api import Progress, Request
+from tinct.nodes.api import run as api_run
 
 # The Tinct environment's interpreter; installers record it, studios may override it per shell.
 ENV_PYTHON = "TINCT_PYTHON"
 CLI_MODULE = "tinct.plugin.cli.main"
 # The CLI's exit codes (tinct.plugin.cli.main): 2 for a TinctError, 130 when cancelled.
 EXIT_USER_ERROR, EXIT_CANCELLED = 2, 130
-_FIELD = re.compile(r"^  (expected|found|repair):\s*(.*)$")
 _KEPT_LINES = 200
 
-ProgressCallback = Callable[[int, int, str], bool]
+# How a job runs in this Python: tinct.nodes.api.run, or a stand-in in tests.
+Runner = Callable[[Request, Progress, Callable[[], bool]], object]
 
 
 class EngineError(TinctError):
@@ -46,20 +50,23 @@ class EngineError(TinctError):
 
 @dataclass(frozen=True)
 class EngineJob:
-    """One engine invocation: ``argv`` as built by NodeDefinition.command_line (``tinct COMMAND ...``),
-    the ``output`` pattern and the ``frames`` it writes (progress is counted on those files), and an
-    optional ``log`` file that receives the engine's console output."""
+    """One engine run: the ``request`` (its frames given: progress is counted on those output files),
+    and an optional ``log`` file that receives the engine's console output."""
 
-    argv: tuple[str, ...]
-    output: str
-    frames: tuple[int, ...]
+    request: Request
     log: Path | None = None
 
-    @classmethod
-    def create(cls, argv: Sequence[str], output: str, frames: Iterable[int], log: Path | None = None) -> EngineJob:
-        if not argv or argv[0] != "tinct":
-            raise ValueError(f"expected an argument list starting with 'tinct', got {list(argv)[:2]!r}")
-        return cls(tuple(argv), output, tuple(frames), log)
+    def __post_init__(self) -> None:
+        if not self.request.frames:
+            raise ValueError("an engine job needs a request with its frames")
+
+    @property
+    def output(self) -> str:
+        return self.request.output
+
+    @property
+    def frames(self) -> tuple[int, ...]:
+        return self.request.frames or ()
 
 
 @dataclass(frozen=True)
@@ -88,8 +95,7 @@ class _OutputWatch:
         try:
             with os.scandir(self._directory) as entries:
                 return sum(
-                    1 for entry in entries
-                    if entry.name in self._names and entry.stat().st_mtime_ns >= self._since_ns
+                    1 for entry in entries if entry.name in self._names and entry.stat().st_mtime_ns >= self._since_ns
                 )
         except FileNotFoundError:
             return 0
@@ -134,28 +140,41 @@ class EngineRun(ABC):
     def _cancelled(self) -> CancelledError:
         done = self._watch.count()
         return CancelledError(
-            "Stopped by the user", found=f"{done} of {len(self.job.frames)} frames written, each complete",
+            "Stopped by the user",
+            found=f"{done} of {len(self.job.frames)} frames written, each complete",
             repair="process again to resume: frames already written with the same settings are kept",
         )
 
 
 class SubprocessRun(EngineRun):
-    """The job as ``PYTHON -m tinct.plugin.cli.main ...``: isolated from the host, cancelled by terminating it."""
+    """The job as ``PYTHON -m tinct.plugin.cli.main run REQUEST.json``: isolated from the host,
+    cancelled by terminating it."""
 
     def __init__(self, job: EngineJob, python: str) -> None:
         super().__init__(job)
-        command = [python, "-m", CLI_MODULE, *job.argv[1:]]
+        self._folder = tempfile.TemporaryDirectory(prefix="tinct-job-")
+        request, self._error_file = Path(self._folder.name) / "request.json", Path(self._folder.name) / "error.json"
+        request.write_text(job.request.to_json(), encoding="utf-8")
+        command = [python, "-m", CLI_MODULE, "--error-file", str(self._error_file), "run", str(request)]
         flags = 0
         if sys.platform == "win32":
             flags = subprocess.CREATE_NO_WINDOW  # no console window flashing up over Nuke or Resolve
         try:
             self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True, encoding="utf-8", errors="replace", bufsize=1, creationflags=flags,
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+                creationflags=flags,
             )
         except OSError as error:
             raise EngineError(
-                "Cannot start Tinct's engine", expected="the python of the Tinct environment",
+                "Cannot start Tinct's engine",
+                expected="the python of the Tinct environment",
                 found=f"{python}: {error.strerror or error}",
                 repair=f"re-run the Tinct installer (it records that python), or set ${ENV_PYTHON} to it",
             ) from error
@@ -196,77 +215,50 @@ class SubprocessRun(EngineRun):
     def result(self) -> None:
         self.wait()
         code = self._process.returncode
+        try:
+            error = json.loads(self._error_file.read_text(encoding="utf-8")) if self._error_file.is_file() else None
+        finally:
+            self._folder.cleanup()
         if code == 0:
             return
         with self._lock:
             lines = list(self._lines)
         if self._cancel_requested or code == EXIT_CANCELLED:
             raise self._cancelled()
-        if code == EXIT_USER_ERROR:
-            raise parse_cli_error(lines)
+        if code == EXIT_USER_ERROR and error is not None:
+            raise error_from_dict(error)
         where = f"; the full output is in {self.job.log}" if self.job.log else ""
         raise EngineError(
-            f"Tinct's engine stopped unexpectedly (exit code {code})", found="\n".join(lines[-15:]),
+            f"Tinct's engine stopped unexpectedly (exit code {code})",
+            found="\n".join(lines[-15:]),
             repair=f"this is a bug or a machine fault, not a setting{where}: send it to pipeline support",
         )
-
-
-def parse_cli_error(lines: Sequence[str]) -> EngineError:
-    """The CLI's last message (``tinct: TITLE`` then indented expected/found/repair lines) as an EngineError."""
-    starts = [i for i, line in enumerate(lines) if line.startswith("tinct: ")]
-    if not starts:
-        return EngineError("Tinct's engine reported an error", found="\n".join(lines[-15:]))
-    first = starts[-1]
-    fields = {"expected": "", "found": "", "repair": ""}
-    for line in lines[first + 1:]:
-        match = _FIELD.match(line)
-        if match:
-            fields[match[1]] = match[2]
-    return EngineError(lines[first][len("tinct: "):], expected=fields["expected"], found=fields["found"],
-                       repair=fields["repair"])
-
-
-def run_cli_in_process(args: Sequence[str], progress_callback: ProgressCallback) -> None:
-    """Run ``tinct ARGS`` in this Python, handing ``progress_callback`` to the command's job.
-
-    Commands receive it as ``args.progress_callback`` and pass it to their job's ``run``; a
-    callback returning True stops the job between frames with CancelledError.
-    """
-    from tinct.plugin.cli.main import build_parser  # the engine (numpy, torch) loads only in this mode
-
-    try:
-        namespace = build_parser().parse_args(list(args))
-    except SystemExit as refused:  # argparse exits on arguments it refuses; command_line never builds those
-        raise EngineError("Tinct's command line refused the job", found=" ".join(args)) from refused
-    namespace.progress_callback = progress_callback
-    namespace.run(namespace)
 
 
 class InProcessRun(EngineRun):
     """The job in a worker thread of this Python (used where torch imports in the host itself)."""
 
-    def __init__(self, job: EngineJob, run_cli: Callable[[Sequence[str], ProgressCallback], None] = run_cli_in_process) -> None:
+    def __init__(self, job: EngineJob, runner: Runner = api_run) -> None:
         super().__init__(job)
         self._failure: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, args=(run_cli,), name="tinct-engine", daemon=True)
+        self._thread = threading.Thread(target=self._work, args=(runner,), name="tinct-engine", daemon=True)
         self._thread.start()
 
-    def _work(self, run_cli: Callable[[Sequence[str], ProgressCallback], None]) -> None:
-        try:
-            run_cli(self.job.argv[1:], self._on_progress)
+    def _work(self, runner: Runner) -> None:
+        try:  # the engine (numpy, torch) loads here, in the worker thread, not in the host's UI
+            runner(self.job.request, self._on_progress, lambda: self._cancel_requested)
         except BaseException as failure:  # handed to the host's thread by result(), traceback intact
             self._failure = failure
 
-    def _on_progress(self, done: int, total: int, message: str) -> bool:
+    def _on_progress(self, done: int, total: int, message: str) -> None:
         self._note(message)
-        return self._cancel_requested
 
     def wait(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _stop(self) -> None:
-        """Nothing to signal: the job polls the progress callback, which now answers True."""
+        """Nothing to signal: the job asks its cancel function between frames, which now answers True."""
 
     def result(self) -> None:
         self.wait()
@@ -274,6 +266,33 @@ class InProcessRun(EngineRun):
             raise self._cancelled() from self._failure
         if self._failure is not None:
             raise self._failure
+
+
+def run_tinct(python: str, args: list[str], request: Request) -> str:
+    """Run ``tinct ARGS REQUEST.json`` to its end in the Tinct ``python`` (for short commands, such as
+    writing a farm job); returns its output. A user error comes back as the TinctError it was."""
+    with tempfile.TemporaryDirectory(prefix="tinct-") as folder:
+        request_file, error_file = Path(folder) / "request.json", Path(folder) / "error.json"
+        request_file.write_text(request.to_json(), encoding="utf-8")
+        command = [python, "-m", CLI_MODULE, "--error-file", str(error_file), *args, str(request_file)]
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise EngineError(
+                "Cannot start Tinct's engine",
+                expected="the python of the Tinct environment",
+                found=f"{python}: {error.strerror or error}",
+                repair=f"re-run the Tinct installer (it records that python), or set ${ENV_PYTHON} to it",
+            ) from error
+        if done.returncode == EXIT_USER_ERROR and error_file.is_file():
+            raise error_from_dict(json.loads(error_file.read_text(encoding="utf-8")))
+    if done.returncode != 0:
+        raise EngineError(
+            f"Tinct stopped unexpectedly (exit code {done.returncode})",
+            found=done.stderr[-3000:],
+            repair="this is a bug or a machine fault, not a setting: send it to pipeline support",
+        )
+    return done.stdout
 
 
 def engine_python(python: str | None = None) -> str:
