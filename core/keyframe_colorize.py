@@ -13,9 +13,7 @@ chunks) is identical to a whole one, and a rerun recomputes only segments with f
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,11 +38,10 @@ from tinct.core.propagation import (
     Propagator,
     blend,
 )
-from tinct.core.provenance import already_written, canonical, frame_hash, provenance
+from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.reference import ReferenceColorizer
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
-from tinct.core.version import __version__
 
 CONFIDENCE_CHANNEL = "colorize.confidence"
 
@@ -152,20 +149,19 @@ class KeyframeColorizeJob:
 
     def _params_hash(self) -> str:
         req = self.request
-        identity = {
-            "node": req.node,
-            "version": req.node_version,
-            "params": req.params,
-            "tinct": __version__,
-            "source": canonical(req.source),
-            "sourceSpace": self.plate.space,
-            "outputSpace": self.output_space,
-            "config": self.colour.name,
-            "pixelType": req.output_options.pixel_type,
-            "compression": req.output_options.compression,
-            "keyframes": self.keyframes.digest(),
-        }
-        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+        options = req.output_options
+        return params_hash(
+            node=req.node,
+            version=req.node_version,
+            params=req.params,
+            source=req.source,
+            source_space=self.plate.space,
+            output_space=self.output_space,
+            config=self.colour.name,
+            pixel_type=options.pixel_type,
+            compression=options.compression,
+            keyframes=self.keyframes.digest(),
+        )
 
     def frame_hash(self, frame: int) -> str:
         """The frame's identity: the parameters and the plate of its segment, from the keyframe before

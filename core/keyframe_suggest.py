@@ -30,7 +30,7 @@ def step_reliability(propagator: Propagator, previous: Plate, current: Plate) ->
     tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
     consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
     seen = warp(previous.small.astype(np.float32), identity_grid(h, w) + to_prev) / 255.0
-    match = np.exp(-((np.abs(current.small / 255.0 - seen) / s.photometric_sigma) ** 2))
+    match = np.exp(-((np.abs(current.small / 255.0 - seen) / s.match_tolerance) ** 2))
     return float(np.mean(consistent * match))
 
 

@@ -25,7 +25,7 @@ The method (designed for steadiness and sharpness, not just plausibility):
    luminance (a bilateral-grid normalised convolution under the source luminance), so colour does
    not bleed across edges; where no similar neighbour is in reach, a smooth push-pull fill.
 
-All tracking runs at a working scale (long side <= ``flow_max_side``); colour is sampled and refined
+All tracking runs at a working scale (long side <= ``flow_resolution``); colour is sampled and refined
 at full resolution. Arrays: luminance (H, W) float32 scene-linear; chroma ratios (H, W, 3) float32
 (see :mod:`tinct.core.chroma`); confidence (H, W) float32 in [0, 1].
 """
@@ -73,12 +73,12 @@ PATCH_FLAT = 1e-4
 
 @dataclass(frozen=True)
 class PropagationSettings:
-    flow_preset: str = "medium"
-    flow_max_side: int = 1024
+    flow_quality: str = "medium"
+    flow_resolution: int = 1024
     # Forward/backward disagreement (working-scale pixels) where reach starts to fall, and where it is gone.
     occlusion_tolerance: float = 2.0
     # Width of the photometric check in sRGB-encoded luminance units.
-    photometric_sigma: float = 0.12
+    match_tolerance: float = 0.12
     # Reach of the edge-aware fill (pixels at 1920 wide, scaled with the image) and how similar in
     # sRGB-encoded luminance a confident pixel must be to lend its colour.
     fill_radius: float = 48.0
@@ -141,7 +141,7 @@ class Propagator:
     def __init__(self, settings: PropagationSettings, height: int, width: int) -> None:
         self.settings = settings
         self.height, self.width = height, width
-        self.flow = FlowEstimator(settings.flow_preset, settings.flow_max_side)
+        self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
         scale = self.flow.scale_for(height, width)
         self.small_size = (max(8, round(width * scale)), max(8, round(height * scale)))  # (w, h)
         self.fill_sigma = max(2.0, settings.fill_radius * width / 1920)
@@ -314,7 +314,7 @@ class Propagator:
     def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
         seen = warp(key_small.astype(np.float32), coords) / 255.0
         diff = cv2.GaussianBlur(np.abs(current.astype(np.float32) / 255.0 - seen), (0, 0), 1.0)
-        return np.exp(-((diff / self.settings.photometric_sigma) ** 2)).astype(np.float32)
+        return np.exp(-((diff / self.settings.match_tolerance) ** 2)).astype(np.float32)
 
     def _upsample(self, small: np.ndarray) -> np.ndarray:
         return np.clip(cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)

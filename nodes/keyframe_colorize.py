@@ -116,16 +116,12 @@ KEYFRAME_COLORIZE = NodeDefinition(
 def propagation_settings(values: Mapping[str, Value]) -> PropagationSettings:
     """Checked KeyframeColorize parameter values (others ignored) -> the engine's propagation settings."""
     # Imported here: node definitions load in Nuke's and Resolve's own Pythons, which lack numpy/cv2.
+    from dataclasses import fields
+
     from tinct.core.propagation import PropagationSettings
 
     # Nodes that embed these parameters (AutoColorize) pass their other values too.
     own = {p.name for p in KEYFRAME_COLORIZE.parameters}
     v = KEYFRAME_COLORIZE.resolve({name: value for name, value in values.items() if name in own})
-    return PropagationSettings(
-        flow_preset=str(v["flow_quality"]),
-        flow_max_side=int(v["flow_resolution"]),
-        occlusion_tolerance=float(v["occlusion_tolerance"]),
-        photometric_sigma=float(v["match_tolerance"]),
-        fill_radius=float(v["fill_radius"]),
-        fill_similarity=float(v["fill_similarity"]),
-    )
+    # The engine's settings carry the node's own parameter names: no renaming between them.
+    return PropagationSettings(**{field.name: v[field.name] for field in fields(PropagationSettings)})

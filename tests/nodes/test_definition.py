@@ -59,6 +59,6 @@ def test_saved_values_of_older_versions_are_upgraded() -> None:
 
 def test_keyframe_colorize_definition_maps_to_engine_settings() -> None:
     settings = propagation_settings({"flow_quality": "fast", "fill_radius": 20})
-    assert settings.flow_preset == "fast" and settings.fill_radius == 20.0
+    assert settings.flow_quality == "fast" and settings.fill_radius == 20.0
     assert KEYFRAME_COLORIZE.outputs[-1] == "colorize.confidence"
     assert [i.name for i in KEYFRAME_COLORIZE.inputs] == ["source", "keyframes"]
