@@ -15,20 +15,18 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from tinct.core.engine import Progress, ReadAhead
-from tinct.core.flow import forward_backward_error, identity_grid, warp
-from tinct.core.propagation import Plate, PropagationSettings, Propagator
+from tinct.core.flow import identity_grid, warp
+from tinct.core.propagation import Motion, Plate, PropagationSettings, Propagator
 from tinct.core.source import SourcePlate
 
 
 def step_reliability(propagator: Propagator, previous: Plate, current: Plate) -> float:
     """Share of the current frame's pixels that motion from the previous frame explains."""
     s = propagator.settings
-    to_prev = propagator.flow(current.small, previous.small)
-    to_curr = propagator.flow(previous.small, current.small)
+    motion = Motion(propagator.flow(current.small, previous.small), propagator.flow(previous.small, current.small))
+    to_prev = motion.to_prev
     h, w = current.small.shape
-    error = forward_backward_error(to_prev, to_curr)
-    tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
-    consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
+    consistent = motion.consistency(s.occlusion_tolerance)
     seen = warp(previous.small.astype(np.float32), identity_grid(h, w) + to_prev) / 255.0
     match = np.exp(-((np.abs(current.small / 255.0 - seen) / s.match_tolerance) ** 2))
     return float(np.mean(consistent * match))

@@ -117,6 +117,13 @@ class Motion:
         """The same motion seen walking the other way."""
         return Motion(self.to_curr, self.to_prev)
 
+    def consistency(self, occlusion_tolerance: float) -> np.ndarray:
+        """(h, w) in [0, 1]: how well the flows both ways agree at each current pixel; it falls from
+        1 to 0 as their disagreement grows from the tolerance (plus 5 % of the motion) to twice it."""
+        error = forward_backward_error(self.to_prev, self.to_curr)
+        tolerance = occlusion_tolerance + 0.05 * np.linalg.norm(self.to_prev, axis=-1)
+        return np.clip(2.0 - error / tolerance, 0.0, 1.0)
+
 
 class TextureMatcher(Protocol):
     """Colour for content no tracking reaches, by texture correspondence (see :mod:`tinct.core.reference`)."""
@@ -207,13 +214,11 @@ class Propagator:
         """
         s = self.settings
         motion = motion or self.motion(previous, current)
-        to_prev, to_curr = motion.to_prev, motion.to_curr
+        to_prev = motion.to_prev
         h, w = current.small.shape
         positions = identity_grid(h, w) + to_prev
         chained = warp(track.coords, positions, border_value=-1.0)
-        error = forward_backward_error(to_prev, to_curr)
-        tolerance = s.occlusion_tolerance + 0.05 * np.linalg.norm(to_prev, axis=-1)
-        consistent = np.clip(2.0 - error / tolerance, 0.0, 1.0)
+        consistent = motion.consistency(s.occlusion_tolerance)
         coords = self._register(chained, current, key)
         # Where this step saw no motion, the identity is a fair hypothesis (static content).
         still = np.clip(2.0 - np.linalg.norm(to_prev, axis=-1) / STILL_MOTION, 0.0, 1.0)
