@@ -63,6 +63,8 @@ DRIFT_LIMIT = 2.0
 # patches are flat (variance below PATCH_FLAT, where correlation is noise).
 MOTION_STEP = 4
 MOTIONS = 3
+# At most this many sampled points are fitted (every sure one up to 640x360; a regular share above).
+MOTION_POINTS = 16_000
 # Motion (working-scale pixels per step) under which a pixel counts as still, and twice which it moves.
 STILL_MOTION = 0.25
 PATCH_RADIUS = 3
@@ -312,7 +314,9 @@ class Propagator:
         weigh(grid, still, allow_flat=False)
         every = np.s_[::MOTION_STEP, ::MOTION_STEP]
         sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motions
-        for model in dominant_motions(grid[every][sampled], coords[every][sampled], MOTIONS):
+        points, targets = grid[every][sampled], coords[every][sampled]
+        thin = max(1, -(-len(points) // MOTION_POINTS))  # RANSAC's time grows with the points: keep a fixed share
+        for model in dominant_motions(points[::thin], targets[::thin], MOTIONS):
             weigh(cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32))
         return coords, reach, sure
 
