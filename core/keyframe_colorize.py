@@ -120,6 +120,7 @@ class KeyframeColorizeJob:
         self.params_hash = self._params_hash()
         self.clamped: list[int] = []  # frames written with values clamped to the half-float range
         self._segment_hashes: dict[tuple[int, int], str] = {}
+        self._prepared_keys: dict[int, Keyframe] = {}
 
     def _keyframe_source(self) -> PaintedKeyframes | ProposedKeyframes:
         req = self.request
@@ -197,6 +198,13 @@ class KeyframeColorizeJob:
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
     def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
+        """The keyframe prepared for propagation; a keyframe closes one segment and opens the next,
+        so it is prepared once for both (it depends on its own frame only)."""
+        if frame not in self._prepared_keys:
+            self._prepared_keys[frame] = self._prepare_keyframe(propagator, frame, source, plate)
+        return self._prepared_keys[frame]
+
+    def _prepare_keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
         key_luminance, key_chroma = self.keyframes.colour_of(frame, source)
         return propagator.keyframe(
             frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma)
@@ -215,6 +223,8 @@ class KeyframeColorizeJob:
     ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
         propagator = Propagator(self.request.settings, self.height, self.width)
+        # Only this segment's keyframes stay prepared: memory does not grow with the shot.
+        self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in (segment.before, segment.after)}
         before, after, frames = segment.before, segment.after, segment.frames
         backward = [f for f in self.all_source_frames if frames[0] <= f < after][::-1] if after is not None else []
         forward = [f for f in self.all_source_frames if before <= f <= frames[-1]] if before is not None else []
@@ -238,13 +248,13 @@ class KeyframeColorizeJob:
                 plate = current
                 if before is not None:  # the forward pass steps between the same two frames
                     forward = motion.reversed()
-                    _park(cache, f"{frame}.motion", np.dstack([forward.to_prev, forward.to_curr]))
+                    _park(cache, frame, "motion", np.dstack([forward.to_prev, forward.to_curr]))
                 if frame not in wanted:
                     continue
                 if before is None:  # leading frames: the backward pass is all there is
                     yield frame, (source, track.chroma, track.confidence)
                 else:
-                    _park(cache, str(frame), np.dstack([track.chroma, track.confidence]))
+                    _park(cache, frame, "estimate", np.dstack([track.chroma, track.confidence]))
         if before is None:
             return
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
@@ -265,7 +275,7 @@ class KeyframeColorizeJob:
             else:
                 estimates = [(track.chroma, track.confidence, temporal_weight(frame, before))]
                 if after is not None:
-                    parked = _unpark(cache, str(frame))
+                    parked = _unpark(cache, frame, "estimate")
                     estimates.append((parked[..., :3], parked[..., 3], temporal_weight(frame, after)))
                 chroma, confidence = blend(estimates)
             yield frame, (source, chroma, confidence)
@@ -304,12 +314,12 @@ class KeyframeColorizeJob:
             self.clamped.append(frame)
 
 
-def _park(cache: Path, name: str, array: np.ndarray) -> None:
+def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
     """Keep what the backward pass found (an estimate, a motion) on disk, in half float, until the
     forward pass reaches its frame."""
     parked = array.astype(np.float16)
     try:
-        np.save(cache / f"{name}.npy", parked)
+        np.save(cache / f"{frame}.{kind}.npy", parked)
     except OSError as exc:
         raise ImageFileError(
             "Cannot keep the backward pass's estimates beside the output",
@@ -319,12 +329,12 @@ def _park(cache: Path, name: str, array: np.ndarray) -> None:
             repair="free space in the output folder, or write to a folder with more, and run again: "
             "finished frames are kept",
             file=cache,
-            frame=int(name.split(".")[0]),
+            frame=frame,
         ) from exc
 
 
-def _unpark(cache: Path, name: str) -> np.ndarray:
-    path = cache / f"{name}.npy"
+def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
+    path = cache / f"{frame}.{kind}.npy"
     parked = np.load(path).astype(np.float32)
     path.unlink()
     return parked
@@ -335,5 +345,5 @@ def _unpark_motion(cache: Path, frame: int | None) -> Motion | None:
     None where that pass did not walk (frames before those asked for)."""
     if frame is None or not (cache / f"{frame}.motion.npy").exists():
         return None
-    parked = _unpark(cache, f"{frame}.motion")
+    parked = _unpark(cache, frame, "motion")
     return Motion(parked[..., :2], parked[..., 2:])

@@ -296,16 +296,15 @@ class Propagator:
         it must show structure; a dominant motion may also re-acquire flat regions."""
         h, w = coords.shape[:2]
         grid = identity_grid(h, w)
-        here = current.small.astype(np.float32) / 255.0
+        here = _window(current.small.astype(np.float32) / 255.0)  # the same for every hypothesis
         keyframe = key.plate.small.astype(np.float32)
 
         def weigh(candidate: np.ndarray, prior: np.ndarray | float = 1.0, allow_flat: bool = True) -> None:
             nonlocal coords, reach, sure
-            seen = warp(keyframe, candidate) / 255.0
-            score = patch_agreement(here, seen, allow_flat) * inside(candidate, h, w) * prior
+            seen = _window(warp(keyframe, candidate) / 255.0)
+            score = _agreement(here, seen, allow_flat) * inside(candidate, h, w) * prior
             if not allow_flat:  # chance correlations pass alone; a true match passes with its neighbours
-                window = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
-                score = np.minimum(score, cv2.boxFilter(score, -1, window, borderType=cv2.BORDER_REFLECT))
+                score = np.minimum(score, _box(score))
             better = score > sure
             coords = np.where(better[..., None], candidate, coords)
             reach = np.where(better, np.maximum(reach, score), reach)
@@ -349,20 +348,37 @@ def patch_agreement(here: np.ndarray, seen: np.ndarray, allow_flat: bool = True)
     images are first smoothed a little so that film grain, which no two frames share, does not
     fail the test on its own.
     """
+    return _agreement(_window(here), _window(seen), allow_flat)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One image as the patch test sees it: lightly smoothed, with its window means and variances."""
+
+    smooth: np.ndarray
+    mean: np.ndarray
+    variance: np.ndarray
+
+
+def _box(image: np.ndarray) -> np.ndarray:
+    """Mean over the patch test's window around each pixel."""
     size = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
+    return cv2.boxFilter(image, -1, size, borderType=cv2.BORDER_REFLECT)
 
-    def box(image: np.ndarray) -> np.ndarray:
-        return cv2.boxFilter(image, -1, size, borderType=cv2.BORDER_REFLECT)
 
-    here, seen = cv2.GaussianBlur(here, (0, 0), 1.0), cv2.GaussianBlur(seen, (0, 0), 1.0)
-    mean_here, mean_seen = box(here), box(seen)
-    var_here = np.maximum(box(here * here) - mean_here * mean_here, 0.0)
-    var_seen = np.maximum(box(seen * seen) - mean_seen * mean_seen, 0.0)
-    correlation = (box(here * seen) - mean_here * mean_seen) / np.sqrt(
-        np.maximum(var_here, PATCH_FLAT) * np.maximum(var_seen, PATCH_FLAT)
+def _window(image: np.ndarray) -> _Window:
+    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
+    mean = _box(smooth)
+    return _Window(smooth, mean, np.maximum(_box(smooth * smooth) - mean * mean, 0.0))
+
+
+def _agreement(here: _Window, seen: _Window, allow_flat: bool) -> np.ndarray:
+    """:func:`patch_agreement` of two prepared windows (one side is often tested against many)."""
+    correlation = (_box(here.smooth * seen.smooth) - here.mean * seen.mean) / np.sqrt(
+        np.maximum(here.variance, PATCH_FLAT) * np.maximum(seen.variance, PATCH_FLAT)
     )
-    difference = box(np.abs(here - seen))
-    flat = (var_here < PATCH_FLAT) & (var_seen < PATCH_FLAT)
+    difference = _box(np.abs(here.smooth - seen.smooth))
+    flat = (here.variance < PATCH_FLAT) & (seen.variance < PATCH_FLAT)
     agrees = (difference < PATCH_DIFFERENCE) & ((flat & allow_flat) | (correlation > PATCH_CORRELATION))
     return np.where(agrees, np.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0).astype(np.float32)
 

@@ -172,12 +172,7 @@ class SubprocessRun(EngineRun):
                 creationflags=flags,
             )
         except OSError as error:
-            raise EngineError(
-                "Cannot start Tinct's engine",
-                expected="the python of the Tinct environment",
-                found=f"{python}: {error.strerror or error}",
-                repair=f"re-run the Tinct installer (it records that python), or set ${ENV_PYTHON} to it",
-            ) from error
+            raise _cannot_start(python, error) from error
         self._reader = threading.Thread(target=self._read, name="tinct-engine-output", daemon=True)
         self._reader.start()
 
@@ -278,12 +273,7 @@ def run_tinct(python: str, args: list[str], request: Request) -> str:
         try:
             done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         except OSError as error:
-            raise EngineError(
-                "Cannot start Tinct's engine",
-                expected="the python of the Tinct environment",
-                found=f"{python}: {error.strerror or error}",
-                repair=f"re-run the Tinct installer (it records that python), or set ${ENV_PYTHON} to it",
-            ) from error
+            raise _cannot_start(python, error) from error
         if done.returncode == EXIT_USER_ERROR and error_file.is_file():
             raise error_from_dict(json.loads(error_file.read_text(encoding="utf-8")))
     if done.returncode != 0:
@@ -333,3 +323,12 @@ def run_to_end(run: EngineRun, on_progress: Callable[[EngineProgress], bool], in
             run.cancel()
     on_progress(run.progress())
     run.result()
+
+
+def _cannot_start(python: str, error: OSError) -> EngineError:
+    return EngineError(
+        "Cannot start Tinct's engine",
+        expected="the python of the Tinct environment",
+        found=f"{python}: {error.strerror or error}",
+        repair=f"re-run the Tinct installer (it records that python), or set ${ENV_PYTHON} to it",
+    )
