@@ -74,6 +74,32 @@ def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return np.linalg.norm(flow + back_at, axis=-1)
 
 
+class Motion:
+    """Flows between a target frame and a reference frame, both directions, at one scale."""
+
+    def __init__(self, to_reference: np.ndarray, to_target: np.ndarray) -> None:
+        self.to_reference = to_reference  # (h, w, 2): target pixel -> position in the reference
+        self.to_target = to_target  # (h, w, 2): reference pixel -> position in the target
+        self._consistency: dict[float, np.ndarray] = {}
+
+    def reversed(self) -> Motion:
+        """The same motion with the roles of the two frames swapped."""
+        return Motion(self.to_target, self.to_reference)
+
+    def consistency(self, tolerance: float) -> np.ndarray:
+        """(h, w) float32 in [0, 1]: how well the flows both ways agree at each target pixel.
+
+        Following the flow there and back returns near the start where the pixel is seen in both
+        frames; agreement falls from 1 to 0 as the error grows from ``tolerance`` (plus 5 % of the
+        motion) to twice that. Computed once per tolerance.
+        """
+        if tolerance not in self._consistency:
+            error = forward_backward_error(self.to_reference, self.to_target)
+            limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
+            self._consistency[tolerance] = np.clip(2.0 - error / limit, 0.0, 1.0).astype(np.float32)
+        return self._consistency[tolerance]
+
+
 def dominant_motions(
     points: np.ndarray, targets: np.ndarray, count: int, tolerance: float = 1.0, min_agreement: float = 0.5
 ) -> list[np.ndarray]:

@@ -27,12 +27,12 @@ from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
 from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ImageFileError, ParameterError
+from tinct.core.flow import Motion
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
 from tinct.core.propagation import (
     Keyframe,
-    Motion,
     Plate,
     PropagationSettings,
     Propagator,
@@ -248,7 +248,7 @@ class KeyframeColorizeJob:
                 plate = current
                 if before is not None:  # the forward pass steps between the same two frames
                     forward = motion.reversed()
-                    _park(cache, frame, "motion", np.dstack([forward.to_prev, forward.to_curr]))
+                    _park(cache, frame, "motion", np.dstack([forward.to_reference, forward.to_target]))
                 if frame not in wanted:
                     continue
                 if before is None:  # leading frames: the backward pass is all there is

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from tinct.core.engine import Progress, ReadAhead
-from tinct.core.flow import identity_grid, warp
-from tinct.core.propagation import Motion, Plate, PropagationSettings, Propagator
+from tinct.core.flow import Motion, identity_grid, warp
+from tinct.core.propagation import Plate, PropagationSettings, Propagator
 from tinct.core.source import SourcePlate
 
 
@@ -24,7 +24,7 @@ def step_reliability(propagator: Propagator, previous: Plate, current: Plate) ->
     """Share of the current frame's pixels that motion from the previous frame explains."""
     s = propagator.settings
     motion = Motion(propagator.flow(current.small, previous.small), propagator.flow(previous.small, current.small))
-    to_prev = motion.to_prev
+    to_prev = motion.to_reference
     h, w = current.small.shape
     consistent = motion.consistency(s.occlusion_tolerance)
     seen = warp(previous.small.astype(np.float32), identity_grid(h, w) + to_prev) / 255.0

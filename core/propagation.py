@@ -40,9 +40,9 @@ import numpy as np
 
 from tinct.core.flow import (
     FlowEstimator,
+    Motion,
     dominant_motions,
     flow_guide,
-    forward_backward_error,
     identity_grid,
     inside,
     srgb_decode,
@@ -105,26 +105,6 @@ class Track:
     chroma: np.ndarray  # (H, W, 3) float32 this direction's finished chroma estimate
     confidence: np.ndarray  # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
     persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
-
-
-@dataclass(frozen=True)
-class Motion:
-    """Dense flow both ways between two consecutive frames at the working scale, in half-float
-    precision, so one pass re-uses the motion another pass computed and gets the same pixels."""
-
-    to_prev: np.ndarray  # (h, w, 2) float32 from the current frame into the previous one
-    to_curr: np.ndarray  # (h, w, 2) float32 from the previous frame into the current one
-
-    def reversed(self) -> Motion:
-        """The same motion seen walking the other way."""
-        return Motion(self.to_curr, self.to_prev)
-
-    def consistency(self, occlusion_tolerance: float) -> np.ndarray:
-        """(h, w) in [0, 1]: how well the flows both ways agree at each current pixel; it falls from
-        1 to 0 as their disagreement grows from the tolerance (plus 5 % of the motion) to twice it."""
-        error = forward_backward_error(self.to_prev, self.to_curr)
-        tolerance = occlusion_tolerance + 0.05 * np.linalg.norm(self.to_prev, axis=-1)
-        return np.clip(2.0 - error / tolerance, 0.0, 1.0)
 
 
 class TextureMatcher(Protocol):
@@ -198,7 +178,8 @@ class Propagator:
 
     # -- tracking ------------------------------------------------------------------------------
     def motion(self, previous: Plate, current: Plate) -> Motion:
-        """Flow both ways between two consecutive plates (see :class:`Motion`)."""
+        """Flow both ways between two consecutive plates, the current one the target, in half-float
+        precision: one pass re-uses the motion another pass computed and gets the same pixels."""
 
         def half(flow: np.ndarray) -> np.ndarray:
             return flow.astype(np.float16).astype(np.float32)
@@ -216,7 +197,7 @@ class Propagator:
         """
         s = self.settings
         motion = motion or self.motion(previous, current)
-        to_prev = motion.to_prev
+        to_prev = motion.to_reference
         h, w = current.small.shape
         positions = identity_grid(h, w) + to_prev
         chained = warp(track.coords, positions, border_value=-1.0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tinct.core.flow import FlowEstimator, forward_backward_error, identity_grid, inside
+from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside
 from tinct.core.source import SourceFrame
 
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
@@ -129,32 +129,13 @@ def infrared_opacity(infrared: np.ndarray, threshold: float) -> np.ndarray:
     return cv2.dilate(opacity, np.ones((3, 3), np.uint8))
 
 
-class Motion:
-    """Flows between a target frame and a reference frame, both directions, at the working scale."""
+def measure_motion(flow: FlowEstimator, target: RestoreFrame, reference: RestoreFrame) -> Motion:
+    """The flows between two frames, both ways, at the working scale."""
+    return Motion(flow(target.guide, reference.guide), flow(reference.guide, target.guide))
 
-    def __init__(self, to_reference: np.ndarray, to_target: np.ndarray) -> None:
-        self.to_reference = to_reference  # (h, w, 2): target pixel -> position in the reference
-        self.to_target = to_target  # (h, w, 2): reference pixel -> position in the target
-        self._consistency: dict[float, np.ndarray] = {}
 
-    @classmethod
-    def measure(cls, flow: FlowEstimator, target: RestoreFrame, reference: RestoreFrame) -> Motion:
-        return cls(flow(target.guide, reference.guide), flow(reference.guide, target.guide))
-
-    def reversed(self) -> Motion:
-        return Motion(self.to_target, self.to_reference)
-
-    def consistency(self, tolerance: float) -> np.ndarray:
-        """(h, w) float32 in [0, 1]: 1 where the target pixel is seen in the reference (no occlusion).
-
-        Following the flow there and back returns near the start; the error tolerated grows with
-        the motion (5 %). Computed once per tolerance.
-        """
-        if tolerance not in self._consistency:
-            h, w = self.to_reference.shape[:2]
-            position = identity_grid(h, w) + self.to_reference
-            error = forward_backward_error(self.to_reference, self.to_target)
-            limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
-            reach = np.clip(2.0 - error / limit, 0.0, 1.0) * inside(position, h, w)
-            self._consistency[tolerance] = reach.astype(np.float32)
-        return self._consistency[tolerance]
+def seen_in_reference(motion: Motion, tolerance: float) -> np.ndarray:
+    """(h, w) float32 in [0, 1]: 1 where the target pixel is seen in the reference (consistent
+    flows both ways, and the position inside the reference frame)."""
+    h, w = motion.to_reference.shape[:2]
+    return motion.consistency(tolerance) * inside(identity_grid(h, w) + motion.to_reference, h, w)

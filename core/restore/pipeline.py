@@ -35,12 +35,19 @@ import cv2
 import numpy as np
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
-from tinct.core.flow import FlowEstimator, identity_grid, warp
+from tinct.core.flow import FlowEstimator, Motion, identity_grid, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
 from tinct.core.restore import deflicker, denoise, dust, scratches
 from tinct.core.restore.cuts import cut_score
-from tinct.core.restore.frames import Geometry, Motion, RestoreFrame, prepare, sample_points
+from tinct.core.restore.frames import (
+    Geometry,
+    RestoreFrame,
+    measure_motion,
+    prepare,
+    sample_points,
+    seen_in_reference,
+)
 from tinct.core.source import SourceFrame
 
 # Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
@@ -162,7 +169,7 @@ class Restorer:
     def _admit(self, plate: RestoreFrame, previous: _Slot | None) -> _Slot:
         if previous is None or previous.plate is None or not self.settings.repairs:
             return _Slot(plate, None, True)
-        motion = Motion.measure(self.flow, plate, previous.plate)
+        motion = measure_motion(self.flow, plate, previous.plate)
         self._motions[(plate.frame, previous.plate.frame)] = motion
         self._motions[(previous.plate.frame, plate.frame)] = motion.reversed()
         if cut_score(plate.small, previous.plate.small, motion.to_reference) > self.settings.cut_threshold:
@@ -170,7 +177,7 @@ class Restorer:
             return _Slot(plate, None, True)
         h, w = plate.small.shape
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
-        valid = motion.consistency(self.settings.occlusion_tolerance)
+        valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
         return _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
 
     def _centre(self, slots: dict[int, _Slot], centre: int, last: int, wanted: set[int]) -> Iterator[Restored]:
@@ -201,7 +208,7 @@ class Restorer:
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
         if key not in self._motions:
-            motion = Motion.measure(self.flow, target, reference)
+            motion = measure_motion(self.flow, target, reference)
             self._motions[key] = motion
             self._motions[(reference.frame, target.frame)] = motion.reversed()
         return self._motions[key]
@@ -289,7 +296,7 @@ class Restorer:
         """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
         g = self.geometry
         motion = self._motion(centre, plate)
-        consistency = motion.consistency(self.settings.occlusion_tolerance)
+        consistency = seen_in_reference(motion, self.settings.occlusion_tolerance)
         # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
         gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)
         warped = cv2.remap(
