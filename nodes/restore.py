@@ -48,7 +48,8 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 
 
 def _restore_handles(values: Mapping[str, Value]) -> int:
-    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side.
+    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side;
+    # the stabilised camera path stabilise_window frames each side.
     settings = restore_settings(values)
     return max(settings.behind, settings.ahead)
 
@@ -105,8 +106,8 @@ RESTORE = NodeDefinition(
     name="Restore",
     version=1,
     help="Repair a damaged film scan: one-frame dust and dirt, line scratches, exposure flicker and grain, "
-    "each with a switch and a strength; optionally enlarge it (clarity). Writes the defect matte "
-    "restore.defect beside the picture; nothing is borrowed across a scene cut.",
+    "each with a switch and a strength; optionally remove gate weave (stabilise) and enlarge it (clarity). "
+    "Writes the defect matte restore.defect beside the picture; nothing is borrowed across a scene cut.",
     inputs=(Input("source", "the damaged scan (any OCIO colour space; an IR channel is used for dust)"),),
     parameters=(
         Parameter("dust", bool, True, "remove dust and dirt: specks and blotches that are in one frame only"),
@@ -211,6 +212,24 @@ RESTORE = NodeDefinition(
             maximum=1.0,
         ),
         Parameter(
+            "stabilise",
+            bool,
+            False,
+            "remove gate weave: the picture's small shifts and turns from frame to frame in the scanner's "
+            "or projector's gate; camera pans, tilts and zooms are kept, and edges are repeated where the "
+            "picture moves in",
+        ),
+        Parameter(
+            "stabilise_window",
+            int,
+            12,
+            "frames each side over which the intended camera path is fitted: longer removes slower weave, "
+            "shorter follows quicker camera moves; as many frames ahead are held in memory",
+            minimum=4,
+            maximum=48,
+            switch="stabilise",
+        ),
+        Parameter(
             "clarity",
             int,
             1,
@@ -272,6 +291,8 @@ def restore_settings(values: Mapping[str, Value]) -> RestoreSettings:
         flow_quality=str(v["flow_quality"]),
         flow_resolution=int(v["flow_resolution"]),
         cut_threshold=float(v["cut_threshold"]),
+        stabilise=bool(v["stabilise"]),
+        stabilise_window=int(v["stabilise_window"]),
     )
 
 

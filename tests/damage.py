@@ -8,8 +8,20 @@ Applied in the order the damage happens, to a clean scene-linear luminance frame
    mid-tones, as with the grain of a print).
 4. **Dust and dirt** (one frame each): dark specks and blotches (dirt on the print) and bright ones
    (dirt on the negative), irregular soft-edged shapes; a few larger, semi-transparent blotches.
+   Off by default (counts 0), for harder tests: thin curved **hairs** (smooth random curves a pixel
+   or two wide, anti-aliased) and **soft blotches** (large, feathered far into their surroundings,
+   partly transparent).
 5. **Line scratches**: thin vertical lines, bright or dark, that live for many frames and drift
-   slowly sideways with a little jitter; some run the full height, some part of it.
+   slowly sideways with a little jitter; some run the full height, some part of it. Off by default:
+   **static scratches**, alive in every frame of the shot at one column fixed by the seed (what
+   dirt removal that expects scratches to move or to be short misses), optionally wobbling a
+   little sideways around it from frame to frame.
+
+Ground truth (:class:`Damaged`): ``dust`` and ``dust_change`` cover every one-frame defect (specks,
+blotches, hairs, soft blotches), so detection metrics count them all; ``hairs`` and
+``soft_blotches`` repeat the opacity of those two kinds alone. ``scratches`` covers drifting and
+static scratches. Each kind draws from its own random stream: turning a new kind on leaves the
+others exactly as they were, and ``DamageSpec()`` frames are those of the spec before the new kinds.
 
 Dust and scratches lie on top of the grain (they block the light). Everything is a pure function of
 ``(spec, frame index)``: frames can be made in any order, for shots of any length, with the memory
@@ -60,6 +72,15 @@ class DamageSpec:
     scratch_contrast: tuple[float, float] = (0.12, 0.35)
     scratch_drift: float = 0.6  # max sideways drift in pixels per frame
     scratch_jitter: float = 0.4  # per-frame sideways jitter std
+    hairs: float = 0.0  # mean hairs per frame
+    hair_length: tuple[float, float] = (40.0, 250.0)  # along the curve
+    hair_width: tuple[float, float] = (1.0, 2.5)  # full width (thinner than a pixel: fainter)
+    hair_opacity: tuple[float, float] = (0.6, 1.0)
+    soft_blotches: float = 0.0  # mean soft blotches per frame
+    soft_blotch_radius: tuple[float, float] = (15.0, 60.0)  # radius of the half-opacity contour
+    soft_blotch_opacity: tuple[float, float] = (0.2, 0.6)  # at the centre
+    static_scratches: int = 0  # scratches alive in every frame, each at a column fixed by the seed
+    static_scratch_wobble: float = 0.0  # std of their per-frame sideways offset (clipped at 3 std)
 
     def check(self) -> None:
         values = {k: v for k, v in vars(self).items() if k != "seed"}
@@ -72,11 +93,16 @@ class DamageSpec:
             "scratch_life",
             "scratch_width",
             "scratch_contrast",
+            "hair_length",
+            "hair_width",
+            "hair_opacity",
+            "soft_blotch_radius",
+            "soft_blotch_opacity",
         )
         bad += [f"{k}={getattr(self, k)}" for k in ranges if getattr(self, k)[0] > getattr(self, k)[1]]
         bad += [
             f"{k}={getattr(self, k)}"
-            for k in ("dust_opacity", "blotch_opacity", "bright_share")
+            for k in ("dust_opacity", "blotch_opacity", "hair_opacity", "soft_blotch_opacity", "bright_share")
             if max(np.ravel(getattr(self, k))) > 1.0
         ]
         if self.scratch_life[0] < 1:
@@ -96,10 +122,12 @@ class Damaged:
     """One damaged frame and its ground truth. Arrays are (H, W) float32."""
 
     frame: np.ndarray  # damaged scene-linear luminance
-    dust: np.ndarray  # opacity of dust and blotches in [0, 1]
-    dust_change: np.ndarray  # how much dust and blotches changed the sRGB-encoded frame (signed)
-    scratches: np.ndarray  # opacity of line scratches in [0, 1]
+    dust: np.ndarray  # opacity of every one-frame defect (dust, blotches, hairs, soft blotches) in [0, 1]
+    dust_change: np.ndarray  # how much the one-frame defects changed the sRGB-encoded frame (signed)
+    scratches: np.ndarray  # opacity of line scratches (drifting and static) in [0, 1]
     gain: np.ndarray  # the flicker's exposure gain (1.0: none)
+    hairs: np.ndarray  # opacity of the hairs alone (also in ``dust``)
+    soft_blotches: np.ndarray  # opacity of the soft blotches alone (also in ``dust``)
 
 
 @dataclass(frozen=True)
@@ -151,19 +179,21 @@ class FilmDamage:
         gain = self.flicker_gain(index)
         encoded = srgb_encode(soft * gain)
         encoded += self.grain(encoded, index)
-        dust = self.dust_opacity(index)
-        scratches = self.scratch_opacity(index)
+        hairs = self.hair_opacity(index)
+        soft = self.soft_blotch_opacity(index)
+        dust = self.dust_opacity(index) + hairs + soft
+        scratches = self.scratch_opacity(index) + self.static_scratch_opacity(index)
         before_dust = encoded.copy()
         for alpha, towards in dust:
             encoded += alpha * (towards - encoded)
         dust_change = encoded - before_dust
         for alpha, towards in scratches:
             encoded += alpha * (towards - encoded)
-        total = [np.zeros_like(encoded), np.zeros_like(encoded)]
-        for i, group in enumerate((dust, scratches)):
+        total = [np.zeros_like(encoded) for _ in range(4)]
+        for i, group in enumerate((dust, scratches, hairs, soft)):
             for alpha, _ in group:
                 np.maximum(total[i], alpha, out=total[i])
-        return Damaged(srgb_decode(encoded), total[0], dust_change, total[1], gain)
+        return Damaged(srgb_decode(encoded), total[0], dust_change, total[1], gain, total[2], total[3])
 
     # -- the parts --------------------------------------------------------------------------------
     def _rng(self, *key: int) -> np.random.Generator:
@@ -204,10 +234,17 @@ class FilmDamage:
                 layers.append((alpha, 1.0 if rng.random() < s.bright_share else 0.0))
         return layers
 
-    def _blob(self, rng: np.random.Generator, x: float, y: float, radius: float) -> np.ndarray:
-        """An irregular soft-edged blob: a disc whose radius wobbles with the angle."""
+    def _blob(
+        self, rng: np.random.Generator, x: float, y: float, radius: float, feather: float | None = None
+    ) -> np.ndarray:
+        """An irregular soft-edged blob: a disc whose radius wobbles with the angle.
+
+        Opacity falls from 1 to 0 over ``feather`` pixels across the (wobbling) rim; by default a
+        narrow edge (0.15 of the radius, at least 0.7 pixels).
+        """
         alpha = np.zeros((self.height, self.width), np.float32)
-        reach = radius * 1.6 + 2
+        edge = max(0.7, 0.15 * radius) if feather is None else max(0.7, feather)
+        reach = radius * 1.6 + 2 + (0.0 if feather is None else 0.5 * edge)
         x0, x1 = max(int(x - reach), 0), min(int(x + reach) + 2, self.width)
         y0, y1 = max(int(y - reach), 0), min(int(y + reach) + 2, self.height)
         if x0 >= x1 or y0 >= y1:
@@ -223,8 +260,77 @@ class FilmDamage:
         u = dx * math.cos(angle) + dy * math.sin(angle)
         v = (-dx * math.sin(angle) + dy * math.cos(angle)) / aspect
         distance = np.hypot(u, v) - radius * wobble
-        alpha[y0:y1, x0:x1] = np.clip(0.5 - distance / max(0.7, 0.15 * radius), 0.0, 1.0)
+        alpha[y0:y1, x0:x1] = np.clip(0.5 - distance / edge, 0.0, 1.0)
         return alpha
+
+    def hair_opacity(self, index: int) -> list[tuple[np.ndarray, float]]:
+        """The hairs of frame ``index``: (opacity (H, W), target value 0 or 1) each.
+
+        A hair is a curve of the drawn length whose curvature varies smoothly along it (a constant,
+        a linear change and a wave, up to about a turn and a half in all), drawn anti-aliased (8x
+        supersampled) with a soft profile. A hair thinner than a pixel covers a pixel partly: its
+        opacity is scaled by its width.
+        """
+        s, rng = self.spec, self._rng(5, index)
+        layers = []
+        for _ in range(rng.poisson(s.hairs * self.area)):
+            length = rng.uniform(*s.hair_length) * self.scale
+            width = rng.uniform(*s.hair_width) * self.scale
+            opacity = rng.uniform(*s.hair_opacity)
+            x, y = rng.uniform(0, self.width), rng.uniform(0, self.height)
+            heading = rng.uniform(0, 2 * math.pi)
+            bend = rng.normal(0.0, [2.0, 3.0, 1.5])  # radians over the length: constant, ramp, wave
+            phase = rng.uniform(0, 2 * math.pi)
+            bright = rng.random() < s.bright_share
+            steps = max(int(length / 0.5), 8)
+            t = np.linspace(0.0, 1.0, steps + 1)
+            curvature = bend[0] + bend[1] * (t - 0.5) + bend[2] * np.sin(2 * math.pi * t + phase)
+            angle = heading + np.concatenate([[0.0], np.cumsum(curvature[1:]) / steps])
+            ds = length / steps
+            xs = x + np.concatenate([[0.0], np.cumsum(np.cos(angle[1:]) * ds)])
+            ys = y + np.concatenate([[0.0], np.cumsum(np.sin(angle[1:]) * ds)])
+            alpha = self._curve(xs, ys, width) * opacity
+            if alpha.any():
+                layers.append((alpha, 1.0 if bright else 0.0))
+        return layers
+
+    def _curve(self, xs: np.ndarray, ys: np.ndarray, width: float) -> np.ndarray:
+        """(H, W) float32 coverage in [0, 1] of a polyline drawn ``width`` pixels wide, anti-aliased."""
+        alpha = np.zeros((self.height, self.width), np.float32)
+        pad = math.ceil(width) + 3
+        x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad + 1, self.width)
+        y0, y1 = max(int(ys.min()) - pad, 0), min(int(ys.max()) + pad + 1, self.height)
+        if x0 >= x1 or y0 >= y1:
+            return alpha
+        ss = 8  # supersampling
+        canvas = np.zeros(((y1 - y0) * ss, (x1 - x0) * ss), np.uint8)
+        thickness = max(round(width * ss), 1)
+        # Pixel centres sit at integer coordinates: the supersampled pixel k covers [k/ss - 0.5, ...).
+        points = np.stack([(xs - x0 + 0.5) * ss - 0.5, (ys - y0 + 0.5) * ss - 0.5], axis=1)
+        cv2.polylines(canvas, [np.round(points * 16).astype(np.int32)], False, 255, thickness, cv2.LINE_AA, 4)
+        cover = cv2.resize(canvas.astype(np.float32) / 255.0, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        # A soft edge (the hair is out of the print's focal plane a little), coverage kept.
+        cover = cv2.GaussianBlur(cover, (0, 0), 0.5)
+        cover *= min(1.0, width * ss / thickness)
+        alpha[y0:y1, x0:x1] = np.clip(cover, 0.0, 1.0)
+        return alpha
+
+    def soft_blotch_opacity(self, index: int) -> list[tuple[np.ndarray, float]]:
+        """The soft blotches of frame ``index``: (opacity (H, W), target value 0 or 1) each.
+
+        Irregular blobs whose edge is feathered over 0.6 to 1.2 of their radius (no rim to see),
+        partly transparent throughout (``soft_blotch_opacity`` at the centre).
+        """
+        s, rng = self.spec, self._rng(6, index)
+        layers = []
+        for _ in range(rng.poisson(s.soft_blotches * self.area)):
+            lo, hi = s.soft_blotch_radius
+            r = max(math.exp(rng.uniform(math.log(max(lo, 1e-3)), math.log(max(hi, 1e-3)))) * self.scale, 0.5)
+            x, y = rng.uniform(0, self.width), rng.uniform(0, self.height)
+            feather = rng.uniform(0.6, 1.2) * r
+            alpha = self._blob(rng, x, y, r, feather) * rng.uniform(*s.soft_blotch_opacity)
+            layers.append((alpha, 1.0 if rng.random() < s.bright_share else 0.0))
+        return layers
 
     def _scratches(self, index: int) -> list[_Scratch]:
         """Every scratch alive at frame ``index`` (drawn block by block, so any frame order works)."""
@@ -263,17 +369,60 @@ class FilmDamage:
             age = index - scratch.start
             jitter = np.random.default_rng([scratch.seed, age]).normal(0.0, self.spec.scratch_jitter)
             x = scratch.x0 * self.width + (scratch.drift * age + jitter) * self.scale
-            sigma = max(scratch.width * self.scale, 0.45)
-            xs = np.arange(self.width, dtype=np.float32)
-            profile = np.exp(-0.5 * ((xs - x) / sigma) ** 2)
-            # Strength wanders slowly along the line; the ends fade over a few pixels.
-            rng = np.random.default_rng(scratch.seed)
-            knots = rng.uniform(0.5, 1.0, 6).astype(np.float32)
-            along = cv2.resize(knots[:, None], (1, self.height), interpolation=cv2.INTER_CUBIC)[:, 0]
-            ys = np.arange(self.height, dtype=np.float32)
-            fade = max(4.0 * self.scale, 1.0)
-            top, bottom = scratch.top * self.height, scratch.bottom * self.height
-            extent = np.clip(np.minimum(ys - top, bottom - ys) / fade, 0.0, 1.0)
-            alpha = (np.clip(along, 0.0, 1.0) * extent)[:, None] * profile[None, :] * scratch.contrast
-            layers.append((alpha.astype(np.float32), 1.0 if scratch.bright else 0.0))
+            layers.append(self._line(scratch, x))
         return layers
+
+    def static_scratches(self) -> list[_Scratch]:
+        """The static scratches of the shot (the same for every frame; ``start`` 0, ``drift`` 0)."""
+        s = self.spec
+        out = []
+        for k in range(s.static_scratches):
+            rng = self._rng(7, k)
+            full = rng.random() < 0.7
+            top = 0.0 if full else rng.uniform(0.0, 0.3)
+            out.append(
+                _Scratch(
+                    start=0,
+                    life=2**62,
+                    x0=rng.uniform(0.08, 0.92),
+                    drift=0.0,
+                    width=rng.uniform(*s.scratch_width),
+                    contrast=rng.uniform(*s.scratch_contrast),
+                    bright=bool(rng.random() < 0.6),
+                    top=top,
+                    bottom=1.0 if full else rng.uniform(top + 0.5, 1.0),
+                    seed=int(rng.integers(2**31)),
+                )
+            )
+        return out
+
+    def static_scratch_offset(self, k: int, index: int) -> float:
+        """Sideways offset in pixels (at this frame's size) of static scratch ``k`` in frame ``index``."""
+        wobble = self.spec.static_scratch_wobble
+        if wobble <= 0:
+            return 0.0
+        offset = float(np.random.default_rng([self.spec.seed & 0xFFFFFFFF, 8, k, index]).normal(0.0, wobble))
+        return float(np.clip(offset, -3.0 * wobble, 3.0 * wobble)) * self.scale
+
+    def static_scratch_opacity(self, index: int) -> list[tuple[np.ndarray, float]]:
+        """The static scratches in frame ``index``: (opacity (H, W), target value 0 or 1) each."""
+        return [
+            self._line(scratch, scratch.x0 * self.width + self.static_scratch_offset(k, index))
+            for k, scratch in enumerate(self.static_scratches())
+        ]
+
+    def _line(self, scratch: _Scratch, x: float) -> tuple[np.ndarray, float]:
+        """A scratch's line centred on column ``x``: (opacity (H, W), target value 0 or 1)."""
+        sigma = max(scratch.width * self.scale, 0.45)
+        xs = np.arange(self.width, dtype=np.float32)
+        profile = np.exp(-0.5 * ((xs - x) / sigma) ** 2)
+        # Strength wanders slowly along the line; the ends fade over a few pixels.
+        rng = np.random.default_rng(scratch.seed)
+        knots = rng.uniform(0.5, 1.0, 6).astype(np.float32)
+        along = cv2.resize(knots[:, None], (1, self.height), interpolation=cv2.INTER_CUBIC)[:, 0]
+        ys = np.arange(self.height, dtype=np.float32)
+        fade = max(4.0 * self.scale, 1.0)
+        top, bottom = scratch.top * self.height, scratch.bottom * self.height
+        extent = np.clip(np.minimum(ys - top, bottom - ys) / fade, 0.0, 1.0)
+        alpha = (np.clip(along, 0.0, 1.0) * extent)[:, None] * profile[None, :] * scratch.contrast
+        return alpha.astype(np.float32), 1.0 if scratch.bright else 0.0

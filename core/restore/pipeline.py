@@ -13,6 +13,9 @@ For each frame, in order:
    where the picture is flat (:mod:`.denoise`); a share of it can be put back.
 5. **Flicker**: the frame's exposure is moved onto the smooth exposure track of its scene
    (:mod:`.deflicker`).
+6. **Gate weave** (when asked): the frame is warped from its measured camera path onto the smooth
+   path fitted over ``stabilise_window`` frames each side (:mod:`.stabilise`), with the motion
+   measured for the other steps; the defect matte and the extra channels move with it.
 
 The result goes back to scene-linear as a luminance change carried by the pixel's own chroma
 (``RGB + dY * RGB / Y``): pixels the repair did not change are bit-identical, values above 1.0 and
@@ -20,7 +23,8 @@ negative values survive, grey stays grey; in defect pixels the chroma comes from
 Deflicker is a gain on the whole pixel.
 
 :class:`Restorer` streams: it holds the plates of ``2 * radius + 1`` frames and the exposure steps
-of ``behind`` frames, so memory does not grow with the shot. Everything a frame's result depends
+of ``behind`` frames (with stabilise, the plates of ``ahead`` frames and the weave steps of
+``behind``), so memory does not grow with the shot. Everything a frame's result depends
 on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
 chunks, each read with these handles, equals a whole render.
 """
@@ -28,7 +32,7 @@ chunks, each read with these handles, equals a whole render.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import cv2
@@ -38,7 +42,7 @@ from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
-from tinct.core.restore import deflicker, denoise, dust, scratches
+from tinct.core.restore import deflicker, denoise, dust, scratches, stabilise
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import (
     Geometry,
@@ -48,6 +52,7 @@ from tinct.core.restore.frames import (
     sample_points,
     seen_in_reference,
 )
+from tinct.core.restore.stabilise import WINDOW as WEAVE_WINDOW
 from tinct.core.source import SourceFrame
 
 # Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
@@ -78,6 +83,8 @@ class RestoreSettings:
     flow_resolution: int = 640
     occlusion_tolerance: float = 1.0  # forward/backward flow disagreement (working pixels) tolerated
     cut_threshold: float = 0.45  # share of a frame the previous one fails to explain at a cut
+    stabilise: bool = False  # remove gate weave, keep the camera's moves
+    stabilise_window: int = WEAVE_WINDOW  # frames each side the intended camera path is fitted over
 
     @property
     def repairs(self) -> bool:
@@ -87,14 +94,15 @@ class RestoreSettings:
     @property
     def behind(self) -> int:
         """Frames before a frame that its result depends on."""
+        weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
-            return 0
-        return max(self.radius, self.deflicker_window if self.deflicker else 0)
+            return weave
+        return max(self.radius, self.deflicker_window if self.deflicker else 0, weave)
 
     @property
     def ahead(self) -> int:
         """Frames after a frame that its result depends on."""
-        return self.radius if self.repairs else 0
+        return max(self.radius if self.repairs else 0, self.stabilise_window if self.stabilise else 0)
 
 
 @dataclass
@@ -122,6 +130,7 @@ class _Slot:
     step: np.ndarray | None  # (gy, gx) log exposure gain over the previous frame
     cut_before: bool
     profile: scratches.Profile | None = None
+    weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
 
 
 class Restorer:
@@ -167,7 +176,7 @@ class Restorer:
             yield from self._centre(slots, centre, last, wanted)
 
     def _admit(self, plate: RestoreFrame, previous: _Slot | None) -> _Slot:
-        if previous is None or previous.plate is None or not self.settings.repairs:
+        if previous is None or previous.plate is None or not (self.settings.repairs or self.settings.stabilise):
             return _Slot(plate, None, True)
         motion = measure_motion(self.flow, plate, previous.plate)
         self._motions[(plate.frame, previous.plate.frame)] = motion
@@ -178,12 +187,16 @@ class Restorer:
         h, w = plate.small.shape
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
         valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
-        return _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
+        slot = _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
+        if self.settings.stabilise:
+            slot.weave = stabilise.fit_step(motion.to_reference, valid, self.geometry.height, self.geometry.width)
+        return slot
 
     def _centre(self, slots: dict[int, _Slot], centre: int, last: int, wanted: set[int]) -> Iterator[Restored]:
         plate = slots[centre].plate
         if plate is not None and plate.frame in wanted:
-            yield self._restore(slots, centre, last)
+            restored = self._restore(slots, centre, last)
+            yield self._stabilise(slots, centre, last, restored) if self.settings.stabilise else restored
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, and steps older than the exposure window."""
@@ -204,6 +217,27 @@ class Restorer:
         while end < min(centre + forward, last) and not slots[end + 1].cut_before:
             end += 1
         return first, end
+
+    def _stabilise(self, slots: dict[int, _Slot], centre: int, last: int, restored: Restored) -> Restored:
+        """The restored frame moved from its measured camera path onto the smooth one (gate weave removed)."""
+        window = self.settings.stabilise_window
+        first, end = self._span(slots, centre, last, window, window)
+        # An unmeasured step breaks the path like a cut.
+        first = max([first, *(p for p in range(first + 1, centre + 1) if slots[p].weave is None)])
+        end = min([end, *(p - 1 for p in range(centre + 1, end + 1) if slots[p].weave is None)])
+        steps = [slots[p].weave for p in range(first + 1, end + 1)]
+        centred = stabilise.correction(steps, centre - first, window)
+        if np.array_equal(centred, np.eye(3)):
+            return restored
+        image = restored.image
+        extras = image.extra_channels()
+        if extras:
+            pixels = image.pixels.copy()
+            index = [image.index(c) for c in extras]
+            pixels[..., index] = stabilise.apply(np.ascontiguousarray(pixels[..., index]), centred)
+            image = replace(image, pixels=pixels)
+        rgb = stabilise.apply(restored.rgb, centred)
+        return Restored(restored.frame, image, rgb, stabilise.apply_matte(restored.defect, centred))
 
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)

@@ -11,6 +11,11 @@ camera. A peak counts when it is strong in this frame *and* its median strength 
 column (allowing one pixel of drift per frame of distance) over the window of frames stays high,
 and when it is narrow. Under camera motion, lines in the picture fail the persistence test; they
 pass it when the camera holds still, which is why the width test and the threshold stay strict.
+A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
+found from the window's evidence gathered at its place on the film: there the picture's texture
+averages away and the scratch does not. This needs the picture to have moved off the scratch's
+place in two frames of the window; a static scratch under a static camera is found only by its
+strength in the frame.
 
 **Remove.** Kokaram's observation: a scratch mostly *adds* a line profile to a picture that is
 still there. Across the scratch, the picture is interpolated from both sides; the difference
@@ -33,6 +38,9 @@ MAX_WIDTH = 10.0  # widest scratch (full width at half maximum)
 ALONG = 91  # rows over which a scratch's profile is averaged
 BANDS = 8
 DRIFT = 0.5  # sideways drift of a scratch tolerated, pixels per frame
+# A scratch whose evidence over the window passes the threshold needs this share of it in the frame
+# itself and in most frames of the window.
+GATHERED = 0.35
 
 
 @dataclass
@@ -99,6 +107,10 @@ def find(
         # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
         on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
         persistence = np.median(np.stack(on_film), axis=0)
+        # Evidence gathered over the window at the film's place: where the picture moves under the
+        # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
+        # single frame's); where it holds still, this is the single frame's evidence again.
+        together = _standard(np.mean(np.stack(on_film), axis=0)) if len(on_film) >= 3 else np.zeros_like(persistence)
         # ... and if it were part of the picture, carried by the picture's motion.
         in_picture = []
         for film, shift, r in zip(on_film, shifts, drift):
@@ -109,7 +121,12 @@ def find(
         here = z[current]
         left = np.pad(here[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf)
         right = np.pad(here[:, 1:], ((0, 0), (0, 1)), constant_values=-np.inf)
-        peaks = (here > limit) & (persistence > limit) & (persistence > picture) & (here >= left) & (here > right)
+        strong = (here > limit) & (persistence > limit)
+        # (Only where the picture has moved away from the film's place in two frames of the window at
+        # least: else the picture's own lines gather as well as a scratch.)
+        moved = (np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2)[:, None]
+        gathered = moved & (together > limit) & (here > GATHERED * limit) & (persistence > GATHERED * limit)
+        peaks = (strong | gathered) & (persistence > picture) & (here >= left) & (here > right)
         # At the frame's edges there is one side only: nothing to interpolate across.
         peaks[:, :margin] = False
         peaks[:, width - margin :] = False
@@ -125,6 +142,13 @@ def find(
         below[:-1] = wide[1:]
         found[narrow & (above | below)] = polarity
     return found
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    """(bands, W) values in robust spreads from their band's median."""
+    centre = np.median(values, axis=1, keepdims=True)
+    spread = 1.4826 * np.median(np.abs(values - centre), axis=1, keepdims=True) + 1e-5
+    return (values - centre) / spread
 
 
 def _width(row: np.ndarray, column: int) -> int:

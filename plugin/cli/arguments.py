@@ -71,10 +71,14 @@ def add_node_parameters(parser: argparse.ArgumentParser, node: NodeDefinition, s
 
 def _add(group: argparse._ArgumentGroup, p: Parameter) -> None:
     # Values are checked by the definition (one message naming node, parameter and range), not by
-    # argparse; booleans take a value too (--flag true|false), as NodeDefinition.command_line writes them.
+    # argparse; booleans take a value too (--flag true|false), as NodeDefinition.command_line writes them,
+    # and alone mean true (--stabilise).
     choices = p.choices or (("true", "false") if p.type is bool else ())
     metavar = "{" + ",".join(str(c) for c in choices) + "}" if choices else p.type.__name__.upper()
-    group.add_argument(p.flag, dest=p.name, default=None, metavar=metavar, help=f"{p.help} (default: {p.default})")
+    optional = {"nargs": "?", "const": "true"} if p.type is bool else {}
+    group.add_argument(
+        p.flag, dest=p.name, default=None, metavar=metavar, help=f"{p.help} (default: {p.default})", **optional
+    )
 
 
 def given_values(args: argparse.Namespace, node: NodeDefinition) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """`tinct restore SRC -o OUT` and `tinct clarity SRC -o OUT`: flags generated from the node definitions.
 
-Booleans take a value (``--dust false``, as NodeDefinition.command_line writes them); the
-``--no-dust``, ``--no-scratches``, ``--no-deflicker`` and ``--no-grain`` switches say the same.
+Booleans take a value (``--dust false``, as NodeDefinition.command_line writes them) or, alone,
+mean true (``--stabilise``); the ``--no-dust``, ``--no-scratches``, ``--no-deflicker`` and
+``--no-grain`` switches say the same as ``false`` (or ``0``).
 """
 
 from __future__ import annotations

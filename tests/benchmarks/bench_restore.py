@@ -1,15 +1,26 @@
-"""Restore benchmark: synthetic film damage over moving photographs and Big Buck Bunny.
+"""Restore benchmark: synthetic film damage over real live-action clips and synthetic shots.
 
-    .venv/bin/python -m tests.benchmarks.bench_restore [--quick] [--out bench-out/restore] [--shots DIR]
+    .venv/bin/python -m tests.benchmarks.bench_restore [--sections real synthetic speed memory]
+        [--quick] [--out bench-out/restore] [--shots DIR] [--real-shots DIR] [--clips NAME ...]
 
-Clean frames: the grey (luminance) shots of the public benchmark set (tests/benchmarks/shots.py:
-camera and object motion over ../shared/data photos, and Big Buck Bunny; ACEScg EXR). The last
-24 frames of the first shot fade to black (clean and damaged alike): the fade must survive.
-Damage: :class:`tests.damage.FilmDamage` with its default spec (softness, global and regional
-flicker, signal-dependent grain, dust and blotches, drifting line scratches), seeded per shot, written
-as half-float EXR like a scan. Tinct runs end to end through files (``RestoreJob``, default settings).
+Sections:
+- ``real`` (the product's figures): the nine real clips of ../shared/data/video/real (people,
+  hands, driving, surfing, a zoom, foliage; tests/benchmarks/shots.py ``build_real_footage``), every
+  frame fitted into 640x360, grey (luminance) ACEScg EXR, damaged with :data:`REAL_DAMAGE`.
+- ``synthetic`` (a diagnostic): the grey shots of the public benchmark set (camera and object
+  motion over ../shared/data photos, and Big Buck Bunny). The last 24 frames of its first shot fade
+  to black (clean and damaged alike): the fade must survive. Damage: the default spec.
+- ``weave``: the clean real clips shaken by synthetic gate weave (``tests/weave.py``: up to 4 px and
+  0.3 degrees, independent per frame), restored with ``stabilise``; the residual weave of the output
+  against the clean frames (frame-to-frame jitter, and RMS after the shot's constant offset, which
+  also counts slow drift a smoother cannot tell from a camera move).
+- ``speed`` and ``memory``: see below.
 
-Reported, mean over frames of all shots (sRGB-encoded image clamped to [0, 1], as the field does):
+Damage: :class:`tests.damage.FilmDamage` (softness, global and regional flicker, signal-dependent
+grain, dust and blotches, drifting line scratches), seeded per shot, written as half-float EXR like
+a scan. Tinct runs end to end through files (``RestoreJob``, default settings).
+
+Reported per shot and as a mean over shots (sRGB-encoded image clamped to [0, 1], as the field does):
 - PSNR / SSIM against the clean frames of the damaged input, a 3-frame temporal median (no motion
   compensation: the classic baseline) and Tinct. The clean frames are sharp: the damage's softness
   is not undone by Restore (that is Clarity's job), so "softness ceiling" says what a perfect
@@ -20,6 +31,10 @@ Reported, mean over frames of all shots (sRGB-encoded image clamped to [0, 1], a
   (dust, blotch or scratch of opacity > 0.05) over all detected pixels.
 - Flicker: std over frames of the frame-mean differences; "residual" subtracts the clean frames'
   own differences (camera motion changes the mean too).
+- Grain in repairs (:class:`tests.benchmarks.metrics.GrainEnergy`): the high-pass energy of Tinct's
+  output inside the dust and scratches it repaired (opacity over 0.05, flagged), over that of the ring around them (1: as grainy
+  as the surroundings; under 1: a smooth, "frozen" patch). The clean frames' ratio over the same
+  regions says how much of it is the picture's own texture.
 - Fade: RMS error of the frame means over the fade, Tinct and damaged, against clean.
 - Do no harm: Tinct on the clean frames, PSNR against them.
 - Speed: frames per second at 1920x1080 of the whole job (read, restore, write) and its peak memory;
@@ -34,14 +49,16 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tests.benchmarks.metrics import psnr, ssim, to_display
-from tests.benchmarks.shots import BenchShot, build_benchmark
+from tests.benchmarks.metrics import GrainEnergy, psnr, ssim, to_display
+from tests.benchmarks.shots import REAL_CLIPS, BenchShot, build_benchmark, build_real_footage
 from tests.damage import DamageSpec, FilmDamage
+from tests.weave import apply_weave, measure_residual, weave
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
@@ -54,6 +71,13 @@ REPO = Path(__file__).resolve().parents[2]
 ATTRIBUTES = {"oiio:ColorSpace": "lin_ap1_scene"}
 FADE = 24
 VISIBLE = 0.05
+# The real clips' damage: the default spec (seeded per clip) without its softness, which Restore
+# does not undo (that is Clarity's job) and which would cap every repair figure.
+REAL_DAMAGE = DamageSpec(softness=0.0)
+SECTIONS = ("real", "weave", "synthetic", "speed", "memory")
+# Synthetic gate weave over the real clips: the most a frame is displaced (pixels) and turned (degrees).
+WEAVE_AMPLITUDE = 4.0
+WEAVE_ROTATION = 0.3
 
 
 def grey(path: Path) -> np.ndarray:
@@ -70,13 +94,13 @@ def fade(index: int, count: int) -> float:
     return 1.0 if index < start else max(0.0, 1.0 - (index - start + 1) / FADE)
 
 
-def prepare(shot: BenchShot, number: int, work: Path) -> tuple[list[np.ndarray], list, Path, Path]:
-    """Clean frames (faded for shot 0), their damage, and the damaged and clean EXR folders."""
+def prepare(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path) -> tuple[list[np.ndarray], list, Path, Path]:
+    """Clean frames (faded out if asked), their damage, and the damaged and clean EXR folders."""
     frames = list(shot.frames)
-    damage = FilmDamage(DamageSpec(seed=1000 + number), shot.width, shot.height)
+    damage = FilmDamage(spec, shot.width, shot.height)
     clean, truth = [], []
     for index, frame in enumerate(frames):
-        y = grey(shot.grey_path(frame)) * (fade(index, len(frames)) if number == 0 else 1.0)
+        y = grey(shot.grey_path(frame)) * (fade(index, len(frames)) if fade_out else 1.0)
         hurt = damage.damage(y, index)
         write_grey(work / "damaged" / f"shot.{frame:04d}.exr", hurt.frame)
         write_grey(work / "clean" / f"shot.{frame:04d}.exr", y)
@@ -85,8 +109,8 @@ def prepare(shot: BenchShot, number: int, work: Path) -> tuple[list[np.ndarray],
     return clean, truth, work / "damaged", work / "clean"
 
 
-def restore(source: Path, out: Path) -> None:
-    values = RESTORE.resolve({})
+def restore(source: Path, out: Path, given: dict | None = None) -> None:
+    values = RESTORE.resolve(given or {})
     RestoreJob(
         RestoreRequest(
             source=parse_sequence(str(source / "shot.####.exr")),
@@ -102,16 +126,17 @@ def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
     return to_display(np.repeat(y[..., None], 3, axis=-1), cm)
 
 
-def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> dict:
-    clean, truth, damaged_dir, clean_dir = prepare(shot, number, work)
+def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm: ColourManager) -> dict:
+    clean, truth, damaged_dir, clean_dir = prepare(shot, spec, fade_out, work)
     restore(damaged_dir, work / "tinct")
     restore(clean_dir, work / "noharm")
     frames = list(shot.frames)
     damaged = [grey(damaged_dir / f"shot.{f:04d}.exr") for f in frames]
-    softness = DamageSpec().softness * shot.height / 1080.0
+    softness = spec.softness * shot.height / 1080.0
     rows: dict[str, list] = {k: [] for k in ("damaged", "median3", "tinct", "ceiling", "noharm")}
     means: dict[str, list] = {k: [] for k in ("clean", "damaged", "median3", "tinct")}
     counts = dict(core=0, core_hit=0, visible=0, visible_hit=0, detected=0, detected_true=0)
+    grain = {k: GrainEnergy() for k in ("dust", "scratches", "dust_clean", "scratches_clean")}
     for i, frame in enumerate(frames):
         restored = read_image(work / "tinct" / f"shot.{frame:04d}.exr")
         median = np.median(np.stack([damaged[max(i - 1, 0)], damaged[i], damaged[min(i + 1, len(frames) - 1)]]), axis=0)
@@ -120,7 +145,7 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
             "damaged": damaged[i],
             "median3": median,
             "tinct": restored.rgb()[..., 0],
-            "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness),
+            "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness) if softness > 0 else clean[i],
             "noharm": grey(work / "noharm" / f"shot.{frame:04d}.exr"),
         }
         for name, y in images.items():
@@ -141,6 +166,12 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
         counts["visible_hit"] += int((visible & detected).sum())
         counts["detected"] += int(detected.sum())
         counts["detected_true"] += int((detected & anywhere).sum())
+        defects = (truth[i].dust > 0.05) | (truth[i].scratches > 0.05)
+        output, reference = shown(images["tinct"], cm)[..., 1], truth_shown[..., 1]
+        for kind, opacity in (("dust", truth[i].dust), ("scratches", truth[i].scratches)):
+            repaired = detected & (opacity > 0.05)
+            grain[kind].update(output, repaired, defects & ~repaired)
+            grain[f"{kind}_clean"].update(reference, repaired, defects & ~repaired)
     result: dict = {
         name: {"psnr": float(np.mean([p for p, _ in r])), "ssim": float(np.mean([s for _, s in r]))}
         for name, r in rows.items()
@@ -151,7 +182,8 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
         for name, m in means.items()
     }
     result["counts"] = counts
-    if number == 0:
+    result["grain"] = {kind: metric.ratio() for kind, metric in grain.items()}
+    if fade_out:
         tail = slice(len(frames) - FADE, len(frames))
         result["fade_rms"] = {
             name: float(np.sqrt(np.mean((np.asarray(means[name][tail]) - np.asarray(means["clean"][tail])) ** 2)))
@@ -161,17 +193,22 @@ def score_shot(shot: BenchShot, number: int, work: Path, cm: ColourManager) -> d
     return result
 
 
-def quality(shots: list[BenchShot], work: Path, cm: ColourManager) -> dict:
+def quality(
+    shots: list[BenchShot], work: Path, cm: ColourManager, seed: int, spec: DamageSpec, fade_first: bool
+) -> dict:
+    """Score every shot, damaged by ``spec`` seeded ``seed + number``; the first faded out if asked."""
     results = {}
     for number, shot in enumerate(shots):
         start = time.perf_counter()
-        r = results[shot.name] = score_shot(shot, number, work / shot.name, cm)
+        damage = replace(spec, seed=seed + number)
+        r = results[shot.name] = score_shot(shot, damage, fade_first and number == 0, work / shot.name, cm)
         r["seconds"] = time.perf_counter() - start
         c = r["counts"]
         print(
             f"  {shot.name:14} PSNR damaged {r['damaged']['psnr']:.2f}  median3 {r['median3']['psnr']:.2f}  "
             f"tinct {r['tinct']['psnr']:.2f}  (ceiling {r['ceiling']['psnr']:.2f})  "
             f"dust R {c['visible_hit'] / max(c['visible'], 1):.3f} P {c['detected_true'] / max(c['detected'], 1):.3f}  "
+            f"grain dust {r['grain']['dust']:.2f} scratches {r['grain']['scratches']:.2f}  "
             f"no-harm {r['noharm']['psnr']:.2f}  ({r['seconds']:.0f} s)",
             flush=True,
         )
@@ -199,6 +236,11 @@ def summary(results: dict) -> dict:
     }
     out["noharm_psnr"] = float(np.mean([s["noharm"]["psnr"] for s in shots]))
     out["noharm_psnr_worst"] = float(np.min([s["noharm"]["psnr"] for s in shots]))
+    out["grain"] = {kind: float(np.nanmean([s["grain"][kind] for s in shots])) for kind in shots[0]["grain"]}
+    out["grain_worst"] = {
+        kind: [float(np.nanmin([s["grain"][kind] for s in shots])), float(np.nanmax([s["grain"][kind] for s in shots]))]
+        for kind in ("dust", "scratches")
+    }
     fades = [s["fade_rms"] for s in shots if "fade_rms" in s]
     if fades:
         out["fade_rms"] = fades[0]
@@ -224,7 +266,67 @@ def print_summary(s: dict) -> None:
         print(
             f"Fade to black: frame-mean RMS error damaged {s['fade_rms']['damaged']:.4f}, tinct {s['fade_rms']['tinct']:.4f}"
         )
+    g = s["grain"]
+    print(
+        f"Grain in repairs (high-pass energy, repaired region / ring; clean frames over the same regions): "
+        f"dust {g['dust']:.2f} (clean {g['dust_clean']:.2f}), scratches {g['scratches']:.2f} "
+        f"(clean {g['scratches_clean']:.2f}); range over shots dust {s['grain_worst']['dust']}, "
+        f"scratches {s['grain_worst']['scratches']}"
+    )
     print(f"Do no harm: PSNR {s['noharm_psnr']:.2f} dB mean, {s['noharm_psnr_worst']:.2f} dB worst shot")
+
+
+def print_table(results: dict) -> None:
+    """Per shot: PSNR of the damaged input, the median and Tinct; dust; flicker; grain; do no harm."""
+    print(
+        f"  {'shot':24} {'damaged':>8} {'median3':>8} {'tinct':>8} {'dust R':>7} {'dust P':>7} "
+        f"{'flicker':>8} {'grain':>6} {'no-harm':>8}"
+    )
+    for name, r in results.items():
+        c = r["counts"]
+        print(
+            f"  {name:24} {r['damaged']['psnr']:8.2f} {r['median3']['psnr']:8.2f} {r['tinct']['psnr']:8.2f} "
+            f"{c['core_hit'] / max(c['core'], 1):7.3f} {c['detected_true'] / max(c['detected'], 1):7.3f} "
+            f"{r['flicker']['tinct']['residual']:8.5f} {r['grain']['dust']:6.2f} {r['noharm']['psnr']:8.2f}"
+        )
+
+
+def weave_shot(shot: BenchShot, seed: int, work: Path) -> dict:
+    """Weave a clean clip (up to WEAVE_AMPLITUDE px, WEAVE_ROTATION degrees, independent per frame),
+    restore it with ``stabilise`` and the other settings at their defaults, and measure the residual
+    weave of the woven input and of Tinct's output against the clean frames."""
+    frames = list(shot.frames)
+    clean = [grey(shot.grey_path(f)) for f in frames]
+    for index, frame in enumerate(frames):
+        woven = apply_weave(clean[index], weave(seed, index, WEAVE_AMPLITUDE, WEAVE_ROTATION))
+        write_grey(work / "woven" / f"shot.{frame:04d}.exr", woven)
+    restore(work / "woven", work / "tinct", {"stabilise": True})
+    out = {}
+    for name in ("woven", "tinct"):
+        images = [np.sqrt(np.maximum(grey(work / name / f"shot.{f:04d}.exr"), 0.0)) for f in frames]
+        r = measure_residual(images, [np.sqrt(np.maximum(c, 0.0)) for c in clean])
+        out[name] = {"jitter": r.jitter, "rms": r.rms, "peak": r.peak}
+    return out
+
+
+def weave_section(shots: list[BenchShot], work: Path) -> dict:
+    results = {}
+    for number, shot in enumerate(shots):
+        r = results[shot.name] = weave_shot(shot, 3000 + number, work / shot.name)
+        print(
+            f"  {shot.name:24} jitter woven {r['woven']['jitter']:.3f} px -> tinct {r['tinct']['jitter']:.3f} px; "
+            f"RMS after constant offset {r['woven']['rms']:.3f} -> {r['tinct']['rms']:.3f} px",
+            flush=True,
+        )
+    mean = {
+        n: {k: float(np.mean([r[n][k] for r in results.values()])) for k in ("jitter", "rms")}
+        for n in ("woven", "tinct")
+    }
+    print(
+        f"Mean residual jitter: woven {mean['woven']['jitter']:.3f} px, stabilised {mean['tinct']['jitter']:.3f} px "
+        f"(RMS after constant offset {mean['woven']['rms']:.3f} -> {mean['tinct']['rms']:.3f} px)"
+    )
+    return {"clips": results, "mean": mean}
 
 
 def make_plate(root: Path, frames: int, width: int, height: int, cm: ColourManager) -> Path:
@@ -303,27 +405,46 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "restore")
     parser.add_argument(
+        "--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS, help="what to measure (default: all)"
+    )
+    parser.add_argument(
         "--shots", type=Path, help="an existing benchmark set folder (default: OUT/shots, built if needed)"
     )
+    parser.add_argument(
+        "--real-shots", type=Path, help="an existing real-footage folder (default: OUT/real-shots, built if needed)"
+    )
+    parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--quick", action="store_true", help="two small 24-frame shots, 12 frames at 1080p")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["quality", "speed", "memory"])
     args = parser.parse_args()
     cm = ColourManager()
     report: dict = {"machine": {"cpus": os.cpu_count()}}
-    if "quality" not in args.skip:
+    if "real" in args.sections:
+        shots = build_real_footage(args.real_shots or args.out / "real-shots", clips=tuple(args.clips))
+        print(f"Real footage: {len(shots)} clips with synthetic damage")
+        report["real"] = quality(shots, args.out / "runs-real", cm, 2000, REAL_DAMAGE, fade_first=False)
+        report["real_summary"] = summary(report["real"])
+        print_table(report["real"])
+        print_summary(report["real_summary"])
+    if "weave" in args.sections:
+        shots = build_real_footage(args.real_shots or args.out / "real-shots", clips=tuple(args.clips))
+        print(
+            f"\nGate weave on the clean real clips (up to {WEAVE_AMPLITUDE} px, {WEAVE_ROTATION} degrees), --stabilise"
+        )
+        report["weave"] = weave_section(shots, args.out / "runs-weave")
+    if "synthetic" in args.sections:
         shots = build_benchmark(args.shots or args.out / "shots", quick=args.quick)
-        print(f"Quality: {len(shots)} shots")
-        report["shots"] = quality(shots, args.out / "runs", cm)
+        print(f"\nSynthetic diagnostic: {len(shots)} shots")
+        report["shots"] = quality(shots, args.out / "runs", cm, 1000, DamageSpec(), fade_first=True)
         report["summary"] = summary(report["shots"])
         print_summary(report["summary"])
-    if "speed" not in args.skip:
+    if "speed" in args.sections:
         s = report["speed_1080p"] = speed(args.out / "runs", cm, 12 if args.quick else 24)
         print(
             f"\nSpeed at 1920x1080: {s['fps']:.2f} frames/s ({s['frames']} frames in {s['seconds']:.1f} s on {s['cpus']} "
             f"CPUs at load average {s['load_average']:.1f}); {s['cpu_seconds_per_frame']:.2f} CPU s per frame; "
             f"peak memory {s['peak_rss_mib']:.0f} MiB"
         )
-    if "memory" not in args.skip:
+    if "memory" in args.sections:
         lengths = (24, 96) if args.quick else (48, 192)
         m = report["peak_memory_mib"] = memory(args.out / "runs", cm, lengths)
         print(

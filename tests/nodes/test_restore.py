@@ -35,6 +35,8 @@ def test_every_parameter_reaches_the_engine() -> None:
         "flow_quality": "medium",
         "flow_resolution": 512,
         "cut_threshold": 0.6,
+        "stabilise": True,
+        "stabilise_window": 20,
     }
     assert set(changed) == {p.name for p in RESTORE.parameters} - {"clarity"}
     settings = restore_settings(changed)
@@ -82,6 +84,7 @@ def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == 60
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == 3
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == 40
 
 
 def test_definitions_load_without_the_engine() -> None:

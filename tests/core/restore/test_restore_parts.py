@@ -151,5 +151,111 @@ def test_damage_spec_is_checked() -> None:
         FilmDamage(DamageSpec(), 64, 48).damage(np.zeros((10, 10), np.float32), 0)
 
 
+def test_new_damage_kinds_are_off_by_default() -> None:
+    clean = scene(1, width=96, height=64)[0]
+    off = DamageSpec(seed=3, hairs=0.0, soft_blotches=0.0, static_scratches=0, static_scratch_wobble=0.0)
+    for index in (0, 5):
+        default, explicit = (
+            FilmDamage(DamageSpec(seed=3), 96, 64).damage(clean, index),
+            FilmDamage(off, 96, 64).damage(clean, index),
+        )
+        for field in ("frame", "dust", "dust_change", "scratches", "gain"):
+            np.testing.assert_array_equal(getattr(default, field), getattr(explicit, field))
+        assert not default.hairs.any() and not default.soft_blotches.any()
+
+
+def _only(**kinds: float) -> DamageSpec:
+    """A spec with nothing but ``kinds`` (no flicker, grain, softness, dust or drifting scratches)."""
+    quiet = dict(softness=0.0, flicker=0.0, regional_flicker=0.0, grain=0.0, dust=0.0, blotches=0.0, scratches=0.0)
+    return DamageSpec(**{**quiet, **kinds})
+
+
+def test_hairs_are_thin_curves_where_the_truth_says() -> None:
+    spec = _only(seed=4, hairs=2000.0, hair_width=(15.0, 30.0), hair_length=(600.0, 1500.0))
+    damage = FilmDamage(spec, 192, 108)  # hair sizes scale to 1.5-3 px wide, 60-150 px long here
+    clean = np.full((108, 192), 0.18, np.float32)
+    hurt = damage.damage(clean, 2)
+    assert hurt.hairs.max() > 0.9
+    np.testing.assert_array_equal(hurt.dust >= hurt.hairs, True)  # hairs are in the one-frame truth
+    changed = np.abs(hurt.frame - clean) > 1e-4
+    assert not (changed & (hurt.dust == 0)).any()
+    assert (changed[hurt.hairs > 0.5]).all()
+    # Thin: each hair covers few pixels for its length; curved: not one straight line.
+    layers = damage.hair_opacity(2)
+    assert len(layers) >= 2
+    for alpha, towards in layers:
+        ys, xs = np.nonzero(alpha > 0.5)
+        assert towards in (0.0, 1.0)
+        if ys.size < 30:
+            continue  # mostly outside the frame
+        extent = max(np.ptp(xs), np.ptp(ys)) + 1
+        assert ys.size < 5.0 * extent
+        residual = np.linalg.svd(np.stack([xs - xs.mean(), ys - ys.mean()]), compute_uv=False)
+        assert residual[1] > 0.5 or extent < 20  # off a straight line by more than half a pixel
+    # Different frames, different hairs; the same frame, the same hairs.
+    assert not np.array_equal(damage.damage(clean, 3).hairs, hurt.hairs)
+    np.testing.assert_array_equal(FilmDamage(spec, 192, 108).damage(clean, 2).frame, hurt.frame)
+
+
+def test_soft_blotches_are_feathered_and_partly_transparent() -> None:
+    spec = _only(seed=6, soft_blotches=600.0, soft_blotch_radius=(150.0, 200.0), soft_blotch_opacity=(0.2, 0.6))
+    damage = FilmDamage(spec, 192, 108)
+    hurt = damage.damage(np.full((108, 192), 0.18, np.float32), 1)
+    layers = damage.soft_blotch_opacity(1)
+    assert layers
+    for alpha, _ in layers:
+        assert 0.2 * 0.99 <= alpha.max() <= 0.6 + 1e-6
+        inside = alpha > 0.01
+        # Feathered: a good share of the blotch lies between a tenth and 90 % of its peak.
+        soft = inside & (alpha < 0.9 * alpha.max()) & (alpha > 0.1 * alpha.max())
+        assert soft.sum() > 0.3 * inside.sum()
+    np.testing.assert_array_equal(hurt.dust >= hurt.soft_blotches, True)
+    assert hurt.soft_blotches.max() <= 0.6 + 1e-6 and hurt.dust_change[hurt.soft_blotches > 0.1].all()
+
+
+@pytest.mark.parametrize("wobble", [0.0, 8.0])
+def test_a_static_scratch_stays_in_its_column_for_the_whole_shot(wobble: float) -> None:
+    # At 108 lines a wobble of 8 px at 1080 lines is 0.8 px: within 3 std (clipped) of the column.
+    spec = _only(seed=9, static_scratches=2, static_scratch_wobble=wobble, scratch_contrast=(0.3, 0.4))
+    damage = FilmDamage(spec, 192, 108)
+    clean = np.full((108, 192), 0.18, np.float32)
+    homes = [s.x0 * 192 for s in damage.static_scratches()]
+    centres = []
+    for index in range(0, 150, 3):
+        hurt = damage.damage(clean, index)
+        assert not hurt.dust.any()
+        profile = hurt.scratches.max(axis=0)
+        centres.append([_centroid(profile, home) for home in homes])
+    offsets = np.array(centres) - np.array(homes)[None, :]
+    if wobble == 0:
+        np.testing.assert_allclose(offsets - offsets[0], 0.0, atol=1e-5)  # does not move at all
+        assert np.abs(offsets).max() < 0.1
+    else:
+        assert np.abs(offsets).max() <= 3 * wobble * 108 / 1080 + 0.05
+        assert offsets.std() > 0.2 * wobble * 108 / 1080  # it does wobble
+    np.testing.assert_array_equal(damage.damage(clean, 149).frame, FilmDamage(spec, 192, 108).damage(clean, 149).frame)
+
+
+def _centroid(profile: np.ndarray, near: float) -> float:
+    lo, hi = int(near) - 4, int(near) + 6
+    columns = np.arange(lo, hi)
+    weights = profile[lo:hi]
+    return float((columns * weights).sum() / weights.sum())
+
+
+def test_new_damage_spec_fields_are_checked() -> None:
+    for bad in (
+        dict(hairs=-1.0),
+        dict(hair_width=(3.0, 1.0)),
+        dict(hair_opacity=(0.5, 1.5)),
+        dict(soft_blotch_radius=(60.0, 15.0)),
+        dict(soft_blotch_opacity=(0.2, 1.2)),
+        dict(static_scratches=-1),
+        dict(static_scratch_wobble=-0.5),
+    ):
+        with pytest.raises(ParameterError, match="damage spec"):
+            FilmDamage(DamageSpec(**bad), 64, 48)
+
+
 def test_signal_is_the_square_root_of_luminance() -> None:
     np.testing.assert_allclose(signal(np.array([[0.25, -1.0, 4.0]], np.float32)), [[0.5, 0.0, 2.0]])

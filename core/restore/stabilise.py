@@ -1,0 +1,208 @@
+"""Gate weave removal: the frame-to-frame shake of a scan in the gate, without the camera's moves.
+
+A frame that weaves in the gate moves as a whole: a shift of a few pixels and a small rotation,
+different in every frame. The camera's own moves (pans, tilts, zooms) are smooth over many frames.
+
+1. **Steps.** Each frame's global motion to the previous one is a similarity (shift, rotation,
+   optionally uniform scale) about the frame's centre, in full-size pixels, fitted to the
+   working-scale flow the restorer already measures (:func:`fit_step`): weighted least squares on
+   the pixels whose flow is consistent both ways, then iteratively reweighted (Tukey's biweight), so
+   that moving objects, occlusions and dirt do not pull it.
+2. **Path.** Within a window of ``2 * window + 1`` frames around a frame (cut short at scene cuts
+   and at unmeasurable steps), the steps compose into the raw camera path: each frame's transform
+   into the window's first frame.
+3. **Intended path.** Each of the path's parameters (position, angle, log scale) is fitted by a
+   local quadratic with tricube weights over the window (LOESS), evaluated at the frame: steady
+   pans, accelerating pans and zooms are followed exactly, the frame-to-frame weave is averaged out.
+4. **Correction.** The frame is warped from its raw onto the intended path (:func:`correction`,
+   :func:`apply`).
+
+Everything about a frame's correction is computed afresh from the steps of its own window, with
+the window's first frame as origin, so the result depends on frames ``[frame - window, frame +
+window]`` only: a render split in chunks with these handles equals a whole render, bitwise.
+
+The warp is Lanczos (8 x 8 taps) with edges replicated. Bicubic and bilinear interpolation soften
+the picture by an amount that depends on the sub-pixel part of the shift (white grain keeps 72 % and
+50 % of its amplitude at half a pixel), and since the correction's shift changes every frame, that
+softening would flicker with the weave; Lanczos keeps 83 %. Edges are replicated rather than
+filled black so the frame keeps its size and no moving black border appears (a few pixels of
+smear at the edges, which a comp crops or a reformat hides). The interpolation is linear in the
+values and never clipped: scene-linear values above 1.0 and negative values survive (Lanczos can
+overshoot a little at hard edges, as any sharp resampling does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+# Frames each side over which the intended camera path is fitted (half a second at 24 fps).
+WINDOW = 12
+# Degree of the local polynomial fitted to the path.
+DEGREE = 2
+# The warp of the picture (see the module's docstring).
+INTERPOLATION = cv2.INTER_LANCZOS4
+# The flow is sampled on a grid of at most this many points for the fit.
+MAX_POINTS = 20000
+# Fewer consistent points than this (or than this share of the samples): the step is unknown.
+MIN_POINTS = 64
+MIN_SHARE = 0.05
+# Reweighting passes of the robust fit, and the biweight's tuning constant (in robust sigmas).
+PASSES = 6
+TUKEY = 4.685
+# Smallest residual scale (pixels): flow noise of a perfect fit is not smaller than this.
+MIN_SIGMA = 0.05
+
+
+def fit_step(flow: np.ndarray, valid: np.ndarray, height: int, width: int, scale: bool = False) -> np.ndarray | None:
+    """The similarity carrying a frame onto the previous one, or None where it cannot be measured.
+
+    ``flow`` (h, w, 2) is the working-scale flow from the frame into the previous one (pixel (x, y)
+    of the frame is at (x + dx, y + dy) in the previous), ``valid`` (h, w) in [0, 1] where it is
+    consistent both ways; ``height`` x ``width`` is the full size. Returns the (4,) float64
+    parameters ``(tx, ty, angle, log_scale)`` of ``p_previous = s R(angle) p + t`` with ``p`` in
+    full-size pixels about the frame's centre (``log_scale`` is 0 unless ``scale``).
+    """
+    h, w = flow.shape[:2]
+    stride = max(1, int(np.ceil(np.sqrt(h * w / MAX_POINTS))))
+    sy, sx = np.mgrid[stride // 2 : h : stride, stride // 2 : w : stride]
+    weight = valid[sy, sx].astype(np.float64).ravel()
+    keep = weight > 0.5
+    if keep.sum() < max(MIN_POINTS, MIN_SHARE * keep.size):
+        return None
+    fx, fy = width / w, height / h
+    x = ((sx.ravel()[keep] + 0.5) * fx - 0.5) - (width - 1) / 2
+    y = ((sy.ravel()[keep] + 0.5) * fy - 0.5) - (height - 1) / 2
+    u = x + flow[sy, sx, 0].ravel()[keep].astype(np.float64) * fx
+    v = y + flow[sy, sx, 1].ravel()[keep].astype(np.float64) * fy
+    weight = weight[keep]
+
+    robust = np.ones_like(weight)
+    params = np.zeros(4)
+    for _ in range(PASSES):
+        params = _fit(x, y, u, v, weight * robust, scale)
+        if params is None:
+            return None
+        residual = np.hypot(*_residual(params, x, y, u, v))
+        sigma = max(1.4826 * _weighted_median(residual, weight), MIN_SIGMA)
+        robust = np.square(np.clip(1.0 - np.square(residual / (TUKEY * sigma)), 0.0, None))
+    return params
+
+
+def _fit(
+    x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, weight: np.ndarray, scale: bool
+) -> np.ndarray | None:
+    """Weighted least squares (u, v) ~ (a x - b y + tx, b x + a y + ty) -> (tx, ty, angle, log_scale)."""
+    total = weight.sum()
+    if total <= 0:
+        return None
+    mx, my = (weight * x).sum() / total, (weight * y).sum() / total
+    mu, mv = (weight * u).sum() / total, (weight * v).sum() / total
+    xc, yc, uc, vc = x - mx, y - my, u - mu, v - mv
+    norm = (weight * (xc * xc + yc * yc)).sum()
+    if norm <= 0:
+        return None
+    a = (weight * (xc * uc + yc * vc)).sum() / norm
+    b = (weight * (xc * vc - yc * uc)).sum() / norm
+    angle = float(np.arctan2(b, a))
+    log_scale = float(np.log(np.hypot(a, b))) if scale else 0.0
+    s = np.exp(log_scale)
+    c, si = s * np.cos(angle), s * np.sin(angle)
+    # With the rotation (and scale) fixed, the best shift maps the weighted centroids onto each other.
+    return np.array([mu - (c * mx - si * my), mv - (si * mx + c * my), angle, log_scale])
+
+
+def _residual(params: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    m = matrix(params)
+    return np.stack([m[0, 0] * x + m[0, 1] * y + m[0, 2] - u, m[1, 0] * x + m[1, 1] * y + m[1, 2] - v])
+
+
+def _weighted_median(values: np.ndarray, weight: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weight[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def matrix(params: np.ndarray) -> np.ndarray:
+    """(tx, ty, angle, log_scale) -> the (3, 3) float64 matrix of the similarity."""
+    tx, ty, angle, log_scale = params
+    s = np.exp(log_scale)
+    c, si = s * np.cos(angle), s * np.sin(angle)
+    return np.array([[c, -si, tx], [si, c, ty], [0.0, 0.0, 1.0]])
+
+
+def path(steps: Sequence[np.ndarray]) -> np.ndarray:
+    """(n, 4) raw camera path of n frames from the steps of frames 1..n-1 (each into the one before).
+
+    Row i holds the parameters of frame i's transform into frame 0: shift, and the angle and log
+    scale summed (exact for similarities, and free of wrapping).
+    """
+    rows = [np.zeros(4)]
+    total = np.eye(3)
+    for step in steps:
+        total = total @ matrix(step)
+        angle, log_scale = rows[-1][2] + step[2], rows[-1][3] + step[3]
+        rows.append(np.array([total[0, 2], total[1, 2], angle, log_scale]))
+    return np.array(rows)
+
+
+def smooth_at(raw: np.ndarray, centre: int, window: int) -> np.ndarray:
+    """(4,) the intended path at row ``centre`` of the (n, 4) ``raw`` path: local quadratic, tricube weights."""
+    n = len(raw)
+    k = np.arange(n, dtype=np.float64) - centre
+    reach = max(centre, n - 1 - centre, window) + 1.0
+    weight = np.power(1.0 - np.power(np.abs(k) / reach, 3), 3)
+    degree = min(DEGREE, n - 1)
+    basis = np.vander(k, degree + 1, increasing=True)
+    normal = basis.T @ (basis * weight[:, None])
+    coefficients = np.linalg.solve(normal, basis.T @ (raw * weight[:, None]))
+    return coefficients[0]
+
+
+def correction(steps: Sequence[np.ndarray], centre: int, window: int = WINDOW) -> np.ndarray:
+    """(3, 3) map from the stabilised frame's pixels to the raw frame's, about the frame's centre.
+
+    ``steps`` are those of frames 1..n-1 of a window of n frames (each into the one before, see
+    :func:`fit_step`); ``centre`` is the frame's row in it. Identity when the window is one frame.
+    """
+    raw = path(steps)
+    if len(raw) < 2:
+        return np.eye(3)
+    return np.linalg.inv(matrix(raw[centre])) @ matrix(smooth_at(raw, centre, window))
+
+
+def pixel_map(centred: np.ndarray, height: int, width: int) -> np.ndarray:
+    """A (3, 3) map about the frame's centre -> the (2, 3) float64 map in pixel coordinates."""
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    to_centre = np.array([[1.0, 0.0, -cx], [0.0, 1.0, -cy], [0.0, 0.0, 1.0]])
+    back = np.array([[1.0, 0.0, cx], [0.0, 1.0, cy], [0.0, 0.0, 1.0]])
+    return (back @ centred @ to_centre)[:2]
+
+
+def apply(image: np.ndarray, centred: np.ndarray, interpolation: int = INTERPOLATION) -> np.ndarray:
+    """``image`` (H, W) or (H, W, C) float32 warped by the (3, 3) ``centred`` map (stabilised -> raw
+    pixel, about the centre), edges replicated, values unclipped. The identity returns ``image``."""
+    if np.array_equal(centred, np.eye(3)):
+        return image
+    height, width = image.shape[:2]
+    m = pixel_map(centred, height, width)
+    flags = interpolation | cv2.WARP_INVERSE_MAP
+
+    def warp(part: np.ndarray) -> np.ndarray:
+        out = cv2.warpAffine(part, m, (width, height), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        return out.reshape(part.shape)
+
+    if image.ndim == 2 or image.shape[2] <= 4:
+        return warp(image)
+    # OpenCV's cubic and Lanczos warps take up to four channels.
+    parts = [warp(np.ascontiguousarray(image[..., i : i + 4])) for i in range(0, image.shape[2], 4)]
+    return np.concatenate(parts, axis=-1)
+
+
+def apply_matte(matte: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """A (H, W) matte in [0, 1] warped like the picture (kept in [0, 1])."""
+    if np.array_equal(centred, np.eye(3)):
+        return matte
+    return np.clip(apply(matte, centred), 0.0, 1.0)
