@@ -292,7 +292,7 @@ class Restorer:
                 spots = np.maximum(spots, plate.infrared)
             result = self._denoise(signal, [n.seen for n in neighbours], sigma)
             if spots.any():
-                result = self._repair(result, signal, spots, neighbours)
+                result = self._repair(result, signal, spots, neighbours, sigma)
                 defect = np.maximum(defect, spots)
 
         gain = None
@@ -374,9 +374,20 @@ class Restorer:
         return fused
 
     def _repair(
-        self, result: np.ndarray, signal: np.ndarray, spots: np.ndarray, neighbours: list[_Neighbour]
+        self,
+        result: np.ndarray,
+        signal: np.ndarray,
+        spots: np.ndarray,
+        neighbours: list[_Neighbour],
+        sigma: np.ndarray,
     ) -> np.ndarray:
-        """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion."""
+        """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion.
+
+        The median still holds grain (about sqrt(pi / 2k) of it for k neighbours) where the
+        denoised surroundings hold less: it is smoothed by the same edge-preserving filter as they
+        are, for its own grain, so a repair is as grainy as the picture around it (neither a flat
+        patch nor a noisier one).
+        """
         g = self.geometry
         holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
         ys, xs = np.nonzero(spots > 0)
@@ -389,9 +400,14 @@ class Restorer:
         if (count == 0).any():
             fill = push_pull_fill(signal[..., None], 1.0 - spots)[..., 0]
             median = np.where(count > 0, median, fill[ys, xs])
+        replaced = result.copy()
+        replaced[ys, xs] = median
+        if self.settings.grain > 0:
+            left = cv2.multiply(sigma, sigma) * np.float32(np.pi / (2.0 * len(neighbours)))
+            replaced[ys, xs] = denoise.smooth_residual(replaced, left, self.settings.grain)[ys, xs]
         repaired = result.copy()
         alpha = spots[ys, xs]
-        repaired[ys, xs] = alpha * median + (1.0 - alpha) * result[ys, xs]
+        repaired[ys, xs] = alpha * replaced[ys, xs] + (1.0 - alpha) * result[ys, xs]
         return repaired
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.benchmarks.metrics import GrainEnergy
 from tests.core.restore.scenes import WEIGHTS, grey_rgb, scene, source
 from tests.damage import Damaged, DamageSpec, FilmDamage
 from tinct.core.flow import srgb_encode
@@ -133,3 +134,18 @@ def test_nothing_is_flagged_on_clean_footage(width: int, height: int, pan: int, 
     reference, _ = shot(12, DamageSpec(**QUIET), width, height, pan, seed=7, blur=blur)
     for r in restore(reference).values():
         assert (r.defect > 0.5).sum() == 0, r.frame
+
+
+@pytest.mark.parametrize(("pan", "seed"), [(1, 3), (0, 6)])
+def test_repaired_dust_is_as_grainy_as_its_surroundings(pan: int, seed: int) -> None:
+    # Grainy footage with specks a few pixels wide: a repair that is a flat patch (frozen grain),
+    # or that keeps more grain than the denoised picture around it (a plain median of the
+    # neighbours: a ratio near 2), shows in the high-pass energy ratio.
+    spec = DamageSpec(**{**QUIET, "seed": seed, "grain": 0.05, "dust": 400.0, "dust_radius": (25.0, 45.0)})
+    _, hurt = shot(10, spec, 192, 108, pan, seed, blur=2.0)
+    out = restore([h.frame for h in hurt])
+    energy = GrainEnergy()
+    for i in range(2, 8):
+        repaired = (out[i].defect > 0.5) & (hurt[i].dust > 0.5)
+        energy.update(encoded(out[i].rgb @ WEIGHTS), repaired, (hurt[i].dust > 0.05) & ~repaired)
+    assert 0.7 < energy.ratio() < 1.3
