@@ -126,10 +126,10 @@ def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
     return to_display(np.repeat(y[..., None], 3, axis=-1), cm)
 
 
-def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm: ColourManager) -> dict:
+def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm: ColourManager, given: dict) -> dict:
     clean, truth, damaged_dir, clean_dir = prepare(shot, spec, fade_out, work)
-    restore(damaged_dir, work / "tinct")
-    restore(clean_dir, work / "noharm")
+    restore(damaged_dir, work / "tinct", given)
+    restore(clean_dir, work / "noharm", given)
     frames = list(shot.frames)
     damaged = [grey(damaged_dir / f"shot.{f:04d}.exr") for f in frames]
     softness = spec.softness * shot.height / 1080.0
@@ -194,14 +194,21 @@ def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm
 
 
 def quality(
-    shots: list[BenchShot], work: Path, cm: ColourManager, seed: int, spec: DamageSpec, fade_first: bool
+    shots: list[BenchShot],
+    work: Path,
+    cm: ColourManager,
+    seed: int,
+    spec: DamageSpec,
+    fade_first: bool,
+    given: dict,
 ) -> dict:
-    """Score every shot, damaged by ``spec`` seeded ``seed + number``; the first faded out if asked."""
+    """Score every shot, damaged by ``spec`` seeded ``seed + number`` (the first faded out if asked),
+    restored with the Restore node's ``given`` values over its defaults."""
     results = {}
     for number, shot in enumerate(shots):
         start = time.perf_counter()
         damage = replace(spec, seed=seed + number)
-        r = results[shot.name] = score_shot(shot, damage, fade_first and number == 0, work / shot.name, cm)
+        r = results[shot.name] = score_shot(shot, damage, fade_first and number == 0, work / shot.name, cm, given)
         r["seconds"] = time.perf_counter() - start
         c = r["counts"]
         print(
@@ -415,13 +422,21 @@ def main() -> int:
     )
     parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--quick", action="store_true", help="two small 24-frame shots, 12 frames at 1080p")
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Restore node values other than the defaults for the quality sections (e.g. grain=0.9)",
+    )
     args = parser.parse_args()
+    given = RESTORE.resolve(dict(item.split("=", 1) for item in args.set)) if args.set else {}
     cm = ColourManager()
     report: dict = {"machine": {"cpus": os.cpu_count()}}
     if "real" in args.sections:
         shots = build_real_footage(args.real_shots or args.out / "real-shots", clips=tuple(args.clips))
         print(f"Real footage: {len(shots)} clips with synthetic damage")
-        report["real"] = quality(shots, args.out / "runs-real", cm, 2000, REAL_DAMAGE, fade_first=False)
+        report["real"] = quality(shots, args.out / "runs-real", cm, 2000, REAL_DAMAGE, False, given)
         report["real_summary"] = summary(report["real"])
         print_table(report["real"])
         print_summary(report["real_summary"])
@@ -434,7 +449,7 @@ def main() -> int:
     if "synthetic" in args.sections:
         shots = build_benchmark(args.shots or args.out / "shots", quick=args.quick)
         print(f"\nSynthetic diagnostic: {len(shots)} shots")
-        report["shots"] = quality(shots, args.out / "runs", cm, 1000, DamageSpec(), fade_first=True)
+        report["shots"] = quality(shots, args.out / "runs", cm, 1000, DamageSpec(), True, given)
         report["summary"] = summary(report["shots"])
         print_summary(report["summary"])
     if "speed" in args.sections:
