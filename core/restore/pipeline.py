@@ -400,14 +400,13 @@ class Restorer:
         if (count == 0).any():
             fill = push_pull_fill(signal[..., None], 1.0 - spots)[..., 0]
             median = np.where(count > 0, median, fill[ys, xs])
-        replaced = result.copy()
-        replaced[ys, xs] = median
+        repaired = result.copy()
+        repaired[ys, xs] = median
         if self.settings.grain > 0:
             left = cv2.multiply(sigma, sigma) * np.float32(np.pi / (2.0 * len(neighbours)))
-            replaced[ys, xs] = denoise.smooth_residual(replaced, left, self.settings.grain)[ys, xs]
-        repaired = result.copy()
+            repaired[ys, xs] = denoise.smooth_residual(repaired, left, self.settings.grain)[ys, xs]
         alpha = spots[ys, xs]
-        repaired[ys, xs] = alpha * replaced[ys, xs] + (1.0 - alpha) * result[ys, xs]
+        repaired[ys, xs] = alpha * repaired[ys, xs] + (1.0 - alpha) * result[ys, xs]
         return repaired
 
 
