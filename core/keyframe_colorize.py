@@ -205,9 +205,9 @@ class KeyframeColorizeJob:
         return self._prepared_keys[frame]
 
     def _prepare_keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
-        key_luminance, key_chroma = self.keyframes.colour_of(frame, source)
+        key_luminance, key_chroma, certainty = self.keyframes.colour_of(frame, source)
         return propagator.keyframe(
-            frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma)
+            frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma), certainty
         )
 
     def _texture_matcher(self, key_luminance: np.ndarray, key_chroma: np.ndarray) -> ReferenceColorizer | None:

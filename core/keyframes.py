@@ -34,8 +34,9 @@ from tinct.core.propagation import PropagationSettings
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 
-# (H, W) float32 working-space luminance -> (H, W, 3) float32 chroma ratio.
-Colorizer = Callable[[np.ndarray], np.ndarray]
+# (H, W) float32 working-space luminance -> (H, W, 3) float32 chroma ratio and (H, W) float32
+# confidence in [0, 1]: how sure the colouriser is of each pixel's colour.
+Colorizer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def check_keyframes(keyframes: Sequence, source: Sequence, source_frames: list[int]) -> list[int]:
@@ -89,7 +90,7 @@ class Proposer:
         identity: what its output depends on (e.g. model name and weights sha256, or the reference
             image's digest); part of the parameter hash that decides whether a frame is done.
         interval: about one proposed keyframe per this many frames of the shot.
-        description: for logs, e.g. ``model tinct-autocolor-v1``.
+        description: for logs, e.g. ``model tinct-autocolor-v2``.
         inputs: the files its colour is read from (a reference photograph), which no output may overwrite.
     """
 
@@ -127,12 +128,13 @@ class PaintedKeyframes:
             digest.update(image.pixels.tobytes())
         return digest.hexdigest()
 
-    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(luminance (H, W), chroma ratio (H, W, 3)) of the keyframe painted for ``frame``."""
+    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(luminance (H, W), chroma ratio (H, W, 3), None) of the keyframe painted for ``frame``:
+        painted colour is the artist's decision, certain everywhere."""
         image = read_image(self.sequence.path(frame), frame=frame)
         working = self.colour.to_working(image.rgb(), self.space)
         weights = self.plate.weights
-        return luminance(working, weights).astype(np.float32), chroma_ratio(working, weights)
+        return luminance(working, weights).astype(np.float32), chroma_ratio(working, weights), None
 
     def _validated_frames(self) -> list[int]:
         return check_keyframes(self.sequence, self.plate.sequence, self.plate.all_frames)
@@ -184,17 +186,18 @@ class ProposedKeyframes:
         self.proposer, self.plate = proposer, plate
         self.frames = self._choose_frames(settings, log)
         # Segments run in order and meet at keyframes: each proposal is needed twice in a row.
-        self._last: tuple[int, np.ndarray] | None = None
+        self._last: tuple[int, np.ndarray, np.ndarray] | None = None
         log(f"proposed keyframes ({proposer.description or 'colouriser'}): {format_frame_ranges(self.frames)}")
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(["proposed", self.proposer.identity, self.frames]).encode()).hexdigest()
 
-    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray]:
-        """(luminance, chroma ratio) proposed for ``frame``: its own plate, coloured."""
+    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(luminance, chroma ratio, confidence) proposed for ``frame``: its own plate, coloured."""
         if self._last is None or self._last[0] != frame:
-            self._last = frame, self.proposer.colourise(source.luminance).astype(np.float32)
-        return source.luminance, self._last[1]
+            chroma, confidence = self.proposer.colourise(source.luminance)
+            self._last = frame, chroma.astype(np.float32), confidence.astype(np.float32)
+        return source.luminance, self._last[1], self._last[2]
 
     def _choose_frames(self, settings: PropagationSettings, log: Callable[[str], None]) -> list[int]:
         frames = self.plate.all_frames

@@ -122,6 +122,8 @@ class Keyframe:
     plate: Plate
     # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
     matcher: TextureMatcher | None = None
+    # (H, W) how sure the keyframe's own colour is (a model's proposal); None: certain (painted).
+    certainty: np.ndarray | None = None
 
 
 class Propagator:
@@ -148,6 +150,7 @@ class Propagator:
         key_luminance: np.ndarray,
         key_chroma: np.ndarray,
         matcher: TextureMatcher | None = None,
+        certainty: np.ndarray | None = None,
     ) -> Keyframe:
         """Align a keyframe's chroma to its source plate.
 
@@ -160,10 +163,17 @@ class Propagator:
         matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
         coords = identity_grid(self.height, self.width) + flow
-        aligned = cv2.remap(
-            key_chroma, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+
+        def align(image: np.ndarray) -> np.ndarray:
+            return cv2.remap(image, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+        return Keyframe(
+            frame=frame,
+            chroma=align(key_chroma),
+            plate=plate,
+            matcher=matcher,
+            certainty=None if certainty is None else align(certainty.astype(np.float32)),
         )
-        return Keyframe(frame=frame, chroma=aligned, plate=plate, matcher=matcher)
 
     def start(self, key: Keyframe) -> Track:
         h, w = key.plate.small.shape
@@ -172,7 +182,7 @@ class Propagator:
             coords=identity_grid(h, w),
             reach=np.ones((h, w), np.float32),
             chroma=key.chroma,
-            confidence=np.ones((self.height, self.width), np.float32),
+            confidence=np.ones((self.height, self.width), np.float32) if key.certainty is None else key.certainty,
             persistence=np.ones((self.height, self.width), np.float32),
         )
 
@@ -211,6 +221,12 @@ class Propagator:
 
         sampled = cv2.remap(key.chroma, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         sure = self._upsample(sure_small)
+        if key.certainty is not None:  # what the keyframe itself was unsure of stays unsure
+            sure_of_key = cv2.remap(
+                key.certainty, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
+        else:
+            sure_of_key = 1.0
         full_positions = self._full(positions)
         carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
@@ -253,7 +269,7 @@ class Propagator:
         holding = np.maximum(kept, persisting)
         guess = _mix(carried, similar, take * (0.5 - (0.5 - RENEWAL) * holding))
         chroma = _mix(guess, sampled, sure)
-        confidence = sure + (1.0 - sure) * kept
+        confidence = sure * sure_of_key + (1.0 - sure) * kept
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
         persistence = sure + (1.0 - sure) * np.maximum(kept, take)
         return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence, persistence)

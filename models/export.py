@@ -25,7 +25,8 @@ booleans). The exported module does what Tinct's own engine does, so Nuke's resu
   or chroma plus a ``to_rgb(grey, chroma)`` method on the network that turns it into RGB. Only the
   chroma ratio of that RGB (:mod:`tinct.core.chroma`) is kept and applied to the input luminance,
   so the output's luminance equals the input's to float precision; knob ``strength`` scales the
-  chroma (0 grey, 1 as predicted). Scale must be 1.
+  chroma (0 grey, 1 the model's full colour; it starts at 1 / the model's ``gain``, the plain
+  decoding). Scale must be 1.
 - Padding: to the model's size multiple, bottom and right, reflected (edge-repeated when the pad is
   as wide as the image), cropped after, as :mod:`tinct.models.tiling` does.
 
@@ -195,7 +196,10 @@ def inference_module(
     ]
     if kind == "colour":
         wrapper: nn.Module = ColourInference(traced, d, conversions, curve, d.in_channels)
-        knobs.append(Knob("strength", "Double_Knob", 1.0, "0: grey, 1: the model's colour"))
+        # A model whose full colour is its decoding times a gain starts at the plain decoding, as
+        # AutoColorize's default vibrance does.
+        wrapper.strength = 1.0 / float(getattr(model.network, "gain", 1.0))
+        knobs.append(Knob("strength", "Double_Knob", wrapper.strength, "0: grey, 1: the model's full colour"))
     else:
         wrapper = (RgbInference if kind == "rgb" else GreyInference)(traced, d, conversions, curve)
         knobs.append(

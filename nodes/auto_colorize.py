@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from tinct.core.reference import ReferenceColorizer
     from tinct.nodes.api import Request
 
-DEFAULT_MODEL = "tinct-autocolor-v1"
+DEFAULT_MODEL = "tinct-autocolor-v2"
+DEFAULT_VIBRANCE = 0.4
 
 
 def _autocolorize_models(values: Mapping[str, Value]) -> tuple[str, ...]:
@@ -61,6 +62,14 @@ AUTO_COLORIZE = NodeDefinition(
     ),
     parameters=(
         Parameter("model", str, DEFAULT_MODEL, "colourisation model (tinct models list); not used with a reference"),
+        Parameter(
+            "vibrance",
+            float,
+            DEFAULT_VIBRANCE,
+            "how much of the model's colour to keep: 0 grey, 1 all of it; not used with a reference",
+            minimum=0.0,
+            maximum=1.0,
+        ),
         Parameter(
             "keyframe_interval",
             int,
@@ -104,7 +113,7 @@ def proposer(
     if reference is not None:
         colorizer, digest = _reference_colorizer(Path(reference), colour, reference_colorspace)
         return Proposer(
-            lambda y: colorizer.chroma(y)[0],
+            colorizer.chroma,
             f"reference:{digest}",
             interval,
             f"reference photograph {reference}",
@@ -112,9 +121,12 @@ def proposer(
         )
     from tinct.models.autocolor import AutoColorizer
 
-    model = AutoColorizer(str(v["model"]), device)
+    model = AutoColorizer(str(v["model"]), device, vibrance=float(v["vibrance"]))
     return Proposer(
-        lambda y: model.chroma(y, colour), f"model:{model.name}:{model.sha256}", interval, f"model {model.name}"
+        lambda y: model.colour(y, colour),
+        f"model:{model.name}:{model.sha256}:vibrance={model.vibrance!r}",
+        interval,
+        f"model {model.name}",
     )
 
 

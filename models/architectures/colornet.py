@@ -15,7 +15,15 @@ Layout at input size H x W (multiples of 8)::
     enc3  3 conv  c2 -> c3 (dilated) H/8    + global context: mean over the image -> MLP -> scale, shift
     dec2  up + skip(enc2) -> c2      H/4
     dec1  up + skip(enc1) -> c1      H/2
-    head  1x1 conv -> num_bins logits at H/2; annealed mean -> (a*, b*), bilinear x2 -> H
+    head  1x1 conv -> num_bins logits at H/4; annealed mean -> (a*, b*), bilinear x4 -> H
+    regress (optional, ``regression=1``) 1x1 conv -> (a*, b*) at H/4, trained by a robust L1 loss
+
+With a regression head, :meth:`TinctColorNet.forward` answers ``(1 - mix) * annealed + mix *
+regressed``: the classifier keeps rare, saturated colours alive, the regression answers the
+conditional median, which is right more often when the hue is uncertain (a muted guess costs less
+than a wrong hue). The answer is then scaled by ``gain``: the model's full colour, which a
+colouriser's vibrance (0 to 1) scales back down. :meth:`TinctColorNet.certainty` tells how sure the
+classifier is of the hue.
 
 Each conv is 3x3 + BatchNorm + ReLU. The colour helpers here (:func:`linear_to_lab`,
 :func:`lab_to_linear`) define the encoding the model is trained in: linear Rec.709 (sRGB
@@ -127,6 +135,9 @@ class TinctColorNet(nn.Module):
         temperature: annealed-mean temperature of :meth:`forward` (1: the mean; towards 0: the mode).
         batchnorm: convs followed by BatchNorm (training); the shipped weights have it folded into
             the convs (:func:`fold_batchnorm`), which is ``batchnorm=0``.
+        regression: 1 adds the regression head beside the classifier.
+        mix: the regression's share of :meth:`forward`'s answer, in [0, 1] (needs ``regression=1``).
+        gain: factor on the decoded chroma (>= 1): how vivid the model's full colour is.
     """
 
     scale = 1
@@ -140,6 +151,9 @@ class TinctColorNet(nn.Module):
         bin_size: float = 10.0,
         temperature: float = 0.38,
         batchnorm: int = 0,
+        regression: int = 0,
+        mix: float = 0.0,
+        gain: float = 1.0,
     ) -> None:
         super().__init__()
         if num_in_ch != 1 or num_out_ch != 2:
@@ -149,9 +163,16 @@ class TinctColorNet(nn.Module):
             raise ValueError(f"widths must be four positive integers, got {widths!r}")
         if not 0.0 < temperature <= 1.0:
             raise ValueError(f"temperature must be in (0, 1], got {temperature}")
+        if not 0.0 <= mix <= 1.0 or (mix and not regression):
+            raise ValueError(
+                f"mix must be in [0, 1] and needs the regression head, got mix={mix}, regression={regression}"
+            )
+        if not gain >= 1.0:
+            raise ValueError(f"gain must be at least 1, got {gain}")
         self.num_in_ch, self.num_out_ch = num_in_ch, num_out_ch
         self.widths, self.bin_size, self.batchnorm = widths, float(bin_size), bool(batchnorm)
         self.temperature = float(temperature)
+        self.regression, self.mix, self.gain = bool(regression), float(mix), float(gain)
         self.register_buffer("bin_centres", torch.from_numpy(ab_bins(bin_size)))
         # Colour constants for to_rgb; not weights (not in the state dict), but they follow .to(device).
         self.register_buffer("xyz_to_rgb", torch.from_numpy(XYZ_TO_RGB.astype(np.float32)), persistent=False)
@@ -168,9 +189,19 @@ class TinctColorNet(nn.Module):
         self.dec2 = nn.Sequential(_conv(c[3] + c[2], c[2], 1, bn), _conv(c[2], c[2], 1, bn))
         self.dec1 = nn.Sequential(_conv(c[2] + c[1], c[1], 1, bn), _conv(c[1], c[1], 1, bn))
         self.head = nn.Conv2d(c[1], num_bins, 1)
+        self.regress = nn.Conv2d(c[1], 2, 1) if self.regression else None
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, H, W) -> (B, Q, H/4, W/4) class scores (H, W multiples of 16)."""
+        return self.head(self.features(x))
+
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(B, 1, H, W) -> class scores (B, Q, H/4, W/4) and the regressed (a*, b*) (B, 2, H/4, W/4) or None."""
+        features = self.features(x)
+        return self.head(features), None if self.regress is None else self.regress(features)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 1, H, W) -> (B, c1, H/4, W/4): what both heads read."""
         if x.ndim != 4 or x.shape[1] != 1 or x.shape[-2] % SIZE_MULTIPLE or x.shape[-1] % SIZE_MULTIPLE:
             raise ValueError(f"expected (B, 1, H, W) with H, W multiples of {SIZE_MULTIPLE}, got {tuple(x.shape)}")
         s0 = self.enc0(F.pixel_unshuffle(x - 0.5, 2))
@@ -183,17 +214,44 @@ class TinctColorNet(nn.Module):
         up = F.interpolate(deep, scale_factor=2.0, mode="bilinear", align_corners=False)
         d2 = self.dec2(torch.cat((up, s2), 1))
         up = F.interpolate(d2, scale_factor=2.0, mode="bilinear", align_corners=False)
-        return self.head(self.dec1(torch.cat((up, s1), 1)))
+        return self.dec1(torch.cat((up, s1), 1))
 
-    def decode(self, logits: torch.Tensor, temperature: float | None = None) -> torch.Tensor:
-        """(B, Q, h, w) class scores -> (B, 2, h, w) annealed-mean (a*, b*), computed in float32."""
+    def decode(
+        self,
+        logits: torch.Tensor,
+        temperature: float | None = None,
+        regressed: torch.Tensor | None = None,
+        mix: float | None = None,
+    ) -> torch.Tensor:
+        """Class scores (B, Q, h, w) [and regressed (B, 2, h, w)] -> (B, 2, h, w) (a*, b*), in float32.
+
+        The annealed mean at ``temperature``, mixed with ``regressed`` at ``mix`` (defaults: the
+        network's own), times the network's ``gain``.
+        """
         t = self.temperature if temperature is None else temperature
+        share = self.mix if mix is None else mix
         probs = torch.softmax(logits.float() / t, dim=1)
         ab = torch.einsum("bqhw,qc->bchw", probs, self.bin_centres.float())
-        return ab.to(logits.dtype)
+        if share and regressed is not None:
+            ab = torch.lerp(ab, regressed.float(), share)
+        return (ab * self.gain).to(logits.dtype)
+
+    def certainty(self, logits: torch.Tensor, floor: float = 5.0) -> torch.Tensor:
+        """(B, Q, h, w) class scores -> (B, h, w) how sure the hue is, in [0, 1], in float32.
+
+        The length of the expected (a*, b*) over the expected chroma, ``(|E ab| + floor) / (E |ab| +
+        floor)``: 1 when the probable colours share one hue (or are all near neutral, within
+        ``floor``), low when they point in different directions (sky blue or sunset orange?).
+        """
+        probs = torch.softmax(logits.float(), dim=1)
+        centres = self.bin_centres.float()
+        mean = torch.einsum("bqhw,qc->bchw", probs, centres)
+        spread = torch.einsum("bqhw,q->bhw", probs, centres.norm(dim=1))
+        return ((mean.norm(dim=1) + floor) / (spread + floor)).clamp(0.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        ab = self.decode(self.logits(x))
+        logits, regressed = self.heads(x)
+        ab = self.decode(logits, regressed=regressed)
         return F.interpolate(ab, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
     def to_rgb(self, grey: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
@@ -220,7 +278,14 @@ def fold_batchnorm(network: TinctColorNet) -> TinctColorNet:
     Each BatchNorm's running statistics and affine parameters are folded into the conv before it:
     ``w' = w * g / sqrt(var + eps)``, ``b' = beta - mean * g / sqrt(var + eps)``.
     """
-    folded = TinctColorNet(widths=network.widths, bin_size=network.bin_size, temperature=network.temperature)
+    folded = TinctColorNet(
+        widths=network.widths,
+        bin_size=network.bin_size,
+        temperature=network.temperature,
+        regression=int(network.regression),
+        mix=network.mix,
+        gain=network.gain,
+    )
     if not network.batchnorm:
         folded.load_state_dict(network.state_dict())
         return folded
@@ -238,7 +303,8 @@ def fold_batchnorm(network: TinctColorNet) -> TinctColorNet:
             factor = norm.weight / torch.sqrt(norm.running_var + norm.eps)
             target.weight.copy_(conv.weight * factor[:, None, None, None])
             target.bias.copy_(norm.bias - norm.running_mean * factor)
-        for part in ("context", "head"):
-            getattr(folded, part).load_state_dict(getattr(network, part).state_dict())
+        for part in ("context", "head", "regress"):
+            if getattr(network, part) is not None:
+                getattr(folded, part).load_state_dict(getattr(network, part).state_dict())
         folded.bin_centres.copy_(network.bin_centres)
     return folded

@@ -1,11 +1,19 @@
 """Train Tinct's automatic colouriser (TinctColorNet) on the shared photos; write bundled weights.
 
-    python -m tinct.models.training.train_autocolor --config models/training/autocolor.json \\
-        --out /tmp/autocolor/tinct-autocolor-v1.safetensors [--data DIR] [--cache DIR]
+    python -m tinct.models.training.train_autocolor --config models/training/autocolor-v2.json \\
+        --out /tmp/autocolor/tinct-autocolor-v2.safetensors [--data DIR] [--cache DIR] \\
+        [--device auto|cpu|cuda] [--loader-workers N]
 
 (then copy the weights into models/weights/ and their sha256 into tinct.models.catalog).
+``--data`` is the photos folder: ``../shared/data/photos`` by default, or the folder that
+``python -m tinct.models.training.sources --dest DIR`` filled from the Debian packages. A config's
+``train_photos`` is a list of names, ``null`` (:data:`split.TRAIN`, the 34 photos of v1) or
+``"sources"`` (every photo of :data:`tinct.models.training.sources.TRAINING_PACKAGES`, held-out
+ones left out). ``--device`` and ``--loader-workers`` (batches made in that many processes) change
+how fast a run goes, not what it trains on: batch ``k`` is the same in every case.
 
-Loss (Zhang et al. 2016): cross-entropy between the network's class scores over the in-gamut ab
+Loss (Zhang et al. 2016), plus, for a network with a regression head, ``regression_weight`` times
+the robust (smooth L1) error of its (a*, b*) in units of 10 (sample-weighted): cross-entropy between the network's class scores over the in-gamut ab
 bins and the soft-encoded true ab (the ``soft_neighbours`` nearest bin centres, Gaussian weights
 of width ``soft_sigma``), each pixel weighted by the rarity of its colour class (class rebalancing:
 ``w ~ 1 / ((1 - lambda) p + lambda / Q)`` with the training prior ``p`` smoothed by a Gaussian of
@@ -44,6 +52,7 @@ import torch.nn.functional as F
 from tinct.core.errors import ParameterError, TinctError
 
 from ..architectures.colornet import TinctColorNet, fold_batchnorm
+from ..device import choose_device
 from ..registry import SRGB_ENCODING
 from ..weights import serialize_safetensors, write_atomic
 from . import split
@@ -71,14 +80,19 @@ _TRAIN_KEYS = {
     "model",
     "data",
 }
+# Keys a config may leave out, and their values then (the v1 config predates them).
+_OPTIONAL_KEYS = {"regression_weight": 0.0}
 _MODEL_KEYS = {"widths", "bin_size", "temperature"}
+_OPTIONAL_MODEL_KEYS = {"regression": 0, "mix": 0.0, "gain": 1.0}
+REGRESSION_UNIT = 10.0
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """The training config file (JSON): optimisation settings, ``model`` and ``data`` sections.
 
-    ``train_photos`` null means :data:`tinct.models.training.split.TRAIN`.
+    ``train_photos`` null means :data:`tinct.models.training.split.TRAIN`; ``"sources"`` every
+    photo of :data:`tinct.models.training.sources.TRAINING_PACKAGES` not held out.
     """
 
     seed: int
@@ -99,6 +113,7 @@ class TrainConfig:
     train_photos: tuple[str, ...]
     model: Mapping[str, object]
     data: DataConfig
+    regression_weight: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> tuple[TrainConfig, str]:
@@ -118,11 +133,17 @@ class TrainConfig:
                 repair="check --config",
                 file=path,
             ) from exc
-        if not isinstance(values, dict) or set(values) != _TRAIN_KEYS or set(values.get("model", {})) != _MODEL_KEYS:
+        if not (
+            isinstance(values, dict)
+            and _TRAIN_KEYS <= set(values) <= _TRAIN_KEYS | set(_OPTIONAL_KEYS)
+            and isinstance(values.get("model"), dict)
+            and _MODEL_KEYS <= set(values["model"]) <= _MODEL_KEYS | set(_OPTIONAL_MODEL_KEYS)
+        ):
             found = sorted(values) if isinstance(values, dict) else type(values).__name__
             raise ParameterError(
                 "The training config has other keys than expected",
-                expected=f"{sorted(_TRAIN_KEYS)}, model: {sorted(_MODEL_KEYS)}",
+                expected=f"{sorted(_TRAIN_KEYS)} (optional {sorted(_OPTIONAL_KEYS)}), "
+                f"model: {sorted(_MODEL_KEYS)} (optional {sorted(_OPTIONAL_MODEL_KEYS)})",
                 found=str(found),
                 repair="start from models/training/autocolor.json",
                 file=path,
@@ -130,8 +151,10 @@ class TrainConfig:
         photos = values.pop("train_photos")
         config = cls(
             **{
+                **_OPTIONAL_KEYS,
                 **values,
-                "train_photos": tuple(split.TRAIN if photos is None else photos),
+                "model": {**_OPTIONAL_MODEL_KEYS, **values["model"]},
+                "train_photos": _photo_names(photos),
                 "data": DataConfig.from_dict(values["data"]),
             }
         )
@@ -154,6 +177,17 @@ class TrainConfig:
                 file=path,
             )
         return config, hashlib.sha256(raw).hexdigest()
+
+
+def _photo_names(photos: object) -> tuple[str, ...]:
+    if photos is None:
+        return split.TRAIN
+    if photos == "sources":
+        from .sources import TRAINING_PACKAGES
+
+        held = set(split.held_out()) | set(split.EXCLUDED)
+        return tuple(n for package in TRAINING_PACKAGES for n in package.names() if n not in held)
+    return tuple(str(name) for name in photos)  # type: ignore[attr-defined]
 
 
 def soft_encode(
@@ -192,10 +226,17 @@ def loss_fn(
     nearest: torch.Tensor,
     rebalance: torch.Tensor,
     sample_weight: torch.Tensor,
+    regressed: torch.Tensor | None = None,
+    ab: torch.Tensor | None = None,
+    regression_weight: float = 0.0,
 ) -> torch.Tensor:
-    """Rebalanced, sample-weighted soft cross-entropy (scalar)."""
-    per_pixel = -(target * F.log_softmax(logits, dim=1)).sum(1) * rebalance[nearest]
-    return (per_pixel.mean(dim=(1, 2)) * sample_weight).sum() / sample_weight.sum()
+    """Rebalanced, sample-weighted soft cross-entropy, plus the weighted regression error (scalar)."""
+    per_pixel = -(target * F.log_softmax(logits.float(), dim=1)).sum(1) * rebalance[nearest]
+    per_sample = per_pixel.mean(dim=(1, 2))
+    if regressed is not None and ab is not None and regression_weight:
+        error = F.smooth_l1_loss(regressed.float() / REGRESSION_UNIT, ab / REGRESSION_UNIT, reduction="none")
+        per_sample = per_sample + regression_weight * error.mean(dim=(1, 2, 3))
+    return (per_sample * sample_weight).sum() / sample_weight.sum()
 
 
 def learning_rate(step: int, progress: float, config: TrainConfig) -> float:
@@ -216,9 +257,26 @@ def new_network(config: TrainConfig) -> TinctColorNet:
     return TinctColorNet(
         widths=str(m["widths"]),
         bin_size=float(m["bin_size"]),  # type: ignore[arg-type]
-        temperature=float(m["temperature"]),
+        temperature=float(m["temperature"]),  # type: ignore[arg-type]
         batchnorm=1,
-    )  # type: ignore[arg-type]
+        regression=int(m["regression"]),  # type: ignore[call-overload]
+        mix=float(m["mix"]),  # type: ignore[arg-type]
+        gain=float(m["gain"]),  # type: ignore[arg-type]
+    )
+
+
+class Batches(torch.utils.data.Dataset):
+    """Batch ``k`` of a run, drawn from a generator seeded by ``(seed, k)``: the same in any process."""
+
+    def __init__(self, photos: Sequence[CachedPhoto], config: TrainConfig) -> None:
+        self.photos, self.config = photos, config
+
+    def __len__(self) -> int:
+        return self.config.steps
+
+    def __getitem__(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        batch = sample_batch(np.random.default_rng([self.config.seed, step]), self.photos, self.config.data)
+        return torch.from_numpy(batch.luminance), torch.from_numpy(batch.ab), torch.from_numpy(batch.weight)
 
 
 def _float_state(network: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -234,15 +292,15 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     config_sha: str,
 ) -> None:
-    tensors = {f"model.{k}": v.numpy() for k, v in _float_state(network).items()}
-    tensors.update({f"ema.{k}": v.numpy() for k, v in ema.items()})
+    tensors = {f"model.{k}": v.cpu().numpy() for k, v in _float_state(network).items()}
+    tensors.update({f"ema.{k}": v.cpu().numpy() for k, v in ema.items()})
     names = {id(p): n for n, p in network.named_parameters()}
     for group in optimizer.param_groups:
         for p in group["params"]:
             state = optimizer.state.get(p)
             if state:
-                tensors[f"adam.exp_avg.{names[id(p)]}"] = state["exp_avg"].numpy()
-                tensors[f"adam.exp_avg_sq.{names[id(p)]}"] = state["exp_avg_sq"].numpy()
+                tensors[f"adam.exp_avg.{names[id(p)]}"] = state["exp_avg"].cpu().numpy()
+                tensors[f"adam.exp_avg_sq.{names[id(p)]}"] = state["exp_avg_sq"].cpu().numpy()
     metadata = {"step": str(step), "elapsed_s": f"{elapsed_s:.3f}", "config_sha256": config_sha}
     write_atomic(path, serialize_safetensors(tensors, metadata))
 
@@ -259,7 +317,8 @@ def load_checkpoint(
     Raises:
         ParameterError: the checkpoint was written with another config.
     """
-    with safetensors.safe_open(str(path), framework="pt") as stream:  # type: ignore[no-untyped-call]
+    device = next(network.parameters()).device
+    with safetensors.safe_open(str(path), framework="pt", device=str(device)) as stream:  # type: ignore[no-untyped-call]
         meta = stream.metadata()
         tensors = {k: stream.get_tensor(k) for k in stream.keys()}
     if meta.get("config_sha256") != config_sha:
@@ -278,7 +337,7 @@ def load_checkpoint(
     for name, p in network.named_parameters():
         if f"adam.exp_avg.{name}" in tensors:
             optimizer.state[p] = {
-                "step": torch.tensor(float(step)),
+                "step": torch.tensor(float(step)),  # AdamW keeps its step count on the CPU
                 "exp_avg": tensors[f"adam.exp_avg.{name}"],
                 "exp_avg_sq": tensors[f"adam.exp_avg_sq.{name}"],
             }
@@ -288,7 +347,7 @@ def load_checkpoint(
 def export(network: TinctColorNet, ema: Mapping[str, torch.Tensor], out: Path, metadata: Mapping[str, str]) -> str:
     """Write the moving-average weights, BatchNorm folded, float16; returns the file's sha256."""
     averaged = _like(network)
-    averaged.load_state_dict({**averaged.state_dict(), **ema})
+    averaged.load_state_dict({**averaged.state_dict(), **{k: v.cpu() for k, v in ema.items()}})
     shipped = fold_batchnorm(averaged.eval())
     tensors = {k: v.numpy().astype(np.float16) for k, v in shipped.state_dict().items()}
     data = serialize_safetensors(tensors, metadata)
@@ -302,6 +361,9 @@ def _like(network: TinctColorNet) -> TinctColorNet:
         bin_size=network.bin_size,
         temperature=network.temperature,
         batchnorm=int(network.batchnorm),
+        regression=int(network.regression),
+        mix=network.mix,
+        gain=network.gain,
     )
 
 
@@ -312,8 +374,15 @@ def train(
     data_dir: Path,
     cache_dir: Path | None,
     log: Callable[[str], None] = print,
+    device: torch.device | None = None,
+    loader_workers: int = 0,
 ) -> str:
-    """Run the training described by ``config``; returns the sha256 of the weights written to ``out``."""
+    """Run the training described by ``config``; returns the sha256 of the weights written to ``out``.
+
+    ``device`` (default: the CPU) runs the network; on CUDA its convolutions run in bfloat16
+    (autocast), the loss and the weights stay float32. ``loader_workers`` processes make batches.
+    """
+    device = torch.device("cpu") if device is None else device
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     started = time.monotonic()
@@ -325,11 +394,13 @@ def train(
     )
     network = new_network(config)
     centres = network.bin_centres.clone()
-    rebalance = torch.from_numpy(class_weights(photos, sampling, centres.numpy(), config))
+    rebalance = torch.from_numpy(class_weights(photos, sampling, centres.numpy(), config)).to(device)
     log(
         f"{len(centres)} ab classes; rebalancing weights {float(rebalance.min()):.2f}..{float(rebalance.max()):.2f}; "
-        f"{sum(p.numel() for p in network.parameters())} parameters"
+        f"{sum(p.numel() for p in network.parameters())} parameters; on {device}"
     )
+    network.to(device)
+    centres = centres.to(device)
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     ema = _float_state(network)
     checkpoint = out.with_name(out.name + ".checkpoint")
@@ -339,33 +410,42 @@ def train(
         started -= elapsed  # the wall-clock budget covers the whole training, across resumptions
         log(f"resumed from {checkpoint} at step {step}, {elapsed / 60:.1f} min done")
     network.train()
+    batches = torch.utils.data.DataLoader(
+        Batches(photos, config),
+        batch_size=None,
+        sampler=range(step, config.steps),
+        num_workers=loader_workers,
+        prefetch_factor=4 if loader_workers else None,
+        pin_memory=device.type == "cuda",
+    )
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+    # The state dict's tensors are the live weights and statistics (updated in place by each step).
+    live = network.state_dict()
+    averaged, current = [ema[k] for k in ema], [live[k] for k in ema]
     clock, losses = time.monotonic(), []
-    while (done := progress(step, time.monotonic() - started, config)) < 1.0:
-        batch = sample_batch(np.random.default_rng([config.seed, step]), photos, config.data)
-        target, nearest = soft_encode(torch.from_numpy(batch.ab), centres, config.soft_neighbours, config.soft_sigma)
+    for luminance, ab, weight in batches:
+        if (done := progress(step, time.monotonic() - started, config)) >= 1.0:
+            break
+        luminance, ab, weight = (t.to(device, non_blocking=True) for t in (luminance, ab, weight))
+        target, nearest = soft_encode(ab, centres, config.soft_neighbours, config.soft_sigma)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, done, config)
-        loss = loss_fn(
-            network.logits(torch.from_numpy(batch.luminance)),
-            target,
-            nearest,
-            rebalance,
-            torch.from_numpy(batch.weight),
-        )
+        with autocast:
+            logits, regressed = network.heads(luminance)
+        loss = loss_fn(logits, target, nearest, rebalance, weight, regressed, ab, config.regression_weight)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         with torch.no_grad():
             decay = min(config.ema, (1.0 + step) / (10.0 + step))
-            for key, value in _float_state(network).items():
-                ema[key].mul_(decay).add_(value, alpha=1.0 - decay)
+            torch._foreach_lerp_(averaged, current, 1.0 - decay)
         step += 1
-        losses.append(loss.item())
+        losses.append(loss.detach())
         if step % config.log_every == 0 or step == config.steps:
             pace = (time.monotonic() - clock) / len(losses)
             log(
-                f"step {step}/{config.steps} loss {np.mean(losses):.4f} lr {optimizer.param_groups[0]['lr']:.2e} "
-                f"{pace:.2f} s/step, {(time.monotonic() - started) / 60:.1f} min"
+                f"step {step}/{config.steps} loss {torch.stack(losses).mean().item():.4f} "
+                f"lr {optimizer.param_groups[0]['lr']:.2e} {pace:.3f} s/step, {(time.monotonic() - started) / 60:.1f} min"
             )
             clock, losses = time.monotonic(), []
         if step % config.checkpoint_every == 0:
@@ -375,9 +455,7 @@ def train(
     m = config.model
     metadata = {
         "architecture": ARCHITECTURE,
-        "arch_params": json.dumps(
-            {"widths": m["widths"], "bin_size": m["bin_size"], "temperature": m["temperature"]}, sort_keys=True
-        ),
+        "arch_params": json.dumps({k: m[k] for k in (*_MODEL_KEYS, *_OPTIONAL_MODEL_KEYS)}, sort_keys=True),
         "scale": "1",
         "task": "colorization",
         "colour_encoding": SRGB_ENCODING,
@@ -401,10 +479,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="weights file to write (.safetensors)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"photos folder (default {DEFAULT_DATA})")
     parser.add_argument("--cache", type=Path, default=None, help="folder for decoded photos (reused between runs)")
+    parser.add_argument("--device", default="cpu", help="where the network trains: cpu (default), cuda, auto")
+    parser.add_argument("--loader-workers", type=int, default=0, help="processes making batches (default 0: in turn)")
     args = parser.parse_args(argv)
     try:
         config, config_sha = TrainConfig.load(args.config)
-        sha = train(config, config_sha, args.out, args.data, args.cache, log=lambda m: print(m, flush=True))
+        sha = train(
+            config,
+            config_sha,
+            args.out,
+            args.data,
+            args.cache,
+            log=lambda m: print(m, flush=True),
+            device=choose_device(args.device),
+            loader_workers=max(0, args.loader_workers),
+        )
     except TinctError as exc:
         print(exc, file=sys.stderr)
         return 2

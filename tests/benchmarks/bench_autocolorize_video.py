@@ -1,10 +1,11 @@
 """AutoColorize on sequences: steadiness of the propagated colour against frame-by-frame colouring.
 
-    .venv/bin/python -m tests.benchmarks.bench_autocolorize_video [--shots garden dune ...] [--out bench-out/autocolorize-video]
+    .venv/bin/python -m tests.benchmarks.bench_autocolorize_video [--model NAME] [--vibrance V]
+        [--shots garden dune ...] [--out bench-out/autocolorize-video]
 
 The shots are those of the KeyframeColorize benchmark (tests/benchmarks/shots.py, built if needed;
 every photo in them is held out of the model's training). Two ways to colour a grey shot with the
-same model (default ``tinct-autocolor-v1``):
+same model and vibrance (default ``tinct-autocolor-v2`` at the default vibrance):
 
 - frame by frame: the model on every frame, as DeOldify and DDColor are used on video;
 - AutoColorize (``tinct colorize SRC -o OUT`` without keyframes, run end to end through EXR files):
@@ -32,7 +33,7 @@ from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.sequence import parse_sequence
-from tinct.models.autocolor import DEFAULT_MODEL, AutoColorizer
+from tinct.models.autocolor import DEFAULT_MODEL, DEFAULT_VIBRANCE, AutoColorizer
 from tinct.nodes.auto_colorize import AUTO_COLORIZE, proposer
 from tinct.nodes.keyframe_colorize import propagation_settings
 
@@ -46,8 +47,10 @@ def frame_by_frame(shot: BenchShot, model: AutoColorizer, cm: ColourManager) -> 
         yield frame, apply_chroma(y, model.chroma(y, cm), weights)
 
 
-def autocolorize(shot: BenchShot, model_name: str, work: Path, cm: ColourManager) -> Iterator[tuple[int, np.ndarray]]:
-    values = AUTO_COLORIZE.resolve({"model": model_name})
+def autocolorize(
+    shot: BenchShot, model_name: str, vibrance: float, work: Path, cm: ColourManager
+) -> Iterator[tuple[int, np.ndarray]]:
+    values = AUTO_COLORIZE.resolve({"model": model_name, "vibrance": vibrance})
     out = work / "shot.####.exr"
     KeyframeColorizeJob(
         ColorizeRequest(
@@ -68,6 +71,7 @@ def autocolorize(shot: BenchShot, model_name: str, work: Path, cm: ColourManager
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--vibrance", type=float, default=DEFAULT_VIBRANCE)
     parser.add_argument("--shots", nargs="*", help="shot names (default: all)")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "autocolorize-video")
     args = parser.parse_args()
@@ -75,13 +79,13 @@ def main() -> int:
     shots = [
         s for s in build_benchmark(REPO / "bench-out" / "colorize" / "shots") if not args.shots or s.name in args.shots
     ]
-    model = AutoColorizer(args.model, device="cpu")
+    model = AutoColorizer(args.model, device="cpu", vibrance=args.vibrance)
     results: dict = {}
     for shot in shots:
         row = {}
         for method, run in (
             ("frame by frame", lambda s=shot: frame_by_frame(s, model, cm)),
-            ("AutoColorize", lambda s=shot: autocolorize(s, args.model, args.out / s.name, cm)),
+            ("AutoColorize", lambda s=shot: autocolorize(s, args.model, args.vibrance, args.out / s.name, cm)),
         ):
             start = time.perf_counter()
             row[method] = score(shot, run(), [], cm)
@@ -94,7 +98,7 @@ def main() -> int:
             ),
             flush=True,
         )
-    print(f"\nmean over {len(results)} shots (model {args.model})")
+    print(f"\nmean over {len(results)} shots (model {args.model}, vibrance {args.vibrance:g})")
     print(f"{'method':16} {'PSNR dB':>8} {'SSIM':>7} {'CDC':>9} {'fps':>6}")
     for method in ("frame by frame", "AutoColorize"):
         rows = [r[method] for r in results.values()]

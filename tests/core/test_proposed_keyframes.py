@@ -10,24 +10,27 @@ import pytest
 from tests.conftest import ACESCG_Y, TinyShot, make_frames, write_shot
 from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_attribute, read_image
-from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions
+from tinct.core.keyframe_colorize import CONFIDENCE_CHANNEL, ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.keyframes import Proposer
 from tinct.core.sequence import parse_sequence
 
 WARM = np.array([1.6, 0.85, 0.5], np.float32)  # a chroma ratio: warm where bright
 COOL = np.array([0.6, 1.0, 1.7], np.float32)
+UNSURE = 0.25
 
 
 class CountingColouriser:
-    """Warm on bright pixels, cool on dark ones; counts the frames it was asked to colour."""
+    """Warm on bright pixels, cool on dark ones, unsure of the dark ones; counts the frames it coloured."""
 
     def __init__(self) -> None:
         self.calls = 0
 
-    def __call__(self, y: np.ndarray) -> np.ndarray:
+    def __call__(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         self.calls += 1
-        bright = (y > np.median(y))[..., None]
-        return np.where(bright, WARM, COOL).astype(np.float32)
+        bright = y > np.median(y)
+        return np.where(bright[..., None], WARM, COOL).astype(np.float32), np.where(bright, 1.0, UNSURE).astype(
+            np.float32
+        )
 
 
 def auto_request(
@@ -60,6 +63,20 @@ def test_proposed_colour_reaches_every_frame_and_luminance_is_kept(tmp_path: Pat
         rgb = read_image(frame_path(shot, 1001 + index)).rgb()
         np.testing.assert_allclose(rgb @ ACESCG_Y, truth @ ACESCG_Y, rtol=1e-4, atol=1e-7)
         assert np.ptp(rgb / np.maximum(rgb @ ACESCG_Y, 1e-6)[..., None]) > 0.5  # coloured, not grey
+
+
+def test_the_colourisers_doubt_reaches_the_confidence_aov(tmp_path: Path) -> None:
+    frames = make_frames(4)
+    shot = write_shot(tmp_path, frames, keys=[])
+    KeyframeColorizeJob(auto_request(shot, CountingColouriser())).run()
+    for index, truth in enumerate(frames):
+        image = read_image(frame_path(shot, 1001 + index))
+        confidence = image.pixels[..., image.index(CONFIDENCE_CHANNEL)]
+        y = truth @ ACESCG_Y
+        # Away from the boundary between the colouriser's sure and unsure pixels (bilinear there).
+        bright, dark = y > np.quantile(y, 0.8), y < np.quantile(y, 0.2)
+        assert np.median(confidence[dark]) <= UNSURE + 0.05
+        assert np.median(confidence[bright]) > 0.6
 
 
 def test_interval_sets_how_many_keyframes_are_proposed(tmp_path: Path) -> None:

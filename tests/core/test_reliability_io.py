@@ -109,7 +109,9 @@ def test_restore_and_clarity_refuse_a_hard_link_to_a_source_frame(tmp_path: Path
 def test_a_reference_photograph_is_never_overwritten(tiny_shot: TinyShot) -> None:
     reference = tiny_shot.root / "reference.exr"
     shutil.copyfile(frame_file(tiny_shot.keys_pattern, 1001), reference)
-    proposer = Proposer(lambda y: np.ones(y.shape + (3,), np.float32), "test", inputs=(reference,))
+    proposer = Proposer(
+        lambda y: (np.ones(y.shape + (3,), np.float32), np.ones(y.shape, np.float32)), "test", inputs=(reference,)
+    )
     request = ColorizeRequest(
         source=parse_sequence(frame_file(tiny_shot.grey_pattern, 1001)),
         keyframes=None,

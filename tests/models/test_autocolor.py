@@ -78,6 +78,24 @@ def test_lower_temperature_gives_more_colour(cm: ColourManager) -> None:
     assert spread[1] > spread[0]
 
 
+def test_vibrance_goes_from_grey_to_full_colour(cm: ColourManager) -> None:
+    y = textured_luminance()
+    spread = [
+        float(np.abs(AutoColorizer(device="cpu", vibrance=v).chroma(y, cm) - 1.0).mean()) for v in (0.0, 0.5, 1.0)
+    ]
+    assert spread[0] < 1e-6 < spread[1] < spread[2]
+    with pytest.raises(ModelError, match="Invalid colouriser settings"):
+        AutoColorizer(device="cpu", vibrance=1.5)
+
+
+def test_confidence_is_a_full_size_map_in_the_unit_range(colorizer: AutoColorizer, cm: ColourManager) -> None:
+    y = textured_luminance()
+    ratio, confidence = colorizer.colour(y, cm)
+    np.testing.assert_array_equal(ratio, colorizer.chroma(y, cm))
+    assert confidence.shape == y.shape and confidence.dtype == np.float32
+    assert 0.0 <= confidence.min() and confidence.max() <= 1.0 and np.ptp(confidence) > 0.0
+
+
 @pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.float32), np.full((4, 4), np.nan, np.float32)])
 def test_bad_luminance_is_refused(colorizer: AutoColorizer, cm: ColourManager, bad: np.ndarray) -> None:
     with pytest.raises(ModelError):

@@ -58,9 +58,35 @@ def test_annealed_mean_goes_from_the_mean_to_the_mode() -> None:
     assert torch.linalg.norm(warm - centres[peak]) > 10.0
 
 
+def test_the_regression_head_mixes_into_the_answer() -> None:
+    net = TinctColorNet(regression=1, mix=0.25, **TINY)
+    logits = torch.zeros(1, len(net.bin_centres), 1, 1)
+    regressed = torch.tensor([40.0, -20.0]).view(1, 2, 1, 1)
+    annealed = net.decode(logits, 1.0, regressed, 0.0)
+    mixed = net.decode(logits, 1.0, regressed)  # the network's own mix, 0.25
+    assert torch.allclose(mixed, 0.75 * annealed + 0.25 * regressed, atol=1e-4)
+    assert net.forward(torch.rand(1, 1, 32, 32)).shape == (1, 2, 32, 32)
+    with pytest.raises(ValueError, match="needs the regression head"):
+        TinctColorNet(mix=0.5, **TINY)
+
+
+def test_certainty_is_high_for_one_hue_and_low_for_opposite_hues() -> None:
+    net = TinctColorNet(**TINY)
+    centres = net.bin_centres
+    blue = int(torch.argmin(torch.linalg.norm(centres - torch.tensor([0.0, -50.0]), dim=1)))
+    orange = int(torch.argmin(torch.linalg.norm(centres - torch.tensor([20.0, 50.0]), dim=1)))
+    neutral = int(torch.argmin(torch.linalg.norm(centres, dim=1)))
+    logits = torch.full((3, len(centres), 1, 1), -30.0)
+    logits[0, blue] = 10.0  # sure: blue
+    logits[1, blue] = logits[1, orange] = 10.0  # sky blue or sunset orange?
+    logits[2, neutral] = 10.0  # sure: no colour
+    sure, torn, grey = net.certainty(logits)[:, 0, 0].tolist()
+    assert sure > 0.95 and grey > 0.95 and torn < 0.3
+
+
 def test_batchnorm_folds_into_the_convs() -> None:
     torch.manual_seed(0)
-    trained = TinctColorNet(batchnorm=1, **TINY).train()
+    trained = TinctColorNet(batchnorm=1, regression=1, mix=0.5, **TINY).train()
     for _ in range(3):
         trained.logits(torch.rand(4, 1, 32, 32))
     for module in trained.modules():
@@ -72,6 +98,7 @@ def test_batchnorm_folds_into_the_convs() -> None:
     assert not folded.batchnorm and all(not isinstance(m, torch.nn.BatchNorm2d) for m in folded.modules())
     x = torch.rand(2, 1, 32, 48)
     assert torch.allclose(folded.logits(x), trained.logits(x), atol=1e-4)
+    assert torch.allclose(folded(x), trained(x), atol=1e-3)
 
 
 def test_lab_known_values_and_round_trip() -> None:

@@ -412,12 +412,16 @@ def test_imported_spandrel_models_export_or_say_why_not(tmp_path: Path) -> None:
     assert "LayerNormFunction" in str(caught.value)
 
 
-def test_the_bundled_colouriser_exports_and_runs_in_float32_and_float16(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "strength"), [("tinct-autocolor-v1", 1.0), ("tinct-autocolor-v2", 0.4)])
+def test_the_bundled_colourisers_export_and_run_in_float32_and_float16(
+    tmp_path: Path, name: str, strength: float
+) -> None:
     from tinct.models.catalog import default_registry
 
-    model = default_registry().load("tinct-autocolor-v1")
+    model = default_registry().load(name)
     export_torchscript(model, tmp_path / "autocolor.pt", CM)
     module = torch.jit.load(str(tmp_path / "autocolor.pt"))
+    assert module.strength == pytest.approx(strength)  # v2's full colour is 2.5x its plain decoding
     image = plate(seed=9)
     weights = CM.luminance_weights().astype(np.float32)
     with torch.no_grad():

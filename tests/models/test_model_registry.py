@@ -179,6 +179,7 @@ def test_default_registry_describes_the_clarity_and_colorize_models() -> None:
         "realesr-animevideov3-x4",
         "realesrgan-x4plus",
         "tinct-autocolor-v1",
+        "tinct-autocolor-v2",
     ]
     for model in clarity_descriptors():
         assert model.colour_encoding == SRGB_ENCODING and model.value_range == (0.0, 1.0)

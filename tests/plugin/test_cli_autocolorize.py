@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import ACESCG_Y, TinyShot, make_frames, write_shot
 from tinct.core.imageio import read_attribute, read_image, write_exr
+from tinct.models.autocolor import DEFAULT_VIBRANCE
 from tinct.nodes.auto_colorize import AUTO_COLORIZE
 from tinct.plugin.cli.main import build_parser, main
 
@@ -60,7 +61,8 @@ def test_a_reference_photograph_colours_the_shot(tmp_path: Path) -> None:
     assert params["reference"] == str(tmp_path / "reference.exr")
 
 
-def test_the_bundled_model_colours_a_still_photograph(tmp_path: Path) -> None:
+def colour_still(tmp_path: Path, *flags: str) -> tuple[np.ndarray, np.ndarray]:
+    """The grey of a made-up photo coloured by the CLI with ``flags``: (truth, output image)."""
     truth = make_frames(1)[0]
     grey = np.repeat((truth @ ACESCG_Y)[..., None], 3, -1)
     write_exr(
@@ -70,14 +72,27 @@ def test_the_bundled_model_colours_a_still_photograph(tmp_path: Path) -> None:
         pixel_type="float",
         attributes={"oiio:ColorSpace": "lin_ap1_scene"},
     )
-    code = main(
-        ["colorize", str(tmp_path / "photo.exr"), "-o", str(tmp_path / "photo_colour.exr"), "--pixel-type", "float"]
-    )
+    out = tmp_path / f"photo_colour{'_'.join(flags)}.exr"
+    code = main(["colorize", str(tmp_path / "photo.exr"), "-o", str(out), "--pixel-type", "float", *flags])
     assert code == 0
-    out = read_image(tmp_path / "photo_colour.exr")
+    assert read_attribute(out, "tinct:node") == "AutoColorize"
+    return truth, read_image(out)
+
+
+def test_the_bundled_model_colours_a_still_photograph(tmp_path: Path) -> None:
+    truth, out = colour_still(tmp_path)
     np.testing.assert_allclose(out.rgb() @ ACESCG_Y, truth @ ACESCG_Y, rtol=1e-4, atol=1e-7)
-    assert "colorize.confidence" in out.channels
-    assert read_attribute(tmp_path / "photo_colour.exr", "tinct:node") == "AutoColorize"
+    confidence = out.pixels[..., out.index("colorize.confidence")]
+    assert 0.0 <= confidence.min() and confidence.max() <= 1.0 and np.ptp(confidence) > 0.0  # the model's doubt
+
+
+def test_vibrance_goes_from_grey_to_the_models_full_colour(tmp_path: Path) -> None:
+    spread = []
+    for vibrance in ("0", "0.4", "1"):
+        _, out = colour_still(tmp_path, "--vibrance", vibrance)
+        spread.append(float(np.abs(chroma_of(out.rgb()) - 1.0).mean()))
+    assert spread[0] < 1e-4 < spread[1] < spread[2]
+    assert AUTO_COLORIZE.parameter("vibrance").default == DEFAULT_VIBRANCE  # the node's default is the model's
 
 
 @pytest.mark.parametrize(
