@@ -4,7 +4,8 @@
 
 Training decodes every photo to CIELab at the config's ``cache_short_side`` (384) anyway, so a copy
 already at that size trains the same pictures, up to 8-bit rounding and, for JPEG files (written
-again at quality 95), the new compression; PNG files stay lossless. Such a
+again at quality 95, 4:2:0: half the chroma resolution, finer than the targets' quarter), the new
+compression; PNG files stay lossless. Such a
 folder is small enough (tens of MB for hundreds of photos) to carry to a machine that cannot reach
 the package registries, e.g. a lent GPU. Copies are written atomically and skipped when present.
 """

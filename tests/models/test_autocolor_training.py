@@ -27,6 +27,8 @@ from tinct.models.training.data import (
     random_view,
     sample_batch,
 )
+from tinct.models.training.reduce import reduce_photo
+from tinct.models.training.sources import TRAINING_PACKAGES
 from tinct.models.training.train_autocolor import TrainConfig, main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,8 +122,8 @@ def test_photos_are_decoded_to_lab_and_cached(tmp_path: Path) -> None:
     np.testing.assert_array_equal(first[0].lab, again[0].lab)
 
 
-def tiny_config(tmp_path: Path, names: list[str]) -> Path:
-    values = json.loads((REPO / "models" / "training" / "autocolor.json").read_text())
+def tiny_config(tmp_path: Path, names: list[str], version: str = "autocolor.json") -> Path:
+    values = json.loads((REPO / "models" / "training" / version).read_text())
     values.update(steps=2, warmup=1, checkpoint_every=1, log_every=1, threads=1, train_photos=names)
     values["model"]["widths"] = "4,8,8,8"
     values["data"].update(crop=32, batch=2, cache_short_side=48)
@@ -130,12 +132,49 @@ def tiny_config(tmp_path: Path, names: list[str]) -> Path:
     return path
 
 
-def test_training_script_runs_two_steps_deterministically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def write_photos(folder: Path, count: int) -> list[str]:
     rng = np.random.default_rng(5)
-    for index in range(2):
+    for index in range(count):
         image = cv2.GaussianBlur((rng.random((48, 64, 3)) * 255).astype(np.uint8), (0, 0), 2.0)
-        cv2.imwrite(str(tmp_path / f"p{index}.png"), image)
-    config = tiny_config(tmp_path, ["p0.png", "p1.png"])
+        cv2.imwrite(str(folder / f"p{index}.png"), image)
+    return [f"p{index}.png" for index in range(count)]
+
+
+def test_the_v2_config_trains_on_every_source_photo_but_the_held_out() -> None:
+    config, _ = TrainConfig.load(REPO / "models" / "training" / "autocolor-v2.json")
+    every = {name for package in TRAINING_PACKAGES for name in package.names()}
+    held = set(split.held_out()) | set(split.EXCLUDED)
+    assert set(config.train_photos) == every - held and len(config.train_photos) == 97
+    assert config.regression_weight > 0 and config.model["regression"] == 1
+
+
+def test_batches_made_in_other_processes_train_the_same_weights(tmp_path: Path) -> None:
+    config = tiny_config(tmp_path, write_photos(tmp_path, 2), "autocolor-v2.json")
+    outs = [tmp_path / name / "w.safetensors" for name in ("here", "workers")]
+    assert main(["--config", str(config), "--out", str(outs[0]), "--data", str(tmp_path)]) == 0
+    assert main(["--config", str(config), "--out", str(outs[1]), "--data", str(tmp_path), "--loader-workers", "2"]) == 0
+    states = [safetensors.torch.load(out.read_bytes()) for out in outs]
+    assert "regress.weight" in states[0]
+    assert all(np.array_equal(states[0][k].numpy(), states[1][k].numpy()) for k in states[0])
+
+
+def test_reduced_copies_keep_names_formats_and_colours(tmp_path: Path) -> None:
+    names = write_photos(tmp_path, 1)
+    photo = cv2.imread(str(tmp_path / names[0]))
+    cv2.imwrite(str(tmp_path / "p.jpg"), photo, [cv2.IMWRITE_JPEG_QUALITY, 100])
+    # 8-bit rounding for PNG; JPEG also halves the chroma resolution (4:2:0; targets are at 1/4 anyway).
+    for name, tolerance in ((names[0], 0.3), ("p.jpg", 2.5)):
+        reduce_photo(tmp_path / name, tmp_path / "small" / name, 24)
+        small = load_photos(tmp_path / "small", [name], 24)[0]
+        full = load_photos(tmp_path, [name], 24)[0]
+        assert small.lab.shape == full.lab.shape == (24, 32, 3)
+        assert np.abs(small.lab.astype(np.float32) - full.lab.astype(np.float32)).mean() < tolerance
+    assert cv2.imread(str(tmp_path / "small" / names[0]), cv2.IMREAD_UNCHANGED).shape == (24, 32, 3)
+    assert (tmp_path / "small" / "p.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG stays a JPEG
+
+
+def test_training_script_runs_two_steps_deterministically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tiny_config(tmp_path, write_photos(tmp_path, 2))
     outs = [tmp_path / "a" / "w.safetensors", tmp_path / "b" / "w.safetensors"]
     for out in outs:
         assert main(["--config", str(config), "--out", str(out), "--data", str(tmp_path)]) == 0
