@@ -244,8 +244,12 @@ def run(
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     log: Callable[[str], None] = lambda _: None,
+    workers: int = 1,
 ) -> Report:
     """Run ``request``: read, process and write its frames; returns which were written and skipped.
+
+    ``workers`` above 1 splits the frames over that many processes where the node allows it
+    (:mod:`tinct.nodes.workers`); the pixels are the same. Progress then comes as chunks finish.
 
     ``progress(done, total, message)`` is called as frames finish; ``cancel()`` returning True stops
     the run between frames with CancelledError (frames already written stay complete). ``log``
@@ -268,4 +272,10 @@ def run(
             progress(done, total, message)
         return bool(cancel is not None and cancel())
 
+    if workers > 1:
+        from tinct.nodes.workers import plan, run_split
+
+        chunks = plan(request, workers)
+        if chunks:
+            return run_split(request, chunks, workers, callback, log)
     return engine(request, callback, log)

@@ -11,6 +11,7 @@ from tinct.core.sequence import parse_frame_range
 from tinct.nodes.api import Request
 from tinct.nodes.definition import DEVICES, NodeDefinition, Parameter, Value
 from tinct.nodes.output import OUTPUT
+from tinct.nodes.workers import default_workers
 
 
 def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefinition]) -> None:
@@ -53,6 +54,7 @@ def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefi
         default="auto",
         help="where networks run (default: auto, a CUDA GPU when there is one)",
     )
+    add_workers_argument(parser)
     add_node_parameters(parser, OUTPUT)
     added: list[Parameter] = []
     for node in nodes:
@@ -84,6 +86,27 @@ def _add(group: argparse._ArgumentGroup, p: Parameter) -> None:
 def given_values(args: argparse.Namespace, node: NodeDefinition) -> dict[str, object]:
     """The parameters of ``node`` named on the command line, as typed there."""
     return {p.name: getattr(args, p.name) for p in node.parameters if getattr(args, p.name, None) is not None}
+
+
+def add_workers_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=_positive,
+        default=default_workers(),
+        help="processes sharing the render, each with its own chunk of frames; same pixels for any N "
+        f"(default: every core, {default_workers()})",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, got {text!r}")
+    return value
 
 
 def node_request(args: argparse.Namespace, node: NodeDefinition) -> Request:

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.suggest_keyframes is not None:
         _check_flags(args)
         return _suggest(args, node_values(args, chosen_node(args)))
-    return run_request(request(args))
+    return run_request(request(args), args.workers)
 
 
 def _check_flags(args: argparse.Namespace) -> None:

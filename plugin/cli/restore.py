@@ -42,13 +42,15 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _parser(commands: argparse._SubParsersAction, node: NodeDefinition, summary: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(node.command, help=summary, description=node.help)
     add_node_arguments(parser, [node])
-    parser.set_defaults(run=lambda args: run(node_request(args, node)), request=lambda args: node_request(args, node))
+    parser.set_defaults(
+        run=lambda args: run(node_request(args, node), args.workers), request=lambda args: node_request(args, node)
+    )
     return parser
 
 
-def run(request: api.Request) -> int:
-    """Run ``request`` (any node), saying on stderr what was written."""
-    report = api.run(request, log=log)
+def run(request: api.Request, workers: int = 1) -> int:
+    """Run ``request`` (any node) on ``workers`` processes, saying on stderr what was written."""
+    report = api.run(request, log=log, workers=workers)
     log(
         f"wrote {len(report.written)} frame(s) to {parse_sequence(request.output).display()}"
         + (f"; {len(report.skipped)} already done" if report.skipped else "")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tinct.core.errors import ParameterError
 from tinct.nodes.api import Request
+from tinct.plugin.cli.arguments import add_workers_argument
 from tinct.plugin.cli.restore import run as run_request
 
 
@@ -22,11 +23,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("request", type=Path, help="the request, as written by Request.to_json")
+    add_workers_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_request(read_request(args.request))
+    return run_request(read_request(args.request), args.workers)
 
 
 def read_request(path: Path) -> Request:

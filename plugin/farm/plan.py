@@ -25,8 +25,8 @@ from tinct.core.outputs import check_output
 from tinct.core.sequence import parse_sequence, resolve_frames
 from tinct.core.version import __version__
 from tinct.nodes.api import Request
+from tinct.nodes.chunking import Chunk, plan_chunks
 from tinct.nodes.definition import Value
-from tinct.plugin.farm.chunking import Chunk, plan_chunks
 from tinct.plugin.farm.job import JobRequest, StepRequest
 
 PLAN_FORMAT = "tinct-farm-plan"

@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import make_frames, write_shot
 from tests.plugin.farm.cli_helpers import node_parsers
 from tinct.core.errors import ParameterError
+from tinct.nodes.chunking import Chunk, plan_chunks
 from tinct.nodes.definition import Temporal
 from tinct.plugin.farm import openjd
-from tinct.plugin.farm.chunking import Chunk, plan_chunks
 from tinct.plugin.farm.job import parse_job_arguments
 from tinct.plugin.farm.plan import build_farm_job
 

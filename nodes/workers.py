@@ -1,0 +1,171 @@
+"""One render split over worker processes on this machine: the farm's chunks, run side by side.
+
+A request's frames are cut as a farm cuts them (:mod:`tinct.nodes.chunking`: runs of frames with
+their handles for frame-local and handle nodes, whole keyframe intervals for keyframe nodes), and
+each chunk runs in its own process through :func:`tinct.nodes.api.run`. The engine already makes a
+chunk's pixels equal to those of a whole render, so the result does not depend on the number of
+workers. Each worker's libraries (torch, OpenCV, OpenImageIO) get the machine's cores divided
+among the workers, so the processes do not fight over them.
+
+Not split, run as one process instead: a single photograph, shot-wide nodes (AutoColorize chooses
+its keyframes over the whole shot: every chunk would do it again), and renders too short to pay
+for starting a process (fewer than :data:`MIN_FRAMES_PER_WORKER` frames a worker). A shot with
+keyframes only on its first and last frames is one interval: one chunk, one worker.
+
+Progress is reported as chunks finish. A cancel, or a user error in one worker, stops the others
+between frames; frames already written stay complete (every write is atomic).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from tinct.core.errors import CancelledError, TinctError, error_from_dict, error_to_dict
+from tinct.nodes.chunking import Chunk, plan_chunks
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+
+    from tinct.core.keyframe_colorize import JobReport
+    from tinct.nodes.api import Request
+
+# A worker costs a process start (imports, models) and re-reads its chunk's handles.
+MIN_FRAMES_PER_WORKER = 12
+# How often the parent looks at cancel() while chunks run, in seconds.
+POLL_S = 0.25
+
+_stop: Event | None = None  # set in each worker by _start_worker
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def plan(request: Request, workers: int) -> list[Chunk]:
+    """The chunks ``request`` runs as over ``workers`` processes; one chunk means one process.
+
+    Raises:
+        TinctError: the source or keyframes cannot be found (what the engine would say too).
+    """
+    from tinct.core.sequence import parse_sequence, resolve_frames
+
+    definition = request.definition
+    source = parse_sequence(request.inputs[definition.inputs[0].name])
+    if workers < 2 or source.is_single_file or definition.temporal.shot:
+        return []
+    frames = resolve_frames(source, list(request.frames) if request.frames is not None else None)
+    workers = min(workers, len(frames) // MIN_FRAMES_PER_WORKER)
+    if workers < 2:
+        return []
+    values = definition.resolve(request.parameters)
+    temporal = replace(definition.temporal, handles=definition.temporal.handles_for(values), handles_of=None)
+    keys_name = temporal.keyframes
+    keys = parse_sequence(request.inputs[keys_name]).existing_frames() if keys_name in request.inputs else []
+    if keys_name and not keys:
+        return []  # the engine says what is missing
+    chunks = plan_chunks(frames, source.existing_frames(), temporal, math.ceil(len(frames) / workers), keys)
+    return chunks if len(chunks) > 1 else []
+
+
+def run_split(
+    request: Request,
+    chunks: list[Chunk],
+    workers: int,
+    progress: Callable[[int, int, str], bool],
+    log: Callable[[str], None],
+) -> JobReport:
+    """Run ``request``'s ``chunks`` on ``workers`` processes; the joined report.
+
+    ``progress(done, total, message)`` is called as chunks finish; it returns True to cancel.
+
+    Raises:
+        TinctError: the first user error a worker met; CancelledError when cancelled.
+    """
+    from tinct.core.keyframe_colorize import JobReport
+
+    total = sum(len(chunk.frames) for chunk in chunks)
+    processes = min(workers, len(chunks))
+    threads = max(1, default_workers() // processes)
+    log(f"{len(chunks)} chunks on {processes} worker processes, {threads} thread(s) each")
+    context = multiprocessing.get_context("spawn")  # no state of this process leaks into workers
+    stop = context.Event()
+    written: list[int] = []
+    skipped: list[int] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    failure: TinctError | None = None
+    done_frames = 0
+    with ProcessPoolExecutor(
+        processes, mp_context=context, initializer=_start_worker, initargs=(threads, stop)
+    ) as pool:
+        pending: dict[Future[dict[str, Any]], Chunk] = {
+            pool.submit(_run_chunk, replace(request, frames=chunk.frames).to_json()): chunk for chunk in chunks
+        }
+        while pending:
+            finished, _ = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
+            message = "rendering"
+            for future in finished:
+                chunk = pending.pop(future)
+                answer = future.result()  # a bug in a worker raises here, with its traceback
+                for line in answer["log"]:
+                    if line not in seen:
+                        seen.add(line)
+                        log(line)
+                if "error" in answer:
+                    failure = failure or error_from_dict(answer["error"])
+                    stop.set()  # the other workers stop between frames
+                    continue
+                written += answer["written"]
+                skipped += answer["skipped"]
+                notes += answer["notes"]
+                done_frames += len(chunk.frames)
+                message = f"frames {chunk.label} done"
+            if progress(done_frames, total, message):
+                stop.set()
+    if failure is not None:
+        raise failure
+    if stop.is_set():
+        raise CancelledError(
+            "Render cancelled",
+            expected="the render to finish",
+            found=f"cancelled after {done_frames} of {total} frames",
+            repair="run it again: finished frames are kept and skipped",
+        )
+    return JobReport(written=sorted(written), skipped=sorted(skipped), notes=notes)
+
+
+def _start_worker(threads: int, stop: Event) -> None:
+    """Limit this worker's libraries to ``threads`` threads before they start any."""
+    global _stop
+    _stop = stop
+    # torch takes its thread count from these when it is first imported (not here: not every node needs it).
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    import cv2
+    import OpenImageIO as oiio
+
+    cv2.setNumThreads(threads)
+    oiio.attribute("threads", threads)
+
+
+def _run_chunk(request_json: str) -> dict[str, Any]:
+    """Run one chunk's request in this worker: its report, or its user error, and its log lines."""
+    from tinct.nodes import api
+
+    lines: list[str] = []
+    try:
+        report = api.run(
+            api.Request.from_json(request_json),
+            cancel=lambda: _stop is not None and _stop.is_set(),
+            log=lines.append,
+        )
+    except TinctError as error:
+        return {"error": error_to_dict(error), "log": lines}
+    return {"written": report.written, "skipped": report.skipped, "notes": report.notes, "log": lines}

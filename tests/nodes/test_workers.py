@@ -1,0 +1,81 @@
+"""A render split over worker processes: the same pixels as one process, errors and cancel carried back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import TinyShot, make_frames, write_shot
+from tinct.core.errors import CancelledError, ImageFileError
+from tinct.core.imageio import read_image
+from tinct.nodes import api
+from tinct.nodes.workers import MIN_FRAMES_PER_WORKER, plan
+
+FRAMES = 2 * MIN_FRAMES_PER_WORKER + 2
+
+
+def frames() -> list[np.ndarray]:
+    """A pan there and back (the test pan has room for 17 frames)."""
+    half = make_frames(FRAMES // 2)
+    return half + half[::-1]
+
+
+def restore_request(shot: TinyShot, out: str, **parameters: object) -> api.Request:
+    return api.Request.create("Restore", {"source": shot.grey_pattern}, shot.out_pattern(out), parameters)
+
+
+def pixels(shot: TinyShot, out: str, frames: range) -> list[np.ndarray]:
+    return [read_image(shot.out_pattern(out).replace("####", str(f))).pixels for f in frames]
+
+
+@pytest.fixture(scope="module")
+def long_shot(tmp_path_factory: pytest.TempPathFactory) -> TinyShot:
+    return write_shot(tmp_path_factory.mktemp("long"), frames(), keys=[0, 12, 25])
+
+
+def test_the_plan_splits_what_can_be_split(long_shot: TinyShot) -> None:
+    restore = restore_request(long_shot, "a")
+    chunks = plan(restore, 2)
+    assert [c.frames for c in chunks] == [tuple(range(1001, 1014)), tuple(range(1014, 1027))]
+    assert chunks[0].reads[-1] > 1013  # a chunk reads its handles
+    assert plan(restore, 1) == [] and plan(restore.with_frames(range(1001, 1021)), 2) == []  # too short
+    keyed = api.Request.create(
+        "KeyframeColorize",
+        {"source": long_shot.grey_pattern, "keyframes": long_shot.keys_pattern},
+        long_shot.out_pattern("k"),
+    )
+    assert [c.keyframes for c in plan(keyed, 2)] == [(1001, 1013), (1013, 1026), (1026,)]  # whole intervals
+    automatic = api.Request.create("AutoColorize", {"source": long_shot.grey_pattern}, long_shot.out_pattern("c"))
+    assert plan(automatic, 2) == []  # keyframes are chosen over the whole shot: not split
+
+
+def test_two_workers_write_the_pixels_of_one(long_shot: TinyShot) -> None:
+    one = api.run(restore_request(long_shot, "one"))
+    two = api.run(restore_request(long_shot, "two"), workers=2)
+    assert two.written == one.written == list(range(1001, 1001 + FRAMES))
+    for a, b in zip(pixels(long_shot, "one", range(1001, 1001 + FRAMES)), pixels(long_shot, "two", range(1001, 1027))):
+        np.testing.assert_array_equal(a, b)
+    again = api.run(restore_request(long_shot, "two"), workers=2)
+    assert again.written == [] and again.skipped == one.written  # a rerun resumes in the workers too
+
+
+def test_a_user_error_in_a_worker_is_raised_with_its_file(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, frames(), keys=[])
+    broken = Path(shot.grey_pattern.replace("####", "1020"))
+    broken.write_bytes(b"not an EXR")
+    with pytest.raises(ImageFileError) as caught:
+        api.run(restore_request(shot, "out"), workers=2)
+    assert str(broken) in str(caught.value)
+
+
+def test_cancel_stops_the_workers_and_keeps_whole_frames(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, frames(), keys=[])
+    with pytest.raises(CancelledError):
+        api.run(restore_request(shot, "out"), progress=lambda *_: None, cancel=lambda: True, workers=2)
+    finished = sorted(Path(shot.out_pattern()).parent.glob("shot.*.exr"))
+    for path in finished:
+        assert read_image(path).pixels.shape[:2] == (48, 64)  # every frame written is whole
+    report = api.run(restore_request(shot, "out"), workers=2)
+    assert len(report.written) + len(report.skipped) == FRAMES and len(report.skipped) == len(finished)
