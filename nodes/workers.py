@@ -9,8 +9,9 @@ among the workers, so the processes do not fight over them.
 
 Not split, run as one process instead: a single photograph, shot-wide nodes (AutoColorize chooses
 its keyframes over the whole shot: every chunk would do it again), and renders too short to pay
-for starting a process (fewer than :data:`MIN_FRAMES_PER_WORKER` frames a worker). A shot with
-keyframes only on its first and last frames is one interval: one chunk, one worker.
+for starting a process (fewer than :data:`MIN_FRAMES_PER_WORKER` frames a worker, or all but a few
+frames in one unsplittable chunk). A shot with keyframes only on its first and last frames is one
+interval: one chunk, one worker.
 
 Progress is reported as chunks finish. A cancel, or a user error in one worker, stops the others
 between frames; frames already written stay complete (every write is atomic).
@@ -71,7 +72,11 @@ def plan(request: Request, workers: int) -> list[Chunk]:
     if keys_name and not keys:
         return []  # the engine says what is missing
     chunks = plan_chunks(frames, source.existing_frames(), temporal, math.ceil(len(frames) / workers), keys)
-    return chunks if len(chunks) > 1 else []
+    # A split whose largest chunk leaves the others too little work (one long keyframe interval and a
+    # lone keyframe after it) only costs a process start.
+    if len(frames) - max(len(chunk.frames) for chunk in chunks) < MIN_FRAMES_PER_WORKER:
+        return []
+    return chunks
 
 
 def run_split(

@@ -249,3 +249,61 @@ def test_grain_energy_ring_avoids_excluded_pixels_and_is_nan_without_regions() -
     empty = GrainEnergy()
     empty.update(image, np.zeros_like(region))
     assert math.isnan(empty.ratio())
+
+
+# Speed benchmark (bench_speed): stage attribution of profiles, thread groups
+
+
+def test_speed_attribution_gives_unknown_functions_their_callers_stages() -> None:
+    from tests.benchmarks import bench_speed as bs
+
+    main, step, fill, remap, wait = (("x.py", 1, n) for n in ("main", "step", "fill", "remap", "wait"))
+    loop = ("x.py", 2, "loop")  # unknown and recursive: must not loop for ever
+    stats = {
+        main: (1, 1, 0.1, 3.0, {}),
+        step: (1, 1, 0.5, 1.1, {main: (1, 1, 0.5, 1.1)}),
+        fill: (1, 1, 0.2, 0.6, {main: (1, 1, 0.2, 0.6)}),
+        remap: (2, 2, 1.0, 1.0, {step: (1, 1, 0.6, 0.6), fill: (1, 1, 0.4, 0.4)}),
+        wait: (1, 1, 0.3, 0.3, {main: (1, 1, 0.3, 0.3)}),
+        loop: (2, 1, 0.4, 0.4, {loop: (1, 1, 0.2, 0.2), main: (1, 1, 0.4, 0.4)}),
+    }
+    stage = {"step": bs.PROPAGATION, "fill": bs.FILL, "wait": bs.WAITING}
+    seconds = bs.attribute(stats, lambda func: stage.get(func[2]))
+    assert seconds == pytest.approx({bs.PROPAGATION: 1.1, bs.FILL: 0.6, bs.WAITING: 0.3, bs.OTHER: 0.5})
+    assert sum(seconds.values()) == pytest.approx(sum(entry[2] for entry in stats.values()))
+
+
+def test_speed_stages_follow_the_modules() -> None:
+    from tests.benchmarks import bench_speed as bs
+
+    def at(module: str, name: str) -> str | None:
+        return bs.stage_of((str(bs.TINCT_ROOT / module), 1, name))
+
+    assert at("core/imageio.py", "read_image") == bs.READ
+    assert at("core/imageio.py", "write_exr") == bs.WRITE
+    assert at("core/colour.py", "to_working") == bs.COLOUR
+    assert at("core/colour.py", "__init__") is None  # loading the config is setup, not conversion
+    assert at("core/flow.py", "__call__") == bs.FLOW
+    assert at("core/flow.py", "warp") is None  # shared by propagation and repair: its callers decide
+    assert at("core/propagation.py", "motion") == bs.FLOW
+    assert at("core/propagation.py", "step") == bs.PROPAGATION
+    assert at("core/restore/dust.py", "detect") == bs.REPAIR
+    assert at("core/restore/frames.py", "measure_motion") == bs.FLOW
+    assert at("core/guided.py", "bilateral_fill") == bs.FILL
+    assert bs.stage_of(("/elsewhere/core/imageio.py", 1, "read_image")) is None
+    assert bs.stage_of(("~", 0, "<method 'acquire' of '_thread.lock' objects>")) == bs.WAITING
+    assert bs.stage_of(("~", 0, "<built-in method cv2.remap>")) is None
+
+
+def test_speed_thread_groups_and_rejected_workers() -> None:
+    from tests.benchmarks import bench_speed as bs
+
+    assert [bs.thread_group(n) for n in ("MainThread", "tinct-read_1", "tinct-write_0", "ThreadPoolExecutor-0_0")] == [
+        "main",
+        "tinct-read",
+        "tinct-write",
+        "other threads",
+    ]
+    refused = {"code": 2, "error": "tinct: error: unrecognized arguments: --workers 2"}
+    assert bs.rejected_workers(refused)
+    assert not bs.rejected_workers({"code": 1, "error": "Traceback ..."})

@@ -51,6 +51,14 @@ def test_the_plan_splits_what_can_be_split(long_shot: TinyShot) -> None:
     assert plan(automatic, 2) == []  # keyframes are chosen over the whole shot: not split
 
 
+def test_one_keyframe_interval_is_not_split(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, frames(), keys=[0, FRAMES - 1])
+    keyed = api.Request.create(
+        "KeyframeColorize", {"source": shot.grey_pattern, "keyframes": shot.keys_pattern}, shot.out_pattern()
+    )
+    assert plan(keyed, 2) == []  # the interval and its lone last keyframe: nothing worth a process
+
+
 def test_two_workers_write_the_pixels_of_one(long_shot: TinyShot) -> None:
     one = api.run(restore_request(long_shot, "one"))
     two = api.run(restore_request(long_shot, "two"), workers=2)
