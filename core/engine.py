@@ -56,6 +56,41 @@ class ReadAhead(Generic[T]):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+class Ahead(Generic[T]):
+    """Iterate ``items``, each computed in a background thread up to ``depth`` items ahead.
+
+    For a chain of steps where the next item needs only the previous ones (a flow between
+    consecutive frames, say): it runs while the caller works on the current item. OpenCV and
+    NumPy release the GIL, so both cores work. The items come in order, exactly as ``items``
+    gives them; an exception is re-raised where the caller would have met it.
+    """
+
+    def __init__(self, items: Iterator[T], depth: int = 2) -> None:
+        self._items = items
+        self._depth = max(1, depth)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tinct-ahead")
+        self._pending: deque[Future[object]] = deque()
+        self._done = object()
+
+    def __iter__(self) -> Iterator[T]:
+        try:
+            while True:
+                while len(self._pending) < self._depth:
+                    self._pending.append(self._pool.submit(next, self._items, self._done))
+                item = self._pending.popleft().result()
+                if item is self._done:
+                    return
+                yield item  # type: ignore[misc]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class WriteBehind:
     """Run ``write(*args)`` calls in one background thread, at most ``depth`` queued.
 

@@ -25,7 +25,7 @@ import numpy as np
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
-from tinct.core.engine import ReadAhead, write_all
+from tinct.core.engine import Ahead, ReadAhead, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.flow import Motion
 from tinct.core.imageio import write_exr
@@ -241,14 +241,13 @@ class KeyframeColorizeJob:
             plate = propagator.plate(source.luminance)
             key = self._keyframe(propagator, after, source, plate)
             track = propagator.start(key)
-            for frame, source in (next(reader) for _ in backward):
-                current = propagator.plate(source.luminance)
-                motion = propagator.motion(plate, current)
+            # Plates and flows of the walk are made a step ahead, beside the propagation; the
+            # forward pass steps between the same two frames, so their motion is kept for it.
+            walker = Propagator(self.request.settings, self.height, self.width)
+            keep = partial(_park_motion, cache) if before is not None else None
+            for frame, source, current, motion in Ahead(_backward_walk(walker, reader, plate, len(backward), keep)):
                 track = propagator.step(track, plate, current, key, motion)
                 plate = current
-                if before is not None:  # the forward pass steps between the same two frames
-                    forward = motion.reversed()
-                    _park(cache, frame, "motion", np.dstack([forward.to_reference, forward.to_target]))
                 if frame not in wanted:
                     continue
                 if before is None:  # leading frames: the backward pass is all there is
@@ -259,15 +258,14 @@ class KeyframeColorizeJob:
             return
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
         # of frames gets the pixels a whole render gives; only wanted frames were parked and are joined.
-        plate, previous_frame = None, None
-        for frame, source in reader:
-            current = propagator.plate(source.luminance)
+        walker = Propagator(self.request.settings, self.height, self.width)
+        for frame, source, current, motion in Ahead(_forward_walk(walker, reader, cache)):
             if frame == before:
                 key = self._keyframe(propagator, before, source, current)
                 track = propagator.start(key)
             else:
-                track = propagator.step(track, plate, current, key, _unpark_motion(cache, previous_frame))
-            plate, previous_frame = current, frame
+                track = propagator.step(track, plate, current, key, motion)
+            plate = current
             if frame not in wanted:
                 continue
             if frame == before:
@@ -312,6 +310,45 @@ class KeyframeColorizeJob:
             scratch=cache,
         ):
             self.clamped.append(frame)
+
+
+def _backward_walk(
+    walker: Propagator,
+    frames: Iterator[tuple[int, SourceFrame]],
+    plate: Plate,
+    count: int,
+    keep: Callable[[int, Motion], None] | None,
+) -> Iterator[tuple[int, SourceFrame, Plate, Motion]]:
+    """The next ``count`` frames of a walk from ``plate``, each with its plate and the motion to it
+    from the frame before; ``keep(frame, motion)`` parks that motion for the forward pass.
+    ``walker`` is the walk's own propagator (a flow estimator serves one thread)."""
+    for frame, source in itertools.islice(frames, count):
+        current = walker.plate(source.luminance)
+        motion = walker.motion(plate, current)
+        if keep is not None:
+            keep(frame, motion)
+        yield frame, source, current, motion
+        plate = current
+
+
+def _forward_walk(
+    walker: Propagator, frames: Iterator[tuple[int, SourceFrame]], cache: Path
+) -> Iterator[tuple[int, SourceFrame, Plate, Motion | None]]:
+    """Each frame of the forward pass with its plate and the motion from the frame before: the one
+    the backward pass parked, else computed (None for the first frame, the keyframe)."""
+    plate: Plate | None = None
+    previous: int | None = None
+    for frame, source in frames:
+        current = walker.plate(source.luminance)
+        motion = None if plate is None else _unpark_motion(cache, previous) or walker.motion(plate, current)
+        yield frame, source, current, motion
+        plate, previous = current, frame
+
+
+def _park_motion(cache: Path, frame: int, motion: Motion) -> None:
+    """Park the backward step's motion onto ``frame`` as the forward pass will walk it."""
+    forward = motion.reversed()
+    _park(cache, frame, "motion", np.dstack([forward.to_reference, forward.to_target]))
 
 
 def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
