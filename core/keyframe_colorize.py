@@ -259,12 +259,12 @@ class KeyframeColorizeJob:
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
         # of frames gets the pixels a whole render gives; only wanted frames were parked and are joined.
         walker = Propagator(self.request.settings, self.height, self.width)
-        for frame, source, current, motion in Ahead(_forward_walk(walker, reader, cache)):
+        for frame, source, current, parked in Ahead(_forward_walk(walker, reader, cache)):
             if frame == before:
                 key = self._keyframe(propagator, before, source, current)
                 track = propagator.start(key)
             else:
-                track = propagator.step(track, plate, current, key, motion)
+                track = propagator.step(track, plate, current, key, parked)
             plate = current
             if frame not in wanted:
                 continue

@@ -200,8 +200,8 @@ class AutoColorizer:
             x = x.to(self.model.device, self.model.dtype)
             if not isinstance(self.network, TinctColorNet):
                 rgb = self.network(x).float()[0, :, :height, :width].permute(1, 2, 0).cpu().numpy()
-                ab = linear_to_lab(srgb_decode(np.clip(rgb, 0.0, 1.0).astype(np.float64)))[..., 1:]
-                return ab, np.ones((height, width), np.float32)
+                imported_ab = linear_to_lab(srgb_decode(np.clip(rgb, 0.0, 1.0).astype(np.float64)))[..., 1:]
+                return imported_ab, np.ones((height, width), np.float32)
             logits, regressed = self.network.heads(x)
             ab = self.network.decode(logits, self.temperature, regressed, self.mix).float()
             both = torch.cat([ab, self.network.certainty(logits)[:, None]], dim=1)
