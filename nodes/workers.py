@@ -50,7 +50,7 @@ def default_workers() -> int:
 
 
 def plan(request: Request, workers: int) -> list[Chunk]:
-    """The chunks ``request`` runs as over ``workers`` processes; one chunk means one process.
+    """The chunks ``request`` runs as over ``workers`` processes; none: it runs in this process.
 
     Raises:
         TinctError: the source or keyframes cannot be found (what the engine would say too).
