@@ -77,9 +77,10 @@ def _check_flags(args: argparse.Namespace) -> None:
         )
     if args.reference:
         _refuse(
-            [("--model", args.model)],
+            [("--model", args.model), ("--vibrance", args.vibrance)],
             ("--reference", args.reference),
-            "the reference photograph gives the colour: leave out --model, or --reference to use the model",
+            "the reference photograph gives the colour: leave out --model and --vibrance, or --reference to "
+            "use the model",
         )
     if args.suggest_keyframes is not None:
         _refuse(

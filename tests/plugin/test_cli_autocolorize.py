@@ -100,13 +100,15 @@ def test_vibrance_goes_from_grey_to_the_models_full_colour(tmp_path: Path) -> No
     [
         (["--keyframes", "KEYS"], "--reference and --keyframes"),
         (["--model", "no-such-model"], "no-such-model"),
+        (["--reference", "REF", "--vibrance", "0.8"], "--vibrance and --reference together"),
+        (["--vibrance", "1.5"], "vibrance"),
     ],
 )
 def test_autocolorize_user_errors_exit_2(
     tiny_shot: TinyShot, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], words: str
 ) -> None:
     write_exr(tmp_path / "reference.exr", tiny_shot.truth[0], ["R", "G", "B"])
-    extra = [tiny_shot.keys_pattern if e == "KEYS" else e for e in extra]
+    extra = [{"KEYS": tiny_shot.keys_pattern, "REF": str(tmp_path / "reference.exr")}.get(e, e) for e in extra]
     reference = ["--reference", str(tmp_path / "reference.exr")] if "--keyframes" in extra else []
     code = main(["colorize", tiny_shot.grey_pattern, "-o", tiny_shot.out_pattern(), *reference, *extra])
     err = capsys.readouterr().err
