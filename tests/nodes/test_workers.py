@@ -69,6 +69,16 @@ def test_two_workers_write_the_pixels_of_one(long_shot: TinyShot) -> None:
     assert again.written == [] and again.skipped == one.written  # a rerun resumes in the workers too
 
 
+def test_keyframe_intervals_in_two_workers_give_the_pixels_of_one(long_shot: TinyShot) -> None:
+    def colorize(out: str) -> api.Request:
+        inputs = {"source": long_shot.grey_pattern, "keyframes": long_shot.keys_pattern}
+        return api.Request.create("KeyframeColorize", inputs, long_shot.out_pattern(out))
+
+    assert api.run(colorize("c1")).written == api.run(colorize("c2"), workers=2).written
+    for a, b in zip(pixels(long_shot, "c1", range(1001, 1027)), pixels(long_shot, "c2", range(1001, 1027))):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_user_error_in_a_worker_is_raised_with_its_file(tmp_path: Path) -> None:
     shot = write_shot(tmp_path, frames(), keys=[])
     broken = Path(shot.grey_pattern.replace("####", "1020"))
