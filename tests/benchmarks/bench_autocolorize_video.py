@@ -1,10 +1,12 @@
 """AutoColorize on sequences: steadiness of the propagated colour against frame-by-frame colouring.
 
-    .venv/bin/python -m tests.benchmarks.bench_autocolorize_video [--model NAME] [--vibrance V]
-        [--shots garden dune ...] [--out bench-out/autocolorize-video]
+    .venv/bin/python -m tests.benchmarks.bench_autocolorize_video [--footage synthetic|real]
+        [--model NAME] [--vibrance V] [--shots garden dune ...] [--out bench-out/autocolorize-video]
 
-The shots are those of the KeyframeColorize benchmark (tests/benchmarks/shots.py, built if needed;
-every photo in them is held out of the model's training). Two ways to colour a grey shot with the
+``--footage synthetic`` (default): the synthetic shots of the KeyframeColorize benchmark
+(tests/benchmarks/shots.py, built if needed; every photo in them is held out of the model's
+training). ``--footage real``: the nine real clips of ../shared/data/video/real, as
+``bench_colorize --sections real`` builds them (640x360 grey ACEScg; never trained on). Two ways to colour a grey shot with the
 same model and vibrance (default ``tinct-autocolor-v2`` at the default vibrance):
 
 - frame by frame: the model on every frame, as DeOldify and DDColor are used on video;
@@ -27,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.benchmarks.bench_colorize import score
-from tests.benchmarks.shots import BenchShot, build_benchmark
+from tests.benchmarks.shots import BenchShot, build_benchmark, build_real_footage
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image
@@ -72,13 +74,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--vibrance", type=float, default=DEFAULT_VIBRANCE)
+    parser.add_argument("--footage", choices=("synthetic", "real"), default="synthetic")
     parser.add_argument("--shots", nargs="*", help="shot names (default: all)")
     parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "autocolorize-video")
     args = parser.parse_args()
     cm = ColourManager()
-    shots = [
-        s for s in build_benchmark(REPO / "bench-out" / "colorize" / "shots") if not args.shots or s.name in args.shots
-    ]
+    built = (
+        build_real_footage(REPO / "bench-out" / "colorize" / "real-shots")
+        if args.footage == "real"
+        else build_benchmark(REPO / "bench-out" / "colorize" / "shots")
+    )
+    shots = [s for s in built if not args.shots or s.name in args.shots]
     model = AutoColorizer(args.model, device="cpu", vibrance=args.vibrance)
     results: dict = {}
     for shot in shots:
