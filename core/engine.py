@@ -20,6 +20,27 @@ from tinct.core.errors import CancelledError
 
 T = TypeVar("T")
 
+# Frames a streaming job (restore) keeps in flight on each side of its work: read ahead of it and queued behind
+# it for writing, each a whole frame in memory. A worker process that shares the machine with others
+# keeps fewer (see :func:`set_frames_in_flight`).
+_frames_in_flight = 2
+
+
+def frames_in_flight() -> int:
+    """Frames this process's jobs read ahead, and queue for writing, at most."""
+    return _frames_in_flight
+
+
+def set_frames_in_flight(count: int) -> None:
+    """Set :func:`frames_in_flight` for this process (at least 1).
+
+    A render split over worker processes, one core each, gains nothing from a deeper queue (the core
+    is busy with its own work, the other cores with the other workers'), and its memory is the sum
+    of the workers': they keep one frame each side.
+    """
+    global _frames_in_flight
+    _frames_in_flight = max(1, count)
+
 
 class ReadAhead(Generic[T]):
     """Iterate ``(frame, read(frame))`` along ``plan``, reading up to ``depth`` frames ahead."""

@@ -147,7 +147,8 @@ def run_split(
 
 
 def _start_worker(threads: int, stop: Event) -> None:
-    """Limit this worker's libraries to ``threads`` threads before they start any."""
+    """Limit this worker's libraries to ``threads`` threads before they start any, and its frames in
+    flight to what its cores can use."""
     global _stop
     _stop = stop
     # torch takes its thread count from these when it is first imported (not here: not every node needs it).
@@ -156,8 +157,11 @@ def _start_worker(threads: int, stop: Event) -> None:
     import cv2
     import OpenImageIO as oiio
 
+    from tinct.core.engine import set_frames_in_flight
+
     cv2.setNumThreads(threads)
     oiio.attribute("threads", threads)
+    set_frames_in_flight(min(2, threads))
 
 
 def _run_chunk(request_json: str) -> dict[str, Any]:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import TinyShot, make_frames, write_shot
+from tinct.core.engine import frames_in_flight
 from tinct.core.errors import CancelledError, ImageFileError
 from tinct.core.imageio import read_image
 from tinct.nodes import api
-from tinct.nodes.workers import MIN_FRAMES_PER_WORKER, plan
+from tinct.nodes.workers import MIN_FRAMES_PER_WORKER, _start_worker, plan
 
 FRAMES = 2 * MIN_FRAMES_PER_WORKER + 2
 
@@ -97,3 +100,12 @@ def test_cancel_stops_the_workers_and_keeps_whole_frames(tmp_path: Path) -> None
         assert read_image(path).pixels.shape[:2] == (48, 64)  # every frame written is whole
     report = api.run(restore_request(shot, "out"), workers=2)
     assert len(report.written) + len(report.skipped) == FRAMES and len(report.skipped) == len(finished)
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(1, 1), (4, 2)])
+def test_a_worker_of_one_core_keeps_one_frame_in_flight(threads: int, expected: int) -> None:
+    # A render's memory is the sum of its workers': one that has a single core gains nothing from
+    # reading two frames ahead and queueing two for writing.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(threads, None)) as pool:
+        assert pool.submit(frames_in_flight).result() == expected
