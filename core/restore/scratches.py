@@ -14,8 +14,16 @@ pass it when the camera holds still, which is why the width test and the thresho
 A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
 found from the window's evidence gathered at its place on the film: there the picture's texture
 averages away and the scratch does not. This needs the picture to have moved off the scratch's
-place in two frames of the window; a static scratch under a static camera is found only by its
-strength in the frame.
+place in two frames of the window.
+
+**Tall bands.** Where the picture moves, the same tests also run on the profiles of the frame's
+halves and of the whole frame (:data:`LEVELS`): a long scratch, faint in every short band against
+the picture's column structure there, stands out down the whole frame, where that structure
+averages away and the scratch does not. A line of the picture in one part of a tall band can stand
+out there as well: a tall band's scratch must also show, if faintly, in most of the short bands it
+runs through. Under a still camera the tall bands are not used: a straight line of the picture
+that runs the frame's height (a door's edge, the grid of a cutting mat) looks exactly like a
+scratch there, and nothing in the frames tells them apart.
 
 **Remove.** Kokaram's observation: a scratch mostly *adds* a line profile to a picture that is
 still there. Across the scratch, the picture is interpolated from both sides; the difference
@@ -37,6 +45,12 @@ import numpy as np
 MAX_WIDTH = 10.0  # widest scratch (full width at half maximum)
 ALONG = 91  # rows over which a scratch's profile is averaged
 BANDS = 8
+# Band heights the evidence is weighed at: the whole frame, halves, quarters, eighths.
+LEVELS = (1, 2, 4, BANDS)
+# A scratch found down a tall band must reach this share of the threshold in at least SUPPORT_SHARE of
+# the short bands it runs through.
+SUPPORT = 0.25
+SUPPORT_SHARE = 0.75
 DRIFT = 0.5  # sideways drift of a scratch tolerated, pixels per frame
 # A scratch whose evidence over the window passes the threshold needs this share of it in the frame
 # itself and in most frames of the window.
@@ -88,60 +102,118 @@ def find(
     ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
     the current frame (one of them 0), ``shifts`` (bands,) the picture's horizontal motion in
     pixels from the current frame to each (zeros for the current frame).
+
+    The evidence is weighed over bands of :data:`LEVELS` heights: a long scratch stands out of the
+    picture's own column structure far better averaged down the whole frame than down one band
+    (the picture changes down the frame, the scratch does not), a short one only in its bands.
+    Tall bands count only where the picture moved off the column in the window.
     """
-    current = distances.index(0)
-    bands, width = profiles[current].values.shape
-    widest, _ = sizes(height)
-    reach = int(np.ceil(widest / 2)) + 1
-    limit = threshold(strength) * (1.0 if len(profiles) >= 3 else 1.5)
-    margin = reach + 3
-    drift = [1 + int(abs(d) * DRIFT * height / 1080.0) for d in distances]
+    bands, width = profiles[0].values.shape
+    current = profiles[distances.index(0)].values
+    reach = _reach(height)
     found = np.zeros((bands, width), np.int8)
-    columns = np.arange(width, dtype=np.float32)
     for polarity in (1, -1):
-        z = []
-        for p in profiles:
-            response = line_response(polarity * p.values, reach)
-            spread = 1.4826 * np.median(np.abs(response - np.median(response, axis=1, keepdims=True)), axis=1) + 1e-5
-            z.append(response / spread[:, None])
-        # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
-        on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
-        persistence = np.median(np.stack(on_film), axis=0)
-        # Evidence gathered over the window at the film's place: where the picture moves under the
-        # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
-        # single frame's); where it holds still, this is the single frame's evidence again.
-        together = _standard(np.mean(np.stack(on_film), axis=0)) if len(on_film) >= 3 else np.zeros_like(persistence)
-        # ... and if it were part of the picture, carried by the picture's motion.
-        in_picture = []
-        for film, shift, r in zip(on_film, shifts, drift):
-            moved = np.stack([np.interp(columns + shift[b], columns, film[b]) for b in range(bands)])
-            # Frames where the two places coincide say nothing either way.
-            in_picture.append(np.where((np.abs(shift) > r + 1)[:, None], moved, -np.inf))
-        picture = np.median(np.stack(in_picture), axis=0) if len(in_picture) > 1 else np.full_like(persistence, -np.inf)
-        here = z[current]
-        left = np.pad(here[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf)
-        right = np.pad(here[:, 1:], ((0, 0), (0, 1)), constant_values=-np.inf)
-        strong = (here > limit) & (persistence > limit)
-        # (Only where the picture has moved away from the film's place in two frames of the window at
-        # least: else the picture's own lines gather as well as a scratch.)
-        moved = (np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2)[:, None]
-        gathered = moved & (together > limit) & (here > GATHERED * limit) & (persistence > GATHERED * limit)
-        peaks = (strong | gathered) & (persistence > picture) & (here >= left) & (here > right)
-        # At the frame's edges there is one side only: nothing to interpolate across.
-        peaks[:, :margin] = False
-        peaks[:, width - margin :] = False
-        narrow = np.zeros_like(peaks)
-        for band, column in zip(*np.nonzero(peaks)):
-            narrow[band, column] = _width(here[band], column) <= widest
-        # A scratch runs down the film: it shows in at least two adjacent bands (a pixel of slant
-        # allowed). Short vertical lines of the picture (posts, window bars) do not.
-        wide = cv2.dilate(narrow.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool)
-        above = np.zeros_like(wide)
-        above[1:] = wide[:-1]
-        below = np.zeros_like(wide)
-        below[:-1] = wide[1:]
-        found[narrow & (above | below)] = polarity
+        # How far each column stands out in each short band of this frame (a pixel of slant allowed).
+        short = cv2.dilate(_standard_response(polarity * current, reach), np.ones((1, 3), np.uint8))
+        for level in LEVELS:
+            if bands % level:
+                continue
+            merged = [_merge(p.values, level) for p in profiles]
+            moved = [_merge(s[:, None], level)[:, 0] for s in shifts]
+            peaks = _peaks(merged, distances, moved, polarity, strength, height, level < bands)
+            if level < bands:
+                # A long scratch stands out, if faintly, in most of the short bands it runs through;
+                # a line of the picture in a part of the tall band only (a window's post) does not.
+                support = np.quantile(short.reshape(level, bands // level, width), 1.0 - SUPPORT_SHARE, axis=1)
+                peaks &= support > SUPPORT * threshold(strength)
+            spread = np.repeat(peaks, bands // level, axis=0)
+            found[spread & (found == 0)] = polarity
     return found
+
+
+def _drift(distance: int, height: int) -> int:
+    """Columns a scratch may have moved over ``distance`` frames."""
+    return 1 + int(abs(distance) * DRIFT * height / 1080.0)
+
+
+def _reach(height: int) -> int:
+    """Columns each side of a line at which its surroundings are read."""
+    return int(np.ceil(sizes(height)[0] / 2)) + 1
+
+
+def _standard_response(values: np.ndarray, reach: int) -> np.ndarray:
+    """(bands, W) bright-line response of profiles in robust spreads of their band."""
+    response = line_response(values, reach)
+    spread = 1.4826 * np.median(np.abs(response - np.median(response, axis=1, keepdims=True)), axis=1) + 1e-5
+    return response / spread[:, None]
+
+
+def _merge(values: np.ndarray, level: int) -> np.ndarray:
+    """(bands, ...) per-band values -> (level, ...) means over runs of ``bands / level`` bands."""
+    return values.reshape(level, values.shape[0] // level, *values.shape[1:]).mean(axis=1)
+
+
+def _peaks(
+    values: list[np.ndarray],
+    distances: list[int],
+    shifts: list[np.ndarray],
+    polarity: int,
+    strength: float,
+    height: int,
+    moving_only: bool,
+) -> np.ndarray:
+    """(bands, W) bool scratch columns of one polarity in the current frame's (bands, W) profile
+    (``moving_only``: only where the picture moved off the column in the window)."""
+    current = distances.index(0)
+    bands, width = values[current].shape
+    widest, _ = sizes(height)
+    reach = _reach(height)
+    limit = threshold(strength) * (1.0 if len(values) >= 3 else 1.5)
+    margin = reach + 3
+    drift = [_drift(d, height) for d in distances]
+    columns = np.arange(width, dtype=np.float32)
+    z = [_standard_response(polarity * v, reach) for v in values]
+    # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
+    on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
+    persistence = np.median(np.stack(on_film), axis=0)
+    # Evidence gathered over the window at the film's place: where the picture moves under the
+    # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
+    # single frame's); where it holds still, this is the single frame's evidence again.
+    together = _standard(np.mean(np.stack(on_film), axis=0)) if len(on_film) >= 3 else np.zeros_like(persistence)
+    # ... and if it were part of the picture, carried by the picture's motion.
+    in_picture = []
+    for film, shift, r in zip(on_film, shifts, drift):
+        moved = np.stack([np.interp(columns + shift[b], columns, film[b]) for b in range(bands)])
+        # Frames where the two places coincide say nothing either way.
+        in_picture.append(np.where((np.abs(shift) > r + 1)[:, None], moved, -np.inf))
+    picture = np.median(np.stack(in_picture), axis=0) if len(in_picture) > 1 else np.full_like(persistence, -np.inf)
+    here = z[current]
+    left = np.pad(here[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf)
+    right = np.pad(here[:, 1:], ((0, 0), (0, 1)), constant_values=-np.inf)
+    strong = (here > limit) & (persistence > limit)
+    # (Only where the picture has moved away from the film's place in two frames of the window at
+    # least: else the picture's own lines gather as well as a scratch.)
+    moved = (np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2)[:, None]
+    gathered = moved & (together > limit) & (here > GATHERED * limit) & (persistence > GATHERED * limit)
+    peaks = (strong | gathered) & (persistence > picture) & (here >= left) & (here > right)
+    if moving_only:
+        peaks &= moved
+    # At the frame's edges there is one side only: nothing to interpolate across.
+    peaks[:, :margin] = False
+    peaks[:, width - margin :] = False
+    narrow = np.zeros_like(peaks)
+    for band, column in zip(*np.nonzero(peaks)):
+        narrow[band, column] = _width(here[band], column) <= widest
+    if bands <= 2:
+        return narrow
+    # In short bands a scratch shows in at least two adjacent ones (a pixel of slant allowed).
+    # Short vertical lines of the picture (posts, window bars) do not.
+    wide = cv2.dilate(narrow.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool)
+    above = np.zeros_like(wide)
+    above[1:] = wide[:-1]
+    below = np.zeros_like(wide)
+    below[:-1] = wide[1:]
+    return narrow & (above | below)
 
 
 def _standard(values: np.ndarray) -> np.ndarray:
@@ -175,8 +247,8 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
         return out, matte
     height, width = signal.shape
     bands = found.shape[0]
-    widest, along = sizes(height)
-    half = int(np.ceil(widest / 2)) + 1
+    _, along = sizes(height)
+    half = _reach(height)
     band_height = height / bands
     rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
     for first, last in _groups(np.nonzero(found.any(axis=0))[0], gap=2):

@@ -29,6 +29,8 @@ Reported per shot and as a mean over shots (sRGB-encoded image clamped to [0, 1]
   Recall over the dust pixels of opacity > 0.5 that changed the picture visibly (by >= 0.05 in
   sRGB), and over all of them; precision: detected pixels within 1 pixel of any generated defect
   (dust, blotch or scratch of opacity > 0.05) over all detected pixels.
+- Scratches: recall over the scratch pixels of opacity > 0.1 away from dust (flagged as for dust),
+  and the RMS error left on them, damaged and Tinct.
 - Flicker: std over frames of the frame-mean differences; "residual" subtracts the clean frames'
   own differences (camera motion changes the mean too).
 - Grain in repairs (:class:`tests.benchmarks.metrics.GrainEnergy`): the high-pass energy of Tinct's
@@ -71,6 +73,8 @@ REPO = Path(__file__).resolve().parents[2]
 ATTRIBUTES = {"oiio:ColorSpace": "lin_ap1_scene"}
 FADE = 24
 VISIBLE = 0.05
+# Scratch pixels counted for the scratch recall and error (opacity).
+SCRATCH_OPACITY = 0.1
 # The real clips' damage: the default spec (seeded per clip) without its softness, which Restore
 # does not undo (that is Clarity's job) and which would cap every repair figure.
 REAL_DAMAGE = DamageSpec(softness=0.0)
@@ -135,7 +139,8 @@ def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm
     softness = spec.softness * shot.height / 1080.0
     rows: dict[str, list] = {k: [] for k in ("damaged", "median3", "tinct", "ceiling", "noharm")}
     means: dict[str, list] = {k: [] for k in ("clean", "damaged", "median3", "tinct")}
-    counts = dict(core=0, core_hit=0, visible=0, visible_hit=0, detected=0, detected_true=0)
+    counts = dict(core=0, core_hit=0, visible=0, visible_hit=0, detected=0, detected_true=0, scratch=0, scratch_hit=0)
+    scratch_error = {"damaged": 0.0, "tinct": 0.0}
     grain = {k: GrainEnergy() for k in ("dust", "scratches", "dust_clean", "scratches_clean")}
     for i, frame in enumerate(frames):
         restored = read_image(work / "tinct" / f"shot.{frame:04d}.exr")
@@ -148,8 +153,9 @@ def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm
             "ceiling": cv2.GaussianBlur(clean[i], (0, 0), softness) if softness > 0 else clean[i],
             "noharm": grey(work / "noharm" / f"shot.{frame:04d}.exr"),
         }
+        displays = {}
         for name, y in images.items():
-            display = shown(y, cm)
+            display = displays[name] = shown(y, cm)
             rows[name].append((psnr(display, truth_shown), ssim(display, truth_shown) if name != "noharm" else 0.0))
             if name in means:
                 means[name].append(float(display.mean()))
@@ -166,8 +172,16 @@ def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm
         counts["visible_hit"] += int((visible & detected).sum())
         counts["detected"] += int(detected.sum())
         counts["detected_true"] += int((detected & anywhere).sum())
+        # Scratch pixels (away from dust): flagged, and the error left on them.
+        lines = (truth[i].scratches > SCRATCH_OPACITY) & ~cv2.dilate(
+            (truth[i].dust > 0.05).astype(np.uint8), np.ones((5, 5), np.uint8)
+        ).astype(bool)
+        counts["scratch"] += int(lines.sum())
+        counts["scratch_hit"] += int((lines & detected).sum())
+        for name in scratch_error:
+            scratch_error[name] += float((((displays[name] - truth_shown)[..., 1])[lines] ** 2).sum())
         defects = (truth[i].dust > 0.05) | (truth[i].scratches > 0.05)
-        output, reference = shown(images["tinct"], cm)[..., 1], truth_shown[..., 1]
+        output, reference = displays["tinct"][..., 1], truth_shown[..., 1]
         for kind, opacity in (("dust", truth[i].dust), ("scratches", truth[i].scratches)):
             repaired = detected & (opacity > 0.05)
             grain[kind].update(output, repaired, defects & ~repaired)
@@ -182,6 +196,7 @@ def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm
         for name, m in means.items()
     }
     result["counts"] = counts
+    result["scratch_rmse"] = {name: float(np.sqrt(e / max(counts["scratch"], 1))) for name, e in scratch_error.items()}
     result["grain"] = {kind: metric.ratio() for kind, metric in grain.items()}
     if fade_out:
         tail = slice(len(frames) - FADE, len(frames))
@@ -237,6 +252,10 @@ def summary(results: dict) -> dict:
         "recall_all": total["core_hit"] / max(total["core"], 1),
         "precision": total["detected_true"] / max(total["detected"], 1),
     }
+    out["scratches"] = {
+        "recall": total["scratch_hit"] / max(total["scratch"], 1),
+        "rmse": {name: float(np.mean([s["scratch_rmse"][name] for s in shots])) for name in ("damaged", "tinct")},
+    }
     out["flicker"] = {
         name: {k: float(np.mean([s["flicker"][name][k] for s in shots])) for k in ("std", "residual")}
         for name in ("clean", "damaged", "median3", "tinct")
@@ -266,6 +285,11 @@ def print_summary(s: dict) -> None:
     print(
         f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}"
     )
+    sc = s["scratches"]
+    print(
+        f"Scratches: recall {sc['recall']:.3f} (pixels of opacity > {SCRATCH_OPACITY}); RMS error on them "
+        f"damaged {sc['rmse']['damaged']:.4f}, tinct {sc['rmse']['tinct']:.4f}"
+    )
     print("Flicker (std of frame-mean differences / residual against clean):")
     for name, f in s["flicker"].items():
         print(f"  {name:10} {f['std']:.5f} / {f['residual']:.5f}")
@@ -287,14 +311,14 @@ def print_table(results: dict) -> None:
     """Per shot: PSNR of the damaged input, the median and Tinct; dust; flicker; grain; do no harm."""
     print(
         f"  {'shot':24} {'damaged':>8} {'median3':>8} {'tinct':>8} {'dust R':>7} {'dust P':>7} "
-        f"{'flicker':>8} {'grain':>6} {'no-harm':>8}"
+        f"{'scr R':>6} {'flicker':>8} {'grain':>6} {'no-harm':>8}"
     )
     for name, r in results.items():
         c = r["counts"]
         print(
             f"  {name:24} {r['damaged']['psnr']:8.2f} {r['median3']['psnr']:8.2f} {r['tinct']['psnr']:8.2f} "
             f"{c['core_hit'] / max(c['core'], 1):7.3f} {c['detected_true'] / max(c['detected'], 1):7.3f} "
-            f"{r['flicker']['tinct']['residual']:8.5f} {r['grain']['dust']:6.2f} {r['noharm']['psnr']:8.2f}"
+            f"{c['scratch_hit'] / max(c['scratch'], 1):6.3f} {r['flicker']['tinct']['residual']:8.5f} {r['grain']['dust']:6.2f} {r['noharm']['psnr']:8.2f}"
         )
 
 

@@ -81,6 +81,43 @@ def test_line_response_sees_lines_not_edges() -> None:
     assert response[20:30].max() <= 1e-6
 
 
+def _panning_window(
+    values: np.ndarray, column: int, bands: slice, amplitude: float, step: int
+) -> tuple[list[scratches.Profile], list[int], list[np.ndarray]]:
+    """Five frames of band profiles ``values`` panning ``step`` columns a frame, with a line of
+    ``amplitude`` fixed at ``column`` in ``bands`` (on the film, not in the picture)."""
+    profiles, shifts = [], []
+    for distance in (-2, -1, 0, 1, 2):
+        frame = np.roll(values, step * distance, axis=1)
+        frame[bands, column] += amplitude
+        profiles.append(scratches.Profile(frame.astype(np.float32)))
+        shifts.append(np.full(scratches.BANDS, step * distance, np.float32))
+    return profiles, [-2, -1, 0, 1, 2], shifts
+
+
+def test_a_faint_scratch_down_the_whole_frame_is_found_over_texture() -> None:
+    # Column texture in every band hides the scratch in each band; down the whole frame the
+    # texture averages away and the scratch does not.
+    texture = 0.4 + 0.01 * np.random.default_rng(7).standard_normal((scratches.BANDS, 160))
+    found = scratches.find(*_panning_window(texture, 80, slice(None), 0.035, 4), strength=0.5, height=360)
+    assert (found[:, 80] == 1).all()
+    assert (found != 0).sum() == scratches.BANDS
+    # Under a still camera the whole frame is not asked: a line of the picture would look the same.
+    still = scratches.find(*_panning_window(texture, 80, slice(None), 0.035, 0), strength=0.5, height=360)
+    assert not still.any()
+
+
+def test_a_short_line_is_not_taken_for_a_scratch_down_the_whole_frame() -> None:
+    # A dark line in two bands of an otherwise flat frame stands out strongly in the whole frame's
+    # profile too; it is not spread over the frame, whose short bands do not show it.
+    rng = np.random.default_rng(8)
+    values = 0.4 + 0.001 * rng.standard_normal((scratches.BANDS, 160))
+    values[1:3] += 0.01 * rng.standard_normal((2, 160))
+    found = scratches.find(*_panning_window(values, 100, slice(1, 3), -0.05, 4), strength=0.5, height=360)
+    assert (found[1:3, 100] == -1).all()
+    assert not found[4:].any()
+
+
 def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
     rng = np.random.default_rng(1)
     picture = (0.4 + 0.01 * rng.standard_normal((96, 64))).astype(np.float32)
