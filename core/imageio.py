@@ -250,7 +250,10 @@ def write_exr(
     path = Path(path)
     pixels = np.ascontiguousarray(pixels, dtype=np.float32)
     spec = _output_spec(path, pixels, channels, template, pixel_type, compression, attributes or {})
-    clamped = int(np.count_nonzero(np.abs(pixels) > HALF_MAX)) if pixel_type == "half" else 0
+    clamped = 0
+    # (Reductions first: counting on a full-size temporary would cost a frame's memory in the writer.)
+    if pixel_type == "half" and pixels.size and (pixels.max() > HALF_MAX or pixels.min() < -HALF_MAX):
+        clamped = int(np.count_nonzero(np.abs(pixels) > HALF_MAX))
     if clamped:
         pixels = np.clip(pixels, -HALF_MAX, HALF_MAX)
     try:
