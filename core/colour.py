@@ -168,14 +168,18 @@ class ColourManager:
         Any real dtype and memory layout is accepted (OCIO itself takes only C-contiguous float32).
         Identity conversions and data spaces return a float32 copy.
         """
-        src, dst = self.resolve(src), self.resolve(dst)
         out = np.array(rgb, dtype=np.float32, order="C", copy=True)
         if out.ndim == 0 or out.shape[-1] != 3:
             raise ValueError(f"expected an (..., 3) RGB array, got shape {out.shape}")
-        if src == dst or out.size == 0 or self._is_data(src) or self._is_data(dst):
+        if out.size == 0 or self.is_identity(src, dst):
             return out
-        self._processor(src, dst).applyRGB(out.reshape(-1, 3))
+        self._processor(self.resolve(src), self.resolve(dst)).applyRGB(out.reshape(-1, 3))
         return out
+
+    def is_identity(self, src: str, dst: str) -> bool:
+        """Whether converting ``src`` to ``dst`` leaves values as they are (the same space, or data)."""
+        src, dst = self.resolve(src), self.resolve(dst)
+        return src == dst or self._is_data(src) or self._is_data(dst)
 
     def to_working(self, rgb: np.ndarray, space: str) -> np.ndarray:
         """(..., 3) RGB in ``space`` -> (..., 3) float32 in the working space."""

@@ -51,8 +51,17 @@ class SourcePlate:
     def read(self, frame: int) -> SourceFrame:
         image = read_image(self.sequence.path(frame), frame=frame)
         self._check_like_first(frame, image)
-        working = self.colour.to_working(image.rgb(), self.space)
+        working = self._working(image)
         return SourceFrame(image, working, luminance(working, self.weights).astype(np.float32))
+
+    def _working(self, image: Image) -> np.ndarray:
+        """The frame's colour in the working space. A file of just R, G, B already in the working
+        space lends its own pixels, read-only (a frame's memory is then held once, not twice)."""
+        if image.channels == ["R", "G", "B"] and self.colour.is_identity(self.space, self.colour.working_space):
+            shared = image.pixels.view()
+            shared.flags.writeable = False
+            return shared
+        return self.colour.to_working(image.rgb(), self.space)
 
     def stamps(self, first: int, last: int) -> list[tuple[int, int, int]]:
         """(frame, size, mtime_ns) of every source file from ``first`` to ``last``: a changed file
