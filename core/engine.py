@@ -20,7 +20,7 @@ from tinct.core.errors import CancelledError
 
 T = TypeVar("T")
 
-# Frames a streaming job (restore) keeps in flight on each side of its work: read ahead of it and queued behind
+# Frames a streaming job (restore, colorize) keeps in flight on each side of its work: read ahead of it and queued behind
 # it for writing, each a whole frame in memory. A worker process that shares the machine with others
 # keeps fewer (see :func:`set_frames_in_flight`).
 _frames_in_flight = 2
