@@ -1,8 +1,8 @@
 """Speed benchmark (issue #16): Tinct's jobs against the I/O floor, on real footage, in one run.
 
     .venv/bin/python -m tests.benchmarks.bench_speed [--frames 40] [--sizes 1080p 2k 4k]
-        [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--out results.json]
-        [--work bench-out/speed]
+        [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--keyframe-every N]
+        [--out results.json] [--work bench-out/speed]
 
 A script, not a test (pytest collects ``test_*.py`` only): it takes minutes and is not run in CI.
 
@@ -10,11 +10,13 @@ Footage: the first ``--frames`` frames of ``video/real/driving_redtrees_1080p.mp
 made into ACEScg EXR by tests/benchmarks/shots.py ``build_real_footage`` (half float, zip). The
 plates are grey (R = G = B = ACEScg luminance of the half-rounded colour, the benchmarks'
 convention); ``damaged`` is the grey plate through tests/damage.py with bench_restore's
-``REAL_DAMAGE``; the keyframes are the true colour frames on the first and last frame. 2K
+``REAL_DAMAGE``; the keyframes are the true colour frames on the first and last frame (and every
+``--keyframe-every`` frames: several intervals, which split over workers). 2K
 (2048x1080) stretches each colour frame horizontally by 2048/1920 (linear interpolation in ACEScg,
 no padding: every pixel carries picture), then makes grey and damage the same way; ``--sizes 4k``
 (4096x2160, not in the default run) enlarges each frame the same way. Everything is
-cached under ``--work`` (one folder per size and length) and rebuilt only when missing.
+cached under ``--work`` (one folder per size, length and keyframe spacing) and rebuilt only when
+missing.
 
 Per size:
 1. The I/O floor: a plain OpenImageIO loop in a fresh process, reading each grey EXR as float and
@@ -210,12 +212,15 @@ class Plates:
         return self.last - self.first + 1
 
 
-def build_plates(work: Path, size: str, frames: int) -> Plates:
-    """The plates of ``size`` (SIZES) and ``frames`` long, from the cache when complete."""
+def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None = None) -> Plates:
+    """The plates of ``size`` (SIZES) and ``frames`` long, from the cache when complete; keyframes on
+    the first and last frame, and every ``keyframe_every`` frames when given."""
     width, height = SIZES[size]
-    folder = work / f"{size}-{frames}f"
+    folder = work / (f"{size}-{frames}f" + (f"-k{keyframe_every}" if keyframe_every else ""))
     recipe = {"version": PLATE_VERSION, "clip": CLIP, "width": width, "height": height, "frames": frames,
               "damage": asdict(replace(REAL_DAMAGE, seed=DAMAGE_SEED))}  # fmt: skip
+    if keyframe_every:
+        recipe["keyframe_every"] = keyframe_every
     recipe = json.loads(json.dumps(recipe))  # tuples as lists, as read back
     marker = folder / "plates.json"
     if marker.is_file():
@@ -243,7 +248,7 @@ def build_plates(work: Path, size: str, frames: int) -> Plates:
         name = f"shot.{frame:04d}.exr"
         write_grey(folder / "grey" / name, y)
         write_grey(folder / "damaged" / name, damage.damage(y, index).frame)
-        if index in (0, len(used) - 1):
+        if index in (0, len(used) - 1) or (keyframe_every and index % keyframe_every == 0):
             write_exr(folder / "keys" / name, stored, CHANNELS, attributes=EXR_ATTRIBUTES)
     span = {"first": used[0], "last": used[-1]}
     marker.write_text(json.dumps({"recipe": recipe, "span": span}, indent=2) + "\n")
@@ -451,6 +456,13 @@ def main() -> int:
         "--profile", action=argparse.BooleanOptionalAction, default=True, help="a profiled run per job for its stages"
     )
     parser.add_argument("--workers", type=int, help="passed to the jobs as --workers N (default: not passed)")
+    parser.add_argument(
+        "--keyframe-every",
+        type=int,
+        metavar="N",
+        help="colorize with a keyframe every N frames too (several intervals: a render that splits over "
+        "workers); default: the first and last frame only (one interval)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "bench-out" / "speed", help="plates, outputs, profiles")
     parser.add_argument("--out", type=Path, help="results JSON (default: WORK/results.json)")
     args = parser.parse_args()
@@ -469,7 +481,7 @@ def main() -> int:
     rows: list[dict] = []
     profiles: list[tuple[str, str, dict]] = []
     for size in args.sizes:
-        plates = build_plates(args.work, size, args.frames)
+        plates = build_plates(args.work, size, args.frames, args.keyframe_every)
         base = floor(plates)
         report["floor"][size] = base
         if "error" in base:
