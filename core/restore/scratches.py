@@ -119,8 +119,8 @@ def find(
             if bands % level:
                 continue
             merged = [_merge(p.values, level) for p in profiles]
-            moved = [_merge(s[:, None], level)[:, 0] for s in shifts]
-            peaks = _peaks(merged, distances, moved, polarity, strength, height, level < bands)
+            level_shifts = [_merge(s[:, None], level)[:, 0] for s in shifts]
+            peaks = _peaks(merged, distances, level_shifts, polarity, strength, height, level < bands)
             if level < bands:
                 # A long scratch stands out, if faintly, in most of the short bands it runs through;
                 # a line of the picture in a part of the tall band only (a window's post) does not.
