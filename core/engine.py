@@ -20,9 +20,10 @@ from tinct.core.errors import CancelledError
 
 T = TypeVar("T")
 
-# Frames a streaming job (restore, colorize) keeps in flight on each side of its work: read ahead of it and queued behind
-# it for writing, each a whole frame in memory. A worker process that shares the machine with others
-# keeps fewer (see :func:`set_frames_in_flight`).
+# Frames a streaming job keeps in flight on each side of its work: read ahead of it and queued
+# behind it for writing, each a whole frame in memory (the default depth of ReadAhead and
+# write_all). A worker process that shares the machine with others keeps fewer (see
+# :func:`set_frames_in_flight`).
 _frames_in_flight = 2
 
 
@@ -43,12 +44,15 @@ def set_frames_in_flight(count: int) -> None:
 
 
 class ReadAhead(Generic[T]):
-    """Iterate ``(frame, read(frame))`` along ``plan``, reading up to ``depth`` frames ahead."""
+    """Iterate ``(frame, read(frame))`` along ``plan``, reading up to ``depth`` frames ahead
+    (default: :func:`frames_in_flight`)."""
 
-    def __init__(self, read: Callable[[int], T], plan: Iterable[int], depth: int = 4, workers: int = 2) -> None:
+    def __init__(
+        self, read: Callable[[int], T], plan: Iterable[int], depth: int | None = None, workers: int = 2
+    ) -> None:
         self._read = read
         self._plan = iter(plan)
-        self._depth = max(1, depth)
+        self._depth = max(1, frames_in_flight() if depth is None else depth)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tinct-read")
         self._pending: deque[tuple[int, Future[T]]] = deque()
 
@@ -214,16 +218,16 @@ def write_all(
     label: str,
     progress_callback: Callable[[int, int, str], bool | None] | None = None,
     already_done: Callable[[int], bool] = lambda frame: False,
-    write_depth: int = 4,
 ) -> tuple[list[int], list[int]]:
-    """Drive a job: write each ``(frame, args)`` from ``results`` behind the computation, with progress
-    and cancel, unless ``already_done(frame)``. Returns (written, skipped) frames.
+    """Drive a job: write each ``(frame, args)`` from ``results`` behind the computation (at most
+    :func:`frames_in_flight` queued), with progress and cancel, unless ``already_done(frame)``.
+    Returns (written, skipped) frames.
 
     Cancelling (a host callback, or Ctrl-C) raises :class:`CancelledError` after the write in flight
     completes: every file on disk is whole, and a rerun resumes.
     """
     progress = Progress(total, label, on_update=progress_callback)
-    writer = WriteBehind(write, depth=write_depth)
+    writer = WriteBehind(write, depth=frames_in_flight())
     written: list[int] = []
     skipped: list[int] = []
     try:

@@ -25,7 +25,7 @@ import numpy as np
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
-from tinct.core.engine import Ahead, ReadAhead, frames_in_flight, write_all
+from tinct.core.engine import Ahead, ReadAhead, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.flow import Motion
 from tinct.core.imageio import write_exr
@@ -191,15 +191,7 @@ class KeyframeColorizeJob:
         with run_folder(self.request.output.directory, self.params_hash[:12], self.log) as cache:
             results = (item for segment in todo for item in self._colour_segment(segment, cache))
             write = partial(self._write, cache)
-            written, also_done = write_all(
-                results,
-                write,
-                total,
-                self.request.node,
-                progress_callback,
-                self.is_done,
-                write_depth=frames_in_flight(),
-            )
+            written, also_done = write_all(results, write, total, self.request.node, progress_callback, self.is_done)
         skipped += also_done
         if self.clamped:
             self.log(clamped_warning(self.clamped))
@@ -237,7 +229,7 @@ class KeyframeColorizeJob:
         backward = [f for f in self.all_source_frames if frames[0] <= f < after][::-1] if after is not None else []
         forward = [f for f in self.all_source_frames if before <= f <= frames[-1]] if before is not None else []
         plan = ([after] if after is not None else []) + backward + forward
-        reader = iter(ReadAhead(self.plate.read, plan, depth=frames_in_flight()))
+        reader = iter(ReadAhead(self.plate.read, plan))
         span = (after - before) if before is not None and after is not None else None
         wanted = set(frames)
 

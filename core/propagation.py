@@ -163,16 +163,13 @@ class Propagator:
         matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
         coords = identity_grid(self.height, self.width) + flow
-
-        def align(image: np.ndarray) -> np.ndarray:
-            return cv2.remap(image, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
+        xs, ys = coords[..., 0], coords[..., 1]
         return Keyframe(
             frame=frame,
-            chroma=align(key_chroma),
+            chroma=_gather(key_chroma, xs, ys),
             plate=plate,
             matcher=matcher,
-            certainty=None if certainty is None else align(certainty.astype(np.float32)),
+            certainty=None if certainty is None else _gather(certainty.astype(np.float32), xs, ys),
         )
 
     def start(self, key: Keyframe) -> Track:
@@ -220,16 +217,12 @@ class Propagator:
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, current, key)
 
         in_key = self._full(coords)
-        sampled = cv2.remap(key.chroma, *in_key, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sampled = _gather(key.chroma, *in_key)
         sure = self._upsample(sure_small)
         # What the keyframe itself was unsure of (a model's proposal) stays unsure.
-        sure_of_key = (
-            1.0
-            if key.certainty is None
-            else cv2.remap(key.certainty, *in_key, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        )
+        sure_of_key = 1.0 if key.certainty is None else _gather(key.certainty, *in_key)
         full_positions = self._full(positions)
-        carried = cv2.remap(track.chroma, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        carried = _gather(track.chroma, *full_positions)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
@@ -379,6 +372,11 @@ def _agreement(here: _Window, seen: _Window, allow_flat: bool) -> np.ndarray:
     flat = (here.variance < PATCH_FLAT) & (seen.variance < PATCH_FLAT)
     agrees = (difference < PATCH_DIFFERENCE) & ((flat & allow_flat) | (correlation > PATCH_CORRELATION))
     return np.where(agrees, np.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0).astype(np.float32)
+
+
+def _gather(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``image`` sampled bilinearly at positions ``xs``, ``ys`` (H, W), edges repeated."""
+    return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:

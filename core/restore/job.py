@@ -19,7 +19,7 @@ import numpy as np
 
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
-from tinct.core.engine import ReadAhead, frames_in_flight, write_all
+from tinct.core.engine import ReadAhead, write_all
 from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_spec, write_exr
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
@@ -167,7 +167,6 @@ class RestoreJob:
                 len(todo),
                 self.request.node,
                 progress_callback,
-                write_depth=frames_in_flight(),
             )
         if self.clamped:
             self.log(clamped_warning(self.clamped))
@@ -178,7 +177,7 @@ class RestoreJob:
         s = self.request.settings
         for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
             restorer = Restorer(s, self.height, self.width, self.plate.weights, on_cut=self._cut)
-            reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read, depth=frames_in_flight())
+            reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read)
             for restored in restorer.run((plate for _, plate in reader), set(run.write)):
                 yield restored.frame, (restored,)
 
