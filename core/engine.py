@@ -8,6 +8,7 @@ results behind in another thread. Memory therefore depends on the window, never 
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -20,27 +21,36 @@ from tinct.core.errors import CancelledError
 
 T = TypeVar("T")
 
-# Frames a streaming job keeps in flight on each side of its work: read ahead of it and queued
-# behind it for writing, each a whole frame in memory (the default depth of ReadAhead and
-# write_all). A worker process that shares the machine with others keeps fewer (see
-# :func:`set_frames_in_flight`).
-_frames_in_flight = 2
+# The cores one job may keep busy: None, all this process may use. A worker process that shares the
+# machine with others gets its share (see :func:`set_job_cores`).
+_job_cores: int | None = None
+
+
+def available_cores() -> int:
+    """All the cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def job_cores() -> int:
+    """The cores this process's job may keep busy (default: :func:`available_cores`)."""
+    return available_cores() if _job_cores is None else _job_cores
+
+
+def set_job_cores(count: int | None) -> None:
+    """Set :func:`job_cores` for this process (at least 1; None: all the process may use).
+
+    A render split over worker processes, one core each, gains nothing from a deeper queue or from
+    work run side by side (the core is busy with its own work, the other cores with the other
+    workers'), and its memory is the sum of the workers'.
+    """
+    global _job_cores
+    _job_cores = None if count is None else max(1, count)
 
 
 def frames_in_flight() -> int:
-    """Frames this process's jobs read ahead, and queue for writing, at most."""
-    return _frames_in_flight
-
-
-def set_frames_in_flight(count: int) -> None:
-    """Set :func:`frames_in_flight` for this process (at least 1).
-
-    A render split over worker processes, one core each, gains nothing from a deeper queue (the core
-    is busy with its own work, the other cores with the other workers'), and its memory is the sum
-    of the workers': they keep one frame each side.
-    """
-    global _frames_in_flight
-    _frames_in_flight = max(1, count)
+    """Frames a streaming job keeps in flight on each side of its work, at most: read ahead of it and
+    queued behind it for writing, each a whole frame in memory (two; one on a single core)."""
+    return min(2, job_cores())
 
 
 class ReadAhead(Generic[T]):

@@ -4,18 +4,22 @@ The keyframes are painted files or, for AutoColorize, proposed by a colouriser (
 :mod:`tinct.core.keyframes`); everything below is the same for both.
 
 The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
-coloured from both: a backward pass walks ``k1 -> t`` and parks its estimates on disk (half-float
-chroma and confidence), then a forward pass walks ``k0 -> t``, joins both estimates and writes the
-frame. Frames before the first keyframe are walked backwards from it, frames after the last
-forwards. A frame's colour depends only on its own segment, so a render split at keyframes (farm
+coloured from both: a forward pass walks ``k0 -> t``, a backward pass ``k1 -> t``, and the frame is
+joined from their two estimates (:class:`Join`; the first of the two waits on disk in half float).
+With two cores or more the passes run side by side, each in its own thread, and share the motion
+between each pair of frames (:class:`MotionExchange`); on one core the backward pass runs first.
+Frames before the first keyframe are walked backwards from it, frames after the last forwards. A frame's colour depends only on its own segment, so a render split at keyframes (farm
 chunks) is identical to a whole one, and a rerun recomputes only segments with frames missing.
 """
 
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,7 +29,7 @@ import numpy as np
 from tinct.core.chroma import apply_chroma
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
-from tinct.core.engine import Ahead, ReadAhead, write_all
+from tinct.core.engine import Ahead, ReadAhead, job_cores, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.flow import Motion
 from tinct.core.imageio import write_exr
@@ -36,6 +40,7 @@ from tinct.core.propagation import (
     Plate,
     PropagationSettings,
     Propagator,
+    Track,
     blend,
 )
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
@@ -44,6 +49,8 @@ from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import SourceFrame, SourcePlate
 
 CONFIDENCE_CHANNEL = "colorize.confidence"
+# The two passes over a keyframe interval.
+FORWARD, BACKWARD = "forward", "backward"
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,10 @@ class Segment:
     before: int | None
     after: int | None
     frames: tuple[int, ...]
+
+    @property
+    def bounds(self) -> tuple[int | None, int | None]:
+        return self.before, self.after
 
 
 @dataclass
@@ -222,61 +233,87 @@ class KeyframeColorizeJob:
         self, segment: Segment, cache: Path
     ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
-        propagator = Propagator(self.request.settings, self.height, self.width)
         # Only this segment's keyframes stay prepared: memory does not grow with the shot.
-        self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in (segment.before, segment.after)}
+        self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in segment.bounds}
         before, after, frames = segment.before, segment.after, segment.frames
-        backward = [f for f in self.all_source_frames if frames[0] <= f < after][::-1] if after is not None else []
-        forward = [f for f in self.all_source_frames if before <= f <= frames[-1]] if before is not None else []
-        plan = ([after] if after is not None else []) + backward + forward
-        reader = iter(ReadAhead(self.plate.read, plan))
-        span = (after - before) if before is not None and after is not None else None
-        wanted = set(frames)
-
-        def temporal_weight(frame: int, key: int) -> float:
-            return 1.0 if span is None else 1.0 - abs(frame - key) / span
-
-        if after is not None:
-            _, source = next(reader)
-            plate = propagator.plate(source.luminance)
-            key = self._keyframe(propagator, after, source, plate)
-            track = propagator.start(key)
-            # Plates and flows of the walk are made a step ahead, beside the propagation; the
-            # forward pass steps between the same two frames, so their motion is kept for it.
-            walker = Propagator(self.request.settings, self.height, self.width)
-            keep = partial(_park_motion, cache) if before is not None else None
-            for frame, source, current, motion in Ahead(_backward_walk(walker, reader, plate, len(backward), keep)):
-                track = propagator.step(track, plate, current, key, motion)
-                plate = current
-                if frame not in wanted:
-                    continue
-                if before is None:  # leading frames: the backward pass is all there is
-                    yield frame, (source, track.chroma, track.confidence)
-                else:
-                    _park(cache, frame, "estimate", np.dstack([track.chroma, track.confidence]))
-        if before is None:
+        if before is not None and after is not None:
+            yield from self._colour_interval(segment, cache)
             return
+        if after is not None:  # leading frames: walked backwards from the first keyframe
+            walk = self._walk(after, [f for f in self.all_source_frames if frames[0] <= f < after][::-1], None)
+        else:  # trailing frames: walked forwards from the last keyframe
+            walk = self._walk(before, [f for f in self.all_source_frames if before < f <= frames[-1]], None)
+        wanted = set(frames)
+        for frame, source, track in walk:
+            if frame in wanted:
+                yield frame, (source, track.chroma, track.confidence)
+
+    def _colour_interval(
+        self, segment: Segment, cache: Path
+    ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+        """The frames between two keyframes: a forward pass from the keyframe before and a backward
+        pass from the one after, joined per frame. With two cores or more the passes run side by side;
+        frames are then finished from the middle of the interval outwards."""
+        before, after, frames = segment.before, segment.after, segment.frames
+        assert before is not None and after is not None
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
-        # of frames gets the pixels a whole render gives; only wanted frames were parked and are joined.
+        # of frames gets the pixels a whole render gives; the backward pass stops short of the
+        # keyframe before, whose colour is its own.
+        forward = [f for f in self.all_source_frames if before < f <= frames[-1]]
+        backward = [f for f in self.all_source_frames if max(frames[0], before + 1) <= f < after][::-1]
+        motions = MotionExchange(cache, [before, *forward], [after, *backward])
+        join = Join(cache, before if before in frames else None)
+        span = after - before
+        passes = [
+            partial(self._run_pass, join, FORWARD, self._walk(before, forward, motions), set(frames), span),
+            partial(self._run_pass, join, BACKWARD, self._walk(after, backward, motions), set(frames) - {before}, span),
+        ]
+        with ThreadPoolExecutor(max_workers=min(2, job_cores()), thread_name_prefix="tinct-pass") as pool:
+            try:
+                # Backward first: on one core it runs whole before the forward pass, as frames are written in order.
+                for run_pass in passes[::-1]:
+                    pool.submit(run_pass)
+                yield from join.finished(len(passes))
+            finally:
+                join.close()
+
+    def _run_pass(
+        self, join: Join, direction: str, walk: Iterator[tuple[int, SourceFrame, Track]], wanted: set[int], span: int
+    ) -> None:
+        """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
+        exception goes to ``join`` too (raised where the frames are taken)."""
+        try:
+            for frame, source, track in walk:
+                if join.stopped:
+                    break
+                if frame in wanted:
+                    join.deliver(frame, direction, source, track, 1.0 - abs(frame - track.key) / span)
+        except BaseException as error:
+            join.fail(error)
+        finally:
+            walk.close()  # type: ignore[attr-defined]
+            join.done()
+
+    def _walk(
+        self, key_frame: int, frames: list[int], motions: MotionExchange | None
+    ) -> Iterator[tuple[int, SourceFrame, Track]]:
+        """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
+        track) for the keyframe and each frame. Plates and motions are made a step ahead, beside
+        the propagation; ``motions`` shares them with the interval's other pass."""
+        propagator = Propagator(self.request.settings, self.height, self.width)
+        # One frame ahead, read and prepared: the interval's two walks may run at once.
+        reader = iter(ReadAhead(self.plate.read, [key_frame, *frames], depth=1))
+        _, source = next(reader)
+        plate = propagator.plate(source.luminance)
+        key = self._keyframe(propagator, key_frame, source, plate)
+        track = propagator.start(key)
+        yield key_frame, source, track
+        # A flow estimator serves one thread: the walk ahead has its own propagator.
         walker = Propagator(self.request.settings, self.height, self.width)
-        for frame, source, current, parked in Ahead(_forward_walk(walker, reader, cache)):
-            if frame == before:
-                key = self._keyframe(propagator, before, source, current)
-                track = propagator.start(key)
-            else:
-                track = propagator.step(track, plate, current, key, parked)
+        for frame, source, current, motion in Ahead(_walk_ahead(walker, reader, key_frame, plate, motions), depth=1):
+            track = propagator.step(track, plate, current, key, motion)
             plate = current
-            if frame not in wanted:
-                continue
-            if frame == before:
-                chroma, confidence = track.chroma, track.confidence
-            else:
-                estimates = [(track.chroma, track.confidence, temporal_weight(frame, before))]
-                if after is not None:
-                    parked = _unpark(cache, frame, "estimate")
-                    estimates.append((parked[..., :3], parked[..., 3], temporal_weight(frame, after)))
-                chroma, confidence = blend(estimates)
-            yield frame, (source, chroma, confidence)
+            yield frame, source, track
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
         rgb_working = apply_chroma(source.luminance, chroma, self.weights)
@@ -312,43 +349,160 @@ class KeyframeColorizeJob:
             self.clamped.append(frame)
 
 
-def _backward_walk(
+def _walk_ahead(
     walker: Propagator,
     frames: Iterator[tuple[int, SourceFrame]],
+    previous: int,
     plate: Plate,
-    count: int,
-    keep: Callable[[int, Motion], None] | None,
+    motions: MotionExchange | None,
 ) -> Iterator[tuple[int, SourceFrame, Plate, Motion]]:
-    """The next ``count`` frames of a walk from ``plate``, each with its plate and the motion to it
-    from the frame before; ``keep(frame, motion)`` parks that motion for the forward pass.
-    ``walker`` is the walk's own propagator (a flow estimator serves one thread)."""
-    for frame, source in itertools.islice(frames, count):
-        current = walker.plate(source.luminance)
-        motion = walker.motion(plate, current)
-        if keep is not None:
-            keep(frame, motion)
-        yield frame, source, current, motion
-        plate = current
-
-
-def _forward_walk(
-    walker: Propagator, frames: Iterator[tuple[int, SourceFrame]], cache: Path
-) -> Iterator[tuple[int, SourceFrame, Plate, Motion | None]]:
-    """Each frame of the forward pass with its plate and the motion from the frame before: the one
-    the backward pass parked, else computed (None for the first frame, the keyframe)."""
-    plate: Plate | None = None
-    previous: int | None = None
+    """The frames of a walk from ``previous`` (whose plate is ``plate``), each with its plate and the
+    motion to it from the frame before: from ``motions`` where the other pass made it, else computed."""
     for frame, source in frames:
         current = walker.plate(source.luminance)
-        motion = None if plate is None else _unpark_motion(cache, previous) or walker.motion(plate, current)
+        if motions is None:
+            motion = walker.motion(plate, current)
+        else:
+            motion = motions.between(walker, (previous, plate), (frame, current))
         yield frame, source, current, motion
-        plate, previous = current, frame
+        previous, plate = frame, current
 
 
-def _park_motion(cache: Path, frame: int, motion: Motion) -> None:
-    """Park the backward step's motion onto ``frame`` as the forward pass will walk it."""
-    forward = motion.reversed()
-    _park(cache, frame, "motion", np.dstack([forward.to_reference, forward.to_target]))
+class MotionExchange:
+    """The motions between neighbouring frames of an interval, made once for both passes.
+
+    The two passes walk the same pairs of frames in opposite directions. Whichever reaches a pair
+    first computes its motion and, if the other pass walks that pair too, parks it on disk (half
+    float, as the walk uses it) in the forward direction; the other takes it from there. Where both
+    reach a pair at once, each computes it (the same pixels) and nothing is parked.
+    """
+
+    def __init__(self, cache: Path, forward: list[int], backward: list[int]) -> None:
+        self._cache = cache
+        pairs = [{(min(a, b), max(a, b)) for a, b in itertools.pairwise(walk)} for walk in (forward, backward)]
+        self._shared = pairs[0] & pairs[1]
+        self._lock = threading.Lock()
+        self._state: dict[tuple[int, int], str] = {}  # computing, parked or taken
+
+    def between(self, walker: Propagator, previous: tuple[int, Plate], current: tuple[int, Plate]) -> Motion:
+        """The motion from ``previous`` to ``current`` (frame, plate), for ``walker``'s walk."""
+        (earlier, earlier_plate), (later, later_plate) = previous, current
+        pair = (min(earlier, later), max(earlier, later))
+        forwards = earlier < later
+        with self._lock:
+            state = self._state.get(pair)
+            self._state[pair] = "taken" if state is not None else "computing"
+        if state == "parked":
+            parked = _unpark(self._cache, pair[0], "motion")
+            motion = Motion(parked[..., :2], parked[..., 2:])
+            return motion if forwards else motion.reversed()
+        motion = walker.motion(earlier_plate, later_plate)
+        if state is None and pair in self._shared:
+            with self._lock:
+                if self._state[pair] == "computing":
+                    as_forward = motion if forwards else motion.reversed()
+                    _park(self._cache, pair[0], "motion", np.dstack([as_forward.to_reference, as_forward.to_target]))
+                    self._state[pair] = "parked"
+        return motion
+
+
+@dataclass(frozen=True)
+class _Parked:
+    """The first estimate of a frame: its pass, its temporal weight, and whether it is on disk yet."""
+
+    direction: str
+    weight: float
+    written: threading.Event
+
+
+class Join:
+    """Joins the forward and backward estimates of each frame of an interval, handed over by the two
+    passes from their threads, and gives the finished frames to the caller's thread.
+
+    The first estimate of a frame is parked on disk, in half float; the second completes the frame,
+    which waits (one at a time, so memory stays flat) until :meth:`finished` takes it. Both estimates
+    are joined in half float, so the pixels do not depend on which pass reached the frame first.
+    The keyframe before the interval (``alone``, when wanted) is finished by the forward pass
+    alone: its colour is its own.
+    """
+
+    def __init__(self, cache: Path, alone: int | None) -> None:
+        self._cache = cache
+        self._alone = alone
+        self._first: dict[int, _Parked] = {}
+        self._lock = threading.Lock()
+        self._ready: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._closed = threading.Event()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def deliver(self, frame: int, direction: str, source: SourceFrame, track: Track, weight: float) -> None:
+        """Hand over one pass's estimate of ``frame``, with its temporal weight."""
+        if frame == self._alone:
+            self._put("frame", (frame, (source, track.chroma, track.confidence)))
+            return
+        estimate = np.empty(track.confidence.shape + (4,), np.float16)
+        estimate[..., :3], estimate[..., 3] = track.chroma, track.confidence
+        with self._lock:
+            other = self._first.pop(frame, None)
+            if other is None:
+                parked = self._first[frame] = _Parked(direction, weight, threading.Event())
+        if other is None:
+            try:
+                _park(self._cache, frame, f"{direction}.estimate", estimate)
+            finally:
+                parked.written.set()  # also on failure: the other pass must not wait for ever
+            return
+        other.written.wait()
+        mine = (estimate.astype(np.float32), weight)
+        theirs = (_unpark(self._cache, frame, f"{other.direction}.estimate"), other.weight)
+        estimates = [mine, theirs] if direction == FORWARD else [theirs, mine]
+        chroma, confidence = blend([(e[..., :3], e[..., 3], w) for e, w in estimates])
+        self._put("frame", (frame, (source, chroma, confidence)))
+
+    def fail(self, error: BaseException) -> None:
+        """A pass failed: the caller's thread raises ``error`` once both passes ended."""
+        self._put("failed", error)
+
+    def done(self) -> None:
+        """A pass ended (finished, stopped or failed)."""
+        self._put("done", None)
+
+    def finished(self, passes: int) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+        """The finished frames, as the passes complete them, until all ``passes`` have ended; then
+        the first failure of a pass, if any, is raised (the other pass stops at its next frame)."""
+        failure: BaseException | None = None
+        while passes:
+            kind, payload = self._ready.get()
+            if kind == "frame" and failure is None:
+                yield payload  # type: ignore[misc]
+            elif kind == "failed":
+                failure = failure or payload  # type: ignore[assignment]
+                self._stop.set()
+            elif kind == "done":
+                passes -= 1
+        if failure is not None:
+            raise failure
+
+    def close(self) -> None:
+        """The caller takes nothing more: the passes stop at their next frame, and what they hand
+        over from now on is dropped."""
+        self._closed.set()
+        self._stop.set()
+
+    def _put(self, kind: str, payload: object) -> None:
+        # After a failure the frames still coming are dropped; the end of a pass always gets through
+        # while the caller listens.
+        while not self._closed.is_set():
+            try:
+                self._ready.put((kind, payload), timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set() and kind == "frame":
+                    return
 
 
 def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
@@ -375,12 +529,3 @@ def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
     parked = np.load(path).astype(np.float32)
     path.unlink()
     return parked
-
-
-def _unpark_motion(cache: Path, frame: int | None) -> Motion | None:
-    """The motion the backward pass parked for the step after ``frame``, seen walking forwards;
-    None where that pass did not walk (frames before those asked for)."""
-    if frame is None or not (cache / f"{frame}.motion.npy").exists():
-        return None
-    parked = _unpark(cache, frame, "motion")
-    return Motion(parked[..., :2], parked[..., 2:])

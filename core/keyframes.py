@@ -194,10 +194,11 @@ class ProposedKeyframes:
 
     def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(luminance, chroma ratio, confidence) proposed for ``frame``: its own plate, coloured."""
-        if self._last is None or self._last[0] != frame:
+        last = self._last  # one read: the two passes of an interval ask from their own threads
+        if last is None or last[0] != frame:
             chroma, confidence = self.proposer.colourise(source.luminance)
-            self._last = frame, chroma.astype(np.float32), confidence.astype(np.float32)
-        return source.luminance, self._last[1], self._last[2]
+            last = self._last = frame, chroma.astype(np.float32), confidence.astype(np.float32)
+        return source.luminance, last[1], last[2]
 
     def _choose_frames(self, settings: PropagationSettings, log: Callable[[str], None]) -> list[int]:
         frames = self.plate.all_frames

@@ -216,26 +216,23 @@ class Propagator:
         sure_small = reach * self._photometric(current.small, key.plate.small, coords)
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, current, key)
 
-        in_key = self._full(coords)
-        sampled = _gather(key.chroma, *in_key)
-        sure = self._upsample(sure_small)
+        # Full-size arrays are freed as soon as they have served (two walks may step at once).
+        x, y = self._full(coords)
+        sampled = _gather(key.chroma, x, y)
         # What the keyframe itself was unsure of (a model's proposal) stays unsure.
-        sure_of_key = 1.0 if key.certainty is None else _gather(key.certainty, *in_key)
-        full_positions = self._full(positions)
-        carried = _gather(track.chroma, *full_positions)
+        sure_of_key = 1.0 if key.certainty is None else _gather(key.certainty, x, y)
+        x, y = self._full(positions)
+        carried = _gather(track.chroma, x, y)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
         same = self._photometric(current.small, previous.small, positions)
         moved = self._upsample(consistent * same)
-        kept = cv2.remap(
-            track.confidence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0
-        )
+        kept = cv2.remap(track.confidence, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
         kept *= moved * CARRY_DECAY
-        persisting = cv2.remap(
-            track.persistence, *full_positions, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0
-        )
-        persisting *= moved
+        holding = cv2.remap(track.persistence, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        holding *= moved
+        del x, y, moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
         small_sampled = cv2.resize(sampled, (w, h), interpolation=cv2.INTER_AREA)
         small_similar, gathered = bilateral_fill(
@@ -260,8 +257,13 @@ class Propagator:
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
         # Elsewhere average the fresh colour with the motion-carried one: two imperfect guesses
         # with partly independent errors beat either alone, and the average settles steadily.
-        holding = np.maximum(kept, persisting)
-        guess = _mix(carried, similar, take * (0.5 - (0.5 - RENEWAL) * holding))
+        np.maximum(kept, holding, out=holding)
+        holding *= 0.5 - RENEWAL
+        np.subtract(0.5, holding, out=holding)
+        holding *= take
+        guess = _mix(carried, similar, holding)
+        del carried, holding
+        sure = self._upsample(sure_small)
         chroma = _mix(guess, sampled, sure)
         confidence = sure * sure_of_key + (1.0 - sure) * kept
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
@@ -380,11 +382,11 @@ def _gather(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 
 def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """(1 - t) * a + t * b for (H, W, C) images and a (H, W) or scalar weight, in two passes."""
-    out = b - a
-    out *= t[..., None] if isinstance(t, np.ndarray) else t
-    out += a
-    return out
+    """(1 - t) * a + t * b for (H, W, C) images and a (H, W) or scalar weight, written into ``b``."""
+    b -= a
+    b *= t[..., None] if isinstance(t, np.ndarray) else t
+    b += a
+    return b
 
 
 def blend(estimates: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:

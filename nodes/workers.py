@@ -27,6 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from tinct.core.engine import available_cores
 from tinct.core.errors import CancelledError, TinctError, error_from_dict, error_to_dict
 from tinct.nodes.chunking import Chunk, plan_chunks
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 # A worker costs a process start (imports, models) and re-reads its chunk's handles.
 MIN_FRAMES_PER_WORKER = 12
+# A keyframe interval's forward and backward passes run side by side, each on a core of its own.
+PASSES_PER_INTERVAL = 2
 # How often the parent looks at cancel() while chunks run, in seconds.
 POLL_S = 0.25
 
@@ -46,11 +49,12 @@ _stop: Event | None = None  # set in each worker by _start_worker
 
 def default_workers() -> int:
     """All the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return available_cores()
 
 
 def plan(request: Request, workers: int) -> list[Chunk]:
     """The chunks ``request`` runs as over ``workers`` processes; none: it runs in this process.
+    A keyframe node runs one process per two workers: each keyframe interval keeps two cores busy.
 
     Raises:
         TinctError: the source or keyframes cannot be found (what the engine would say too).
@@ -59,6 +63,8 @@ def plan(request: Request, workers: int) -> list[Chunk]:
 
     definition = request.definition
     source = parse_sequence(request.inputs[definition.inputs[0].name])
+    if definition.temporal.keyframes:
+        workers //= PASSES_PER_INTERVAL
     if workers < 2 or source.is_single_file or definition.temporal.shot:
         return []
     frames = resolve_frames(source, list(request.frames) if request.frames is not None else None)
@@ -147,8 +153,8 @@ def run_split(
 
 
 def _start_worker(threads: int, stop: Event) -> None:
-    """Limit this worker's libraries to ``threads`` threads before they start any, and its frames in
-    flight to what its cores can use."""
+    """Limit this worker's libraries to ``threads`` threads before they start any, and its job to
+    that many cores (frames in flight, work run side by side)."""
     global _stop
     _stop = stop
     # torch takes its thread count from these when it is first imported (not here: not every node needs it).
@@ -157,11 +163,11 @@ def _start_worker(threads: int, stop: Event) -> None:
     import cv2
     import OpenImageIO as oiio
 
-    from tinct.core.engine import set_frames_in_flight
+    from tinct.core.engine import set_job_cores
 
     cv2.setNumThreads(threads)
     oiio.attribute("threads", threads)
-    set_frames_in_flight(min(2, threads))
+    set_job_cores(threads)
 
 
 def _run_chunk(request_json: str) -> dict[str, Any]:

@@ -94,7 +94,8 @@ def add_workers_argument(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         type=_positive,
         default=default_workers(),
-        help="processes sharing the render, each with its own chunk of frames; same pixels for any N "
+        help="processes sharing the render, each with its own chunk of frames (colorize: one per two, "
+        "as a keyframe interval's two passes run side by side); same pixels for any N "
         f"(default: every core, {default_workers()})",
     )
 

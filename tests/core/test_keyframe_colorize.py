@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.conftest import ACESCG_Y, RED, TinyShot, make_frames, write_shot
+from tinct.core.engine import set_job_cores
 from tinct.core.errors import CancelledError, ImageFileError, SequenceError
+from tinct.core.flow import Motion
 from tinct.core.imageio import read_attribute, read_image, write_exr
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions, Segment, plan_segments
+from tinct.core.propagation import Plate, Propagator
 from tinct.core.sequence import parse_sequence
 
 
@@ -124,6 +128,55 @@ def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path) -> No
         whole = read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels
         chunked = read_image(shot.out_pattern("chunked").replace("####", str(frame))).pixels
         np.testing.assert_array_equal(whole, chunked)
+
+
+@pytest.fixture
+def cores() -> Iterator[Callable[[int | None], None]]:
+    """Set the cores a job may use; back to all of them after the test."""
+    yield set_job_cores
+    set_job_cores(None)
+
+
+def test_passes_side_by_side_give_the_pixels_of_one_after_the_other(
+    tmp_path: Path, cores: Callable[[int | None], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shot = write_shot(tmp_path, make_frames(9), keys=[0, 8])
+    made: list[int] = []
+    motion = Propagator.motion
+
+    def counted(self: Propagator, previous: Plate, current: Plate) -> Motion:
+        made.append(1)
+        return motion(self, previous, current)
+
+    monkeypatch.setattr(Propagator, "motion", counted)
+    cores(1)
+    KeyframeColorizeJob(request(shot, "one")).run()
+    assert len(made) == 8  # each pair of neighbouring frames once
+    cores(2)
+    KeyframeColorizeJob(request(shot, "two")).run()
+    assert 8 <= len(made) - 8 <= 9  # where the passes meet, both may make the same one
+    for frame in range(1001, 1010):
+        one = read_image(shot.out_pattern("one").replace("####", str(frame))).pixels
+        two = read_image(shot.out_pattern("two").replace("####", str(frame))).pixels
+        np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_frame_unreadable_in_one_pass_stops_the_interval_with_its_name(
+    tmp_path: Path, cores: Callable[[int | None], None], count: int
+) -> None:
+    shot = write_shot(tmp_path, make_frames(9), keys=[0, 8])
+    cores(count)
+    job = KeyframeColorizeJob(request(shot))  # the headers are checked here
+    broken = Path(shot.grey_pattern.replace("####", "1006"))
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])
+    with pytest.raises(ImageFileError) as error:
+        job.run()
+    assert error.value.file is not None and "shot.1006.exr" in str(error.value.file)
+    out_dir = Path(shot.out_pattern()).parent
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temp files, no cache
+    for path in out_dir.glob("shot.*.exr"):
+        read_image(path)  # what was written is whole
 
 
 def test_frames_before_the_first_keyframe_are_coloured_backwards(tmp_path: Path) -> None:
