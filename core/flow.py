@@ -7,6 +7,7 @@ a gather with ``cv2.remap``). Flow is computed at a reduced working scale and re
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -38,10 +39,14 @@ def flow_guide(luminance: np.ndarray) -> np.ndarray:
     return (np.clip(srgb_encode(luminance), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
+@functools.lru_cache(maxsize=8)
 def identity_grid(height: int, width: int) -> np.ndarray:
-    """(H, W, 2) float32 absolute pixel coordinates (x, y)."""
+    """(H, W, 2) float32 absolute pixel coordinates (x, y), read-only: one per size, made once (a
+    walk needs it several times a frame)."""
     xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return np.dstack([xs, ys])
+    grid = np.dstack([xs, ys])
+    grid.flags.writeable = False
+    return grid
 
 
 def warp(image: np.ndarray, coords: np.ndarray, border_value: float = 0.0) -> np.ndarray:

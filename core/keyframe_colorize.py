@@ -8,8 +8,9 @@ coloured from both: a forward pass walks ``k0 -> t``, a backward pass ``k1 -> t`
 joined from their two estimates (:class:`Join`; the first of the two waits on disk in half float).
 With two cores or more the passes run side by side, each in its own thread, and share the motion
 between each pair of frames (:class:`MotionExchange`); on one core the backward pass runs first.
-Frames before the first keyframe are walked backwards from it, frames after the last forwards. A frame's colour depends only on its own segment, so a render split at keyframes (farm
-chunks) is identical to a whole one, and a rerun recomputes only segments with frames missing.
+Frames before the first keyframe are walked backwards from it, frames after the last forwards.
+A frame's colour depends only on its own segment, so a render split at keyframes (farm chunks) is
+identical to a whole one, and a rerun recomputes only segments with frames missing.
 """
 
 from __future__ import annotations
