@@ -63,8 +63,9 @@ DRIFT_LIMIT = 2.0
 # patches are flat (variance below PATCH_FLAT, where correlation is noise).
 MOTION_STEP = 4
 MOTIONS = 3
-# At most this many sampled points are fitted (every sure one up to 640x360; a regular share above).
-MOTION_POINTS = 16_000
+# At most this many sampled points are fitted (a regular share of the sure ones: RANSAC's time grows
+# with the points, its accuracy hardly beyond a few thousand).
+MOTION_POINTS = 4_000
 # Motion (working-scale pixels per step) under which a pixel counts as still, and twice which it moves.
 STILL_MOTION = 0.25
 PATCH_RADIUS = 3
