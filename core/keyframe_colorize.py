@@ -19,7 +19,7 @@ import itertools
 import queue
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -52,6 +52,8 @@ from tinct.core.source import SourceFrame, SourcePlate
 CONFIDENCE_CHANNEL = "colorize.confidence"
 # The two passes over a keyframe interval.
 FORWARD, BACKWARD = "forward", "backward"
+# A walk from a keyframe: (frame, source, track) for the keyframe and each frame after it in walking order.
+Walk = Generator[tuple[int, SourceFrame, Track], None, None]
 
 
 @dataclass(frozen=True)
@@ -242,8 +244,10 @@ class KeyframeColorizeJob:
             return
         if after is not None:  # leading frames: walked backwards from the first keyframe
             walk = self._walk(after, [f for f in self.all_source_frames if frames[0] <= f < after][::-1], None)
-        else:  # trailing frames: walked forwards from the last keyframe
+        elif before is not None:  # trailing frames: walked forwards from the last keyframe
             walk = self._walk(before, [f for f in self.all_source_frames if before < f <= frames[-1]], None)
+        else:
+            raise AssertionError("a segment has a keyframe on at least one side")
         wanted = set(frames)
         for frame, source, track in walk:
             if frame in wanted:
@@ -278,9 +282,7 @@ class KeyframeColorizeJob:
             finally:
                 join.close()
 
-    def _run_pass(
-        self, join: Join, direction: str, walk: Iterator[tuple[int, SourceFrame, Track]], wanted: set[int], span: int
-    ) -> None:
+    def _run_pass(self, join: Join, direction: str, walk: Walk, wanted: set[int], span: int) -> None:
         """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
         exception goes to ``join`` too (raised where the frames are taken)."""
         try:
@@ -292,12 +294,10 @@ class KeyframeColorizeJob:
         except BaseException as error:
             join.fail(error)
         finally:
-            walk.close()  # type: ignore[attr-defined]
+            walk.close()
             join.done()
 
-    def _walk(
-        self, key_frame: int, frames: list[int], motions: MotionExchange | None
-    ) -> Iterator[tuple[int, SourceFrame, Track]]:
+    def _walk(self, key_frame: int, frames: list[int], motions: MotionExchange | None) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
         track) for the keyframe and each frame. Plates and motions are made a step ahead, beside
         the propagation; ``motions`` shares them with the interval's other pass."""
