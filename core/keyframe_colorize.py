@@ -263,16 +263,16 @@ class KeyframeColorizeJob:
         assert before is not None and after is not None
         # The forward pass walks from the keyframe before, whichever frames are wanted, so any range
         # of frames gets the pixels a whole render gives; the backward pass stops short of the
-        # keyframe before, whose colour is its own.
+        # keyframe before, whose colour is its own (wanted alone, it is the forward pass's first frame).
+        between = set(frames) - {before}
         forward = [f for f in self.all_source_frames if before < f <= frames[-1]]
-        backward = [f for f in self.all_source_frames if max(frames[0], before + 1) <= f < after][::-1]
+        backward = [f for f in self.all_source_frames if between and min(between) <= f < after][::-1]
         motions = MotionExchange(cache, [before, *forward], [after, *backward])
         join = Join(cache, before if before in frames else None)
         span = after - before
-        passes = [
-            partial(self._run_pass, join, FORWARD, self._walk(before, forward, motions), set(frames), span),
-            partial(self._run_pass, join, BACKWARD, self._walk(after, backward, motions), set(frames) - {before}, span),
-        ]
+        passes = [partial(self._run_pass, join, FORWARD, self._walk(before, forward, motions), set(frames), span)]
+        if between:
+            passes.append(partial(self._run_pass, join, BACKWARD, self._walk(after, backward, motions), between, span))
         with ThreadPoolExecutor(max_workers=min(2, job_cores()), thread_name_prefix="tinct-pass") as pool:
             try:
                 # Backward first: on one core it runs whole before the forward pass, as frames are written in order.

@@ -159,6 +159,11 @@ def test_passes_side_by_side_give_the_pixels_of_one_after_the_other(
         one = read_image(shot.out_pattern("one").replace("####", str(frame))).pixels
         two = read_image(shot.out_pattern("two").replace("####", str(frame))).pixels
         np.testing.assert_array_equal(one, two)
+    made.clear()
+    KeyframeColorizeJob(request(shot, "key", frames=[1001])).run()
+    assert made == []  # a keyframe alone is its own colour: no pass walks anywhere
+    key = read_image(shot.out_pattern("key").replace("####", "1001")).pixels
+    np.testing.assert_array_equal(key, read_image(shot.out_pattern("one").replace("####", "1001")).pixels)
 
 
 @pytest.mark.parametrize("count", [1, 2])
