@@ -91,10 +91,6 @@ class Segment:
     after: int | None
     frames: tuple[int, ...]
 
-    @property
-    def bounds(self) -> tuple[int | None, int | None]:
-        return self.before, self.after
-
 
 @dataclass
 class JobReport:
@@ -237,7 +233,7 @@ class KeyframeColorizeJob:
     ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
         """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
         # Only this segment's keyframes stay prepared: memory does not grow with the shot.
-        self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in segment.bounds}
+        self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in (segment.before, segment.after)}
         before, after, frames = segment.before, segment.after, segment.frames
         if before is not None and after is not None:
             yield from self._colour_interval(segment, cache)

@@ -47,14 +47,8 @@ POLL_S = 0.25
 _stop: Event | None = None  # set in each worker by _start_worker
 
 
-def default_workers() -> int:
-    """All the cores this process may use."""
-    return available_cores()
-
-
 def plan(request: Request, workers: int) -> list[Chunk]:
-    """The chunks ``request`` runs as over ``workers`` processes; none: it runs in this process.
-    A keyframe node runs one process per two workers: each keyframe interval keeps two cores busy.
+    """The chunks ``request`` runs as over ``workers`` workers; none: it runs in this process.
 
     Raises:
         TinctError: the source or keyframes cannot be found (what the engine would say too).
@@ -63,8 +57,7 @@ def plan(request: Request, workers: int) -> list[Chunk]:
 
     definition = request.definition
     source = parse_sequence(request.inputs[definition.inputs[0].name])
-    if definition.temporal.keyframes:
-        workers //= PASSES_PER_INTERVAL
+    workers = processes_for(request, workers)
     if workers < 2 or source.is_single_file or definition.temporal.shot:
         return []
     frames = resolve_frames(source, list(request.frames) if request.frames is not None else None)
@@ -85,6 +78,12 @@ def plan(request: Request, workers: int) -> list[Chunk]:
     return chunks
 
 
+def processes_for(request: Request, workers: int) -> int:
+    """The worker processes ``workers`` make for ``request``: one each, but one per two for a
+    keyframe node, whose every interval keeps two cores busy."""
+    return workers // PASSES_PER_INTERVAL if request.definition.temporal.keyframes else workers
+
+
 def run_split(
     request: Request,
     chunks: list[Chunk],
@@ -92,7 +91,8 @@ def run_split(
     progress: Callable[[int, int, str], bool],
     log: Callable[[str], None],
 ) -> JobReport:
-    """Run ``request``'s ``chunks`` on ``workers`` processes; the joined report.
+    """Run ``request``'s ``chunks`` on the processes ``workers`` make (:func:`processes_for`); the
+    joined report.
 
     ``progress(done, total, message)`` is called as chunks finish; it returns True to cancel.
 
@@ -102,8 +102,8 @@ def run_split(
     from tinct.core.keyframe_colorize import JobReport
 
     total = sum(len(chunk.frames) for chunk in chunks)
-    processes = min(workers, len(chunks))
-    threads = max(1, default_workers() // processes)
+    processes = min(processes_for(request, workers), len(chunks))
+    threads = max(1, available_cores() // processes)
     log(f"{len(chunks)} chunks on {processes} worker processes, {threads} thread(s) each")
     context = multiprocessing.get_context("spawn")  # no state of this process leaks into workers
     stop = context.Event()

@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable, Mapping
 
+from tinct.core.engine import available_cores
 from tinct.core.errors import ParameterError
 from tinct.core.sequence import parse_frame_range
 from tinct.nodes.api import Request
 from tinct.nodes.definition import DEVICES, NodeDefinition, Parameter, Value
 from tinct.nodes.output import OUTPUT
-from tinct.nodes.workers import default_workers
 
 
 def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefinition]) -> None:
@@ -93,10 +93,10 @@ def add_workers_argument(parser: argparse.ArgumentParser) -> None:
         "--workers",
         metavar="N",
         type=_positive,
-        default=default_workers(),
+        default=available_cores(),
         help="processes sharing the render, each with its own chunk of frames (colorize: one per two, "
         "as a keyframe interval's two passes run side by side); same pixels for any N "
-        f"(default: every core, {default_workers()})",
+        f"(default: every core, {available_cores()})",
     )
 
 
