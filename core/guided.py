@@ -16,6 +16,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from tinct.core.pixels import OPENCV, Array, Pixels
+
 
 def _box(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, -1, (2 * radius + 1, 2 * radius + 1), normalize=True, borderType=cv2.BORDER_REFLECT)
@@ -73,62 +75,36 @@ def weighted_guided_filter(
 
 
 def bilateral_fill(
-    guide: np.ndarray, values: np.ndarray, weights: np.ndarray, sigma_space: float, sigma_range: float
-) -> tuple[np.ndarray, np.ndarray]:
+    guide: Array,
+    values: Array,
+    weights: Array,
+    sigma_space: float,
+    sigma_range: float,
+    pixels: Pixels = OPENCV,
+) -> tuple[Array, Array]:
     """Edge-aware normalised convolution -> (filled values (H, W, C), gathered weight (H, W)).
 
-    guide (H, W) float32 in [0, 1]; values (H, W, C); weights (H, W) in [0, 1]. ``sigma_space`` is
-    in full-size pixels, ``sigma_range`` in guide units. The gathered weight tells how much
-    confident, similar evidence each pixel found (near 0: none; fall back to a coarser fill).
+    guide (H, W) float32 in [0, 1]; values (H, W, C); weights (H, W) in [0, 1], arrays of ``pixels``.
+    ``sigma_space`` is in full-size pixels, ``sigma_range`` in guide units. The gathered weight
+    tells how much confident, similar evidence each pixel found (near 0: none; fall back to a
+    coarser fill).
     """
     h, w = guide.shape
     scale = min(1.0, 2.0 / max(sigma_space, 1e-6))  # a grid cell per half sigma is plenty
     size = (max(4, round(w * scale)), max(4, round(h * scale)))
-    small_guide = cv2.resize(guide, size, interpolation=cv2.INTER_AREA)
-    small_values = cv2.resize(values * weights[..., None], size, interpolation=cv2.INTER_AREA).reshape(
-        size[1], size[0], -1
-    )
-    small_weights = cv2.resize(weights, size, interpolation=cv2.INTER_AREA)
+    small_guide = pixels.resize(guide, size, area=True)
+    small_values = pixels.resize(values * weights[..., None], size, area=True)
+    small_weights = pixels.resize(weights, size, area=True)
     sigma = sigma_space * scale
     centres = np.linspace(0.0, 1.0, max(2, int(np.ceil(1.0 / sigma_range)) + 1), dtype=np.float32)
     # The grid: per luminance centre, the blurred weight and weighted values, one layer each.
     layers = []
     for centre in centres:
-        membership = np.exp(-0.5 * ((small_guide - centre) / sigma_range) ** 2).astype(np.float32)
-        den = cv2.GaussianBlur(small_weights * membership, (0, 0), sigma)
-        num = cv2.GaussianBlur(small_values * membership[..., None], (0, 0), sigma).reshape(den.shape + (-1,))
-        layers.append(np.concatenate([num, den[..., None]], axis=-1))
-    sliced = _slice(np.stack(layers), guide, centres[1] - centres[0])
+        membership = pixels.exp(-0.5 * ((small_guide - float(centre)) / sigma_range) ** 2)
+        den = pixels.gaussian(small_weights * membership, sigma)
+        num = pixels.gaussian(small_values * membership[..., None], sigma)
+        layers.append(pixels.concatenate([num, den[..., None]], axis=-1))
+    sliced = pixels.slice_grid(pixels.stack(layers), guide, centres[1] - centres[0])
     out_num, out_den = sliced[..., :-1], sliced[..., -1]
-    filled = out_num / np.maximum(out_den, 1e-6)[..., None]
-    return filled.astype(np.float32), np.ascontiguousarray(out_den)
-
-
-def _slice(grid: np.ndarray, guide: np.ndarray, step: float) -> np.ndarray:
-    """Read a bilateral grid (K, h, w, C) at every full-size pixel's own place and luminance ->
-    (H, W, C): bilinear in space (cv2.resize's pixel-centre convention), linear between the two
-    luminance layers around the guide's value (``step`` apart, the first at 0).
-
-    The layers are stacked into one tall image, each with its edge rows repeated above and below,
-    so that two remaps (the layer below each pixel's luminance, and the one above) read them all.
-    """
-    layers, gh, gw, channels = grid.shape
-    height, width = guide.shape
-    padded = np.concatenate([grid[:, :1], grid, grid[:, -1:]], axis=1)  # (K, gh + 2, gw, C)
-    atlas = padded.reshape(layers * (gh + 2), gw, channels)
-    xs = np.clip((np.arange(width, dtype=np.float32) + 0.5) * (gw / width) - 0.5, 0.0, gw - 1.0)
-    ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) * (gh / height) - 0.5, 0.0, gh - 1.0) + 1.0
-    position = np.clip(guide / np.float32(step), 0.0, layers - 1.0)
-    below = np.minimum(position.astype(np.int32), layers - 2)
-    above_share = (position - below)[..., None]
-    map_x = np.broadcast_to(xs, (height, width))
-    map_y = ys[:, None] + (below * (gh + 2)).astype(np.float32)
-    out = np.empty((height, width, channels), np.float32)
-    # cv2.remap reads at most four channels at a time.
-    for first in range(0, channels, 4):
-        part = np.ascontiguousarray(atlas[..., first : first + 4])
-        low = cv2.remap(part, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        high = cv2.remap(part, map_x, map_y + np.float32(gh + 2), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        low, high = low.reshape(height, width, -1), high.reshape(height, width, -1)
-        out[..., first : first + 4] = low + (high - low) * above_share
-    return out
+    filled = out_num / out_den.clip(min=1e-6)[..., None]
+    return filled, pixels.contiguous(out_den)

@@ -36,6 +36,7 @@ from tinct.core.flow import Motion
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.propagation import (
     Keyframe,
     Plate,
@@ -52,8 +53,19 @@ from tinct.core.source import SourceFrame, SourcePlate
 CONFIDENCE_CHANNEL = "colorize.confidence"
 # The two passes over a keyframe interval.
 FORWARD, BACKWARD = "forward", "backward"
-# A walk from a keyframe: (frame, source, track) for the keyframe and each frame after it in walking order.
-Walk = Generator[tuple[int, SourceFrame, Track], None, None]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One pass's colour of one frame, on the host: the keyframe it came from, its chroma and confidence."""
+
+    key: int
+    chroma: np.ndarray
+    confidence: np.ndarray
+
+
+# A walk from a keyframe: (frame, source, estimate) for the keyframe and each frame after it in walking order.
+Walk = Generator[tuple[int, SourceFrame, Estimate], None, None]
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class ColorizeRequest:
     node_version: int = 1
     params: dict[str, object] = field(default_factory=dict)
     proposer: Proposer | None = None
+    # Where the per-pixel work of propagation runs (OpenCV on the CPU, or torch on a device).
+    pixels: Pixels = OPENCV
 
 
 @dataclass(frozen=True)
@@ -245,9 +259,9 @@ class KeyframeColorizeJob:
         else:
             raise AssertionError("a segment has a keyframe on at least one side")
         wanted = set(frames)
-        for frame, source, track in walk:
+        for frame, source, estimate in walk:
             if frame in wanted:
-                yield frame, (source, track.chroma, track.confidence)
+                yield frame, (source, estimate.chroma, estimate.confidence)
 
     def _colour_interval(
         self, segment: Segment, cache: Path
@@ -282,11 +296,11 @@ class KeyframeColorizeJob:
         """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
         exception goes to ``join`` too (raised where the frames are taken)."""
         try:
-            for frame, source, track in walk:
+            for frame, source, estimate in walk:
                 if join.stopped:
                     break
                 if frame in wanted:
-                    join.deliver(frame, direction, source, track, 1.0 - abs(frame - track.key) / span)
+                    join.deliver(frame, direction, source, estimate, 1.0 - abs(frame - estimate.key) / span)
         except BaseException as error:
             join.fail(error)
         finally:
@@ -295,22 +309,22 @@ class KeyframeColorizeJob:
 
     def _walk(self, key_frame: int, frames: list[int], motions: MotionExchange | None) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
-        track) for the keyframe and each frame. Plates and motions are made a step ahead, beside
+        estimate) for the keyframe and each frame. Plates and motions are made a step ahead, beside
         the propagation; ``motions`` shares them with the interval's other pass."""
-        propagator = Propagator(self.request.settings, self.height, self.width)
+        propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
         reader = iter(ReadAhead(self.plate.read, [key_frame, *frames], depth=1))
         _, source = next(reader)
         plate = propagator.plate(source.luminance)
         key = self._keyframe(propagator, key_frame, source, plate)
         track = propagator.start(key)
-        yield key_frame, source, track
+        yield key_frame, source, _estimate(propagator, track)
         # A flow estimator serves one thread: the walk ahead has its own propagator.
         walker = Propagator(self.request.settings, self.height, self.width)
         for frame, source, current, motion in Ahead(_walk_ahead(walker, reader, key_frame, plate, motions), depth=1):
             track = propagator.step(track, plate, current, key, motion)
             plate = current
-            yield frame, source, track
+            yield frame, source, _estimate(propagator, track)
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
         rgb_working = apply_chroma(source.luminance, chroma, self.weights)
@@ -344,6 +358,11 @@ class KeyframeColorizeJob:
             scratch=cache,
         ):
             self.clamped.append(frame)
+
+
+def _estimate(propagator: Propagator, track: Track) -> Estimate:
+    download = propagator.pixels.download
+    return Estimate(track.key, download(track.chroma), download(track.confidence))
 
 
 def _walk_ahead(
@@ -436,25 +455,25 @@ class Join:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def deliver(self, frame: int, direction: str, source: SourceFrame, track: Track, weight: float) -> None:
+    def deliver(self, frame: int, direction: str, source: SourceFrame, estimate: Estimate, weight: float) -> None:
         """Hand over one pass's estimate of ``frame``, with its temporal weight."""
         if frame == self._alone:
-            self._put("frame", (frame, (source, track.chroma, track.confidence)))
+            self._put("frame", (frame, (source, estimate.chroma, estimate.confidence)))
             return
-        estimate = np.empty(track.confidence.shape + (4,), np.float16)
-        estimate[..., :3], estimate[..., 3] = track.chroma, track.confidence
+        packed = np.empty(estimate.confidence.shape + (4,), np.float16)
+        packed[..., :3], packed[..., 3] = estimate.chroma, estimate.confidence
         with self._lock:
             other = self._first.pop(frame, None)
             if other is None:
                 parked = self._first[frame] = _Parked(direction, weight, threading.Event())
         if other is None:
             try:
-                _park(self._cache, frame, f"{direction}.estimate", estimate)
+                _park(self._cache, frame, f"{direction}.estimate", packed)
             finally:
                 parked.written.set()  # also on failure: the other pass must not wait for ever
             return
         other.written.wait()
-        mine = (estimate.astype(np.float32), weight)
+        mine = (packed.astype(np.float32), weight)
         theirs = (_unpark(self._cache, frame, f"{other.direction}.estimate"), other.weight)
         estimates = [mine, theirs] if direction == FORWARD else [theirs, mine]
         chroma, confidence = blend([(e[..., :3], e[..., 3], w) for e, w in estimates])

@@ -27,7 +27,9 @@ The method (designed for steadiness and sharpness, not just plausibility):
 
 All tracking runs at a working scale (long side <= ``flow_resolution``); colour is sampled and refined
 at full resolution. Arrays: luminance (H, W) float32 scene-linear; chroma ratios (H, W, 3) float32
-(see :mod:`tinct.core.chroma`); confidence (H, W) float32 in [0, 1].
+(see :mod:`tinct.core.chroma`); confidence (H, W) float32 in [0, 1]. The per-pixel work runs on a
+:class:`~tinct.core.pixels.Pixels` backend (OpenCV, or torch on a GPU): keyframes and tracks hold
+its arrays; plates, motions and what the caller is given are host arrays.
 """
 
 from __future__ import annotations
@@ -38,17 +40,9 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from tinct.core.flow import (
-    FlowEstimator,
-    Motion,
-    dominant_motions,
-    flow_guide,
-    identity_grid,
-    inside,
-    srgb_decode,
-    warp,
-)
+from tinct.core.flow import FlowEstimator, Motion, dominant_motions, flow_guide, inside, srgb_decode
 from tinct.core.guided import bilateral_fill
+from tinct.core.pixels import OPENCV, Array, Pixels
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
 CARRY_DECAY = 0.9
@@ -101,11 +95,11 @@ class Track:
     """One walking direction from one keyframe: where pixels lie in the keyframe, and the colour so far."""
 
     key: int
-    coords: np.ndarray  # (h, w, 2) float32 working-scale keyframe coordinates
-    reach: np.ndarray  # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
-    chroma: np.ndarray  # (H, W, 3) float32 this direction's finished chroma estimate
-    confidence: np.ndarray  # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
-    persistence: np.ndarray  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
+    coords: Array  # (h, w, 2) float32 working-scale keyframe coordinates
+    reach: Array  # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
+    chroma: Array  # (H, W, 3) float32 this direction's finished chroma estimate
+    confidence: Array  # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
+    persistence: Array  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
 
 
 class TextureMatcher(Protocol):
@@ -119,19 +113,20 @@ class TextureMatcher(Protocol):
 @dataclass
 class Keyframe:
     frame: int
-    chroma: np.ndarray  # (H, W, 3) chroma ratio aligned to the source plate of this frame
+    chroma: Array  # (H, W, 3) chroma ratio aligned to the source plate of this frame
     plate: Plate
     # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
     matcher: TextureMatcher | None = None
     # (H, W) how sure the keyframe's own colour is (a model's proposal); None: certain (painted).
-    certainty: np.ndarray | None = None
+    certainty: Array | None = None
 
 
 class Propagator:
     """Stateless per call, except for its flow estimator (not thread-safe: one per worker)."""
 
-    def __init__(self, settings: PropagationSettings, height: int, width: int) -> None:
+    def __init__(self, settings: PropagationSettings, height: int, width: int, pixels: Pixels = OPENCV) -> None:
         self.settings = settings
+        self.pixels = pixels
         self.height, self.width = height, width
         self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
         scale = self.flow.scale_for(height, width)
@@ -163,25 +158,27 @@ class Propagator:
         matched = (key_guide - key_guide.mean()) / (key_guide.std() + 1e-6) * plate_guide.std() + plate_guide.mean()
         matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
-        coords = identity_grid(self.height, self.width) + flow
+        px = self.pixels
+        coords = px.grid(self.height, self.width) + px.upload(flow)
         xs, ys = coords[..., 0], coords[..., 1]
         return Keyframe(
             frame=frame,
-            chroma=_gather(key_chroma, xs, ys),
+            chroma=px.remap(px.upload(key_chroma), xs, ys, border=None),
             plate=plate,
             matcher=matcher,
-            certainty=None if certainty is None else _gather(certainty.astype(np.float32), xs, ys),
+            certainty=None if certainty is None else px.remap(px.upload(certainty.astype(np.float32)), xs, ys, None),
         )
 
     def start(self, key: Keyframe) -> Track:
         h, w = key.plate.small.shape
+        px = self.pixels
         return Track(
             key=key.frame,
-            coords=identity_grid(h, w),
-            reach=np.ones((h, w), np.float32),
+            coords=px.grid(h, w),
+            reach=px.ones((h, w)),
             chroma=key.chroma,
-            confidence=np.ones((self.height, self.width), np.float32) if key.certainty is None else key.certainty,
-            persistence=np.ones((self.height, self.width), np.float32),
+            confidence=px.ones((self.height, self.width)) if key.certainty is None else key.certainty,
+            persistence=px.ones((self.height, self.width)),
         )
 
     # -- tracking ------------------------------------------------------------------------------
@@ -203,64 +200,63 @@ class Propagator:
         that estimate stays reliable; from sure neighbours of similar luminance (disocclusions);
         and last from the carried colour alone (content entering the frame continues its border).
         """
-        s = self.settings
+        s, px = self.settings, self.pixels
         motion = motion or self.motion(previous, current)
-        to_prev = motion.to_reference
+        to_prev = px.upload(motion.to_reference)
+        consistent = px.upload(motion.consistency(s.occlusion_tolerance))
+        here, there, keyframe = (px.upload(p.small.astype(np.float32)) for p in (current, previous, key.plate))
         h, w = current.small.shape
-        positions = identity_grid(h, w) + to_prev
-        chained = warp(track.coords, positions, border_value=-1.0)
-        consistent = motion.consistency(s.occlusion_tolerance)
-        coords = self._register(chained, current, key)
+        positions = px.grid(h, w) + to_prev
+        chained = _warp(px, track.coords, positions, border=-1.0)
+        coords = self._register(chained, current, keyframe)
         # Where this step saw no motion, the identity is a fair hypothesis (static content).
-        still = np.clip(2.0 - np.linalg.norm(to_prev, axis=-1) / STILL_MOTION, 0.0, 1.0)
-        reach = warp(track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
-        sure_small = reach * self._photometric(current.small, key.plate.small, coords)
-        coords, reach, sure_small = self._verify(coords, reach, sure_small, still, current, key)
+        still = (2.0 - px.norm(to_prev) / STILL_MOTION).clip(0.0, 1.0)
+        reach = _warp(px, track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
+        sure_small = reach * self._photometric(here, keyframe, coords)
+        coords, reach, sure_small = self._verify(coords, reach, sure_small, still, here, keyframe)
 
         # Full-size arrays are freed as soon as they have served (two walks may step at once).
         x, y = self._full(coords)
-        sampled = _gather(key.chroma, x, y)
+        sampled = px.remap(key.chroma, x, y, border=None)
         # What the keyframe itself was unsure of (a model's proposal) stays unsure.
-        sure_of_key = 1.0 if key.certainty is None else _gather(key.certainty, x, y)
+        sure_of_key = 1.0 if key.certainty is None else px.remap(key.certainty, x, y, border=None)
         x, y = self._full(positions)
-        carried = _gather(track.chroma, x, y)
+        carried = px.remap(track.chroma, x, y, border=None)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
-        same = self._photometric(current.small, previous.small, positions)
+        same = self._photometric(here, there, positions)
         moved = self._upsample(consistent * same)
-        kept = cv2.remap(track.confidence, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        kept = px.remap(track.confidence, x, y)
         kept *= moved * CARRY_DECAY
-        holding = cv2.remap(track.persistence, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+        holding = px.remap(track.persistence, x, y)
         holding *= moved
         del x, y, moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
-        small_sampled = cv2.resize(sampled, (w, h), interpolation=cv2.INTER_AREA)
+        small_sampled = px.resize(sampled, (w, h), area=True)
         small_similar, gathered = bilateral_fill(
-            current.small.astype(np.float32) / 255.0,
-            small_sampled,
-            sure_small,
-            self.fill_sigma * w / self.width,
-            s.fill_similarity,
+            here / 255.0, small_sampled, sure_small, self.fill_sigma * w / self.width, s.fill_similarity, px
         )
-        small_found = np.clip(gathered / 0.05, 0.0, 1.0)
+        small_found = (gathered / 0.05).clip(0.0, 1.0)
         small_take = small_found
         needed = (sure_small < 0.5) & (small_found < 0.5)
         if key.matcher is not None and needed.any():
             # Beyond the reach of sure neighbours, the keyframe's own colour for such texture.
-            textured, _ = key.matcher.chroma(srgb_decode(current.small.astype(np.float32) / 255.0), needed)
-            small_similar = _mix(textured, small_similar, small_found)
-            small_take = np.ones_like(small_found)
-        similar = cv2.resize(small_similar, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+            luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
+            textured, _ = key.matcher.chroma(luminance, px.download(needed))
+            small_similar = _mix(px.upload(textured), small_similar, small_found)
+            small_take = px.ones_like(small_found)
+        similar = px.resize(small_similar, (self.width, self.height))
         take = self._upsample(small_take)
         # An unsure region follows its carried colour while it stays in view, renewing it only
         # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
         # Elsewhere average the fresh colour with the motion-carried one: two imperfect guesses
         # with partly independent errors beat either alone, and the average settles steadily.
-        np.maximum(kept, holding, out=holding)
+        px.maximum(kept, holding, out=holding)
         holding *= 0.5 - RENEWAL
-        np.subtract(0.5, holding, out=holding)
+        holding -= 0.5
+        holding *= -1.0  # 0.5 - holding, in place
         holding *= take
         guess = _mix(carried, similar, holding)
         del carried, holding
@@ -268,70 +264,74 @@ class Propagator:
         chroma = _mix(guess, sampled, sure)
         confidence = sure * sure_of_key + (1.0 - sure) * kept
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
-        persistence = sure + (1.0 - sure) * np.maximum(kept, take)
-        return Track(track.key, coords, reach.astype(np.float32), chroma.astype(np.float32), confidence, persistence)
+        persistence = sure + (1.0 - sure) * px.maximum(kept, take)
+        return Track(track.key, coords, reach, chroma, confidence, persistence)
 
-    def _register(self, coords: np.ndarray, current: Plate, key: Keyframe) -> np.ndarray:
-        """Correct the drift a chain of flows accumulates: align the keyframe plate, as the map sees
-        it, to the current plate with one more (small) flow, and move the map by that residual."""
+    def _register(self, coords: Array, current: Plate, keyframe: Array) -> Array:
+        """Correct the drift a chain of flows accumulates: align the keyframe plate (its working-scale
+        guide ``keyframe``), as the map sees it, to the current plate with one more (small) flow, and
+        move the map by that residual."""
+        px = self.pixels
         h, w = coords.shape[:2]
-        seen = np.clip(warp(key.plate.small.astype(np.float32), coords) + 0.5, 0, 255).astype(np.uint8)
+        seen = px.download((_warp(px, keyframe, coords) + 0.5).clip(0, 255)).astype(np.uint8)
         residual = np.clip(self.flow(current.small, seen), -DRIFT_LIMIT, DRIFT_LIMIT)
-        return warp(coords, identity_grid(h, w) + residual, border_value=-1.0)
+        return _warp(px, coords, px.grid(h, w) + px.upload(residual), border=-1.0)
 
     def _verify(
-        self, coords: np.ndarray, reach: np.ndarray, sure: np.ndarray, still: np.ndarray, current: Plate, key: Keyframe
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, coords: Array, reach: Array, sure: Array, still: Array, current: Array, keyframe: Array
+    ) -> tuple[Array, Array, Array]:
         """Weigh other hypotheses of where each pixel lies in the keyframe against the tracked one,
         by the patch test: the identity (where nothing moves: a locked-off camera, static things
         a chain of flows lets drift), and the few dominant motions of the sure pixels (the camera
         over planes, rigid movers). A hypothesis replaces the tracked position where its evidence
         is stronger -> (coords, reach, sure). The identity has no wider motion to support it, so
-        it must show structure; a dominant motion may also re-acquire flat regions."""
+        it must show structure; a dominant motion may also re-acquire flat regions. ``current``
+        and ``keyframe`` are the working-scale guides (0-255) of this frame and the keyframe."""
+        px = self.pixels
         h, w = coords.shape[:2]
-        grid = identity_grid(h, w)
-        here = _window(current.small.astype(np.float32) / 255.0)  # the same for every hypothesis
-        keyframe = key.plate.small.astype(np.float32)
+        grid = px.grid(h, w)
+        here = _window(px, current / 255.0)  # the same for every hypothesis
 
-        def weigh(candidate: np.ndarray, prior: np.ndarray | float = 1.0, allow_flat: bool = True) -> None:
+        def weigh(candidate: Array, prior: Array | float = 1.0, allow_flat: bool = True) -> None:
             nonlocal coords, reach, sure
-            seen = _window(warp(keyframe, candidate) / 255.0)
-            score = _agreement(here, seen, allow_flat) * inside(candidate, h, w) * prior
+            seen = _window(px, _warp(px, keyframe, candidate) / 255.0)
+            score = _agreement(px, here, seen, allow_flat) * inside(candidate, h, w) * prior
             if not allow_flat:  # chance correlations pass alone; a true match passes with its neighbours
-                score = np.minimum(score, _box(score))
+                score = px.minimum(score, _box(px, score))
             better = score > sure
-            coords = np.where(better[..., None], candidate, coords)
-            reach = np.where(better, np.maximum(reach, score), reach)
-            sure = np.maximum(sure, score)
+            coords = px.where(better[..., None], candidate, coords)
+            reach = px.where(better, px.maximum(reach, score), reach)
+            sure = px.maximum(sure, score)
 
         weigh(grid, still, allow_flat=False)
         every = np.s_[::MOTION_STEP, ::MOTION_STEP]
         sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motions
-        points, targets = grid[every][sampled], coords[every][sampled]
+        points, targets = px.download(grid[every][sampled]), px.download(coords[every][sampled])
         thin = max(1, -(-len(points) // MOTION_POINTS))  # RANSAC's time grows with the points: keep a fixed share
         for model in dominant_motions(points[::thin], targets[::thin], MOTIONS):
-            weigh(cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32))
+            weigh(px.perspective(grid, model))
         return coords, reach, sure
 
-    def _photometric(self, current: np.ndarray, key_small: np.ndarray, coords: np.ndarray) -> np.ndarray:
-        seen = warp(key_small.astype(np.float32), coords) / 255.0
-        diff = cv2.GaussianBlur(np.abs(current.astype(np.float32) / 255.0 - seen), (0, 0), 1.0)
-        return np.exp(-((diff / self.settings.match_tolerance) ** 2)).astype(np.float32)
+    def _photometric(self, current: Array, key_small: Array, coords: Array) -> Array:
+        px = self.pixels
+        seen = _warp(px, key_small, coords) / 255.0
+        diff = px.gaussian(abs(current / 255.0 - seen), 1.0)
+        return px.exp(-((diff / self.settings.match_tolerance) ** 2))
 
-    def _upsample(self, small: np.ndarray) -> np.ndarray:
-        return np.clip(cv2.resize(small, (self.width, self.height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+    def _upsample(self, small: Array) -> Array:
+        return self.pixels.resize(small, (self.width, self.height)).clip(0.0, 1.0)
 
-    def _full(self, small_coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _full(self, small_coords: Array) -> tuple[Array, Array]:
         """Working-scale absolute coordinates (h, w, 2) -> full-size x and y maps (H, W)."""
         h, w = small_coords.shape[:2]
-        coords = cv2.resize(small_coords, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+        coords = self.pixels.resize(small_coords, (self.width, self.height))
         # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5.
         x = (coords[..., 0] + 0.5) * (self.width / w) - 0.5
         y = (coords[..., 1] + 0.5) * (self.height / h) - 0.5
         return x, y
 
 
-def patch_agreement(here: np.ndarray, seen: np.ndarray, allow_flat: bool = True) -> np.ndarray:
+def patch_agreement(here: Array, seen: Array, allow_flat: bool = True, pixels: Pixels = OPENCV) -> Array:
     """(H, W) float32 in [0, 1]: how surely each pixel of ``here`` is the same content as ``seen``
     (both (H, W) sRGB-encoded luminance in [0, 1]), judged on the window around it.
 
@@ -342,50 +342,49 @@ def patch_agreement(here: np.ndarray, seen: np.ndarray, allow_flat: bool = True)
     images are first smoothed a little so that film grain, which no two frames share, does not
     fail the test on its own.
     """
-    return _agreement(_window(here), _window(seen), allow_flat)
+    return _agreement(pixels, _window(pixels, here), _window(pixels, seen), allow_flat)
 
 
 @dataclass(frozen=True)
 class _Window:
     """One image as the patch test sees it: lightly smoothed, with its window means and variances."""
 
-    smooth: np.ndarray
-    mean: np.ndarray
-    variance: np.ndarray
+    smooth: Array
+    mean: Array
+    variance: Array
 
 
-def _box(image: np.ndarray) -> np.ndarray:
+def _box(px: Pixels, image: Array) -> Array:
     """Mean over the patch test's window around each pixel."""
-    size = (2 * PATCH_RADIUS + 1, 2 * PATCH_RADIUS + 1)
-    return cv2.boxFilter(image, -1, size, borderType=cv2.BORDER_REFLECT)
+    return px.box(image, 2 * PATCH_RADIUS + 1)
 
 
-def _window(image: np.ndarray) -> _Window:
-    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
-    mean = _box(smooth)
-    return _Window(smooth, mean, np.maximum(_box(smooth * smooth) - mean * mean, 0.0))
+def _window(px: Pixels, image: Array) -> _Window:
+    smooth = px.gaussian(image, 1.0)
+    mean = _box(px, smooth)
+    return _Window(smooth, mean, (_box(px, smooth * smooth) - mean * mean).clip(min=0.0))
 
 
-def _agreement(here: _Window, seen: _Window, allow_flat: bool) -> np.ndarray:
+def _agreement(px: Pixels, here: _Window, seen: _Window, allow_flat: bool) -> Array:
     """:func:`patch_agreement` of two prepared windows (one side is often tested against many)."""
-    correlation = (_box(here.smooth * seen.smooth) - here.mean * seen.mean) / np.sqrt(
-        np.maximum(here.variance, PATCH_FLAT) * np.maximum(seen.variance, PATCH_FLAT)
+    correlation = (_box(px, here.smooth * seen.smooth) - here.mean * seen.mean) / px.sqrt(
+        here.variance.clip(min=PATCH_FLAT) * seen.variance.clip(min=PATCH_FLAT)
     )
-    difference = _box(np.abs(here.smooth - seen.smooth))
+    difference = _box(px, abs(here.smooth - seen.smooth))
     flat = (here.variance < PATCH_FLAT) & (seen.variance < PATCH_FLAT)
     agrees = (difference < PATCH_DIFFERENCE) & ((flat & allow_flat) | (correlation > PATCH_CORRELATION))
-    return np.where(agrees, np.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0).astype(np.float32)
+    return px.where(agrees, px.exp(-((difference / PATCH_DIFFERENCE) ** 2)), 0.0)
 
 
-def _gather(image: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """``image`` sampled bilinearly at positions ``xs``, ``ys`` (H, W), edges repeated."""
-    return cv2.remap(image, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+def _warp(px: Pixels, image: Array, coords: Array, border: float = 0.0) -> Array:
+    """Gather ``image`` at absolute coordinates (h, w, 2); outside samples take ``border``."""
+    return px.remap(image, coords[..., 0], coords[..., 1], border)
 
 
-def _mix(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+def _mix(a: Array, b: Array, t: Array | float) -> Array:
     """(1 - t) * a + t * b for (H, W, C) images and a (H, W) or scalar weight, written into ``b``."""
     b -= a
-    b *= t[..., None] if isinstance(t, np.ndarray) else t
+    b *= t if isinstance(t, float) else t[..., None]
     b += a
     return b
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
+from tinct.nodes.pixels import pixels_for
 
 if TYPE_CHECKING:
     from tinct.core.keyframe_colorize import JobReport
@@ -41,6 +42,7 @@ def run_colorize(
         node_version=definition.version,
         params=dict(params if params is not None else request.parameters),
         proposer=proposer,
+        pixels=pixels_for(request.device),
     )
     return KeyframeColorizeJob(job, log=log).run(progress_callback=progress)
 

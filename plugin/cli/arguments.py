@@ -52,7 +52,7 @@ def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefi
         "--device",
         choices=DEVICES,
         default="auto",
-        help="where networks run (default: auto, a CUDA GPU when there is one)",
+        help="where networks and the per-pixel work of colourisation run (default: auto, a CUDA GPU when torch sees one)",
     )
     add_workers_argument(parser)
     add_node_parameters(parser, OUTPUT)

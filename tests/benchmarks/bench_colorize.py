@@ -3,6 +3,7 @@ whether --suggest-keyframes earns its place, speed at 1920x1080, memory vs shot 
 
     .venv/bin/python -m tests.benchmarks.bench_colorize [--sections real synthetic suggest speed memory]
                                                         [--clips NAME ...] [--quick] [--out bench-out/colorize]
+                                                        [--pixels opencv|torch:cpu|torch:cuda]
 
 Quality, ``real`` (the product's figures): the nine real live-action clips of
 ``../shared/data/video/real`` (tests/benchmarks/shots.py ``build_real_footage``: every frame, fitted
@@ -13,7 +14,9 @@ are scored with PSNR and SSIM on the sRGB-encoded image clamped to [0, 1]; CDC o
 output sequence. Baselines in the same run: grey, the nearest keyframe's chroma held, the previous
 frame's chroma chained by DIS flow. Tinct runs end to end through EXR files, exactly as
 `tinct colorize` does (half-float output). Per clip, ``vs naive`` is Tinct's margin over the better
-of hold and flow chain. Clips marked ``*`` were held out of all tuning (``HELD_OUT``).
+of hold and flow chain. Clips marked ``*`` were held out of all tuning (``HELD_OUT``). ``--pixels``
+runs the per-pixel work on another backend (:mod:`tinct.core.pixels`): ``torch:cpu`` checks the
+torch path's quality on a machine without a GPU.
 
 ``suggest``: on each real clip, the first frame is a keyframe; one more keyframe is added, either
 the frame ``--suggest-keyframes 1`` proposes or a random frame (mean of ``RANDOM_DRAWS`` seeded
@@ -46,6 +49,8 @@ from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.keyframe_suggest import suggest_for_plate
+from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels_torch import TorchPixels
 from tinct.core.sequence import parse_sequence
 from tinct.core.source import SourcePlate
 from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
@@ -64,7 +69,9 @@ def keyframe_indices(frames: range, every: int | None) -> list[int]:
     return [frames[0]] if every is None else list(frames[::every])
 
 
-def run_tinct(shot: BenchShot, keys: list[int], work: Path) -> Iterator[tuple[int, np.ndarray]]:
+def run_tinct(
+    shot: BenchShot, keys: list[int], work: Path, pixels: Pixels = OPENCV
+) -> Iterator[tuple[int, np.ndarray]]:
     key_dir, out_dir = work / "keys", work / "tinct"
     for frame in keys:
         target = key_dir / f"shot.{frame:04d}.exr"
@@ -81,6 +88,7 @@ def run_tinct(shot: BenchShot, keys: list[int], work: Path) -> Iterator[tuple[in
             # Always render anew: a resumed run would score frames an earlier version of the code wrote.
             output_options=OutputOptions(overwrite=True),
             params=dict(values),
+            pixels=pixels,
         )
     ).run()
     for frame in shot.frames:
@@ -99,7 +107,9 @@ def score(shot: BenchShot, outputs: Iterator[tuple[int, np.ndarray]], keys: list
     return {"psnr": float(np.mean(psnrs)), "ssim": float(np.mean(ssims)), "cdc": float(cdc.value())}
 
 
-def quality(shots: list[BenchShot], work: Path, cm: ColourManager, protocols: list[str]) -> dict:
+def quality(
+    shots: list[BenchShot], work: Path, cm: ColourManager, protocols: list[str], pixels: Pixels = OPENCV
+) -> dict:
     weights = cm.luminance_weights()
     methods = {"grey": Grey(), "hold-nearest-key": HoldNearestKey(), "flow-chain (DIS)": FlowChain()}
     results: dict = {}
@@ -113,7 +123,7 @@ def quality(shots: list[BenchShot], work: Path, cm: ColourManager, protocols: li
                 grey = ((f, read_image(shot.grey_path(f)).rgb()[..., 0]) for f in shot.frames)
                 row[name] = score(shot, method(grey, truth_keys, weights), keys, cm)
             start = time.perf_counter()
-            row["tinct"] = score(shot, run_tinct(shot, keys, work / protocol / shot.name), keys, cm)
+            row["tinct"] = score(shot, run_tinct(shot, keys, work / protocol / shot.name, pixels), keys, cm)
             row["tinct"]["seconds"] = time.perf_counter() - start
             results.setdefault(protocol, {})[shot.name] = row
             print(
@@ -266,19 +276,27 @@ def main() -> int:
     parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=list(PROTOCOLS))
+    parser.add_argument(
+        "--pixels",
+        default="opencv",
+        choices=("opencv", "torch:cpu", "torch:cuda"),
+        help="the backend of the per-pixel work for the real and synthetic sections (default: opencv, "
+        "what --device cpu runs; torch:cuda is what --device cuda runs)",
+    )
     args = parser.parse_args()
     cm = ColourManager()
-    report: dict = {"machine": {"cpus": os.cpu_count()}}
+    report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels}
+    pixels = OPENCV if args.pixels == "opencv" else TorchPixels(args.pixels.split(":")[1])
     if {"real", "suggest"} & set(args.sections):
         real = build_real_footage(args.out / "real-shots", clips=tuple(args.clips))
     if "real" in args.sections:
         print(f"Real footage: {len(real)} clips, PSNR/SSIM/CDC per method (* = held out of tuning)")
-        report["real"] = quality(real, args.out / "runs-real", cm, args.protocols)
+        report["real"] = quality(real, args.out / "runs-real", cm, args.protocols, pixels)
         print_table("Real footage", report["real"])
     if "synthetic" in args.sections:
         shots = build_benchmark(args.out / "shots", quick=args.quick)
         print(f"\nSynthetic diagnostic: {len(shots)} shots, PSNR/SSIM/CDC per method")
-        report["synthetic"] = quality(shots, args.out / "runs", cm, args.protocols)
+        report["synthetic"] = quality(shots, args.out / "runs", cm, args.protocols, pixels)
         print_table("Synthetic", report["synthetic"])
     if "suggest" in args.sections:
         print("\nDoes the suggested keyframe help more than a random one? (first frame + one more)")

@@ -1,7 +1,8 @@
 """Speed benchmark (issue #16): Tinct's jobs against the I/O floor, on real footage, in one run.
 
     .venv/bin/python -m tests.benchmarks.bench_speed [--frames 40] [--sizes 1080p 2k 4k]
-        [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--keyframe-every N]
+        [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--device cpu|cuda]
+        [--keyframe-every N]
         [--out results.json] [--work bench-out/speed]
 
 A script, not a test (pytest collects ``test_*.py`` only): it takes minutes and is not run in CI.
@@ -258,13 +259,14 @@ def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None 
 # -- runs ---------------------------------------------------------------------------------------
 
 
-def cli_arguments(job: str, plates: Plates, workers: int | None) -> list[str]:
+def cli_arguments(job: str, plates: Plates, workers: int | None, device: str | None = None) -> list[str]:
     """The ``tinct`` command line of ``job`` on ``plates``, default settings."""
     if job == "colorize":
         args = ["colorize", plates.pattern("grey"), "--keyframes", plates.pattern("keys")]
     else:
         args = ["restore", plates.pattern("damaged")]
     args += ["-o", str(plates.folder / f"out-{job}" / "shot.####.exr"), "--overwrite"]
+    args += ["--device", device] if device is not None else []
     return args + (["--workers", str(workers)] if workers is not None else [])
 
 
@@ -301,8 +303,8 @@ def _rss(row: Mapping) -> str:
     return main if worker < row["peak_rss_kib"] else f"{main} + {worker / 1024**2:.2f}"
 
 
-def timed(job: str, plates: Plates, workers: int | None, floor_seconds: float) -> dict:
-    result = run_child(_CHILD, cli_arguments(job, plates, workers))
+def timed(job: str, plates: Plates, workers: int | None, device: str | None, floor_seconds: float) -> dict:
+    result = run_child(_CHILD, cli_arguments(job, plates, workers, device))
     if "error" in result:
         return result
     wall = result["wall_seconds"]
@@ -317,11 +319,11 @@ def timed(job: str, plates: Plates, workers: int | None, floor_seconds: float) -
     }
 
 
-def profiled(job: str, plates: Plates, workers: int | None) -> dict:
+def profiled(job: str, plates: Plates, workers: int | None, device: str | None) -> dict:
     folder = plates.folder / f"profile-{job}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    result = run_child(_CHILD, cli_arguments(job, plates, workers), profile_dir=folder)
+    result = run_child(_CHILD, cli_arguments(job, plates, workers, device), profile_dir=folder)
     if "error" in result:
         return result
     stages: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -457,6 +459,9 @@ def main() -> int:
     )
     parser.add_argument("--workers", type=int, help="passed to the jobs as --workers N (default: not passed)")
     parser.add_argument(
+        "--device", choices=("auto", "cpu", "cuda"), help="passed to the jobs as --device (default: not passed: auto)"
+    )
+    parser.add_argument(
         "--keyframe-every",
         type=int,
         metavar="N",
@@ -474,6 +479,7 @@ def main() -> int:
         "machine": {"cpus": cpus, "python": platform.python_version(), "load_average_start": os.getloadavg()[0]},
         "frames": args.frames,
         "workers": args.workers,
+        "device": args.device,
         "floor": {},
         "jobs": [],
     }
@@ -498,7 +504,7 @@ def main() -> int:
                 "job": job,
                 "size": size,
                 "load_average": load,
-                **timed(job, plates, args.workers, base["main_seconds"]),
+                **timed(job, plates, args.workers, args.device, base["main_seconds"]),
             }
             if "error" in result:
                 if rejected_workers(result):
@@ -514,7 +520,7 @@ def main() -> int:
                     flush=True,
                 )
                 if args.profile:
-                    result["profile"] = profiled(job, plates, args.workers)
+                    result["profile"] = profiled(job, plates, args.workers, args.device)
                     if "error" in result["profile"]:
                         print(f"{size} {job} profiled run failed:\n{result['profile']['error']}", flush=True)
                     else:
@@ -523,7 +529,10 @@ def main() -> int:
             report["jobs"].append(result)
     report["machine"]["load_average_end"] = os.getloadavg()[0]
 
-    print(f"\n## Speed ({args.frames} frames of {CLIP}{f', --workers {args.workers}' if args.workers else ''})\n")
+    options = "".join(
+        f", --{name} {value}" for name, value in (("workers", args.workers), ("device", args.device)) if value
+    )
+    print(f"\n## Speed ({args.frames} frames of {CLIP}{options})\n")
     print(speed_table(rows))
     print(
         "\nframes/s and x floor: the whole command (interpreter start included) over the floor's read + write loop;"

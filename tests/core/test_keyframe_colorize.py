@@ -14,6 +14,8 @@ from tinct.core.errors import CancelledError, ImageFileError, SequenceError
 from tinct.core.flow import Motion
 from tinct.core.imageio import read_attribute, read_image, write_exr
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions, Segment, plan_segments
+from tinct.core.pixels import OPENCV, TOLERANCE_DB, Pixels
+from tinct.core.pixels_torch import TorchPixels
 from tinct.core.propagation import Plate, Propagator
 from tinct.core.sequence import parse_sequence
 
@@ -119,15 +121,28 @@ def test_rerun_resumes_and_a_repainted_keyframe_invalidates(tiny_shot: TinyShot)
     assert len(KeyframeColorizeJob(request(tiny_shot)).run().written) == 6
 
 
-def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pixels", [OPENCV, TorchPixels("cpu")], ids=["opencv", "torch"])
+def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path, pixels: Pixels) -> None:
     shot = write_shot(tmp_path, make_frames(9), keys=[0, 4, 8])
-    KeyframeColorizeJob(request(shot, "whole")).run()
+    KeyframeColorizeJob(request(shot, "whole", pixels=pixels)).run()
     for chunk in ([1001, 1002, 1003, 1004], [1005, 1006, 1007, 1008], [1009]):
-        KeyframeColorizeJob(request(shot, "chunked", frames=chunk)).run()
+        KeyframeColorizeJob(request(shot, "chunked", frames=chunk, pixels=pixels)).run()
     for frame in range(1001, 1010):
         whole = read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels
         chunked = read_image(shot.out_pattern("chunked").replace("####", str(frame))).pixels
         np.testing.assert_array_equal(whole, chunked)
+
+
+def test_the_torch_backend_colours_a_shot_as_opencv_does_within_the_stated_tolerance(tmp_path: Path) -> None:
+    shot = write_shot(tmp_path, make_frames(10), keys=[2, 7])  # frames before, between and after keyframes
+    KeyframeColorizeJob(request(shot, "opencv")).run()
+    KeyframeColorizeJob(request(shot, "torch", pixels=TorchPixels("cpu"))).run()
+    for frame in range(1001, 1011):
+        opencv = read_image(shot.out_pattern("opencv").replace("####", str(frame))).rgb()
+        torch_rgb = read_image(shot.out_pattern("torch").replace("####", str(frame))).rgb()
+        np.testing.assert_allclose(torch_rgb @ ACESCG_Y, opencv @ ACESCG_Y, rtol=1e-4, atol=1e-7)
+        error = np.mean((torch_rgb - opencv) ** 2)
+        assert error == 0.0 or 10 * np.log10(opencv.max() ** 2 / error) >= TOLERANCE_DB, frame
 
 
 @pytest.fixture

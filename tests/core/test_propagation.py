@@ -1,18 +1,35 @@
-"""Propagation internals: the dominant motion, the patch test, and re-acquiring pixels an occluder hid."""
+"""Propagation internals: the dominant motion, the patch test, and re-acquiring pixels an occluder hid.
+
+What propagation does is tested on both backends of its per-pixel work: OpenCV, and torch (on the CPU).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
+import pytest
 
 from tests.conftest import ACESCG_Y
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
 from tinct.core.flow import dominant_motion
-from tinct.core.propagation import PropagationSettings, Propagator, patch_agreement
+from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels_torch import TorchPixels
+from tinct.core.propagation import PropagationSettings, Propagator, Track, patch_agreement
 from tinct.core.reference import ReferenceColorizer
 
 HOMOGRAPHY = np.array([[1.02, 0.03, 4.0], [-0.02, 0.99, -3.0], [1e-4, -5e-5, 1.0]])
+
+
+@pytest.fixture(params=["opencv", "torch"])
+def pixels(request: pytest.FixtureRequest) -> Pixels:
+    return OPENCV if request.param == "opencv" else TorchPixels("cpu")
+
+
+def on_host(track: Track, pixels: Pixels) -> Track:
+    return replace(track, chroma=pixels.download(track.chroma), confidence=pixels.download(track.confidence))
 
 
 def project(points: np.ndarray, model: np.ndarray) -> np.ndarray:
@@ -75,41 +92,41 @@ def shot(frames: int, height: int = 64, width: int = 96) -> list[np.ndarray]:
     return out
 
 
-def propagate(frames: list[np.ndarray]):
+def propagate(frames: list[np.ndarray], pixels: Pixels) -> Track:
     height, width = frames[0].shape[:2]
-    propagator = Propagator(PropagationSettings(), height, width)
+    propagator = Propagator(PropagationSettings(), height, width, pixels)
     luminance = [frame @ ACESCG_Y for frame in frames]
     plates = [propagator.plate(y) for y in luminance]
     key = propagator.keyframe(0, plates[0], luminance[0], chroma_ratio(frames[0], ACESCG_Y))
     track = propagator.start(key)
     for t in range(1, len(frames)):
         track = propagator.step(track, plates[t - 1], plates[t], key)
-    return track
+    return on_host(track, pixels)
 
 
-def test_background_an_occluder_hid_is_reacquired_from_the_keyframe() -> None:
+def test_background_an_occluder_hid_is_reacquired_from_the_keyframe(pixels: Pixels) -> None:
     frames = shot(14)  # at the end the block is at x = 54..78: x = 8..50 was hidden, then revealed
-    track = propagate(frames)
+    track = propagate(frames, pixels)
     revealed = (slice(20, 44), slice(8, 46))
     assert track.confidence[revealed].min() > 0.8
     truth = chroma_ratio(frames[-1], ACESCG_Y)
     assert np.abs(track.chroma[revealed] - truth[revealed]).max() < 0.05
 
 
-def test_content_the_keyframe_never_showed_stays_unsure() -> None:
-    track = propagate(shot(14))
+def test_content_the_keyframe_never_showed_stays_unsure(pixels: Pixels) -> None:
+    track = propagate(shot(14), pixels)
     # The pan brought in 13 new columns on the right; flow extrapolates a few columns past the
     # keyframe's edge, so judge those at least 8 pixels beyond it.
     entered = (slice(0, 64), slice(-5, None))
     assert track.confidence[entered].max() < 0.2
 
 
-def test_film_grain_does_not_stop_reacquisition() -> None:
+def test_film_grain_does_not_stop_reacquisition(pixels: Pixels) -> None:
     rng = np.random.default_rng(0)
     grainy = [
         frame * np.exp(rng.normal(0.0, 0.015, frame.shape[:2]))[..., None].astype(np.float32) for frame in shot(14)
     ]  # 1.5 % multiplicative grain, different on every frame
-    track = propagate(grainy)
+    track = propagate(grainy, pixels)
     assert track.confidence[20:44, 8:46].mean() > 0.9
 
 
@@ -130,9 +147,9 @@ def locked_off_shot(frames: int, height: int = 64, width: int = 96) -> list[np.n
     return out
 
 
-def test_a_locked_off_shot_keeps_static_colour_where_a_walker_passed() -> None:
+def test_a_locked_off_shot_keeps_static_colour_where_a_walker_passed(pixels: Pixels) -> None:
     frames = locked_off_shot(24)  # the walker covers the pole around frames 14-15, gone left by frame 24
-    track = propagate(frames)
+    track = propagate(frames, pixels)
     truth = chroma_ratio(frames[-1], ACESCG_Y)
     pole = (slice(14, 50), slice(40, 42))
     assert np.abs(track.chroma[pole] - truth[pole]).max() < 0.05
@@ -144,7 +161,7 @@ def test_a_locked_off_shot_keeps_static_colour_where_a_walker_passed() -> None:
     assert track.confidence[14:50, 20:24].mean() < 0.5
 
 
-def test_unseen_content_takes_colour_from_the_keyframe_textures_and_stays_unsure() -> None:
+def test_unseen_content_takes_colour_from_the_keyframe_textures_and_stays_unsure(pixels: Pixels) -> None:
     """A red textured card is in the keyframe at the left; an identical card enters on the right
     later. Tracking cannot reach it, but the keyframe's own texture says it is red."""
     height, width = 64, 96
@@ -159,13 +176,14 @@ def test_unseen_content_takes_colour_from_the_keyframe_textures_and_stays_unsure
             frame[20:44, x0 : min(x0 + 20, width)] = card[:, : min(20, width - x0)]
         frames.append(frame)
     luminance = [frame @ ACESCG_Y for frame in frames]
-    propagator = Propagator(PropagationSettings(), height, width)
+    propagator = Propagator(PropagationSettings(), height, width, pixels)
     plates = [propagator.plate(y) for y in luminance]
     matcher = ReferenceColorizer(frames[0], ColourManager())
     key = propagator.keyframe(0, plates[0], luminance[0], chroma_ratio(frames[0], ACESCG_Y), matcher)
     track = propagator.start(key)
     for t in range(1, len(frames)):
         track = propagator.step(track, plates[t - 1], plates[t], key)
+    track = on_host(track, pixels)
     entered = (slice(24, 40), slice(-14, -4))
     red = track.chroma[entered]
     assert np.mean(red[..., 0]) > 1.5 * np.mean(red[..., 1])  # the grey of the surroundings would be ~1 : 1

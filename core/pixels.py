@@ -1,0 +1,189 @@
+"""Where colour propagation's per-pixel work runs: the image operations it is written in.
+
+Propagation (:mod:`tinct.core.propagation`) and the bilateral fill (:mod:`tinct.core.guided`) are
+written once, against :class:`Pixels`: arrays are (H, W) or (H, W, C) float32, channels last, and
+every operation that is not plain arithmetic goes through the backend. Two backends exist:
+
+- :data:`OPENCV`: numpy and OpenCV on the CPU. The default, and the fastest on a CPU.
+- :class:`tinct.core.pixels_torch.TorchPixels`: torch on a device (a CUDA GPU for speed; the CPU
+  for tests). Its results match OpenCV's within :data:`TOLERANCE_DB`, not bit for bit: OpenCV
+  samples images of two channels (the coordinate maps) at 1/32-pixel steps, torch at full precision.
+
+Optical flow, the dominant-motion fit and the texture matcher stay on the CPU: they take host
+arrays (:meth:`Pixels.download`) and give them back (:meth:`Pixels.upload`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeAlias
+
+import cv2
+import numpy as np
+
+from tinct.core.flow import identity_grid
+
+# An array of the backend: np.ndarray for OpenCV, torch.Tensor for torch.
+Array: TypeAlias = Any
+# How far a shot coloured with the torch backend may differ from OpenCV's: every frame's PSNR (RGB,
+# the peak being the OpenCV frame's brightest value) against OpenCV's frame. Sampling positions
+# differ in the last bits, and a pixel at a test's threshold may decide the other way, so a few
+# pixels differ visibly while the frame agrees.
+TOLERANCE_DB = 40.0
+
+
+class Pixels(Protocol):
+    """The image operations propagation needs, on one device. Arrays are float32 unless said."""
+
+    name: str
+
+    def upload(self, array: np.ndarray) -> Array:
+        """A host array on this backend's device (the same array for OpenCV)."""
+        ...
+
+    def download(self, array: Array) -> np.ndarray:
+        """A backend array on the host (the same array for OpenCV)."""
+        ...
+
+    def grid(self, height: int, width: int) -> Array:
+        """(H, W, 2) absolute pixel coordinates (x, y); read-only."""
+        ...
+
+    def ones(self, shape: tuple[int, ...]) -> Array: ...
+
+    def contiguous(self, array: Array) -> Array:
+        """``array`` in memory of its own, not a view into a larger one."""
+        ...
+
+    def ones_like(self, array: Array) -> Array: ...
+
+    def remap(self, image: Array, x: Array, y: Array, border: float | None = 0.0) -> Array:
+        """``image`` sampled bilinearly at (x, y) (each (H, W)); outside, ``border`` in the first
+        channel and 0 in the others, as OpenCV reads one border value (None: the edge repeated)."""
+        ...
+
+    def resize(self, image: Array, size: tuple[int, int], area: bool = False) -> Array:
+        """``image`` at ``size`` (width, height): bilinear with pixel centres aligned, or (``area``,
+        shrinking only) each output pixel the mean of the input area it covers."""
+        ...
+
+    def gaussian(self, image: Array, sigma: float) -> Array:
+        """Gaussian blur of standard deviation ``sigma`` pixels, the border mirrored (dcb|abcd|cba)."""
+        ...
+
+    def box(self, image: Array, size: int) -> Array:
+        """Mean over the ``size`` x ``size`` window around each pixel, the border mirrored (cba|abcd|dcb)."""
+        ...
+
+    def perspective(self, grid: Array, model: np.ndarray) -> Array:
+        """Points (H, W, 2) moved by the 3x3 homography ``model``."""
+        ...
+
+    def norm(self, vectors: Array) -> Array:
+        """Euclidean length along the last axis."""
+        ...
+
+    def slice_grid(self, layers: Array, guide: Array, step: float) -> Array:
+        """Read a bilateral grid (K, h, w, C) at every full-size pixel of ``guide`` (H, W) -> (H, W, C):
+        bilinear in space (pixel centres aligned, edges repeated), linear between the luminance
+        layers around the guide's value (``step`` apart, the first at 0, clamped to the grid)."""
+        ...
+
+    # Elementwise functions, as numpy names them.
+    def exp(self, array: Array) -> Array: ...
+
+    def sqrt(self, array: Array) -> Array: ...
+
+    def where(self, condition: Array, a: Array | float, b: Array | float) -> Array: ...
+
+    def maximum(self, a: Array, b: Array, out: Array | None = None) -> Array: ...
+
+    def minimum(self, a: Array, b: Array) -> Array: ...
+
+    def stack(self, arrays: list[Array]) -> Array: ...
+
+    def concatenate(self, arrays: list[Array], axis: int) -> Array: ...
+
+
+class OpenCVPixels:
+    """numpy and OpenCV, on the CPU."""
+
+    name = "opencv"
+    exp = staticmethod(np.exp)
+    sqrt = staticmethod(np.sqrt)
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    stack = staticmethod(np.stack)
+    concatenate = staticmethod(np.concatenate)
+
+    def upload(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def download(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def grid(self, height: int, width: int) -> np.ndarray:
+        return identity_grid(height, width)
+
+    def ones(self, shape: tuple[int, ...]) -> np.ndarray:
+        return np.ones(shape, np.float32)
+
+    def ones_like(self, array: np.ndarray) -> np.ndarray:
+        return np.ones_like(array)
+
+    def contiguous(self, array: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(array)
+
+    def remap(self, image: np.ndarray, x: np.ndarray, y: np.ndarray, border: float | None = 0.0) -> np.ndarray:
+        if border is None:
+            return _channels_as(image, cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+        mapped = cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+        return _channels_as(image, mapped)
+
+    def resize(self, image: np.ndarray, size: tuple[int, int], area: bool = False) -> np.ndarray:
+        return _channels_as(image, cv2.resize(image, size, interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR))
+
+    def gaussian(self, image: np.ndarray, sigma: float) -> np.ndarray:
+        return _channels_as(image, cv2.GaussianBlur(image, (0, 0), sigma))
+
+    def box(self, image: np.ndarray, size: int) -> np.ndarray:
+        return _channels_as(image, cv2.boxFilter(image, -1, (size, size), borderType=cv2.BORDER_REFLECT))
+
+    def perspective(self, grid: np.ndarray, model: np.ndarray) -> np.ndarray:
+        h, w = grid.shape[:2]
+        return cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32)
+
+    def norm(self, vectors: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(vectors, axis=-1)
+
+    def slice_grid(self, layers: np.ndarray, guide: np.ndarray, step: float) -> np.ndarray:
+        # The layers are stacked into one tall image, each with its edge rows repeated above and
+        # below, so that two remaps (the layer below each pixel's luminance, and the one above) read them all.
+        count, gh, gw, channels = layers.shape
+        height, width = guide.shape
+        padded = np.concatenate([layers[:, :1], layers, layers[:, -1:]], axis=1)  # (K, gh + 2, gw, C)
+        atlas = padded.reshape(count * (gh + 2), gw, channels)
+        xs = np.clip((np.arange(width, dtype=np.float32) + 0.5) * (gw / width) - 0.5, 0.0, gw - 1.0)
+        ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) * (gh / height) - 0.5, 0.0, gh - 1.0) + 1.0
+        position = np.clip(guide / np.float32(step), 0.0, count - 1.0)
+        below = np.minimum(position.astype(np.int32), count - 2)
+        above_share = (position - below)[..., None]
+        map_x = np.broadcast_to(xs, (height, width))
+        map_y = ys[:, None] + (below * (gh + 2)).astype(np.float32)
+        out = np.empty((height, width, channels), np.float32)
+        # cv2.remap reads at most four channels at a time.
+        for first in range(0, channels, 4):
+            part = np.ascontiguousarray(atlas[..., first : first + 4])
+            low = cv2.remap(part, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            high = cv2.remap(part, map_x, map_y + np.float32(gh + 2), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            low, high = low.reshape(height, width, -1), high.reshape(height, width, -1)
+            out[..., first : first + 4] = low + (high - low) * above_share
+        return out
+
+
+def _channels_as(image: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """``result`` with the trailing axis of one channel that OpenCV drops given back, as ``image`` had it."""
+    return result[..., None] if image.ndim == 3 and result.ndim == 2 else result
+
+
+OPENCV = OpenCVPixels()

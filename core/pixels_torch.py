@@ -1,0 +1,177 @@
+"""The torch backend of :mod:`tinct.core.pixels`: propagation's per-pixel work on a torch device.
+
+Each operation reproduces its OpenCV counterpart's definition (sampling positions, border rules,
+kernel sizes), so the two backends agree within :data:`tinct.core.pixels.TOLERANCE_DB`. Arrays stay
+channels-last like numpy's; the filters move channels first only inside an operation.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+class TorchPixels:
+    """Torch on ``device``, float32."""
+
+    exp = staticmethod(torch.exp)
+    sqrt = staticmethod(torch.sqrt)
+    where = staticmethod(torch.where)
+    minimum = staticmethod(torch.minimum)
+    stack = staticmethod(torch.stack)
+
+    def __init__(self, device: torch.device | str) -> None:
+        self.device = torch.device(device)
+        self.name = f"torch:{self.device}"
+
+    def upload(self, array: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+
+    def download(self, array: torch.Tensor) -> np.ndarray:
+        return array.cpu().numpy()
+
+    def grid(self, height: int, width: int) -> torch.Tensor:
+        return _grid(height, width, self.device)
+
+    def ones(self, shape: tuple[int, ...]) -> torch.Tensor:
+        return torch.ones(shape, dtype=torch.float32, device=self.device)
+
+    def ones_like(self, array: torch.Tensor) -> torch.Tensor:
+        return torch.ones_like(array)
+
+    def contiguous(self, array: torch.Tensor) -> torch.Tensor:
+        return array.contiguous()
+
+    def maximum(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.maximum(a, b, out=out) if out is not None else torch.maximum(a, b)
+
+    def concatenate(self, arrays: list[torch.Tensor], axis: int) -> torch.Tensor:
+        return torch.cat(arrays, dim=axis)
+
+    def remap(self, image: torch.Tensor, x: torch.Tensor, y: torch.Tensor, border: float | None = 0.0) -> torch.Tensor:
+        height, width = image.shape[:2]
+        # grid_sample's coordinates with align_corners: -1 and 1 are the centres of the edge pixels.
+        grid = torch.stack([x * (2.0 / max(width - 1, 1)) - 1.0, y * (2.0 / max(height - 1, 1)) - 1.0], dim=-1)
+        if border is None:
+            return _from_nchw(F.grid_sample(_to_nchw(image), grid[None], "bilinear", "border", True), image)
+        # Outside samples read zeros: shift the image so that zero stands for the border value.
+        shift = _border(image, border)
+        sampled = _from_nchw(F.grid_sample(_to_nchw(image - shift), grid[None], "bilinear", "zeros", True), image)
+        return sampled + shift
+
+    def resize(self, image: torch.Tensor, size: tuple[int, int], area: bool = False) -> torch.Tensor:
+        width, height = size
+        if not area:
+            resized = F.interpolate(_to_nchw(image), size=(height, width), mode="bilinear", align_corners=False)
+            return _from_nchw(resized, image)
+        # OpenCV's area shrink weighs each input pixel by how much of it an output pixel covers;
+        # torch's adaptive pooling does not, for factors that are not whole numbers.
+        rows = _area_weights(image.shape[0], height, self.device)
+        columns = _area_weights(image.shape[1], width, self.device)
+        flat = image.reshape(image.shape[0], image.shape[1], -1)
+        shrunk = torch.einsum("oy,yxc,px->opc", rows, flat, columns)
+        return shrunk.reshape((height, width) + tuple(image.shape[2:]))
+
+    def gaussian(self, image: torch.Tensor, sigma: float) -> torch.Tensor:
+        # OpenCV's kernel for float images: size round(8 sigma + 1), made odd.
+        size = round(sigma * 8 + 1) | 1
+        kernel = torch.from_numpy(cv2.getGaussianKernel(size, sigma).astype(np.float32).ravel()).to(self.device)
+        return _separable(image, kernel, reflect_101=True)
+
+    def box(self, image: torch.Tensor, size: int) -> torch.Tensor:
+        kernel = torch.full((size,), 1.0 / size, dtype=torch.float32, device=self.device)
+        return _separable(image, kernel, reflect_101=False)
+
+    def perspective(self, grid: torch.Tensor, model: np.ndarray) -> torch.Tensor:
+        matrix = torch.from_numpy(model).to(self.device, torch.float64)
+        points = grid.to(torch.float64)
+        moved = points @ matrix[:, :2].T + matrix[:, 2]
+        return (moved[..., :2] / moved[..., 2:]).to(torch.float32)
+
+    def norm(self, vectors: torch.Tensor) -> torch.Tensor:
+        return torch.linalg.vector_norm(vectors, dim=-1)
+
+    def slice_grid(self, layers: torch.Tensor, guide: torch.Tensor, step: float) -> torch.Tensor:
+        count, gh, gw = layers.shape[:3]
+        height, width = guide.shape
+        # One trilinear read of the grid as a volume (channels, layer, y, x), in grid_sample's
+        # coordinates with align_corners (-1 and 1 are the first and last centres); border clamps.
+        xs = (torch.arange(width, dtype=torch.float32, device=self.device) + 0.5) * (gw / width) - 0.5
+        ys = (torch.arange(height, dtype=torch.float32, device=self.device) + 0.5) * (gh / height) - 0.5
+        u = (xs * (2.0 / max(gw - 1, 1)) - 1.0).expand(height, width)
+        v = (ys * (2.0 / max(gh - 1, 1)) - 1.0)[:, None].expand(height, width)
+        w = (guide / step) * (2.0 / (count - 1)) - 1.0
+        volume = layers.permute(3, 0, 1, 2)[None]
+        where = torch.stack([u, v, w], dim=-1)[None, None]  # (1, 1, H, W, 3)
+        sliced = F.grid_sample(volume, where, "bilinear", "border", True)  # (1, C, 1, H, W)
+        return sliced[0, :, 0].permute(1, 2, 0)
+
+
+@functools.lru_cache(maxsize=8)
+def _grid(height: int, width: int, device: torch.device) -> torch.Tensor:
+    ys, xs = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32, device=device),
+        torch.arange(width, dtype=torch.float32, device=device),
+        indexing="ij",
+    )
+    return torch.stack([xs, ys], dim=-1)
+
+
+@functools.lru_cache(maxsize=16)
+def _area_weights(size_in: int, size_out: int, device: torch.device) -> torch.Tensor:
+    """(out, in): the share of each input pixel in each output pixel of an area shrink."""
+    if size_out > size_in:
+        raise ValueError(f"an area resize shrinks: {size_in} -> {size_out}")
+    scale = size_in / size_out
+    edges = np.arange(size_out + 1) * scale
+    starts, ends = edges[:-1, None], edges[1:, None]
+    pixels = np.arange(size_in)[None, :]
+    overlap = np.clip(np.minimum(ends, pixels + 1) - np.maximum(starts, pixels), 0.0, None)
+    return torch.from_numpy((overlap / scale).astype(np.float32)).to(device)
+
+
+def _mirrored(size: int, radius: int, reflect_101: bool) -> torch.Tensor:
+    """Indices of ``size`` samples padded by ``radius`` on each side, the border mirrored with
+    (dcb|abcd|cba) or without (cba|abcd|dcb) repeating the edge, however wide the padding."""
+    index = np.arange(-radius, size + radius)
+    if size == 1:
+        return torch.zeros(len(index), dtype=torch.long)
+    period = 2 * size - 2 if reflect_101 else 2 * size
+    index = np.mod(index, period)
+    index = np.where(index >= size, period - index - (0 if reflect_101 else 1), index)
+    return torch.from_numpy(index)
+
+
+def _separable(image: torch.Tensor, kernel: torch.Tensor, reflect_101: bool) -> torch.Tensor:
+    """The symmetric ``kernel`` along both axes of (H, W) or (H, W, C) ``image``, the border mirrored."""
+    radius = len(kernel) // 2
+    planes = _to_nchw(image)[0]  # (C, H, W)
+    channels = planes.shape[0]
+    weights = kernel[None, None].expand(channels, 1, -1)
+    for axis in (1, 2):
+        index = _mirrored(planes.shape[axis], radius, reflect_101).to(image.device)
+        lines = planes.index_select(axis, index).movedim(axis, -1)  # (C, other axis, padded length)
+        filtered = F.conv1d(lines.transpose(0, 1), weights, groups=channels)  # (other axis, C, length)
+        planes = filtered.transpose(0, 1).movedim(-1, axis)
+    return _from_nchw(planes[None], image)
+
+
+def _border(image: torch.Tensor, border: float) -> torch.Tensor:
+    """OpenCV's single border value: in the first channel, zero in the others."""
+    if image.ndim == 2:
+        return torch.tensor(border, dtype=image.dtype, device=image.device)
+    shift = torch.zeros(image.shape[2], dtype=image.dtype, device=image.device)
+    shift[0] = border
+    return shift
+
+
+def _to_nchw(image: torch.Tensor) -> torch.Tensor:
+    return image[None, None] if image.ndim == 2 else image.permute(2, 0, 1)[None]
+
+
+def _from_nchw(batch: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return batch[0, 0] if like.ndim == 2 else batch[0].permute(1, 2, 0)
