@@ -11,31 +11,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinct.core.pixels import OPENCV, Array, Pixels
+
 # Below this linear luminance a pixel's ratio is dominated by noise; the offset pulls it to neutral.
 DARK_OFFSET = 1e-3
 
 
-def luminance(rgb: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def luminance(rgb: Array, weights: np.ndarray, pixels: Pixels = OPENCV) -> Array:
     """(..., 3) scene-linear RGB -> (...) luminance with the colour space's Y weights."""
-    return np.einsum("...c,c->...", rgb, weights.astype(rgb.dtype, copy=False))
+    return pixels.dot(rgb, weights)
 
 
-def chroma_ratio(rgb: np.ndarray, weights: np.ndarray, dark_offset: float = DARK_OFFSET) -> np.ndarray:
+def chroma_ratio(rgb: Array, weights: np.ndarray, dark_offset: float = DARK_OFFSET, pixels: Pixels = OPENCV) -> Array:
     """(..., 3) scene-linear RGB -> (..., 3) float32 chroma ratio; dark and negative pixels go neutral."""
-    rgb = np.asarray(rgb, dtype=np.float32)
-    y = luminance(rgb, weights)[..., None]
-    positive = np.maximum(rgb, 0.0) + dark_offset
-    ratio = positive / np.maximum(luminance(positive, weights)[..., None], 1e-12)
+    rgb = pixels.float32(rgb)
+    y = luminance(rgb, weights, pixels)[..., None]
+    positive = rgb.clip(min=0.0) + dark_offset
+    ratio = positive / luminance(positive, weights, pixels)[..., None].clip(min=1e-12)
     # Pixels at or below zero luminance carry no usable chroma.
-    return np.where(y > 0, ratio, 1.0).astype(np.float32)
+    return pixels.float32(pixels.where(y > 0, ratio, 1.0))
 
 
-def apply_chroma(y: np.ndarray, ratio: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def apply_chroma(y: Array, ratio: Array, weights: np.ndarray, pixels: Pixels = OPENCV) -> Array:
     """Luminance (...) and chroma ratio (..., 3) -> scene-linear RGB whose luminance is exactly ``y``.
 
     The ratio is renormalised so that ``w . c == 1`` even after blending or filtering.
     """
-    ratio = np.asarray(ratio, dtype=np.float32)
-    norm = luminance(ratio, weights)[..., None]
-    ratio = np.where(norm > 1e-6, ratio / np.maximum(norm, 1e-6), 1.0)
-    return (y[..., None] * ratio).astype(np.float32)
+    ratio = pixels.float32(ratio)
+    norm = luminance(ratio, weights, pixels)[..., None]
+    ratio = pixels.where(norm > 1e-6, ratio / norm.clip(min=1e-6), 1.0)
+    return pixels.float32(y[..., None] * ratio)

@@ -23,28 +23,24 @@ def _box(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(image, -1, (2 * radius + 1, 2 * radius + 1), normalize=True, borderType=cv2.BORDER_REFLECT)
 
 
-def push_pull_fill(values: np.ndarray, weights: np.ndarray, min_weight: float = 1e-3) -> np.ndarray:
+def push_pull_fill(values: Array, weights: Array, min_weight: float = 1e-3, pixels: Pixels = OPENCV) -> Array:
     """Fill low-weight pixels of ``values`` (H, W, C) from weighted neighbours at ever coarser scales.
 
-    ``weights`` (H, W) in [0, 1]. Pixels with weight 1 keep their value; where weights vanish the
-    result is a smooth interpolation of the surrounding weighted values.
+    ``weights`` (H, W) in [0, 1], arrays of ``pixels``. Pixels with weight 1 keep their value; where
+    weights vanish the result is a smooth interpolation of the surrounding weighted values.
     """
-    values = values.astype(np.float32, copy=False)
-    weights = np.clip(weights.astype(np.float32, copy=False), 0.0, 1.0)
+    values = pixels.float32(values)
+    weights = pixels.float32(weights).clip(0.0, 1.0)
     nums, dens = [values * weights[..., None]], [weights]
     while min(dens[-1].shape[:2]) > 4 and dens[-1].min() < min_weight:
-        nums.append(cv2.pyrDown(nums[-1]))
-        dens.append(cv2.pyrDown(dens[-1]))
-        if nums[-1].ndim == 2:  # cv2 drops a trailing axis of size 1
-            nums[-1] = nums[-1][..., None]
-    coarse = nums[-1] / np.maximum(dens[-1], min_weight)[..., None]
+        nums.append(pixels.pyr_down(nums[-1]))
+        dens.append(pixels.pyr_down(dens[-1]))
+    coarse = nums[-1] / dens[-1].clip(min=min_weight)[..., None]
     for num, den in zip(reversed(nums[:-1]), reversed(dens[:-1])):
-        up = cv2.resize(coarse, (den.shape[1], den.shape[0]), interpolation=cv2.INTER_LINEAR)
-        if up.ndim == 2:
-            up = up[..., None]
+        up = pixels.resize(coarse, (den.shape[1], den.shape[0]))
         # A pixel trusts its own level in proportion to the weight it gathered there.
-        trust = np.clip(den / 0.5, 0.0, 1.0)[..., None]
-        coarse = trust * num / np.maximum(den, min_weight)[..., None] + (1.0 - trust) * up
+        trust = (den / 0.5).clip(0.0, 1.0)[..., None]
+        coarse = trust * num / den.clip(min=min_weight)[..., None] + (1.0 - trust) * up
     return coarse
 
 

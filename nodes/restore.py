@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from tinct.nodes.definition import Input, NodeDefinition, Parameter, Temporal, Value
+from tinct.nodes.pixels import pixels_for
 
 if TYPE_CHECKING:
     from tinct.core.keyframe_colorize import JobReport
+    from tinct.core.pixels import Pixels
     from tinct.core.restore import RestoreSettings, Upscaler
     from tinct.nodes.api import Request
 
@@ -60,7 +62,8 @@ def _run_restore(request: Request, progress: Callable[[int, int, str], bool], lo
     upscaler, upscaler_id = (
         clarity_upscaler(scale, device=request.device, ocio=request.ocio) if scale > 1 else (None, "")
     )
-    return _run(request, restore_settings(values), dict(values), upscaler, upscaler_id, progress, log)
+    settings = restore_settings(values)
+    return _run(request, settings, dict(values), upscaler, upscaler_id, pixels_for(request.device), progress, log)
 
 
 def _run_clarity(request: Request, progress: Callable[[int, int, str], bool], log: Callable[[str], None]) -> JobReport:
@@ -69,7 +72,8 @@ def _run_clarity(request: Request, progress: Callable[[int, int, str], bool], lo
     values = request.parameters
     upscaler, upscaler_id = clarity_upscaler(int(values["scale"]), str(values["model"]), request.device, request.ocio)
     nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
-    return _run(request, nothing, dict(values), upscaler, upscaler_id, progress, log)
+    # With no repair there is no per-pixel restore work to move: the frames pass through on the host.
+    return _run(request, nothing, dict(values), upscaler, upscaler_id, pixels_for("cpu"), progress, log)
 
 
 def _run(
@@ -78,6 +82,7 @@ def _run(
     params: dict[str, object],
     upscaler: Upscaler | None,
     upscaler_id: str,
+    pixels: Pixels,
     progress: Callable[[int, int, str], bool],
     log: Callable[[str], None],
 ) -> JobReport:
@@ -98,6 +103,7 @@ def _run(
         params=params,
         upscaler=upscaler,
         upscaler_id=upscaler_id,
+        pixels=pixels,
     )
     return RestoreJob(job, log=log).run(progress_callback=progress)
 

@@ -17,8 +17,9 @@ Windows stop at scene cuts. Arrays: steps (gy, gx) float32 log gains of luminanc
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
+
+from tinct.core.pixels import OPENCV, Array, Pixels
 
 # Signal (sqrt luminance) below which a pixel is too dark to measure exposure.
 DARK = 0.04
@@ -114,13 +115,13 @@ def _fit(design: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return coefficients, np.sum((values - design @ coefficients) ** 2, axis=0)
 
 
-def gain_field(log_gain: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(gy, gx) log gains of the grid cells -> (height, width) float32 smooth gain field.
+def gain_field(log_gain: np.ndarray, height: int, width: int, pixels: Pixels = OPENCV) -> Array:
+    """(gy, gx) log gains of the grid cells -> (height, width) float32 smooth gain field, an array of ``pixels``.
 
-    Bilinear between cell centres (OpenCV's resize maps cell centres onto them), constant beyond
-    the outer centres.
+    Bilinear between cell centres (the resize maps cell centres onto them), constant beyond the
+    outer centres.
     """
     gain = np.exp(log_gain.astype(np.float32))
     if gain.size == 1:
-        return np.full((height, width), float(gain[0, 0]), np.float32)
-    return cv2.resize(gain, (width, height), interpolation=cv2.INTER_LINEAR)
+        return pixels.ones((height, width)) * float(gain[0, 0])
+    return pixels.resize(pixels.upload(gain), (width, height))

@@ -25,6 +25,8 @@ from itertools import pairwise
 import cv2
 import numpy as np
 
+from tinct.core.pixels import OPENCV, Array, Pixels
+
 BINS = np.linspace(0.0, 1.2, 9)
 # Floor of the measured grain (half-float EXR quantisation is about 1e-3 of the signal).
 MIN_SIGMA = 1e-3
@@ -38,25 +40,26 @@ class NoiseCurve:
     levels: np.ndarray  # (K,) float32 signal values
     sigmas: np.ndarray  # (K,) float32 standard deviations
 
-    def at(self, signal: np.ndarray) -> np.ndarray:
-        """Per-pixel grain std for an (H, W) signal (through a 256-entry table)."""
+    def at(self, signal: Array, pixels: Pixels = OPENCV) -> Array:
+        """Per-pixel grain std for an (H, W) signal, an array of ``pixels`` (through a 256-entry table)."""
         table = np.interp((np.arange(256) + 0.5) / 255 * BINS[-1], self.levels, self.sigmas).astype(np.float32)
-        codes = cv2.convertScaleAbs(signal, alpha=255.0 / BINS[-1])  # the signal is never negative
-        return cv2.LUT(codes, table)
+        return pixels.lookup(signal, table, 255.0 / BINS[-1])  # the signal is never negative
 
     @property
     def typical(self) -> float:
         return float(np.median(self.sigmas))
 
 
-def measure_noise(centre: np.ndarray, seen: np.ndarray, valid: np.ndarray) -> NoiseCurve:
-    """Grain curve of ``centre`` from one motion-compensated neighbour ``seen`` (both (H, W) signals).
+def measure_noise(centre: Array, seen: Array, valid: Array, pixels: Pixels = OPENCV) -> NoiseCurve:
+    """Grain curve of ``centre`` from one motion-compensated neighbour ``seen`` (both (H, W) signals,
+    arrays of ``pixels``; measured on the host from a share of their pixels).
 
     Only pixels the motion explains (``valid`` > 0.9) on flat image areas count; the difference of
     two grainy frames has twice the variance of one.
     """
-    step = 3 if centre.size > 500_000 else 2
-    a, b, ok = centre[::step, ::step], seen[::step, ::step], valid[::step, ::step] > 0.9
+    step = 3 if centre.shape[0] * centre.shape[1] > 500_000 else 2
+    a, b, valid = (pixels.download(x[::step, ::step]) for x in (centre, seen, valid))
+    ok = valid > 0.9
     smooth = cv2.GaussianBlur(b, (0, 0), 1.5)
     gradient = np.abs(cv2.Sobel(smooth, cv2.CV_32F, 1, 0)) + np.abs(cv2.Sobel(smooth, cv2.CV_32F, 0, 1))
     if ok.any():
@@ -82,24 +85,24 @@ def _robust_sigma(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
-def patch_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(H, W) mean squared difference of the 5x5 patches of two signals."""
-    difference = cv2.subtract(a, b)
-    return cv2.boxFilter(cv2.multiply(difference, difference), -1, (PATCH, PATCH), borderType=cv2.BORDER_REFLECT)
+def patch_distance(a: Array, b: Array, pixels: Pixels = OPENCV) -> Array:
+    """(H, W) mean squared difference of the 5x5 patches of two signals (arrays of ``pixels``)."""
+    difference = a - b
+    return pixels.box(difference * difference, PATCH)
 
 
-def temporal_weight(distance: np.ndarray, variance: np.ndarray, valid: np.ndarray, strength: float) -> np.ndarray:
+def temporal_weight(distance: Array, variance: Array, valid: Array, strength: float, pixels: Pixels = OPENCV) -> Array:
     """(H, W) float32 weight of a neighbour: 1 where its patch differs from the frame's by grain alone.
 
     ``variance`` is the per-pixel grain variance of one frame; two grainy patches differ by twice
     that. ``strength`` in (0, 1] widens the tolerance (0.5: one grain variance, 1: three).
     """
     tolerance = (0.5 + 5.0 * strength) * variance
-    excess = np.maximum(distance - 2.0 * variance, 0.0)
-    return cv2.exp(-excess / tolerance) * valid
+    excess = (distance - 2.0 * variance).clip(min=0.0)
+    return pixels.fast_exp(-excess / tolerance) * valid
 
 
-def smooth_residual(fused: np.ndarray, variance: np.ndarray, strength: float, radius: int = 2) -> np.ndarray:
+def smooth_residual(fused: Array, variance: Array, strength: float, radius: int = 2, pixels: Pixels = OPENCV) -> Array:
     """Edge-preserving spatial smoothing of the grain the temporal average left (a self-guided filter).
 
     ``variance`` (H, W) is the grain variance left in ``fused``. In each window the signal is
@@ -107,10 +110,9 @@ def smooth_residual(fused: np.ndarray, variance: np.ndarray, strength: float, ra
     no more than the grain's, it is flattened; across edges and texture it is kept. ``eps`` is the
     grain variance times ``2 * strength``.
     """
-    size = (2 * radius + 1, 2 * radius + 1)
-    box = lambda x: cv2.boxFilter(x, -1, size, borderType=cv2.BORDER_REFLECT)  # noqa: E731
+    box = lambda x: pixels.box(x, 2 * radius + 1)  # noqa: E731
     mean = box(fused)
-    spread = np.maximum(box(cv2.multiply(fused, fused)) - cv2.multiply(mean, mean), 0.0)
+    spread = (box(fused * fused) - mean * mean).clip(min=0.0)
     eps = (2.0 * strength) * box(variance)
     a = spread / (spread + eps + 1e-12)
     b = mean - a * mean

@@ -21,17 +21,22 @@ a stricter threshold, and only where their motion is reliable.
 neighbours through motion filled in from around the defect, so a neighbour's own dust at that spot
 does not come back.
 
-Arrays: (H, W) float32 signals (sqrt luminance); mattes (H, W) float32 in [0, 1].
+Arrays: (H, W) float32 signals (sqrt luminance); mattes (H, W) float32 in [0, 1]. The detection's
+filters run on a :class:`~tinct.core.pixels.Pixels` backend; the connected defects and the mattes
+are found on the host.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from tinct.core.guided import push_pull_fill
+from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore.denoise import patch_distance
 
 _CROSS = np.ones((3, 3), np.uint8)
@@ -54,16 +59,16 @@ EDGE = 0.4
 
 @dataclass
 class Seen:
-    """A neighbour frame motion-compensated onto the current one."""
+    """A neighbour frame motion-compensated onto the current one (arrays of the restorer's pixel backend)."""
 
-    signal: np.ndarray  # (H, W) float32 neighbour signal at the current frame's pixels
-    valid: np.ndarray  # (H, W) float32 in [0, 1]: the motion there is reliable
+    signal: Array  # (H, W) float32 neighbour signal at the current frame's pixels
+    valid: Array  # (H, W) float32 in [0, 1]: the motion there is reliable
     # (H, W) float32 the neighbour warped with the unreliable motion replaced by its surroundings'
     # (set for the neighbours that witness dust)
-    bridged: np.ndarray | None = None
+    bridged: Array | None = None
     # (H, W) bool: the bridged motion lands inside the neighbour frame (content leaving or
     # entering the frame has no witness)
-    inside: np.ndarray | bool = True
+    inside: Array | bool = True
 
 
 def spike_threshold(strength: float) -> float:
@@ -86,8 +91,10 @@ def witnesses(sides: list[list[Seen]]) -> tuple[list[Seen], float]:
     return [], 0.0
 
 
-def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, strength: float, floor: float) -> np.ndarray:
-    """(H, W) bool mask of one-frame defects of ``centre``.
+def detect(
+    centre: Array, sides: list[list[Seen]], sigma: Array, strength: float, floor: float, pixels: Pixels = OPENCV
+) -> np.ndarray:
+    """(H, W) bool host mask of one-frame defects of ``centre`` (the arrays are of ``pixels``).
 
     ``sides`` holds the neighbours before and after the frame (nearest first; the witnesses with
     ``bridged`` set); ``sigma`` is the per-pixel grain std; ``floor`` the smallest signal
@@ -106,51 +113,53 @@ def detect(centre: np.ndarray, sides: list[list[Seen]], sigma: np.ndarray, stren
         return np.zeros(centre.shape, bool)
     limit = spike_threshold(strength) * factor
     references = [seen.bridged if seen.bridged is not None else seen.signal for seen in chosen]
-    inside = np.logical_and.reduce([np.broadcast_to(seen.inside, centre.shape) for seen in chosen])
+    inside = functools.reduce(operator.and_, [seen.inside for seen in chosen])
     if factor > 1.0:
         # With witnesses on one side only, an occlusion looks like a spike: trust their motion only.
-        inside &= np.logical_and.reduce([seen.valid > 0.5 for seen in chosen])
-    strong = [np.zeros(centre.shape, bool), np.zeros(centre.shape, bool)]
-    weak = [np.zeros(centre.shape, bool), np.zeros(centre.shape, bool)]
+        inside = inside & functools.reduce(operator.and_, [seen.valid > 0.5 for seen in chosen])
+    strong = [pixels.mask(centre.shape, False), pixels.mask(centre.shape, False)]
+    weak = [pixels.mask(centre.shape, False), pixels.mask(centre.shape, False)]
     # Warping misses fine texture by a share of its local contrast, which is not dust either.
     nearest = references[0]
-    texture = TEXTURE * (cv2.dilate(nearest, _CROSS) - cv2.erode(nearest, _CROSS))
+    texture = TEXTURE * (pixels.dilate(nearest, 3) - pixels.erode(nearest, 3))
     # Level 0: the frames as they are; 1: blurred by a pixel; 2: by about 2.5 pixels, at half size.
     here, seen = centre, references
     for level in range(3):
         if level == 1:
-            here, seen = _blur(here, 1.0), [_blur(r, 1.0) for r in seen]
+            here, seen = pixels.gaussian(here, 1.0), [pixels.gaussian(r, 1.0) for r in seen]
         elif level == 2:
-            here, seen = _blur(cv2.pyrDown(here), 1.0), [_blur(cv2.pyrDown(r), 1.0) for r in seen]
-        calm = _calm(centre - nearest, here - seen[0]) if level else 1.0
+            here = pixels.gaussian(pixels.pyr_down(here), 1.0)
+            seen = [pixels.gaussian(pixels.pyr_down(r), 1.0) for r in seen]
+        calm = _calm(centre - nearest, here - seen[0], pixels) if level else 1.0
         # Blurring calms the misregistration the floor stands for as much as the grain.
         threshold = calm * (limit * sigma + floor) + texture
-        for i, spike in enumerate(_spikes(here, seen)):
+        for i, spike in enumerate(_spikes(here, seen, pixels)):
             if spike.shape != centre.shape:
-                spike = cv2.resize(spike, (centre.shape[1], centre.shape[0]), interpolation=cv2.INTER_LINEAR)
+                spike = pixels.resize(spike, (centre.shape[1], centre.shape[0]))
             if level < 2:
                 strong[i] |= inside & (spike > threshold)
                 weak[i] |= spike > GROW * threshold
             else:
                 strong[i] |= inside & (spike > threshold) & weak[i]
-    found = _grow(strong[0], weak[0]) | _grow(strong[1], weak[1])
+    found = _grow(strong[0], weak[0], pixels) | _grow(strong[1], weak[1], pixels)
     if not found.any():
-        return found
+        return np.zeros(centre.shape, bool)
     variance = sigma * sigma
-    unreliable = np.logical_or.reduce([seen.valid <= 0.5 for seen in chosen])
+    unreliable = functools.reduce(operator.or_, [seen.valid <= 0.5 for seen in chosen])
     if (found & unreliable).any():
         # Where the motion is unsure, the frame's own motion must have failed to find the content
         # in the witnesses (a fast mover whose flow fails the forward/backward check is still
         # found in a neighbour).
-        matched = np.logical_or.reduce(
-            [patch_distance(seen.signal, centre) < 3.0 * variance + 0.25 * floor * floor for seen in chosen]
+        matched = functools.reduce(
+            operator.or_,
+            [patch_distance(seen.signal, centre, pixels) < 3.0 * variance + 0.25 * floor * floor for seen in chosen],
         )
         found &= ~(unreliable & matched)
-    return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2, factor)
+    return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2, factor, pixels)
 
 
 def _well_framed(
-    found: np.ndarray, centre: np.ndarray, references: list[np.ndarray], variance: np.ndarray, strictness: float
+    found: Array, centre: Array, references: list[Array], variance: Array, strictness: float, pixels: Pixels
 ) -> np.ndarray:
     """Keep the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
 
@@ -158,12 +167,15 @@ def _well_framed(
     to within the grain. Where motion estimation failed (an object deforming, a wrong but
     self-consistent flow), the mismatch spreads beyond the "defect": the whole group is dropped.
     """
+    found = pixels.download(found)
     count, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
     ring_size = 2 * RING + 1
     grown = cv2.dilate(labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(found.astype(np.uint8), _CROSS).astype(bool)
     ys, xs = np.nonzero(ring)
-    mismatch = np.minimum.reduce([(r[ys, xs] - centre[ys, xs]) ** 2 for r in references]) / variance[ys, xs]
+    at = pixels.upload(ys), pixels.upload(xs)
+    on_ring = lambda image: pixels.download(image[at])  # noqa: E731
+    mismatch = np.minimum.reduce([(on_ring(r) - on_ring(centre)) ** 2 for r in references]) / on_ring(variance)
     owner = grown[ys, xs].astype(np.int64)
     # Around dust, the ring mismatches by the grain alone; where motion estimation failed, by more
     # on average or badly on a good share of it. (Clipping keeps a few edge pixels of a slightly
@@ -176,42 +188,39 @@ def _well_framed(
     return keep[labels]
 
 
-def _spikes(centre: np.ndarray, references: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Array, Array]:
     """How far ``centre`` lies below (dark) and above (bright) every pixel of every reference's 3x3
     neighbourhood (which forgives a pixel of misregistration)."""
     lowest, highest = references[0], references[0]
     for reference in references[1:]:
-        lowest, highest = cv2.min(lowest, reference), cv2.max(highest, reference)
+        lowest, highest = pixels.minimum(lowest, reference), pixels.maximum(highest, reference)
     # The 3x3 minimum of the per-pixel minimum is the minimum of the 3x3 minima.
-    return cv2.subtract(cv2.erode(lowest, _CROSS), centre), cv2.subtract(centre, cv2.dilate(highest, _CROSS))
+    return pixels.erode(lowest, 3) - centre, centre - pixels.dilate(highest, 3)
 
 
-def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
-    return cv2.GaussianBlur(image, (0, 0), sigma)
-
-
-def _calm(full: np.ndarray, reduced: np.ndarray) -> float:
-    """How much a pyramid level reduces the frame-to-witness difference of grain (robust spreads)."""
+def _calm(full: Array, reduced: Array, pixels: Pixels) -> float:
+    """How much a pyramid level reduces the frame-to-witness difference of grain (robust spreads,
+    measured on the host from a share of the pixels)."""
     spread = lambda x: float(np.median(np.abs(x - np.median(x))))  # noqa: E731
-    step = max(1, int(np.sqrt(full.size / 60_000)))
+    step = max(1, int(np.sqrt(full.shape[0] * full.shape[1] / 60_000)))
+    half = max(1, step // 2)
     return float(
         np.clip(
-            spread(reduced[:: max(1, step // 2), :: max(1, step // 2)]) / max(spread(full[::step, ::step]), 1e-6),
+            spread(pixels.download(reduced[::half, ::half])) / max(spread(pixels.download(full[::step, ::step])), 1e-6),
             0.1,
             1.0,
         )
     )
 
 
-def _grow(seeds: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def _grow(seeds: Array, allowed: Array, pixels: Pixels) -> Array:
     """Pixels of ``allowed`` connected to ``seeds`` within a few steps (hysteresis)."""
     if not seeds.any():
         return seeds
-    grown = seeds.astype(np.uint8)
-    allowed_u8 = allowed.astype(np.uint8)
+    grown = seeds
     for _ in range(GROW_STEPS):
-        grown = cv2.dilate(grown, _CROSS) & allowed_u8
-    return grown.astype(bool) | seeds
+        grown = pixels.dilate(grown, 3) & allowed
+    return grown | seeds
 
 
 def matte(mask: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside
+from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.source import SourceFrame
 
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
@@ -50,14 +51,13 @@ class Geometry:
         scale = min(1.0, flow_max_side / max(height, width))
         self.small_size = (max(8, round(width * scale)), max(8, round(height * scale)))  # (w, h)
         self.small_shape = (self.small_size[1], self.small_size[0])
-        self._grid = identity_grid(height, width)
 
     def shrink(self, image: np.ndarray) -> np.ndarray:
         return cv2.resize(image, self.small_size, interpolation=cv2.INTER_AREA)
 
-    def enlarge(self, small: np.ndarray, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
-        """A working-scale field (values, not coordinates) at full size."""
-        return cv2.resize(small, (self.width, self.height), interpolation=interpolation)
+    def enlarge(self, small: np.ndarray, pixels: Pixels = OPENCV) -> Array:
+        """A working-scale field (values, not coordinates) at full size, an array of ``pixels``."""
+        return pixels.resize(pixels.upload(small), (self.width, self.height))
 
     def sample_flow(self, flow: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full-size positions that the (h, w, 2) working-scale ``flow`` sends full-size pixels (xs, ys) to."""
@@ -69,12 +69,13 @@ class Geometry:
         dy = sample_points(flow[..., 1], sx, sy, cv2.INTER_LINEAR)
         return (xs + dx * (self.width / w)).astype(np.float32), (ys + dy * (self.height / h)).astype(np.float32)
 
-    def full_map(self, flow: np.ndarray) -> np.ndarray:
-        """(h, w, 2) working-scale flow -> (H, W, 2) float32 absolute full-size sampling coordinates."""
-        full = cv2.resize(flow, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
+    def full_map(self, flow: np.ndarray, pixels: Pixels = OPENCV) -> Array:
+        """(h, w, 2) working-scale flow -> (H, W, 2) float32 absolute full-size sampling coordinates,
+        an array of ``pixels``."""
+        full = pixels.resize(pixels.upload(flow), (self.width, self.height))
         full[..., 0] *= self.width / flow.shape[1]
         full[..., 1] *= self.height / flow.shape[0]
-        full += self._grid
+        full += pixels.grid(self.height, self.width)
         return full
 
 

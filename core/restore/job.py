@@ -24,6 +24,7 @@ from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_spec, write_exr
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
 from tinct.core.outputs import check_output, clamped_warning
+from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
 from tinct.core.restore.frames import RestoreFrame, infrared_channel
@@ -50,6 +51,8 @@ class RestoreRequest:
     # provenance and resume.
     upscaler: Upscaler | None = None
     upscaler_id: str = ""
+    # Where the per-pixel work of restoration runs (OpenCV on the CPU, or torch on a device).
+    pixels: Pixels = OPENCV
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,9 @@ class RestoreJob:
     def _restore(self, todo: list[int]) -> Iterator[tuple[int, tuple[Restored]]]:
         s = self.request.settings
         for run in plan_runs(todo, self.all_source_frames, s.behind, s.ahead):
-            restorer = Restorer(s, self.height, self.width, self.plate.weights, on_cut=self._cut)
+            restorer = Restorer(
+                s, self.height, self.width, self.plate.weights, on_cut=self._cut, pixels=self.request.pixels
+            )
             reader = ReadAhead(lambda f, r=restorer: self._read(r, f), run.read)
             for restored in restorer.run((plate for _, plate in reader), set(run.write)):
                 yield restored.frame, (restored,)

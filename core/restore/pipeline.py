@@ -27,6 +27,12 @@ of ``behind`` frames (with stabilise, the plates of ``ahead`` frames and the wea
 ``behind``), so memory does not grow with the shot. Everything a frame's result depends
 on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
 chunks, each read with these handles, equals a whole render.
+
+The full-size per-pixel work (warps, gain fields, the dust test's filters, the denoiser, the
+repair's blends, the way back to scene-linear, stabilise's warp) runs on a
+:class:`~tinct.core.pixels.Pixels` backend: OpenCV on the CPU, or torch on a device. Flow, cuts,
+exposure steps, the grain curve, scratch profiles and removal, the connected defects and the few
+pixels a repair samples stay on the host, with the plates' signals.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
+from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore import deflicker, denoise, dust, scratches, stabilise
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import (
@@ -55,8 +62,9 @@ from tinct.core.restore.frames import (
 from tinct.core.restore.stabilise import WINDOW as WEAVE_WINDOW
 from tinct.core.source import SourceFrame
 
-# Neighbours are warped bicubically: bilinear warping softens them by an amount that varies with
-# the sub-pixel shift, and sharp detail of the frame would then stand out from its witnesses as dust.
+# Neighbours are warped bicubically (whole, by Pixels.warp_cubic; the few pixels a repair samples,
+# with this interpolation): bilinear warping softens them by an amount that varies with the sub-pixel
+# shift, and sharp detail of the frame would then stand out from its witnesses as dust.
 INTERPOLATION = cv2.INTER_CUBIC
 # Smallest signal difference (sqrt luminance) that can count as dust, whatever the grain.
 DUST_FLOOR = 0.02
@@ -107,10 +115,12 @@ class RestoreSettings:
 
 @dataclass
 class Restored:
+    """A restored frame (:meth:`Restorer.run` yields host arrays; inside it they are of its pixel backend)."""
+
     frame: int
     image: Image  # the source file's pixels and header (extra channels, windows, metadata)
-    rgb: np.ndarray  # (H, W, 3) float32 working-space result
-    defect: np.ndarray  # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
+    rgb: Array  # (H, W, 3) float32 working-space result
+    defect: Array  # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
 
 
 @dataclass
@@ -118,7 +128,7 @@ class _Neighbour:
     plate: RestoreFrame
     motion: Motion  # from the centre frame into this one
     consistency: np.ndarray  # (h, w) the motion's forward/backward check
-    gain: np.ndarray  # (H, W) signal gain matching this frame's exposure to the centre's
+    gain: Array  # (H, W) signal gain matching this frame's exposure to the centre's
     seen: dust.Seen
 
 
@@ -131,6 +141,7 @@ class _Slot:
     cut_before: bool
     profile: scratches.Profile | None = None
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
+    signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 
 
 class Restorer:
@@ -143,9 +154,11 @@ class Restorer:
         width: int,
         weights: np.ndarray,
         on_cut: Callable[[int], None] = lambda _: None,
+        pixels: Pixels = OPENCV,
     ) -> None:
-        """``weights``: (3,) luminance weights of the working space."""
+        """``weights``: (3,) luminance weights of the working space; ``pixels``: where the per-pixel work runs."""
         self.settings = settings
+        self.pixels = pixels
         self.weights = np.asarray(weights, np.float32)
         self.geometry = Geometry(height, width, settings.flow_resolution)
         self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
@@ -196,7 +209,10 @@ class Restorer:
         plate = slots[centre].plate
         if plate is not None and plate.frame in wanted:
             restored = self._restore(slots, centre, last)
-            yield self._stabilise(slots, centre, last, restored) if self.settings.stabilise else restored
+            if self.settings.stabilise:
+                restored = self._stabilise(slots, centre, last, restored)
+            download = self.pixels.download
+            yield replace(restored, rgb=download(restored.rgb), defect=download(restored.defect))
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, and steps older than the exposure window."""
@@ -204,7 +220,7 @@ class Restorer:
         old = centre - (s.radius if s.repairs else 0)
         if old in slots and slots[old].plate is not None:
             frame = slots[old].plate.frame
-            slots[old].plate = None
+            slots[old].plate = slots[old].signal = None
             self._motions = {k: m for k, m in self._motions.items() if frame not in k}
         slots.pop(centre - s.behind - 1, None)
 
@@ -229,15 +245,17 @@ class Restorer:
         centred = stabilise.correction(steps, centre - first, window)
         if np.array_equal(centred, np.eye(3)):
             return restored
+        px = self.pixels
         image = restored.image
         extras = image.extra_channels()
         if extras:
             pixels = image.pixels.copy()
             index = [image.index(c) for c in extras]
-            pixels[..., index] = stabilise.apply(np.ascontiguousarray(pixels[..., index]), centred)
+            moved = stabilise.apply(px.upload(np.ascontiguousarray(pixels[..., index])), centred, px)
+            pixels[..., index] = px.download(moved)
             image = replace(image, pixels=pixels)
-        rgb = stabilise.apply(restored.rgb, centred)
-        return Restored(restored.frame, image, rgb, stabilise.apply_matte(restored.defect, centred))
+        rgb = stabilise.apply(restored.rgb, centred, px)
+        return Restored(restored.frame, image, rgb, stabilise.apply_matte(restored.defect, centred, px))
 
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
@@ -249,10 +267,11 @@ class Restorer:
 
     # -- one frame --------------------------------------------------------------------------------
     def _restore(self, slots: dict[int, _Slot], centre: int, last: int) -> Restored:
-        s = self.settings
+        s, px = self.settings, self.pixels
         plate = slots[centre].plate
         if not s.repairs:
-            return Restored(plate.frame, plate.source.image, plate.source.working, np.zeros(plate.v.shape, np.float32))
+            defect = np.zeros(plate.v.shape, np.float32)
+            return Restored(plate.frame, plate.source.image, px.upload(plate.source.working), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
         exposure = self._exposures(slots, first, end)
@@ -268,9 +287,7 @@ class Restorer:
             signal, defect = scratches.remove(signal, found)
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
-        neighbours = [
-            self._neighbour(plate, slots[p].plate, exposure[p - first] - exposure[centre - first]) for p in order
-        ]
+        neighbours = [self._neighbour(plate, slots[p], exposure[p - first] - exposure[centre - first]) for p in order]
         sides = [
             [n.seen for p, n in zip(order, neighbours) if p < centre],
             [n.seen for p, n in zip(order, neighbours) if p > centre],
@@ -281,16 +298,17 @@ class Restorer:
                 if any(n.seen is w for w in witnesses):
                     self._bridge(n)
 
-        result = signal
+        here = px.upload(signal)
+        result = here
         if neighbours:
             nearest = neighbours[0].seen
-            sigma = denoise.measure_noise(signal, nearest.signal, nearest.valid).at(signal)
+            sigma = denoise.measure_noise(here, nearest.signal, nearest.valid, px).at(here, px)
             spots = np.zeros(signal.shape, np.float32)
             if s.dust:
-                spots = dust.matte(dust.detect(signal, sides, sigma, s.dust_strength, DUST_FLOOR))
+                spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
-            result = self._denoise(signal, [n.seen for n in neighbours], sigma)
+            result = self._denoise(here, [n.seen for n in neighbours], sigma)
             if spots.any():
                 result = self._repair(result, signal, spots, neighbours, sigma)
                 defect = np.maximum(defect, spots)
@@ -301,9 +319,11 @@ class Restorer:
             track = self._exposures(slots, d_first, d_end)
             log_gain = deflicker.correction(track, centre - d_first, s.deflicker_strength)
             if np.any(log_gain != 0):
-                gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width)
+                gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width, px)
         source = plate.source
-        rgb = to_linear(source.working, plate.v, result, defect, source.luminance, self.weights, gain)
+        defect = px.upload(defect)
+        working, luminance = px.upload(source.working), px.upload(source.luminance)
+        rgb = to_linear(working, self._signal(slots[centre]), result, defect, luminance, self.weights, gain, px)
         # As a neighbour of later frames the plate needs its signal only.
         plate.source = None
         return Restored(plate.frame, source.image, rgb, defect)
@@ -326,117 +346,124 @@ class Restorer:
         edges = np.linspace(0, dx.shape[0], scratches.BANDS + 1).round().astype(int)
         return np.array([np.median(dx[a:b:2, ::2]) for a, b in pairwise(edges)], np.float32)
 
-    def _neighbour(self, centre: RestoreFrame, plate: RestoreFrame, log_exposure: np.ndarray) -> _Neighbour:
+    def _signal(self, slot: _Slot) -> Array:
+        if slot.signal is None:
+            slot.signal = self.pixels.upload(slot.plate.v)
+        return slot.signal
+
+    def _neighbour(self, centre: RestoreFrame, slot: _Slot, log_exposure: np.ndarray) -> _Neighbour:
         """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
-        g = self.geometry
-        motion = self._motion(centre, plate)
+        g, px = self.geometry, self.pixels
+        motion = self._motion(centre, slot.plate)
         consistency = seen_in_reference(motion, self.settings.occlusion_tolerance)
         # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
-        gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width)
-        warped = cv2.remap(
-            plate.v, g.full_map(motion.to_reference), None, INTERPOLATION, borderMode=cv2.BORDER_REPLICATE
-        )
+        gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width, px)
+        warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
-        seen = dust.Seen(warped, g.enlarge(consistency))
-        return _Neighbour(plate, motion, consistency, gain, seen)
+        seen = dust.Seen(warped, g.enlarge(consistency, px))
+        return _Neighbour(slot.plate, motion, consistency, gain, seen)
 
     def _bridge(self, neighbour: _Neighbour) -> None:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
         surroundings stands in (a blotch corrupts the flow over itself)."""
-        g, seen = self.geometry, neighbour.seen
+        g, px, seen = self.geometry, self.pixels, neighbour.seen
         doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
-        seen.bridged = seen.signal.copy()
-        seen.inside = np.ones(seen.signal.shape, bool)
+        seen.bridged = px.copy(seen.signal)
+        seen.inside = px.mask(seen.signal.shape, True)
         ys, xs = np.nonzero(g.enlarge(doubt) > 0.0)
         if ys.size == 0:
             return
-        px, py = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
-        seen.bridged[ys, xs] = sample_points(neighbour.plate.v, px, py, INTERPOLATION) * neighbour.gain[ys, xs]
-        seen.inside[ys, xs] = (px >= 0) & (px <= g.width - 1) & (py >= 0) & (py <= g.height - 1)
+        x, y = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
+        at = px.upload(ys), px.upload(xs)
+        seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * neighbour.gain[at]
+        seen.inside[at] = px.upload((x >= 0) & (x <= g.width - 1) & (y >= 0) & (y <= g.height - 1))
 
-    def _denoise(self, signal: np.ndarray, seen: list[dust.Seen], sigma: np.ndarray) -> np.ndarray:
-        s = self.settings
+    def _denoise(self, signal: Array, seen: list[dust.Seen], sigma: Array) -> Array:
+        s, px = self.settings, self.pixels
         if s.grain <= 0:
             return signal
-        variance = cv2.multiply(sigma, sigma)
-        total = signal.copy()
-        weights = np.ones(signal.shape, np.float32)
+        variance = sigma * sigma
+        total = px.copy(signal)
+        weights = px.ones(signal.shape)
         for other in seen:
             weight = denoise.temporal_weight(
-                denoise.patch_distance(other.signal, signal), variance, other.valid, s.grain
+                denoise.patch_distance(other.signal, signal, px), variance, other.valid, s.grain, px
             )
             total += weight * other.signal
             weights += weight
         fused = total / weights
-        fused = denoise.smooth_residual(fused, variance / weights, s.grain)
+        fused = denoise.smooth_residual(fused, variance / weights, s.grain, pixels=px)
         if s.grain_keep > 0:
             fused += s.grain_keep * (signal - fused)
         return fused
 
     def _repair(
         self,
-        result: np.ndarray,
+        result: Array,
         signal: np.ndarray,
         spots: np.ndarray,
         neighbours: list[_Neighbour],
-        sigma: np.ndarray,
-    ) -> np.ndarray:
+        sigma: Array,
+    ) -> Array:
         """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion.
 
         The median still holds grain (about sqrt(pi / 2k) of it for k neighbours) where the
         denoised surroundings hold less: it is smoothed by the same edge-preserving filter as they
         are, for its own grain, so a repair is as grainy as the picture around it (neither a flat
-        patch nor a noisier one).
+        patch nor a noisier one). ``signal`` and ``spots`` are on the host; the repaired pixels are
+        sampled there and written into ``result`` on the pixel backend.
         """
-        g = self.geometry
+        g, px = self.geometry, self.pixels
         holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
         ys, xs = np.nonzero(spots > 0)
+        at = px.upload(ys), px.upload(xs)
         values, usable = [], []
         for n in neighbours:
-            px, py = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
-            values.append(sample_points(n.plate.v, px, py, INTERPOLATION) * n.gain[ys, xs])
-            usable.append(((px >= 0) & (px <= g.width - 1) & (py >= 0) & (py <= g.height - 1)).astype(np.float32))
+            x, y = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
+            values.append(sample_points(n.plate.v, x, y, INTERPOLATION) * px.download(n.gain[at]))
+            usable.append(((x >= 0) & (x <= g.width - 1) & (y >= 0) & (y <= g.height - 1)).astype(np.float32))
         median, count = dust.median_of(values, usable)
         if (count == 0).any():
             fill = push_pull_fill(signal[..., None], 1.0 - spots)[..., 0]
             median = np.where(count > 0, median, fill[ys, xs])
-        repaired = result.copy()
-        repaired[ys, xs] = median
+        repaired = px.copy(result)
+        repaired[at] = px.upload(median)
         if self.settings.grain > 0:
-            left = cv2.multiply(sigma, sigma) * np.float32(np.pi / (2.0 * len(neighbours)))
-            repaired[ys, xs] = denoise.smooth_residual(repaired, left, self.settings.grain)[ys, xs]
-        alpha = spots[ys, xs]
-        repaired[ys, xs] = alpha * repaired[ys, xs] + (1.0 - alpha) * result[ys, xs]
+            left = sigma * sigma * np.float32(np.pi / (2.0 * len(neighbours)))
+            repaired[at] = denoise.smooth_residual(repaired, left, self.settings.grain, pixels=px)[at]
+        alpha = px.upload(spots[ys, xs])
+        repaired[at] = alpha * repaired[at] + (1.0 - alpha) * result[at]
         return repaired
 
 
 def to_linear(
-    working: np.ndarray,
-    before: np.ndarray,
-    after: np.ndarray,
-    defect: np.ndarray,
-    luminance: np.ndarray,
+    working: Array,
+    before: Array,
+    after: Array,
+    defect: Array,
+    luminance: Array,
     weights: np.ndarray,
-    gain: np.ndarray | None,
-) -> np.ndarray:
-    """Carry a signal change back to the (H, W, 3) working-space pixels.
+    gain: Array | None,
+    pixels: Pixels = OPENCV,
+) -> Array:
+    """Carry a signal change back to the (H, W, 3) working-space pixels (arrays of ``pixels``).
 
     ``before``/``after`` are the (H, W) signals (sqrt luminance) before and after repair. The
     luminance change goes onto each pixel along its own chroma; inside ``defect`` the chroma comes
     from around the defect (a neutral frame stays neutral). ``luminance`` (H, W) is the frame's with
     the working space's (3,) ``weights``; ``gain`` (H, W) multiplies the result.
     """
-    change = cv2.multiply(after, after) - cv2.multiply(before, before)
-    neutral = np.array_equal(working[..., 0], working[..., 1]) and np.array_equal(working[..., 1], working[..., 2])
+    change = after * after - before * before
+    neutral = bool((working[..., 0] == working[..., 1]).all()) and bool((working[..., 1] == working[..., 2]).all())
     if neutral:
         rgb = working + change[..., None]
     else:
-        ratio = chroma_ratio(working, weights)
+        ratio = chroma_ratio(working, weights, pixels=pixels)
         rgb = working + change[..., None] * ratio
         if defect.any():
-            filled = push_pull_fill(ratio, 1.0 - defect)
-            repaired = apply_chroma(luminance + change, filled, weights)
+            filled = push_pull_fill(ratio, 1.0 - defect, pixels=pixels)
+            repaired = apply_chroma(luminance + change, filled, weights, pixels)
             rgb += defect[..., None] * (repaired - rgb)
     if gain is not None:
         rgb *= gain[..., None]
-    return rgb.astype(np.float32, copy=False)
+    return pixels.float32(rgb)

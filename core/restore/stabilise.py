@@ -35,15 +35,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
+
+from tinct.core.pixels import OPENCV, Array, Pixels
 
 # Frames each side over which the intended camera path is fitted (half a second at 24 fps).
 WINDOW = 12
 # Degree of the local polynomial fitted to the path.
 DEGREE = 2
-# The warp of the picture (see the module's docstring).
-INTERPOLATION = cv2.INTER_LANCZOS4
 # The flow is sampled on a grid of at most this many points for the fit.
 MAX_POINTS = 20000
 # Fewer consistent points than this (or than this share of the samples): the step is unknown.
@@ -181,28 +180,18 @@ def pixel_map(centred: np.ndarray, height: int, width: int) -> np.ndarray:
     return (back @ centred @ to_centre)[:2]
 
 
-def apply(image: np.ndarray, centred: np.ndarray, interpolation: int = INTERPOLATION) -> np.ndarray:
-    """``image`` (H, W) or (H, W, C) float32 warped by the (3, 3) ``centred`` map (stabilised -> raw
-    pixel, about the centre), edges replicated, values unclipped. The identity returns ``image``."""
+def apply(image: Array, centred: np.ndarray, pixels: Pixels = OPENCV) -> Array:
+    """``image`` (H, W) or (H, W, C) float32, an array of ``pixels``, warped by the (3, 3)
+    ``centred`` map (stabilised -> raw pixel, about the centre): Lanczos, edges replicated, values
+    unclipped. The identity returns ``image``."""
     if np.array_equal(centred, np.eye(3)):
         return image
     height, width = image.shape[:2]
-    m = pixel_map(centred, height, width)
-    flags = interpolation | cv2.WARP_INVERSE_MAP
-
-    def warp(part: np.ndarray) -> np.ndarray:
-        out = cv2.warpAffine(part, m, (width, height), flags=flags, borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape(part.shape)
-
-    if image.ndim == 2 or image.shape[2] <= 4:
-        return warp(image)
-    # OpenCV's cubic and Lanczos warps take up to four channels.
-    parts = [warp(np.ascontiguousarray(image[..., i : i + 4])) for i in range(0, image.shape[2], 4)]
-    return np.concatenate(parts, axis=-1)
+    return pixels.warp_lanczos(image, pixel_map(centred, height, width))
 
 
-def apply_matte(matte: np.ndarray, centred: np.ndarray) -> np.ndarray:
+def apply_matte(matte: Array, centred: np.ndarray, pixels: Pixels = OPENCV) -> Array:
     """A (H, W) matte in [0, 1] warped like the picture (kept in [0, 1])."""
     if np.array_equal(centred, np.eye(3)):
         return matte
-    return np.clip(apply(matte, centred), 0.0, 1.0)
+    return apply(matte, centred, pixels).clip(0.0, 1.0)

@@ -12,6 +12,8 @@ from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_attribute, read_image
 from tinct.core.keyframe_colorize import CONFIDENCE_CHANNEL, ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.keyframes import Proposer
+from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels_torch import TorchPixels
 from tinct.core.sequence import parse_sequence
 
 WARM = np.array([1.6, 0.85, 0.5], np.float32)  # a chroma ratio: warm where bright
@@ -65,10 +67,11 @@ def test_proposed_colour_reaches_every_frame_and_luminance_is_kept(tmp_path: Pat
         assert np.ptp(rgb / np.maximum(rgb @ ACESCG_Y, 1e-6)[..., None]) > 0.5  # coloured, not grey
 
 
-def test_the_colourisers_doubt_reaches_the_confidence_aov(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pixels", [OPENCV, TorchPixels("cpu")], ids=["opencv", "torch"])
+def test_the_colourisers_doubt_reaches_the_confidence_aov(tmp_path: Path, pixels: Pixels) -> None:
     frames = make_frames(4)
     shot = write_shot(tmp_path, frames, keys=[])
-    KeyframeColorizeJob(auto_request(shot, CountingColouriser())).run()
+    KeyframeColorizeJob(auto_request(shot, CountingColouriser(), pixels=pixels)).run()
     for index, truth in enumerate(frames):
         image = read_image(frame_path(shot, 1001 + index))
         confidence = image.pixels[..., image.index(CONFIDENCE_CHANNEL)]

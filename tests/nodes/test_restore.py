@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from tinct.core.errors import ParameterError, TinctError
-from tinct.core.restore import RestoreSettings
+from tinct.core.restore import RestoreRequest, RestoreSettings
+from tinct.nodes.api import Request
+from tinct.nodes.pixels import pixels_for
 from tinct.nodes.restore import CLARITY, RESTORE, clarity_upscaler, restore_settings
 
 
@@ -85,6 +87,23 @@ def test_handles_follow_the_chosen_values() -> None:
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == 60
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == 3
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == 40
+
+
+@pytest.mark.parametrize("device", ["cpu", "auto"])
+def test_the_request_device_chooses_where_the_per_pixel_work_runs(device: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    given: list[RestoreRequest] = []
+
+    class Job:
+        def __init__(self, request: RestoreRequest, log: object) -> None:
+            given.append(request)
+
+        def run(self, progress_callback: object) -> None:
+            return None
+
+    monkeypatch.setattr("tinct.core.restore.RestoreJob", Job)
+    request = Request.create("Restore", {"source": "scan.####.exr"}, "out.####.exr", device=device)
+    RESTORE.engine(request, lambda *_: False, lambda _: None)
+    assert [r.pixels.name for r in given] == [pixels_for(device).name]
 
 
 def test_definitions_load_without_the_engine() -> None:

@@ -8,10 +8,11 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from tests.core.restore.scenes import scene
+from tests.core.restore.scenes import BOTH_BACKENDS, scene
 from tests.damage import DamageSpec, FilmDamage
 from tinct.core.errors import ParameterError
 from tinct.core.flow import FlowEstimator
+from tinct.core.pixels import Pixels
 from tinct.core.restore import deflicker, denoise, plan_runs, scratches
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import infrared_channel, infrared_opacity, signal
@@ -37,24 +38,26 @@ def test_correction_removes_jitter_and_keeps_a_linear_fade() -> None:
     assert deflicker.correction(jitter, 12, 0.0).item() == 0.0
 
 
-def test_gain_field_is_smooth_and_exact_at_cell_centres() -> None:
-    field = deflicker.gain_field(np.log(np.array([[1.0, 2.0]], np.float32)), 10, 40)
+@BOTH_BACKENDS
+def test_gain_field_is_smooth_and_exact_at_cell_centres(pixels: Pixels) -> None:
+    field = pixels.download(deflicker.gain_field(np.log(np.array([[1.0, 2.0]], np.float32)), 10, 40, pixels))
     assert field.shape == (10, 40)
     np.testing.assert_allclose(field[:, :10], 1.0, rtol=1e-6)
     np.testing.assert_allclose(field[:, 30:], 2.0, rtol=1e-6)
     assert np.all(np.diff(field[0]) >= 0)
-    np.testing.assert_allclose(deflicker.gain_field(np.zeros((1, 1), np.float32), 4, 4), 1.0)
+    np.testing.assert_allclose(pixels.download(deflicker.gain_field(np.zeros((1, 1), np.float32), 4, 4, pixels)), 1.0)
 
 
 # -- grain ---------------------------------------------------------------------------------------
-def test_noise_is_measured_per_brightness() -> None:
+@BOTH_BACKENDS
+def test_noise_is_measured_per_brightness(pixels: Pixels) -> None:
     rng = np.random.default_rng(0)
     base = np.tile(np.linspace(0.1, 0.9, 256, dtype=np.float32), (192, 1))
     sigma = 0.01 + 0.03 * base  # grain grows with brightness
     a = base + sigma * rng.standard_normal(base.shape).astype(np.float32)
     b = base + sigma * rng.standard_normal(base.shape).astype(np.float32)
-    curve = denoise.measure_noise(a, b, np.ones_like(a))
-    measured = curve.at(np.array([[0.2, 0.8]], np.float32))[0]
+    curve = denoise.measure_noise(*(pixels.upload(x) for x in (a, b, np.ones_like(a))), pixels)
+    measured = pixels.download(curve.at(pixels.upload(np.array([[0.2, 0.8]], np.float32)), pixels))[0]
     np.testing.assert_allclose(measured, [0.01 + 0.03 * 0.2, 0.01 + 0.03 * 0.8], rtol=0.2)
     assert denoise.measure_noise(base, base, np.ones_like(base)).typical == pytest.approx(denoise.MIN_SIGMA)
 

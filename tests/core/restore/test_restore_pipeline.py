@@ -1,19 +1,23 @@
 """The temporal window in memory: dust found and repaired, real motion and clean footage left alone,
-flicker removed and fades kept, scratches removed, colour and out-of-range values carried through."""
+flicker removed and fades kept, scratches removed, colour and out-of-range values carried through.
+
+What restoration does is tested on both backends of its per-pixel work: OpenCV, and torch (on the CPU).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
+from tests.core.restore.scenes import BOTH_BACKENDS, WEIGHTS, grainy, grey_rgb, scene, source
+from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.restore import Restored, Restorer, RestoreSettings
 
 
 def restore(
-    frames: list[np.ndarray], settings: RestoreSettings | None = None, rgb: bool = False
+    frames: list[np.ndarray], settings: RestoreSettings | None = None, rgb: bool = False, pixels: Pixels = OPENCV
 ) -> dict[int, Restored]:
     height, width = frames[0].shape[:2]
-    restorer = Restorer(settings or RestoreSettings(), height, width, WEIGHTS)
+    restorer = Restorer(settings or RestoreSettings(), height, width, WEIGHTS, pixels=pixels)
     plates = (restorer.prepare(i, source(f if rgb else grey_rgb(f))) for i, f in enumerate(frames))
     return {r.frame: r for r in restorer.run(plates, set(range(len(frames))))}
 
@@ -22,70 +26,91 @@ def luminance(r: Restored) -> np.ndarray:
     return r.rgb @ WEIGHTS
 
 
-def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours() -> None:
+@BOTH_BACKENDS
+def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pixels) -> None:
     clean = scene(8)
     frames = grainy(clean, 0.01)
     frames[3][20:24, 30:34] = 0.0
-    out = restore(frames)[3]
+    out = restore(frames, pixels=pixels)[3]
     assert (out.defect[20:24, 30:34] > 0.5).all()
     np.testing.assert_allclose(out.rgb[20:24, 30:34, 0], clean[3][20:24, 30:34], atol=0.03)
     assert (out.defect > 0.5).sum() < 60  # the speck and its rim, nothing else
     assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
 
 
-def test_a_fast_moving_object_is_not_taken_for_dust() -> None:
+@BOTH_BACKENDS
+def test_a_fast_moving_object_is_not_taken_for_dust(pixels: Pixels) -> None:
     clean = scene(8)
     for t, frame in enumerate(clean):
         frame[16:28, 4 + 5 * t : 16 + 5 * t] = 0.9
-    out = restore(grainy(clean, 0.01))
+    out = restore(grainy(clean, 0.01), pixels=pixels)
     for t in range(8):
         region = (slice(16, 28), slice(4 + 5 * t, 16 + 5 * t))
         assert (out[t].defect[region] < 0.5).all(), t
         assert np.abs(out[t].rgb[region][..., 0] - 0.9).mean() < 0.03, t
 
 
-def test_clean_footage_passes_nearly_unchanged() -> None:
+@BOTH_BACKENDS
+def test_clean_footage_passes_nearly_unchanged(pixels: Pixels) -> None:
     clean = scene(8)
-    for r in restore(clean).values():
+    for r in restore(clean, pixels=pixels).values():
         error = np.abs(r.rgb[..., 0] - clean[r.frame])
         assert error.max() < 0.01 and (r.defect > 0.5).sum() == 0
 
 
-def test_with_every_repair_off_frames_pass_through_bit_exactly() -> None:
+@BOTH_BACKENDS
+def test_with_every_repair_off_frames_pass_through_bit_exactly(pixels: Pixels) -> None:
     frames = grainy(scene(4), 0.02)
     frames[1][5, 5], frames[1][6, 6] = 7.5, -0.25
     off = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
-    for r in restore(frames, off).values():
+    for r in restore(frames, off, pixels=pixels).values():
         np.testing.assert_array_equal(r.rgb, grey_rgb(frames[r.frame]))
 
 
-def test_values_above_one_and_negatives_survive() -> None:
+@BOTH_BACKENDS
+def test_pixels_a_dust_repair_does_not_touch_are_bit_exact(pixels: Pixels) -> None:
+    clean = scene(8)
+    tint = np.array([1.3, 0.9, 0.7], np.float32)
+    frames = [grey_rgb(y) * tint for y in grainy(clean, 0.01)]
+    frames[3][20:24, 30:34] = 0.0
+    only_dust = RestoreSettings(scratches=False, deflicker=False, grain=0.0)
+    out = restore(frames, only_dust, rgb=True, pixels=pixels)[3]
+    untouched = out.defect == 0
+    assert (out.defect[20:24, 30:34] > 0.5).all() and untouched.mean() > 0.9
+    np.testing.assert_array_equal(out.rgb[untouched], frames[3][untouched])
+
+
+@BOTH_BACKENDS
+def test_values_above_one_and_negatives_survive(pixels: Pixels) -> None:
     clean = scene(8)
     for frame in clean:
         frame[10:14, 10:14] = 6.0
         frame[30:34, 40:44] = -0.02
-    out = restore(clean)[4]
+    out = restore(clean, pixels=pixels)[4]
     np.testing.assert_allclose(out.rgb[11:13, 11:13], 6.0, rtol=1e-3)
     np.testing.assert_allclose(out.rgb[31:33, 41:43], -0.02, atol=1e-4)
 
 
-def test_grain_is_reduced() -> None:
+@BOTH_BACKENDS
+def test_grain_is_reduced(pixels: Pixels) -> None:
     clean = scene(8)
     noisy = grainy(clean, 0.03)
-    out = restore(noisy, RestoreSettings(deflicker=False))
+    out = restore(noisy, RestoreSettings(deflicker=False), pixels=pixels)
     before = np.mean([np.abs(noisy[t] - clean[t]).mean() for t in range(2, 6)])
     after = np.mean([np.abs(luminance(out[t]) - clean[t]).mean() for t in range(2, 6)])
     assert after < 0.6 * before
-    kept = restore(noisy, RestoreSettings(deflicker=False, grain_keep=0.5))
+    kept = restore(noisy, RestoreSettings(deflicker=False, grain_keep=0.5), pixels=pixels)
     assert np.abs(luminance(kept[3]) - luminance(out[3])).mean() > 0.2 * before  # some grain put back
 
 
-def test_flicker_is_removed_and_a_fade_kept() -> None:
+@BOTH_BACKENDS
+def test_flicker_is_removed_and_a_fade_kept(pixels: Pixels) -> None:
     clean = scene(24, pan=0)
     fade = np.linspace(1.0, 0.3, 24)
     flicker = np.exp(np.random.default_rng(3).normal(0.0, 0.08, 24))
     flickering = [f * a * b for f, a, b in zip(clean, fade, flicker)]
-    out = restore(flickering, RestoreSettings(dust=False, scratches=False, grain=0.0, deflicker_window=12))
+    only_deflicker = RestoreSettings(dust=False, scratches=False, grain=0.0, deflicker_window=12)
+    out = restore(flickering, only_deflicker, pixels=pixels)
     means = np.array([luminance(out[t]).mean() for t in range(24)]) / clean[0].mean()
     truth = fade
     before = np.array([f.mean() for f in flickering]) / clean[0].mean()
@@ -94,7 +119,8 @@ def test_flicker_is_removed_and_a_fade_kept() -> None:
     assert means[-1] < 0.45 and means[0] > 0.8
 
 
-def test_a_persistent_scratch_is_removed_and_picture_lines_kept() -> None:
+@BOTH_BACKENDS
+def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) -> None:
     # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.
     clean = [0.2 + 0.3 * (y - 0.2) for y in scene(7, pan=2, blur=4.0)]
     for t, frame in enumerate(clean):
@@ -102,19 +128,20 @@ def test_a_persistent_scratch_is_removed_and_picture_lines_kept() -> None:
     damaged = [f.copy() for f in clean]
     for frame in damaged:
         frame[:, 20] += 0.15  # a bright scratch fixed to the film
-    out = restore(damaged, RestoreSettings(dust=False, deflicker=False, grain=0.0))[3]
+    out = restore(damaged, RestoreSettings(dust=False, deflicker=False, grain=0.0), pixels=pixels)[3]
     assert (out.defect[:, 20] > 0.5).mean() > 0.8
     residual = np.abs(out.rgb[:, 20, 0] - clean[3][:, 20]).mean()
     assert residual < 0.25 * 0.15
     np.testing.assert_allclose(out.rgb[:, 40 - 6, 0], clean[3][:, 40 - 6], atol=1e-6)
 
 
-def test_colour_keeps_its_chroma() -> None:
+@BOTH_BACKENDS
+def test_colour_keeps_its_chroma(pixels: Pixels) -> None:
     clean = scene(8)
     tint = np.array([1.4, 0.9, 0.6], np.float32) / (np.array([1.4, 0.9, 0.6], np.float32) @ WEIGHTS)
     frames = [grey_rgb(y) * tint for y in grainy(clean, 0.02)]
     frames[3][20:24, 30:34] = 0.0
-    out = restore(frames, rgb=True)[3]
+    out = restore(frames, rgb=True, pixels=pixels)[3]
     chroma = out.rgb / (out.rgb @ WEIGHTS)[..., None]
     np.testing.assert_allclose(np.median(chroma.reshape(-1, 3), axis=0), tint, rtol=0.01)
     np.testing.assert_allclose(chroma[21:23, 31:33].reshape(-1, 3), np.tile(tint, (4, 1)), rtol=0.05)
@@ -133,7 +160,8 @@ def test_nothing_is_borrowed_across_a_cut() -> None:
         np.testing.assert_array_equal(together[t].rgb, alone[t - 5].rgb)
 
 
-def test_an_infrared_channel_marks_defects() -> None:
+@BOTH_BACKENDS
+def test_an_infrared_channel_marks_defects(pixels: Pixels) -> None:
     clean = scene(6)
     frames = []
     for t, y in enumerate(grainy(clean, 0.01)):
@@ -143,7 +171,7 @@ def test_an_infrared_channel_marks_defects() -> None:
             infrared[8:11, 8:11] = 0.2
         frames.append(np.dstack([grey_rgb(y), infrared]))
     height, width = clean[0].shape
-    restorer = Restorer(RestoreSettings(dust_strength=0.0), height, width, WEIGHTS)
+    restorer = Restorer(RestoreSettings(dust_strength=0.0), height, width, WEIGHTS, pixels=pixels)
     plates = (restorer.prepare(i, source(f, ("R", "G", "B", "IR"))) for i, f in enumerate(frames))
     out = {r.frame: r for r in restorer.run(plates, {2})}[2]
     assert (out.defect[8:11, 8:11] == 1.0).all()

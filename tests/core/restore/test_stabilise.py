@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core.restore.scenes import WEIGHTS, grey_rgb, scene, source, write_sequence
+from tests.core.restore.scenes import BOTH_BACKENDS, WEIGHTS, grey_rgb, scene, source, write_sequence
 from tests.weave import Weave, apply_weave, estimate_weave, measure_residual, residual_of, weave
 from tinct.core.imageio import read_image
 from tinct.core.keyframe_colorize import OutputOptions
+from tinct.core.pixels import Pixels
 from tinct.core.restore import Restored, RestoreJob, Restorer, RestoreRequest, RestoreSettings, stabilise
 from tinct.core.sequence import parse_sequence
 
@@ -131,14 +132,15 @@ def test_handles_include_the_stabilise_window() -> None:
     assert (ONLY_STABILISE.behind, ONLY_STABILISE.ahead) == (12, 12)
 
 
-def test_values_above_one_negatives_and_extra_channels_move_with_the_picture() -> None:
+@BOTH_BACKENDS
+def test_values_above_one_negatives_and_extra_channels_move_with_the_picture(pixels: Pixels) -> None:
     clean = scene(12, **SIZE)
     for frame in clean:
         frame[30:42, 50:62] = 6.0
         frame[10:22, 90:102] = -0.02
     frames = [np.dstack([grey_rgb(f), f]) for f in weaved(clean, amplitude=2.0)]
     height, width = frames[0].shape[:2]
-    restorer = Restorer(ONLY_STABILISE, height, width, WEIGHTS)
+    restorer = Restorer(ONLY_STABILISE, height, width, WEIGHTS, pixels=pixels)
     plates = (restorer.prepare(i, source(f, ("R", "G", "B", "A"))) for i, f in enumerate(frames))
     out = {r.frame: r for r in restorer.run(plates, {6})}[6]
     alpha = out.image.pixels[..., out.image.index("A")]
@@ -147,7 +149,8 @@ def test_values_above_one_negatives_and_extra_channels_move_with_the_picture() -
     assert 0.0 <= out.defect.min() and out.defect.max() <= 1.0
 
 
-def test_a_chunked_render_equals_a_whole_one_with_stabilise(tmp_path: Path) -> None:
+@BOTH_BACKENDS
+def test_a_chunked_render_equals_a_whole_one_with_stabilise(tmp_path: Path, pixels: Pixels) -> None:
     frames = weaved(scene(14, width=64, height=48))
     frames[5][20:24, 30:34] = 0.0
     source_pattern = write_sequence(tmp_path / "src", frames)
@@ -161,6 +164,7 @@ def test_a_chunked_render_equals_a_whole_one_with_stabilise(tmp_path: Path) -> N
                 frames=chunk,
                 settings=settings,
                 output_options=OutputOptions(pixel_type="float"),
+                pixels=pixels,
             )
         ).run()
 
