@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.benchmarks.bench_restore [--sections real synthetic speed memory]
         [--quick] [--out bench-out/restore] [--shots DIR] [--real-shots DIR] [--clips NAME ...]
+        [--pixels opencv|torch:cpu|torch:cuda]
 
 Sections:
 - ``real`` (the product's figures): the nine real clips of ../shared/data/video/real (people,
@@ -64,6 +65,8 @@ from tests.weave import apply_weave, measure_residual, weave
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
+from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels_torch import TorchPixels
 from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest
 from tinct.core.sequence import parse_sequence
 from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
@@ -113,7 +116,7 @@ def prepare(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path) -> tu
     return clean, truth, work / "damaged", work / "clean"
 
 
-def restore(source: Path, out: Path, given: dict | None = None) -> None:
+def restore(source: Path, out: Path, given: dict | None = None, pixels: Pixels = OPENCV) -> None:
     values = RESTORE.resolve(given or {})
     RestoreJob(
         RestoreRequest(
@@ -122,6 +125,7 @@ def restore(source: Path, out: Path, given: dict | None = None) -> None:
             settings=restore_settings(values),
             output_options=OutputOptions(overwrite=True),
             params=dict(values),
+            pixels=pixels,
         )
     ).run()
 
@@ -130,10 +134,18 @@ def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
     return to_display(np.repeat(y[..., None], 3, axis=-1), cm)
 
 
-def score_shot(shot: BenchShot, spec: DamageSpec, fade_out: bool, work: Path, cm: ColourManager, given: dict) -> dict:
+def score_shot(
+    shot: BenchShot,
+    spec: DamageSpec,
+    fade_out: bool,
+    work: Path,
+    cm: ColourManager,
+    given: dict,
+    pixels: Pixels = OPENCV,
+) -> dict:
     clean, truth, damaged_dir, clean_dir = prepare(shot, spec, fade_out, work)
-    restore(damaged_dir, work / "tinct", given)
-    restore(clean_dir, work / "noharm", given)
+    restore(damaged_dir, work / "tinct", given, pixels)
+    restore(clean_dir, work / "noharm", given, pixels)
     frames = list(shot.frames)
     damaged = [grey(damaged_dir / f"shot.{f:04d}.exr") for f in frames]
     softness = spec.softness * shot.height / 1080.0
@@ -216,14 +228,16 @@ def quality(
     spec: DamageSpec,
     fade_first: bool,
     given: dict,
+    pixels: Pixels = OPENCV,
 ) -> dict:
     """Score every shot, damaged by ``spec`` seeded ``seed + number`` (the first faded out if asked),
-    restored with the Restore node's ``given`` values over its defaults."""
+    restored with the Restore node's ``given`` values over its defaults on the ``pixels`` backend."""
     results = {}
     for number, shot in enumerate(shots):
         start = time.perf_counter()
         damage = replace(spec, seed=seed + number)
-        r = results[shot.name] = score_shot(shot, damage, fade_first and number == 0, work / shot.name, cm, given)
+        faded = fade_first and number == 0
+        r = results[shot.name] = score_shot(shot, damage, faded, work / shot.name, cm, given, pixels)
         r["seconds"] = time.perf_counter() - start
         c = r["counts"]
         print(
@@ -322,7 +336,7 @@ def print_table(results: dict) -> None:
         )
 
 
-def weave_shot(shot: BenchShot, seed: int, work: Path) -> dict:
+def weave_shot(shot: BenchShot, seed: int, work: Path, pixels: Pixels = OPENCV) -> dict:
     """Weave a clean clip (up to WEAVE_AMPLITUDE px, WEAVE_ROTATION degrees, independent per frame),
     restore it with ``stabilise`` and the other settings at their defaults, and measure the residual
     weave of the woven input and of Tinct's output against the clean frames."""
@@ -331,7 +345,7 @@ def weave_shot(shot: BenchShot, seed: int, work: Path) -> dict:
     for index, frame in enumerate(frames):
         woven = apply_weave(clean[index], weave(seed, index, WEAVE_AMPLITUDE, WEAVE_ROTATION))
         write_grey(work / "woven" / f"shot.{frame:04d}.exr", woven)
-    restore(work / "woven", work / "tinct", {"stabilise": True})
+    restore(work / "woven", work / "tinct", {"stabilise": True}, pixels)
     out = {}
     for name in ("woven", "tinct"):
         images = [np.sqrt(np.maximum(grey(work / name / f"shot.{f:04d}.exr"), 0.0)) for f in frames]
@@ -340,10 +354,10 @@ def weave_shot(shot: BenchShot, seed: int, work: Path) -> dict:
     return out
 
 
-def weave_section(shots: list[BenchShot], work: Path) -> dict:
+def weave_section(shots: list[BenchShot], work: Path, pixels: Pixels = OPENCV) -> dict:
     results = {}
     for number, shot in enumerate(shots):
-        r = results[shot.name] = weave_shot(shot, 3000 + number, work / shot.name)
+        r = results[shot.name] = weave_shot(shot, 3000 + number, work / shot.name, pixels)
         print(
             f"  {shot.name:24} jitter woven {r['woven']['jitter']:.3f} px -> tinct {r['tinct']['jitter']:.3f} px; "
             f"RMS after constant offset {r['woven']['rms']:.3f} -> {r['tinct']['rms']:.3f} px",
@@ -453,14 +467,22 @@ def main() -> int:
         metavar="NAME=VALUE",
         help="Restore node values other than the defaults for the quality sections (e.g. grain=0.9)",
     )
+    parser.add_argument(
+        "--pixels",
+        default="opencv",
+        choices=("opencv", "torch:cpu", "torch:cuda"),
+        help="the backend of the per-pixel work for the quality and weave sections (default: opencv, "
+        "what --device cpu runs; torch:cuda is what --device cuda runs)",
+    )
     args = parser.parse_args()
+    pixels = OPENCV if args.pixels == "opencv" else TorchPixels(args.pixels.split(":")[1])
     given = RESTORE.resolve(dict(item.split("=", 1) for item in args.set)) if args.set else {}
     cm = ColourManager()
-    report: dict = {"machine": {"cpus": os.cpu_count()}}
+    report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels}
     if "real" in args.sections:
         shots = build_real_footage(args.real_shots or args.out / "real-shots", clips=tuple(args.clips))
         print(f"Real footage: {len(shots)} clips with synthetic damage")
-        report["real"] = quality(shots, args.out / "runs-real", cm, 2000, REAL_DAMAGE, False, given)
+        report["real"] = quality(shots, args.out / "runs-real", cm, 2000, REAL_DAMAGE, False, given, pixels)
         report["real_summary"] = summary(report["real"])
         print_table(report["real"])
         print_summary(report["real_summary"])
@@ -469,11 +491,11 @@ def main() -> int:
         print(
             f"\nGate weave on the clean real clips (up to {WEAVE_AMPLITUDE} px, {WEAVE_ROTATION} degrees), --stabilise"
         )
-        report["weave"] = weave_section(shots, args.out / "runs-weave")
+        report["weave"] = weave_section(shots, args.out / "runs-weave", pixels)
     if "synthetic" in args.sections:
         shots = build_benchmark(args.shots or args.out / "shots", quick=args.quick)
         print(f"\nSynthetic diagnostic: {len(shots)} shots")
-        report["shots"] = quality(shots, args.out / "runs", cm, 1000, DamageSpec(), True, given)
+        report["shots"] = quality(shots, args.out / "runs", cm, 1000, DamageSpec(), True, given, pixels)
         report["summary"] = summary(report["shots"])
         print_summary(report["summary"])
     if "speed" in args.sections:
