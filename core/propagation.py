@@ -204,7 +204,8 @@ class Propagator:
         motion = motion or self.motion(previous, current)
         to_prev = px.upload(motion.to_reference)
         consistent = px.upload(motion.consistency(s.occlusion_tolerance))
-        here, there, keyframe = (px.upload(p.small.astype(np.float32)) for p in (current, previous, key.plate))
+        # The working-scale guides (uint8, 0-255) go to the device as they are, a quarter of float32's bytes.
+        here, there, keyframe = (px.float32(px.upload(p.small)) for p in (current, previous, key.plate))
         h, w = current.small.shape
         positions = px.grid(h, w) + to_prev
         chained = _warp(px, track.coords, positions, border=-1.0)

@@ -63,7 +63,7 @@ class Request:
     output: str  # EXR sequence pattern
     parameters: Mapping[str, Value]  # every parameter of the node, checked and typed
     frames: tuple[int, ...] | None = None  # None: every frame of the source
-    device: str = "auto"  # where networks run: auto, cpu, cuda
+    device: str = "auto"  # where networks and the per-pixel work run: auto, cpu, cuda
     colorspaces: Mapping[str, str] = field(default_factory=dict)  # input name -> OCIO colour space
     output_colorspace: str | None = None  # None: the source's
     ocio: str | None = None  # None: $OCIO, else the built-in studio config

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Union, not |: node definitions also load in Nuke 14's Python 3.9, which evaluates this at runtime.
 Value = Union[bool, int, float, str]  # noqa: UP007
-# Where networks run; every node's request carries one (tinct.nodes.api.Request.device).
+# Where networks and the per-pixel work run; every node's request carries one (tinct.nodes.api.Request.device).
 DEVICES = ("auto", "cpu", "cuda")
 
 

@@ -16,7 +16,7 @@ from tinct.nodes.output import OUTPUT
 
 def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefinition]) -> None:
     """The inputs (the first positional SRC, the others ``--<input>``), their colour spaces, the output
-    and frame range, where networks run, and every parameter of ``nodes`` (commands that run one of
+    and frame range, where the work runs, and every parameter of ``nodes`` (commands that run one of
     several nodes, like colorize, list them all)."""
     nodes = list(nodes)
     seen: set[str] = set()
@@ -52,7 +52,7 @@ def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefi
         "--device",
         choices=DEVICES,
         default="auto",
-        help="where networks and the per-pixel work of colourisation run (default: auto, a CUDA GPU when torch sees one)",
+        help="where networks and the per-pixel work run (default: auto, a CUDA GPU when torch sees one)",
     )
     add_workers_argument(parser)
     add_node_parameters(parser, OUTPUT)

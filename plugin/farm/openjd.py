@@ -208,7 +208,7 @@ def _option_definition(step: str, dest: str) -> dict:
             "name": _name(step, "Device"),
             "type": "STRING",
             "allowedValues": list(DEVICES),
-            "description": f"Where the networks of {step} run: auto uses a CUDA GPU when there is one.",
+            "description": f"Where the networks and per-pixel work of {step} run: auto uses a CUDA GPU when torch sees one.",
             "userInterface": {"control": "DROPDOWN_LIST", "label": label, "groupLabel": step},
         }
     return {

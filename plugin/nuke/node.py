@@ -190,7 +190,8 @@ def add_knobs(
     add(
         _tip(
             nuke.Enumeration_Knob(DEVICE_KNOB, "device", list(DEVICES)),
-            "Where Tinct's networks run: auto uses a CUDA GPU when there is one. The result is the same.",
+            "Where Tinct's networks and per-pixel work run: auto uses a CUDA GPU when torch sees one. "
+            "The result agrees with the CPU's within a small tolerance.",
         )
     )
     add(

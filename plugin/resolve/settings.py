@@ -48,7 +48,7 @@ class Settings:
     writes beside each source (``<source folder>/tinct/<command>/``). ``keyframes_colorspace``: the
     OCIO name of what Resolve renders (the timeline's output colour space; Resolve's default is
     Rec.709 gamma 2.4). ``source_colorspace``: '' lets Tinct read it from the files. ``device``: where
-    networks run (auto, cpu, cuda)."""
+    networks and the per-pixel work run (auto, cpu, cuda)."""
 
     marker_color: str = "Green"
     scope: str = "playhead"
