@@ -38,6 +38,7 @@ import numpy as np
 from tinct.core.guided import push_pull_fill
 from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore.denoise import patch_distance
+from tinct.core.restore.frames import nonzero
 
 _CROSS = np.ones((3, 3), np.uint8)
 # Strong spikes exceed ``threshold`` grain deviations; their blob grows into pixels above half of it.
@@ -123,6 +124,11 @@ def detect(
     nearest = references[0]
     texture = TEXTURE * (pixels.dilate(nearest, 3) - pixels.erode(nearest, 3))
     # Level 0: the frames as they are; 1: blurred by a pixel; 2: by about 2.5 pixels, at half size.
+    # How much a level calms the frame-to-witness difference of grain: robust spreads on a share
+    # of the pixels (about 60,000 of the frame's, four times as many of a level's).
+    step = max(1, int(np.sqrt(centre.shape[0] * centre.shape[1] / 60_000)))
+    grain = max(_spread(centre, nearest, step, pixels), 1e-6)
+    explained = limit * sigma + floor  # what grain and misregistration explain, at level 0
     here, seen = centre, references
     for level in range(3):
         if level == 1:
@@ -130,15 +136,16 @@ def detect(
         elif level == 2:
             here = pixels.gaussian(pixels.pyr_down(here), 1.0)
             seen = [pixels.gaussian(pixels.pyr_down(r), 1.0) for r in seen]
-        calm = _calm(centre - nearest, here - seen[0], pixels) if level else 1.0
+        calm = float(np.clip(_spread(here, seen[0], max(1, step // 2), pixels) / grain, 0.1, 1.0)) if level else 1.0
         # Blurring calms the misregistration the floor stands for as much as the grain.
-        threshold = calm * (limit * sigma + floor) + texture
+        threshold = calm * explained + texture
+        growing = GROW * threshold if level < 2 else None
         for i, spike in enumerate(_spikes(here, seen, pixels)):
             if spike.shape != centre.shape:
                 spike = pixels.resize(spike, (centre.shape[1], centre.shape[0]))
-            if level < 2:
+            if growing is not None:
                 strong[i] |= inside & (spike > threshold)
-                weak[i] |= spike > GROW * threshold
+                weak[i] |= spike > growing
             else:
                 strong[i] |= inside & (spike > threshold) & weak[i]
     found = _grow(strong[0], weak[0], pixels) | _grow(strong[1], weak[1], pixels)
@@ -172,7 +179,7 @@ def _well_framed(
     ring_size = 2 * RING + 1
     grown = cv2.dilate(labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(found.astype(np.uint8), _CROSS).astype(bool)
-    ys, xs = np.nonzero(ring)
+    ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
     on_ring = lambda image: pixels.download(image[at])  # noqa: E731
     mismatch = np.minimum.reduce([(on_ring(r) - on_ring(centre)) ** 2 for r in references]) / on_ring(variance)
@@ -198,19 +205,11 @@ def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Arr
     return pixels.erode(lowest, 3) - centre, centre - pixels.dilate(highest, 3)
 
 
-def _calm(full: Array, reduced: Array, pixels: Pixels) -> float:
-    """How much a pyramid level reduces the frame-to-witness difference of grain (robust spreads,
-    measured on the host from a share of the pixels)."""
-    spread = lambda x: float(np.median(np.abs(x - np.median(x))))  # noqa: E731
-    step = max(1, int(np.sqrt(full.shape[0] * full.shape[1] / 60_000)))
-    half = max(1, step // 2)
-    return float(
-        np.clip(
-            spread(pixels.download(reduced[::half, ::half])) / max(spread(pixels.download(full[::step, ::step])), 1e-6),
-            0.1,
-            1.0,
-        )
-    )
+def _spread(a: Array, b: Array, step: int, pixels: Pixels) -> float:
+    """Robust spread (median absolute deviation) of ``a - b`` over every ``step``-th pixel each way,
+    measured on the host."""
+    difference = pixels.download(a[::step, ::step] - b[::step, ::step])
+    return float(np.median(np.abs(difference - np.median(difference))))
 
 
 def _grow(seeds: Array, allowed: Array, pixels: Pixels) -> Array:

@@ -93,6 +93,16 @@ def sample_points(image: np.ndarray, px: np.ndarray, py: np.ndarray, interpolati
     return cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE).reshape(-1)[:count]
 
 
+def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) int64 of the true pixels of an (H, W) bool mask, in row order, as ``np.nonzero``
+    gives them (OpenCV finds them several times faster on a full frame)."""
+    found = cv2.findNonZero(mask.view(np.uint8))
+    if found is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    points = found.reshape(-1, 2).astype(np.int64)
+    return points[:, 1], points[:, 0]
+
+
 def prepare(
     frame: int, source: SourceFrame, geometry: Geometry, infrared: str, infrared_threshold: float
 ) -> RestoreFrame:

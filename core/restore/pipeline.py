@@ -55,6 +55,7 @@ from tinct.core.restore.frames import (
     Geometry,
     RestoreFrame,
     measure_motion,
+    nonzero,
     prepare,
     sample_points,
     seen_in_reference,
@@ -370,7 +371,7 @@ class Restorer:
         doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
         seen.bridged = px.copy(seen.signal)
         seen.inside = px.mask(seen.signal.shape, True)
-        ys, xs = np.nonzero(g.enlarge(doubt) > 0.0)
+        ys, xs = nonzero(g.enlarge(doubt) > 0.0)
         if ys.size == 0:
             return
         x, y = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
@@ -415,7 +416,7 @@ class Restorer:
         """
         g, px = self.geometry, self.pixels
         holes = cv2.dilate((g.shrink(spots) > 0).astype(np.float32), np.ones((5, 5), np.uint8))
-        ys, xs = np.nonzero(spots > 0)
+        ys, xs = nonzero(spots > 0)
         at = px.upload(ys), px.upload(xs)
         values, usable = [], []
         for n in neighbours:
