@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from importlib.metadata import version
+
 import pytest
 import torch
 
@@ -25,6 +29,18 @@ def test_auto_takes_a_cuda_gpu_where_torch_sees_one_and_opencv_elsewhere() -> No
         assert chosen is OPENCV
     else:
         assert isinstance(chosen, TorchPixels) and chosen.device.type == "cuda"
+
+
+@pytest.mark.skipif(not version("torch").endswith("+cpu"), reason="a CUDA build of torch is imported to look for a GPU")
+def test_a_cpu_render_does_not_import_torch() -> None:
+    # torch costs a second and 200 MB in every worker process; a CPU-only build cannot use a GPU.
+    code = (
+        "import sys; from tinct.nodes.pixels import pixels_for; pixels_for('auto'); "
+        "import tinct.nodes.keyframe_colorize, tinct.nodes.restore, tinct.core.keyframe_colorize, "
+        "tinct.core.restore.pipeline; print('torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 @pytest.mark.skipif(NO_GPU, reason="needs a CUDA GPU")
