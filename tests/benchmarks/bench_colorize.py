@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.benchmarks.backends import add_pixels_argument, pixels_named
 from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
 from tests.benchmarks.metrics import CDC, psnr, ssim, to_display
 from tests.benchmarks.shots import REAL_CLIPS, BenchShot, build_benchmark, build_real_footage
@@ -50,7 +51,6 @@ from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.keyframe_suggest import suggest_for_plate
 from tinct.core.pixels import OPENCV, Pixels
-from tinct.core.pixels_torch import TorchPixels
 from tinct.core.sequence import parse_sequence
 from tinct.core.source import SourcePlate
 from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
@@ -276,17 +276,11 @@ def main() -> int:
     parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=list(PROTOCOLS))
-    parser.add_argument(
-        "--pixels",
-        default="opencv",
-        choices=("opencv", "torch:cpu", "torch:cuda"),
-        help="the backend of the per-pixel work for the real and synthetic sections (default: opencv, "
-        "what --device cpu runs; torch:cuda is what --device cuda runs)",
-    )
+    add_pixels_argument(parser, "the real and synthetic sections")
     args = parser.parse_args()
     cm = ColourManager()
     report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels}
-    pixels = OPENCV if args.pixels == "opencv" else TorchPixels(args.pixels.split(":")[1])
+    pixels = pixels_named(args.pixels)
     if {"real", "suggest"} & set(args.sections):
         real = build_real_footage(args.out / "real-shots", clips=tuple(args.clips))
     if "real" in args.sections:

@@ -58,6 +58,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from tests.benchmarks.backends import add_pixels_argument, pixels_named
 from tests.benchmarks.metrics import GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import REAL_CLIPS, BenchShot, build_benchmark, build_real_footage
 from tests.damage import DamageSpec, FilmDamage
@@ -66,7 +67,6 @@ from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
 from tinct.core.pixels import OPENCV, Pixels
-from tinct.core.pixels_torch import TorchPixels
 from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest
 from tinct.core.sequence import parse_sequence
 from tinct.core.synthetic import ShotSpec, SyntheticShot, load_photo
@@ -467,15 +467,9 @@ def main() -> int:
         metavar="NAME=VALUE",
         help="Restore node values other than the defaults for the quality sections (e.g. grain=0.9)",
     )
-    parser.add_argument(
-        "--pixels",
-        default="opencv",
-        choices=("opencv", "torch:cpu", "torch:cuda"),
-        help="the backend of the per-pixel work for the quality and weave sections (default: opencv, "
-        "what --device cpu runs; torch:cuda is what --device cuda runs)",
-    )
+    add_pixels_argument(parser, "the quality and weave sections")
     args = parser.parse_args()
-    pixels = OPENCV if args.pixels == "opencv" else TorchPixels(args.pixels.split(":")[1])
+    pixels = pixels_named(args.pixels)
     given = RESTORE.resolve(dict(item.split("=", 1) for item in args.set)) if args.set else {}
     cm = ColourManager()
     report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels}
