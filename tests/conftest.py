@@ -7,9 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import write_exr
+from tinct.core.pixels import OPENCV
+from tinct.core.pixels_torch import TorchPixels
+
+# Where the torch backend of the per-pixel work is tested: the CPU, and a CUDA GPU where torch sees one.
+TORCH_DEVICES = ("cpu", *(("cuda",) if torch.cuda.is_available() else ()))
+# A test marked with this runs on every backend of the per-pixel work, given to it as ``pixels``.
+ALL_BACKENDS = pytest.mark.parametrize(
+    "pixels",
+    [OPENCV, *(TorchPixels(device) for device in TORCH_DEVICES)],
+    ids=["opencv", *(f"torch-{device}" for device in TORCH_DEVICES)],
+)
 
 # The luminance weights the engine uses for ACEScg (derived from the built-in studio config).
 RED = np.array([1.2, 0.12, 0.06], np.float32)
@@ -77,3 +89,9 @@ def write_shot(root: Path, frames: list[np.ndarray], keys: list[int], first: int
 def tiny_shot(tmp_path: Path) -> TinyShot:
     """Six frames 1001-1006, keyframes on 1001 and 1006."""
     return write_shot(tmp_path, make_frames(6), keys=[0, 5])
+
+
+@pytest.fixture(params=TORCH_DEVICES, ids=lambda device: f"torch-{device}")
+def torch_pixels(request: pytest.FixtureRequest) -> TorchPixels:
+    """The torch backend of the per-pixel work, on each device of :data:`TORCH_DEVICES`."""
+    return TorchPixels(request.param)

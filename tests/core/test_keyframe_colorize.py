@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ACESCG_Y, RED, TinyShot, make_frames, write_shot
+from tests.conftest import ACESCG_Y, ALL_BACKENDS, RED, TinyShot, make_frames, write_shot
 from tinct.core.engine import set_job_cores
 from tinct.core.errors import CancelledError, ImageFileError, SequenceError
 from tinct.core.flow import Motion
 from tinct.core.imageio import read_attribute, read_image, write_exr
 from tinct.core.keyframe_colorize import ColorizeRequest, KeyframeColorizeJob, OutputOptions, Segment, plan_segments
-from tinct.core.pixels import OPENCV, TOLERANCE_DB, Pixels
+from tinct.core.pixels import TOLERANCE_DB, Pixels
 from tinct.core.pixels_torch import TorchPixels
 from tinct.core.propagation import Plate, Propagator
 from tinct.core.sequence import parse_sequence
@@ -121,7 +121,7 @@ def test_rerun_resumes_and_a_repainted_keyframe_invalidates(tiny_shot: TinyShot)
     assert len(KeyframeColorizeJob(request(tiny_shot)).run().written) == 6
 
 
-@pytest.mark.parametrize("pixels", [OPENCV, TorchPixels("cpu")], ids=["opencv", "torch"])
+@ALL_BACKENDS
 def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path, pixels: Pixels) -> None:
     shot = write_shot(tmp_path, make_frames(9), keys=[0, 4, 8])
     KeyframeColorizeJob(request(shot, "whole", pixels=pixels)).run()
@@ -133,10 +133,12 @@ def test_chunks_at_keyframe_intervals_equal_a_whole_render(tmp_path: Path, pixel
         np.testing.assert_array_equal(whole, chunked)
 
 
-def test_the_torch_backend_colours_a_shot_as_opencv_does_within_the_stated_tolerance(tmp_path: Path) -> None:
+def test_the_torch_backend_colours_a_shot_as_opencv_does_within_the_stated_tolerance(
+    tmp_path: Path, torch_pixels: TorchPixels
+) -> None:
     shot = write_shot(tmp_path, make_frames(10), keys=[2, 7])  # frames before, between and after keyframes
     KeyframeColorizeJob(request(shot, "opencv")).run()
-    KeyframeColorizeJob(request(shot, "torch", pixels=TorchPixels("cpu"))).run()
+    KeyframeColorizeJob(request(shot, "torch", pixels=torch_pixels)).run()
     for frame in range(1001, 1011):
         opencv = read_image(shot.out_pattern("opencv").replace("####", str(frame))).rgb()
         torch_rgb = read_image(shot.out_pattern("torch").replace("####", str(frame))).rgb()

@@ -9,23 +9,16 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
-import pytest
 
-from tests.conftest import ACESCG_Y
+from tests.conftest import ACESCG_Y, ALL_BACKENDS
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
 from tinct.core.flow import dominant_motion
-from tinct.core.pixels import OPENCV, Pixels
-from tinct.core.pixels_torch import TorchPixels
+from tinct.core.pixels import Pixels
 from tinct.core.propagation import PropagationSettings, Propagator, Track, patch_agreement
 from tinct.core.reference import ReferenceColorizer
 
 HOMOGRAPHY = np.array([[1.02, 0.03, 4.0], [-0.02, 0.99, -3.0], [1e-4, -5e-5, 1.0]])
-
-
-@pytest.fixture(params=["opencv", "torch"])
-def pixels(request: pytest.FixtureRequest) -> Pixels:
-    return OPENCV if request.param == "opencv" else TorchPixels("cpu")
 
 
 def on_host(track: Track, pixels: Pixels) -> Track:
@@ -104,6 +97,7 @@ def propagate(frames: list[np.ndarray], pixels: Pixels) -> Track:
     return on_host(track, pixels)
 
 
+@ALL_BACKENDS
 def test_background_an_occluder_hid_is_reacquired_from_the_keyframe(pixels: Pixels) -> None:
     frames = shot(14)  # at the end the block is at x = 54..78: x = 8..50 was hidden, then revealed
     track = propagate(frames, pixels)
@@ -113,6 +107,7 @@ def test_background_an_occluder_hid_is_reacquired_from_the_keyframe(pixels: Pixe
     assert np.abs(track.chroma[revealed] - truth[revealed]).max() < 0.05
 
 
+@ALL_BACKENDS
 def test_content_the_keyframe_never_showed_stays_unsure(pixels: Pixels) -> None:
     track = propagate(shot(14), pixels)
     # The pan brought in 13 new columns on the right; flow extrapolates a few columns past the
@@ -121,6 +116,7 @@ def test_content_the_keyframe_never_showed_stays_unsure(pixels: Pixels) -> None:
     assert track.confidence[entered].max() < 0.2
 
 
+@ALL_BACKENDS
 def test_film_grain_does_not_stop_reacquisition(pixels: Pixels) -> None:
     rng = np.random.default_rng(0)
     grainy = [
@@ -147,6 +143,7 @@ def locked_off_shot(frames: int, height: int = 64, width: int = 96) -> list[np.n
     return out
 
 
+@ALL_BACKENDS
 def test_a_locked_off_shot_keeps_static_colour_where_a_walker_passed(pixels: Pixels) -> None:
     frames = locked_off_shot(24)  # the walker covers the pole around frames 14-15, gone left by frame 24
     track = propagate(frames, pixels)
@@ -161,6 +158,7 @@ def test_a_locked_off_shot_keeps_static_colour_where_a_walker_passed(pixels: Pix
     assert track.confidence[14:50, 20:24].mean() < 0.5
 
 
+@ALL_BACKENDS
 def test_unseen_content_takes_colour_from_the_keyframe_textures_and_stays_unsure(pixels: Pixels) -> None:
     """A red textured card is in the keyframe at the left; an identical card enters on the right
     later. Tracking cannot reach it, but the keyframe's own texture says it is red."""

@@ -7,13 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ACESCG_Y, TinyShot, make_frames, write_shot
+from tests.conftest import ACESCG_Y, ALL_BACKENDS, TinyShot, make_frames, write_shot
 from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_attribute, read_image
 from tinct.core.keyframe_colorize import CONFIDENCE_CHANNEL, ColorizeRequest, KeyframeColorizeJob, OutputOptions
 from tinct.core.keyframes import Proposer
-from tinct.core.pixels import OPENCV, Pixels
-from tinct.core.pixels_torch import TorchPixels
+from tinct.core.pixels import Pixels
 from tinct.core.sequence import parse_sequence
 
 WARM = np.array([1.6, 0.85, 0.5], np.float32)  # a chroma ratio: warm where bright
@@ -67,7 +66,7 @@ def test_proposed_colour_reaches_every_frame_and_luminance_is_kept(tmp_path: Pat
         assert np.ptp(rgb / np.maximum(rgb @ ACESCG_Y, 1e-6)[..., None]) > 0.5  # coloured, not grey
 
 
-@pytest.mark.parametrize("pixels", [OPENCV, TorchPixels("cpu")], ids=["opencv", "torch"])
+@ALL_BACKENDS
 def test_the_colourisers_doubt_reaches_the_confidence_aov(tmp_path: Path, pixels: Pixels) -> None:
     frames = make_frames(4)
     shot = write_shot(tmp_path, frames, keys=[])

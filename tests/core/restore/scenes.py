@@ -1,5 +1,4 @@
-"""Tiny moving scenes (64x48) for the restore tests, made at test time, and the pixel backends
-the restore tests run on."""
+"""Tiny moving scenes (64x48) for the restore tests, made at test time."""
 
 from __future__ import annotations
 
@@ -8,17 +7,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 from tinct.core.imageio import Image, write_exr
-from tinct.core.pixels import OPENCV
-from tinct.core.pixels_torch import TorchPixels
 from tinct.core.source import SourceFrame
 
 ATTRIBUTES = {"oiio:ColorSpace": "lin_ap1_scene"}
 WEIGHTS = np.array([0.2722, 0.6741, 0.0537], np.float32)  # ACEScg luminance weights, rounded
-# A test marked with this runs on both backends of the per-pixel work (torch on the CPU), as ``pixels``.
-BOTH_BACKENDS = pytest.mark.parametrize("pixels", [OPENCV, TorchPixels("cpu")], ids=["opencv", "torch"])
 
 
 def scene(

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ACESCG_Y, make_frames
-from tests.core.restore.scenes import BOTH_BACKENDS, grainy, grey_rgb, scene, write_sequence
+from tests.conftest import ACESCG_Y, ALL_BACKENDS, make_frames
+from tests.core.restore.scenes import grainy, grey_rgb, scene, write_sequence
 from tests.damage import DamageSpec, FilmDamage
 from tests.weave import apply_weave, weave
 from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
@@ -68,7 +68,7 @@ def test_writes_the_restored_frames_with_the_defect_matte_and_provenance(tmp_pat
     assert read_attribute(path, "studio:shot") == "sh010"
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_a_chunked_render_equals_a_whole_one(tmp_path: Path, pixels: Pixels) -> None:
     source, _ = damaged_shot(tmp_path, count=10)
     RestoreJob(request(source, tmp_path / "whole", pixels=pixels)).run()
@@ -81,7 +81,9 @@ def test_a_chunked_render_equals_a_whole_one(tmp_path: Path, pixels: Pixels) -> 
         )
 
 
-def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tolerance(tmp_path: Path) -> None:
+def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tolerance(
+    tmp_path: Path, torch_pixels: TorchPixels
+) -> None:
     # A colour shot with every kind of damage and some weave, every repair and stabilise on.
     spec = DamageSpec(seed=4, dust=12_000.0, blotches=800.0, scratches=3.0, hairs=1_200.0)
     damage = FilmDamage(spec, 64, 48)
@@ -93,7 +95,7 @@ def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tole
     source = write_sequence(tmp_path / "src", frames)
     settings = RestoreSettings(stabilise=True, grain_keep=0.2)
     RestoreJob(request(source, tmp_path / "opencv", settings=settings)).run()
-    RestoreJob(request(source, tmp_path / "torch", settings=settings, pixels=TorchPixels("cpu"))).run()
+    RestoreJob(request(source, tmp_path / "torch", settings=settings, pixels=torch_pixels)).run()
     repaired = 0
     for frame in range(1001, 1009):
         opencv = read_image(frame_path(tmp_path / "opencv", frame))

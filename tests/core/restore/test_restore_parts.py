@@ -8,7 +8,8 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from tests.core.restore.scenes import BOTH_BACKENDS, scene
+from tests.conftest import ALL_BACKENDS
+from tests.core.restore.scenes import scene
 from tests.damage import DamageSpec, FilmDamage
 from tinct.core.errors import ParameterError
 from tinct.core.flow import FlowEstimator
@@ -38,7 +39,7 @@ def test_correction_removes_jitter_and_keeps_a_linear_fade() -> None:
     assert deflicker.correction(jitter, 12, 0.0).item() == 0.0
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_gain_field_is_smooth_and_exact_at_cell_centres(pixels: Pixels) -> None:
     field = pixels.download(deflicker.gain_field(np.log(np.array([[1.0, 2.0]], np.float32)), 10, 40, pixels))
     assert field.shape == (10, 40)
@@ -49,7 +50,7 @@ def test_gain_field_is_smooth_and_exact_at_cell_centres(pixels: Pixels) -> None:
 
 
 # -- grain ---------------------------------------------------------------------------------------
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_noise_is_measured_per_brightness(pixels: Pixels) -> None:
     rng = np.random.default_rng(0)
     base = np.tile(np.linspace(0.1, 0.9, 256, dtype=np.float32), (192, 1))

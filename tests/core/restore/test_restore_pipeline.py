@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.core.restore.scenes import BOTH_BACKENDS, WEIGHTS, grainy, grey_rgb, scene, source
+from tests.conftest import ALL_BACKENDS
+from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
 from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.restore import Restored, Restorer, RestoreSettings
 
@@ -26,7 +27,7 @@ def luminance(r: Restored) -> np.ndarray:
     return r.rgb @ WEIGHTS
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pixels) -> None:
     clean = scene(8)
     frames = grainy(clean, 0.01)
@@ -38,7 +39,7 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
     assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_a_fast_moving_object_is_not_taken_for_dust(pixels: Pixels) -> None:
     clean = scene(8)
     for t, frame in enumerate(clean):
@@ -50,7 +51,7 @@ def test_a_fast_moving_object_is_not_taken_for_dust(pixels: Pixels) -> None:
         assert np.abs(out[t].rgb[region][..., 0] - 0.9).mean() < 0.03, t
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_clean_footage_passes_nearly_unchanged(pixels: Pixels) -> None:
     clean = scene(8)
     for r in restore(clean, pixels=pixels).values():
@@ -58,7 +59,7 @@ def test_clean_footage_passes_nearly_unchanged(pixels: Pixels) -> None:
         assert error.max() < 0.01 and (r.defect > 0.5).sum() == 0
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_with_every_repair_off_frames_pass_through_bit_exactly(pixels: Pixels) -> None:
     frames = grainy(scene(4), 0.02)
     frames[1][5, 5], frames[1][6, 6] = 7.5, -0.25
@@ -67,7 +68,7 @@ def test_with_every_repair_off_frames_pass_through_bit_exactly(pixels: Pixels) -
         np.testing.assert_array_equal(r.rgb, grey_rgb(frames[r.frame]))
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_pixels_a_dust_repair_does_not_touch_are_bit_exact(pixels: Pixels) -> None:
     clean = scene(8)
     tint = np.array([1.3, 0.9, 0.7], np.float32)
@@ -80,7 +81,7 @@ def test_pixels_a_dust_repair_does_not_touch_are_bit_exact(pixels: Pixels) -> No
     np.testing.assert_array_equal(out.rgb[untouched], frames[3][untouched])
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_values_above_one_and_negatives_survive(pixels: Pixels) -> None:
     clean = scene(8)
     for frame in clean:
@@ -91,7 +92,7 @@ def test_values_above_one_and_negatives_survive(pixels: Pixels) -> None:
     np.testing.assert_allclose(out.rgb[31:33, 41:43], -0.02, atol=1e-4)
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_grain_is_reduced(pixels: Pixels) -> None:
     clean = scene(8)
     noisy = grainy(clean, 0.03)
@@ -103,7 +104,7 @@ def test_grain_is_reduced(pixels: Pixels) -> None:
     assert np.abs(luminance(kept[3]) - luminance(out[3])).mean() > 0.2 * before  # some grain put back
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_flicker_is_removed_and_a_fade_kept(pixels: Pixels) -> None:
     clean = scene(24, pan=0)
     fade = np.linspace(1.0, 0.3, 24)
@@ -119,7 +120,7 @@ def test_flicker_is_removed_and_a_fade_kept(pixels: Pixels) -> None:
     assert means[-1] < 0.45 and means[0] > 0.8
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) -> None:
     # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.
     clean = [0.2 + 0.3 * (y - 0.2) for y in scene(7, pan=2, blur=4.0)]
@@ -135,7 +136,7 @@ def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) 
     np.testing.assert_allclose(out.rgb[:, 40 - 6, 0], clean[3][:, 40 - 6], atol=1e-6)
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_colour_keeps_its_chroma(pixels: Pixels) -> None:
     clean = scene(8)
     tint = np.array([1.4, 0.9, 0.6], np.float32) / (np.array([1.4, 0.9, 0.6], np.float32) @ WEIGHTS)
@@ -160,7 +161,7 @@ def test_nothing_is_borrowed_across_a_cut() -> None:
         np.testing.assert_array_equal(together[t].rgb, alone[t - 5].rgb)
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_an_infrared_channel_marks_defects(pixels: Pixels) -> None:
     clean = scene(6)
     frames = []

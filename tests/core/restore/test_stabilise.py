@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.core.restore.scenes import BOTH_BACKENDS, WEIGHTS, grey_rgb, scene, source, write_sequence
+from tests.conftest import ALL_BACKENDS
+from tests.core.restore.scenes import WEIGHTS, grey_rgb, scene, source, write_sequence
 from tests.weave import Weave, apply_weave, estimate_weave, measure_residual, residual_of, weave
 from tinct.core.imageio import read_image
 from tinct.core.keyframe_colorize import OutputOptions
@@ -132,7 +133,7 @@ def test_handles_include_the_stabilise_window() -> None:
     assert (ONLY_STABILISE.behind, ONLY_STABILISE.ahead) == (12, 12)
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_values_above_one_negatives_and_extra_channels_move_with_the_picture(pixels: Pixels) -> None:
     clean = scene(12, **SIZE)
     for frame in clean:
@@ -149,7 +150,7 @@ def test_values_above_one_negatives_and_extra_channels_move_with_the_picture(pix
     assert 0.0 <= out.defect.min() and out.defect.max() <= 1.0
 
 
-@BOTH_BACKENDS
+@ALL_BACKENDS
 def test_a_chunked_render_equals_a_whole_one_with_stabilise(tmp_path: Path, pixels: Pixels) -> None:
     frames = weaved(scene(14, width=64, height=48))
     frames[5][20:24, 30:34] = 0.0
