@@ -20,6 +20,7 @@ connected defects): they take host arrays (:meth:`Pixels.download`) and give the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
 import cv2
@@ -205,10 +206,8 @@ class OpenCVPixels:
         return np.asarray(array, dtype=np.float32)
 
     def remap(self, image: np.ndarray, x: np.ndarray, y: np.ndarray, border: float | None = 0.0) -> np.ndarray:
-        if border is None:
-            return _channels_as(image, cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-        mapped = cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
-        return _channels_as(image, mapped)
+        mode, value = (cv2.BORDER_REPLICATE, 0.0) if border is None else (cv2.BORDER_CONSTANT, border)
+        return _channels_as(image, cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=mode, borderValue=value))
 
     def resize(self, image: np.ndarray, size: tuple[int, int], area: bool = False) -> np.ndarray:
         return _channels_as(image, cv2.resize(image, size, interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR))
@@ -234,11 +233,7 @@ class OpenCVPixels:
             out = cv2.warpAffine(part, matrix, (width, height), flags=flags, borderMode=cv2.BORDER_REPLICATE)
             return out.reshape(part.shape)
 
-        if image.ndim == 2 or image.shape[2] <= 4:
-            return warp(image)
-        # OpenCV's Lanczos warp takes up to four channels.
-        parts = [warp(np.ascontiguousarray(image[..., i : i + 4])) for i in range(0, image.shape[2], 4)]
-        return np.concatenate(parts, axis=-1)
+        return _by_fours(image, warp)
 
     def dilate(self, image: np.ndarray, size: int) -> np.ndarray:
         window = np.ones((size, size), np.uint8)
@@ -278,15 +273,23 @@ class OpenCVPixels:
         above_share = (position - below)[..., None]
         map_x = np.broadcast_to(xs, (height, width))
         map_y = ys[:, None] + (below * (gh + 2)).astype(np.float32)
-        out = np.empty((height, width, channels), np.float32)
-        # cv2.remap reads at most four channels at a time.
-        for first in range(0, channels, 4):
-            part = np.ascontiguousarray(atlas[..., first : first + 4])
-            low = cv2.remap(part, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            high = cv2.remap(part, map_x, map_y + np.float32(gh + 2), cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            low, high = low.reshape(height, width, -1), high.reshape(height, width, -1)
-            out[..., first : first + 4] = low + (high - low) * above_share
-        return out
+
+        def read(part: np.ndarray) -> np.ndarray:
+            low = self.remap(part, map_x, map_y, border=None)
+            high = self.remap(part, map_x, map_y + np.float32(gh + 2), border=None)
+            return (low + (high - low) * above_share).astype(np.float32)  # the share is float64
+
+        return _by_fours(atlas, read)
+
+
+def _by_fours(image: np.ndarray, op: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``op`` of an (H, W) or (H, W, C) image, four channels at a time: OpenCV's remaps and warps
+    take at most four."""
+    if image.ndim == 2 or image.shape[2] <= 4:
+        return op(image)
+    return np.concatenate(
+        [op(np.ascontiguousarray(image[..., i : i + 4])) for i in range(0, image.shape[2], 4)], axis=-1
+    )
 
 
 def _channels_as(image: np.ndarray, result: np.ndarray) -> np.ndarray:
