@@ -64,8 +64,9 @@ class Estimate:
     confidence: np.ndarray
 
 
-# A walk from a keyframe: (frame, source, estimate) for the keyframe and each frame after it in walking order.
-Walk = Generator[tuple[int, SourceFrame, Estimate], None, None]
+# A walk from a keyframe: (frame, source, track) for the keyframe and each frame after it in walking
+# order (the track's arrays are of the request's pixel backend).
+Walk = Generator[tuple[int, SourceFrame, Track], None, None]
 
 
 @dataclass(frozen=True)
@@ -259,8 +260,9 @@ class KeyframeColorizeJob:
         else:
             raise AssertionError("a segment has a keyframe on at least one side")
         wanted = set(frames)
-        for frame, source, estimate in walk:
+        for frame, source, track in walk:
             if frame in wanted:
+                estimate = self._estimate(track)
                 yield frame, (source, estimate.chroma, estimate.confidence)
 
     def _colour_interval(
@@ -296,11 +298,11 @@ class KeyframeColorizeJob:
         """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
         exception goes to ``join`` too (raised where the frames are taken)."""
         try:
-            for frame, source, estimate in walk:
+            for frame, source, track in walk:
                 if join.stopped:
                     break
                 if frame in wanted:
-                    join.deliver(frame, direction, source, estimate, 1.0 - abs(frame - estimate.key) / span)
+                    join.deliver(frame, direction, source, self._estimate(track), 1.0 - abs(frame - track.key) / span)
         except BaseException as error:
             join.fail(error)
         finally:
@@ -309,7 +311,7 @@ class KeyframeColorizeJob:
 
     def _walk(self, key_frame: int, frames: list[int], motions: MotionExchange | None) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
-        estimate) for the keyframe and each frame. Plates and motions are made a step ahead, beside
+        track) for the keyframe and each frame. Plates and motions are made a step ahead, beside
         the propagation; ``motions`` shares them with the interval's other pass."""
         propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
@@ -318,13 +320,18 @@ class KeyframeColorizeJob:
         plate = propagator.plate(source.luminance)
         key = self._keyframe(propagator, key_frame, source, plate)
         track = propagator.start(key)
-        yield key_frame, source, _estimate(propagator, track)
+        yield key_frame, source, track
         # A flow estimator serves one thread: the walk ahead has its own propagator.
         walker = Propagator(self.request.settings, self.height, self.width)
         for frame, source, current, motion in Ahead(_walk_ahead(walker, reader, key_frame, plate, motions), depth=1):
             track = propagator.step(track, plate, current, key, motion)
             plate = current
-            yield frame, source, _estimate(propagator, track)
+            yield frame, source, track
+
+    def _estimate(self, track: Track) -> Estimate:
+        """A track's colour brought to the host (only for the frames that are wanted)."""
+        download = self.request.pixels.download
+        return Estimate(track.key, download(track.chroma), download(track.confidence))
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
         rgb_working = apply_chroma(source.luminance, chroma, self.weights)
@@ -358,11 +365,6 @@ class KeyframeColorizeJob:
             scratch=cache,
         ):
             self.clamped.append(frame)
-
-
-def _estimate(propagator: Propagator, track: Track) -> Estimate:
-    download = propagator.pixels.download
-    return Estimate(track.key, download(track.chroma), download(track.confidence))
 
 
 def _walk_ahead(
