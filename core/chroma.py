@@ -38,6 +38,9 @@ def apply_chroma(y: Array, ratio: Array, weights: np.ndarray, pixels: Pixels = O
     The ratio is renormalised so that ``w . c == 1`` even after blending or filtering.
     """
     ratio = pixels.float32(ratio)
-    norm = luminance(ratio, weights, pixels)[..., None]
-    ratio = pixels.where(norm > 1e-6, ratio / norm.clip(min=1e-6), 1.0)
-    return pixels.float32(y[..., None] * ratio)
+    norm = luminance(ratio, weights, pixels)
+    rgb = ratio * (y / norm.clip(min=1e-6))[..., None]
+    unusable = norm <= 1e-6  # a ratio without luminance: neutral
+    if unusable.any():
+        rgb = pixels.where(unusable[..., None], y[..., None], rgb)
+    return pixels.float32(rgb)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from tinct.core.chroma import apply_chroma
@@ -462,8 +463,7 @@ class Join:
         if frame == self._alone:
             self._put("frame", (frame, (source, estimate.chroma, estimate.confidence)))
             return
-        packed = np.empty(estimate.confidence.shape + (4,), np.float16)
-        packed[..., :3], packed[..., 3] = estimate.chroma, estimate.confidence
+        packed = cv2.merge([estimate.chroma, estimate.confidence]).astype(np.float16)
         with self._lock:
             other = self._first.pop(frame, None)
             if other is None:
@@ -477,9 +477,8 @@ class Join:
         other.written.wait()
         mine = (packed.astype(np.float32), weight)
         theirs = (_unpark(self._cache, frame, f"{other.direction}.estimate"), other.weight)
-        estimates = [mine, theirs] if direction == FORWARD else [theirs, mine]
-        chroma, confidence = blend([(e[..., :3], e[..., 3], w) for e, w in estimates])
-        self._put("frame", (frame, (source, chroma, confidence)))
+        joined = blend(mine, theirs) if direction == FORWARD else blend(theirs, mine)
+        self._put("frame", (frame, (source, joined[..., :3], joined[..., 3])))
 
     def fail(self, error: BaseException) -> None:
         """A pass failed: the caller's thread raises ``error`` once both passes ended."""

@@ -79,9 +79,10 @@ class Pixels(Protocol):
         """``array`` as float32 (itself when it already is)."""
         ...
 
-    def remap(self, image: Array, x: Array, y: Array, border: float | None = 0.0) -> Array:
-        """``image`` sampled bilinearly at (x, y) (each (H, W)); outside, ``border`` in the first
-        channel and 0 in the others, as OpenCV reads one border value (None: the edge repeated)."""
+    def remap(self, image: Array, coords: Array, border: float | None = 0.0) -> Array:
+        """``image`` sampled bilinearly at the absolute coordinates ``coords`` (H, W, 2) (x, y);
+        outside, ``border`` in the first channel and 0 in the others, as OpenCV reads one border
+        value (None: the edge repeated)."""
         ...
 
     def resize(self, image: Array, size: tuple[int, int], area: bool = False) -> Array:
@@ -136,7 +137,7 @@ class Pixels(Protocol):
         ...
 
     def norm(self, vectors: Array) -> Array:
-        """Euclidean length along the last axis."""
+        """Euclidean length of 2-vectors (..., 2)."""
         ...
 
     def slice_grid(self, layers: Array, guide: Array, step: float) -> Array:
@@ -205,9 +206,9 @@ class OpenCVPixels:
     def float32(self, array: np.ndarray) -> np.ndarray:
         return np.asarray(array, dtype=np.float32)
 
-    def remap(self, image: np.ndarray, x: np.ndarray, y: np.ndarray, border: float | None = 0.0) -> np.ndarray:
+    def remap(self, image: np.ndarray, coords: np.ndarray, border: float | None = 0.0) -> np.ndarray:
         mode, value = (cv2.BORDER_REPLICATE, 0.0) if border is None else (cv2.BORDER_CONSTANT, border)
-        return _channels_as(image, cv2.remap(image, x, y, cv2.INTER_LINEAR, borderMode=mode, borderValue=value))
+        return _channels_as(image, cv2.remap(image, coords, None, cv2.INTER_LINEAR, borderMode=mode, borderValue=value))
 
     def resize(self, image: np.ndarray, size: tuple[int, int], area: bool = False) -> np.ndarray:
         return _channels_as(image, cv2.resize(image, size, interpolation=cv2.INTER_AREA if area else cv2.INTER_LINEAR))
@@ -257,7 +258,7 @@ class OpenCVPixels:
         return _channels_as(array, cv2.exp(array))
 
     def norm(self, vectors: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(vectors, axis=-1)
+        return cv2.magnitude(vectors[..., 0], vectors[..., 1])
 
     def slice_grid(self, layers: np.ndarray, guide: np.ndarray, step: float) -> np.ndarray:
         # The layers are stacked into one tall image, each with its edge rows repeated above and
@@ -270,14 +271,15 @@ class OpenCVPixels:
         ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) * (gh / height) - 0.5, 0.0, gh - 1.0) + 1.0
         position = np.clip(guide / np.float32(step), 0.0, count - 1.0)
         below = np.minimum(position.astype(np.int32), count - 2)
-        above_share = (position - below)[..., None]
-        map_x = np.broadcast_to(xs, (height, width))
-        map_y = ys[:, None] + (below * (gh + 2)).astype(np.float32)
+        above_share = (position - below.astype(np.float32))[..., None]
+        low = np.empty((height, width, 2), np.float32)
+        low[..., 0] = xs
+        low[..., 1] = ys[:, None] + (below * (gh + 2)).astype(np.float32)
+        high = low + np.float32([0, gh + 2])
 
         def read(part: np.ndarray) -> np.ndarray:
-            low = self.remap(part, map_x, map_y, border=None)
-            high = self.remap(part, map_x, map_y + np.float32(gh + 2), border=None)
-            return (low + (high - low) * above_share).astype(np.float32)  # the share is float64
+            below_value = self.remap(part, low, border=None)
+            return below_value + (self.remap(part, high, border=None) - below_value) * above_share
 
         return _by_fours(atlas, read)
 

@@ -70,10 +70,11 @@ class TorchPixels:
     def concatenate(self, arrays: list[torch.Tensor], axis: int) -> torch.Tensor:
         return torch.cat(arrays, dim=axis)
 
-    def remap(self, image: torch.Tensor, x: torch.Tensor, y: torch.Tensor, border: float | None = 0.0) -> torch.Tensor:
+    def remap(self, image: torch.Tensor, coords: torch.Tensor, border: float | None = 0.0) -> torch.Tensor:
         height, width = image.shape[:2]
         # grid_sample's coordinates with align_corners: -1 and 1 are the centres of the edge pixels.
-        grid = torch.stack([x * (2.0 / max(width - 1, 1)) - 1.0, y * (2.0 / max(height - 1, 1)) - 1.0], dim=-1)
+        scale = torch.tensor([2.0 / max(width - 1, 1), 2.0 / max(height - 1, 1)], device=self.device)
+        grid = coords * scale - 1.0
         if border is None:
             return _from_nchw(F.grid_sample(_to_nchw(image), grid[None], "bilinear", "border", True), image)
         # Outside samples read zeros: shift the image so that zero stands for the border value.

@@ -160,13 +160,12 @@ class Propagator:
         flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
         px = self.pixels
         coords = px.grid(self.height, self.width) + px.upload(flow)
-        xs, ys = coords[..., 0], coords[..., 1]
         return Keyframe(
             frame=frame,
-            chroma=px.remap(px.upload(key_chroma), xs, ys, border=None),
+            chroma=px.remap(px.upload(key_chroma), coords, border=None),
             plate=plate,
             matcher=matcher,
-            certainty=None if certainty is None else px.remap(px.upload(certainty.astype(np.float32)), xs, ys, None),
+            certainty=None if certainty is None else px.remap(px.upload(certainty.astype(np.float32)), coords, None),
         )
 
     def start(self, key: Keyframe) -> Track:
@@ -217,22 +216,22 @@ class Propagator:
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, here, keyframe)
 
         # Full-size arrays are freed as soon as they have served (two walks may step at once).
-        x, y = self._full(coords)
-        sampled = px.remap(key.chroma, x, y, border=None)
+        at = self._full(coords)
+        sampled = px.remap(key.chroma, at, border=None)
         # What the keyframe itself was unsure of (a model's proposal) stays unsure.
-        sure_of_key = 1.0 if key.certainty is None else px.remap(key.certainty, x, y, border=None)
-        x, y = self._full(positions)
-        carried = px.remap(track.chroma, x, y, border=None)
+        sure_of_key = 1.0 if key.certainty is None else px.remap(key.certainty, at, border=None)
+        at = self._full(positions)
+        carried = px.remap(track.chroma, at, border=None)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
         same = self._photometric(here, there, positions)
         moved = self._upsample(consistent * same)
-        kept = px.remap(track.confidence, x, y)
+        kept = px.remap(track.confidence, at)
         kept *= moved * CARRY_DECAY
-        holding = px.remap(track.persistence, x, y)
+        holding = px.remap(track.persistence, at)
         holding *= moved
-        del x, y, moved
+        del at, moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
         small_sampled = px.resize(sampled, (w, h), area=True)
         small_similar, gathered = bilateral_fill(
@@ -322,14 +321,14 @@ class Propagator:
     def _upsample(self, small: Array) -> Array:
         return self.pixels.resize(small, (self.width, self.height)).clip(0.0, 1.0)
 
-    def _full(self, small_coords: Array) -> tuple[Array, Array]:
-        """Working-scale absolute coordinates (h, w, 2) -> full-size x and y maps (H, W)."""
+    def _full(self, small_coords: Array) -> Array:
+        """Working-scale absolute coordinates (h, w, 2) -> full-size ones (H, W, 2)."""
         h, w = small_coords.shape[:2]
-        coords = self.pixels.resize(small_coords, (self.width, self.height))
-        # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5.
-        x = (coords[..., 0] + 0.5) * (self.width / w) - 0.5
-        y = (coords[..., 1] + 0.5) * (self.height / h) - 0.5
-        return x, y
+        # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5, applied
+        # before the (linear) enlargement, on a quarter of the pixels.
+        scale = np.float32([self.width / w, self.height / h])
+        full = small_coords * self.pixels.upload(scale) + self.pixels.upload(0.5 * scale - 0.5)
+        return self.pixels.resize(full, (self.width, self.height))
 
 
 def patch_agreement(here: Array, seen: Array, allow_flat: bool = True, pixels: Pixels = OPENCV) -> Array:
@@ -379,7 +378,7 @@ def _agreement(px: Pixels, here: _Window, seen: _Window, allow_flat: bool) -> Ar
 
 def _warp(px: Pixels, image: Array, coords: Array, border: float = 0.0) -> Array:
     """Gather ``image`` at absolute coordinates (h, w, 2); outside samples take ``border``."""
-    return px.remap(image, coords[..., 0], coords[..., 1], border)
+    return px.remap(image, coords, border)
 
 
 def _mix(a: Array, b: Array, t: Array | float) -> Array:
@@ -390,14 +389,21 @@ def _mix(a: Array, b: Array, t: Array | float) -> Array:
     return b
 
 
-def blend(estimates: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, np.ndarray]:
-    """Join (chroma, confidence, temporal weight) estimates of one frame -> (chroma, confidence)."""
-    num = np.zeros_like(estimates[0][0])
-    den = np.zeros_like(estimates[0][1])
-    doubt = np.ones_like(estimates[0][1])
-    for chroma, confidence, weight in estimates:
-        w = confidence * weight + 1e-6
-        num += chroma * w[..., None]
-        den += w
-        doubt *= 1.0 - confidence
-    return (num / den[..., None]).astype(np.float32), (1.0 - doubt).astype(np.float32)
+def blend(first: tuple[np.ndarray, float], second: tuple[np.ndarray, float]) -> np.ndarray:
+    """Join two estimates of one frame, each (H, W, 4) float32 chroma and confidence with its
+    temporal weight -> (H, W, 4) float32 chroma and confidence.
+
+    The chroma is the mean of the two weighed by confidence times temporal weight; the joined
+    confidence is the chance that either is right.
+    """
+    (a, weight_a), (b, weight_b) = first, second
+    sure_a, sure_b = a[..., 3], b[..., 3]
+    say_a = sure_a * np.float32(weight_a) + np.float32(1e-6)
+    say_b = sure_b * np.float32(weight_b) + np.float32(1e-6)
+    say_b += say_a
+    share_a = np.divide(say_a, say_b, out=say_a)
+    joined = a - b
+    joined *= share_a[..., None]
+    joined += b
+    joined[..., 3] = sure_a + sure_b - sure_a * sure_b
+    return joined

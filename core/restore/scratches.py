@@ -36,7 +36,7 @@ Arrays: (H, W) float32 signals; profiles (bands, W) float32.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -62,6 +62,15 @@ class Profile:
     """One frame's column means per horizontal band."""
 
     values: np.ndarray  # (bands, W) float32
+    # Line responses by (polarity, level, reach), worked out once: a frame serves every window it is in.
+    _responses: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    def response(self, polarity: int, level: int, reach: int) -> np.ndarray:
+        """(level, W) line response of one polarity, in robust spreads, of the profile merged into ``level`` bands."""
+        key = (polarity, level, reach)
+        if key not in self._responses:
+            self._responses[key] = _standard_response(polarity * _merge(self.values, level), reach)
+        return self._responses[key]
 
 
 def sizes(height: int) -> tuple[float, int]:
@@ -109,18 +118,18 @@ def find(
     Tall bands count only where the picture moved off the column in the window.
     """
     bands, width = profiles[0].values.shape
-    current = profiles[distances.index(0)].values
+    current = profiles[distances.index(0)]
     reach = _reach(height)
     found = np.zeros((bands, width), np.int8)
     for polarity in (1, -1):
         # How far each column stands out in each short band of this frame (a pixel of slant allowed).
-        short = cv2.dilate(_standard_response(polarity * current, reach), np.ones((1, 3), np.uint8))
+        short = cv2.dilate(current.response(polarity, bands, reach), np.ones((1, 3), np.uint8))
         for level in LEVELS:
             if bands % level:
                 continue
-            merged = [_merge(p.values, level) for p in profiles]
+            responses = [p.response(polarity, level, reach) for p in profiles]
             level_shifts = [_merge(s[:, None], level)[:, 0] for s in shifts]
-            peaks = _peaks(merged, distances, level_shifts, polarity, strength, height, level < bands)
+            peaks = _peaks(responses, distances, level_shifts, strength, height, level < bands)
             if level < bands:
                 # A long scratch stands out, if faintly, in most of the short bands it runs through;
                 # a line of the picture in a part of the tall band only (a window's post) does not.
@@ -154,25 +163,24 @@ def _merge(values: np.ndarray, level: int) -> np.ndarray:
 
 
 def _peaks(
-    values: list[np.ndarray],
+    z: list[np.ndarray],
     distances: list[int],
     shifts: list[np.ndarray],
-    polarity: int,
     strength: float,
     height: int,
     moving_only: bool,
 ) -> np.ndarray:
-    """(bands, W) bool scratch columns of one polarity in the current frame's (bands, W) profile
-    (``moving_only``: only where the picture moved off the column in the window)."""
+    """(bands, W) bool scratch columns of one polarity in the current frame, from the window's
+    (bands, W) line responses ``z`` of that polarity (:meth:`Profile.response`) (``moving_only``:
+    only where the picture moved off the column in the window)."""
     current = distances.index(0)
-    bands, width = values[current].shape
+    bands, width = z[current].shape
     widest, _ = sizes(height)
     reach = _reach(height)
-    limit = threshold(strength) * (1.0 if len(values) >= 3 else 1.5)
+    limit = threshold(strength) * (1.0 if len(z) >= 3 else 1.5)
     margin = reach + 3
     drift = [_drift(d, height) for d in distances]
     columns = np.arange(width, dtype=np.float32)
-    z = [_standard_response(polarity * v, reach) for v in values]
     # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
     on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
     persistence = np.median(np.stack(on_film), axis=0)

@@ -62,13 +62,8 @@ def test_remap(shape: tuple[int, ...], border: float | None, torch_pixels: Torch
     h, w = shape[:2]
     rng = np.random.default_rng(1)
     coords = OPENCV.grid(h, w) + rng.normal(0.0, 3.0, (h, w, 2)).astype(np.float32)  # many fall outside
-    x, y = coords[..., 0], coords[..., 1]
-    expected = OPENCV.remap(pixels, x, y, border)
-    agree(
-        expected,
-        torch_pixels.remap(torch_pixels.upload(pixels), torch_pixels.upload(x), torch_pixels.upload(y), border),
-        atol=5e-5,
-    )
+    expected = OPENCV.remap(pixels, coords, border)
+    agree(expected, torch_pixels.remap(torch_pixels.upload(pixels), torch_pixels.upload(coords), border), atol=5e-5)
 
 
 def test_remap_of_coordinate_maps_is_exact_bilinear(torch_pixels: TorchPixels) -> None:
@@ -76,12 +71,9 @@ def test_remap_of_coordinate_maps_is_exact_bilinear(torch_pixels: TorchPixels) -
     maps = OPENCV.grid(24, 32) * 0.37 + image((24, 32, 2)) * 5.0
     x = np.random.default_rng(2).uniform(-2, 33, (24, 32)).astype(np.float32)
     y = np.random.default_rng(3).uniform(-2, 25, (24, 32)).astype(np.float32)
-    channels = [OPENCV.remap(np.ascontiguousarray(maps[..., c]), x, y) for c in range(2)]
-    agree(
-        np.dstack(channels),
-        torch_pixels.remap(torch_pixels.upload(maps), torch_pixels.upload(x), torch_pixels.upload(y)),
-        atol=1e-4,
-    )
+    at = np.dstack([x, y])
+    channels = [OPENCV.remap(np.ascontiguousarray(maps[..., c]), at) for c in range(2)]
+    agree(np.dstack(channels), torch_pixels.remap(torch_pixels.upload(maps), torch_pixels.upload(at)), atol=1e-4)
 
 
 def test_perspective(torch_pixels: TorchPixels) -> None:
