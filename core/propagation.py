@@ -84,9 +84,9 @@ class PropagationSettings:
 
 @dataclass
 class Plate:
-    """One source frame prepared for tracking: full-size guide and working-scale guide."""
+    """One source frame prepared for tracking: its luminance and its working-scale guide."""
 
-    guide: np.ndarray  # (H, W) float32 sRGB-encoded luminance, clamped to [0, 1]
+    luminance: np.ndarray  # (H, W) float32 scene-linear luminance (the source frame's own array)
     small: np.ndarray  # (h, w) uint8 working-scale guide for flow
 
 
@@ -135,9 +135,9 @@ class Propagator:
 
     # -- preparation -------------------------------------------------------------------------
     def plate(self, luminance: np.ndarray) -> Plate:
-        full = flow_guide(luminance)
-        small = cv2.resize(full, self.small_size, interpolation=cv2.INTER_AREA)
-        return Plate(guide=full.astype(np.float32) / 255.0, small=small)
+        # Averaged to the working scale in linear light, then encoded: a quarter of the pixels to encode.
+        small = cv2.resize(luminance, self.small_size, interpolation=cv2.INTER_AREA)
+        return Plate(luminance=luminance, small=flow_guide(small))
 
     def keyframe(
         self,
@@ -154,10 +154,11 @@ class Propagator:
         differently. Flow from the plate to the exposure-matched keyframe luminance registers them.
         """
         key_guide = flow_guide(key_luminance).astype(np.float32)
-        plate_guide = plate.guide * 255.0
-        matched = (key_guide - key_guide.mean()) / (key_guide.std() + 1e-6) * plate_guide.std() + plate_guide.mean()
+        plate_guide = flow_guide(plate.luminance)
+        level, spread = plate_guide.mean(), plate_guide.std()
+        matched = (key_guide - key_guide.mean()) / (key_guide.std() + 1e-6) * spread + level
         matched = np.clip(matched + 0.5, 0, 255).astype(np.uint8)
-        flow = self.flow((plate_guide + 0.5).astype(np.uint8), matched)
+        flow = self.flow(plate_guide, matched)
         px = self.pixels
         coords = px.grid(self.height, self.width) + px.upload(flow)
         return Keyframe(

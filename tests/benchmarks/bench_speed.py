@@ -28,6 +28,10 @@ Per size:
    peak RSS (VmHWM at exit; with --workers also the largest worker's), and CPU used: user + system
    seconds of the process and its workers over its wall time
    (cores), and as a share of the machine's ``os.cpu_count()``.
+   Its quality at that size: mean PSNR of the output (sRGB display) against the true colour
+   (colorize, frames that are not keyframes) or the clean grey plate (restore); the real-footage
+   benchmarks score at 640x360, where the working scale is the full size, so a change to what runs
+   at the working scale shows here first.
 3. ``--profile`` (default): the job again under cProfile (it slows the job, so the figures above
    come from the run without it). Every Python thread gets its own profiler (threading.setprofile);
    each function's own time goes to the stage of the innermost known function that called it
@@ -59,7 +63,8 @@ import cv2
 import numpy as np
 
 import tinct.core
-from tests.benchmarks.bench_restore import REAL_DAMAGE, write_grey
+from tests.benchmarks.bench_restore import REAL_DAMAGE, grey, shown, write_grey
+from tests.benchmarks.metrics import psnr, to_display
 from tests.benchmarks.shots import CHANNELS, EXR_ATTRIBUTES, build_real_footage
 from tests.damage import FilmDamage
 from tinct.core.chroma import luminance
@@ -319,6 +324,29 @@ def timed(job: str, plates: Plates, workers: int | None, device: str | None, flo
     }
 
 
+def quality(job: str, plates: Plates, work: Path) -> float:
+    """Mean PSNR (dB, sRGB display) of a job's output at the size it ran: colorize against the true
+    colour on the frames that are not keyframes, restore against the clean grey plate. A speed-up
+    must keep it (the real-footage benchmarks score at 640x360, where the working scale is the full size)."""
+    cm = ColourManager()
+    out = plates.folder / f"out-{job}"
+    scores = []
+    if job == "colorize":
+        shot = build_real_footage(work / "footage", width=1920, height=1080, clips=(CLIP,))[0]
+        for path in plates.paths("grey"):
+            if (plates.folder / "keys" / path.name).is_file():
+                continue
+            truth = read_image(shot.truth_path(int(path.name.split(".")[1]))).rgb()
+            if (truth.shape[1], truth.shape[0]) != (plates.width, plates.height):
+                truth = cv2.resize(truth, (plates.width, plates.height), interpolation=cv2.INTER_LINEAR)
+            truth = truth.astype(np.float16).astype(np.float32)
+            scores.append(psnr(to_display(read_image(out / path.name).rgb(), cm), to_display(truth, cm)))
+    else:
+        for path in plates.paths("grey"):
+            scores.append(psnr(shown(read_image(out / path.name).rgb()[..., 0], cm), shown(grey(path), cm)))
+    return float(np.mean(scores))
+
+
 def profiled(job: str, plates: Plates, workers: int | None, device: str | None) -> dict:
     folder = plates.folder / f"profile-{job}"
     shutil.rmtree(folder, ignore_errors=True)
@@ -418,17 +446,19 @@ def thread_group(name: str) -> str:
 
 def speed_table(rows: list[dict]) -> str:
     lines = [
-        "| job | size | frames/s | x floor | wall s | startup s | peak RSS GiB (main + largest worker) | CPU cores used |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| job | size | frames/s | x floor | wall s | startup s | peak RSS GiB (main + largest worker) | CPU cores used "
+        "| PSNR dB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['job']} | {r['size']} | failed | | | | | |")
+            lines.append(f"| {r['job']} | {r['size']} | failed | | | | | | |")
             continue
         startup = f"{r['startup_seconds']:.1f}" if "startup_seconds" in r else "-"
+        score = f"{r['psnr']:.2f}" if "psnr" in r else "-"
         lines.append(
             f"| {r['job']} | {r['size']} | {r['fps']:.2f} | {r['x_floor']:.1f} | {r['wall_seconds']:.1f} | {startup} "
-            f"| {_rss(r)} | {r['cpu_cores']:.2f} ({100 * r['cpu_share']:.0f} % of {os.cpu_count()}) |"
+            f"| {_rss(r)} | {r['cpu_cores']:.2f} ({100 * r['cpu_share']:.0f} % of {os.cpu_count()}) | {score} |"
         )
     return "\n".join(lines)
 
@@ -515,8 +545,10 @@ def main() -> int:
                     print(f"{size} {job} failed:")
                 print(result["error"], flush=True)
             else:
+                result["psnr"] = quality(job, plates, args.work)
                 print(
-                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s, load average {load:.1f})",
+                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s, load average "
+                    f"{load:.1f}), {result['psnr']:.2f} dB",
                     flush=True,
                 )
                 if args.profile:
@@ -538,7 +570,8 @@ def main() -> int:
         "\nframes/s and x floor: the whole command (interpreter start included) over the floor's read + write loop;"
         " peak RSS: VmHWM of the command's process, plus the largest worker process's peak when --workers split"
         " the render (each worker holds about that much at once); CPU: user + system seconds of the process"
-        " and its workers over wall seconds."
+        " and its workers over wall seconds; PSNR: the output against the true colour (colorize, frames that"
+        " are not keyframes) or the clean plate (restore), sRGB display."
     )
     for job, size, profile in profiles:
         threads = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(profile["threads"].items()))
