@@ -33,7 +33,8 @@ Per size:
    benchmarks score at 640x360, where the working scale is the full size, so a change to what runs
    at the working scale shows here first.
 3. ``--profile`` (default): the job again under cProfile (it slows the job, so the figures above
-   come from the run without it). Every Python thread gets its own profiler (threading.setprofile);
+   come from the run without it), in one process (``--workers 1``: the worker processes of a split
+   render would be out of the profiler's sight). Every Python thread gets its own profiler (threading.setprofile);
    each function's own time goes to the stage of the innermost known function that called it
    (core/imageio read -> read, colour.py/chroma.py -> colour conversion, DIS flow -> flow, ...,
    lock waits -> waiting). Stages are thread-seconds: the reader threads (tinct-read) and the writer
@@ -347,11 +348,13 @@ def quality(job: str, plates: Plates, work: Path) -> float:
     return float(np.mean(scores))
 
 
-def profiled(job: str, plates: Plates, workers: int | None, device: str | None) -> dict:
+def profiled(job: str, plates: Plates, device: str | None) -> dict:
+    """The job's stages, profiled in one process (``--workers 1``): the processes of a split render
+    are out of the profiler's sight, and each runs the same code a frame."""
     folder = plates.folder / f"profile-{job}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    result = run_child(_CHILD, cli_arguments(job, plates, workers, device), profile_dir=folder)
+    result = run_child(_CHILD, cli_arguments(job, plates, 1, device), profile_dir=folder)
     if "error" in result:
         return result
     stages: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -552,7 +555,7 @@ def main() -> int:
                     flush=True,
                 )
                 if args.profile:
-                    result["profile"] = profiled(job, plates, args.workers, args.device)
+                    result["profile"] = profiled(job, plates, args.device)
                     if "error" in result["profile"]:
                         print(f"{size} {job} profiled run failed:\n{result['profile']['error']}", flush=True)
                     else:
@@ -575,7 +578,7 @@ def main() -> int:
     )
     for job, size, profile in profiles:
         threads = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(profile["threads"].items()))
-        print(f"\n### {job} {size}: stages (profiled run, {profile['wall_seconds']:.1f} s wall)\n")
+        print(f"\n### {job} {size}: stages (profiled run in one process, {profile['wall_seconds']:.1f} s wall)\n")
         print(stage_table(profile))
         print(
             f"\nThreads profiled: {threads}. The tinct-read threads (read + colour conversion ahead) and the "
