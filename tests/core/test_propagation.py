@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.conftest import ACESCG_Y, ALL_BACKENDS
 from tinct.core.chroma import chroma_ratio
@@ -37,6 +38,18 @@ def test_dominant_motion_recovers_the_camera_move_despite_a_mover() -> None:
     model = dominant_motion(points, targets)
     assert model is not None
     assert np.abs(project(points, model) - project(points, HOMOGRAPHY)).max() < 0.1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_dominant_motion_is_found_when_just_over_half_the_points_agree(seed: int) -> None:
+    # RANSAC draws only as many samples as such a motion needs: it must still be found every time.
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 200, (1000, 2))
+    targets = project(points, HOMOGRAPHY) + rng.normal(0.0, 0.2, (1000, 2))
+    targets[:440] = rng.uniform(0, 200, (440, 2))  # 44 % scattered anywhere
+    model = dominant_motion(points, targets)
+    assert model is not None
+    assert np.abs(project(points, model) - project(points, HOMOGRAPHY)).max() < 0.5
 
 
 def test_dominant_motion_declines_when_nothing_dominates_or_evidence_is_thin() -> None:
