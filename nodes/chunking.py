@@ -5,7 +5,8 @@ partition its frames (no two tasks ever write the same file). How they are cut f
 node's :class:`~tinct.nodes.definition.Temporal` declaration:
 
 * frame-local and handle nodes: runs of ``chunk_size`` frames; each chunk reads its frames plus
-  ``handles`` neighbours on each side (neighbours on disk, so a gap does not shorten a handle);
+  ``behind`` neighbours before them and ``ahead`` after them (neighbours on disk, so a gap does not
+  shorten a handle);
 * shot-wide nodes: runs of ``chunk_size`` frames, each reading the whole shot;
 * keyframe nodes: the shot is cut at its keyframes into intervals that are computed independently
   (:func:`tinct.core.keyframe_colorize.plan_segments`); whole intervals are packed into chunks of up
@@ -65,31 +66,31 @@ def plan_chunks(
         )
     source = sorted(source_frames)
     if temporal.keyframes:
-        return _keyframe_chunks(list(frames), source, sorted(keyframes), temporal.handles, chunk_size)
+        return _keyframe_chunks(list(frames), source, sorted(keyframes), temporal, chunk_size)
     chunks = []
     for start in range(0, len(frames), chunk_size):
         part = tuple(frames[start : start + chunk_size])
         spans = [(source[0], source[-1])] if temporal.shot and source else [(f, f) for f in part]
-        chunks.append(Chunk(part, _reads(source, spans, temporal.handles)))
+        chunks.append(Chunk(part, _reads(source, spans, temporal)))
     return chunks
 
 
 def _keyframe_chunks(
-    frames: list[int], source: list[int], keys: list[int], handles: int, chunk_size: int
+    frames: list[int], source: list[int], keys: list[int], temporal: Temporal, chunk_size: int
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     group: list[Segment] = []
     for segment in plan_segments(frames, keys):
         if group and sum(len(s.frames) for s in group) + len(segment.frames) > chunk_size:
-            chunks.append(_segment_chunk(group, source, handles))
+            chunks.append(_segment_chunk(group, source, temporal))
             group = []
         group.append(segment)
     if group:
-        chunks.append(_segment_chunk(group, source, handles))
+        chunks.append(_segment_chunk(group, source, temporal))
     return chunks
 
 
-def _segment_chunk(segments: list[Segment], source: list[int], handles: int) -> Chunk:
+def _segment_chunk(segments: list[Segment], source: list[int], temporal: Temporal) -> Chunk:
     spans = []
     keys: set[int] = set()
     for s in segments:
@@ -99,14 +100,15 @@ def _segment_chunk(segments: list[Segment], source: list[int], handles: int) -> 
         )
         keys.update(k for k in (s.before, s.after) if k is not None)
     frames = tuple(f for s in segments for f in s.frames)
-    return Chunk(frames, _reads(source, spans, handles), tuple(sorted(keys)))
+    return Chunk(frames, _reads(source, spans, temporal), tuple(sorted(keys)))
 
 
-def _reads(source: list[int], spans: list[tuple[int, int]], handles: int) -> tuple[int, ...]:
-    """Source frames inside the inclusive ``spans``, widened by ``handles`` frames on disk each side."""
+def _reads(source: list[int], spans: list[tuple[int, int]], temporal: Temporal) -> tuple[int, ...]:
+    """Source frames inside the inclusive ``spans``, widened by the frames on disk ``temporal``
+    reads behind and ahead of them."""
     indices: set[int] = set()
     for lo, hi in spans:
-        first = max(0, bisect_left(source, lo) - handles)
-        last = min(len(source), bisect_right(source, hi) + handles)
+        first = max(0, bisect_left(source, lo) - temporal.behind)
+        last = min(len(source), bisect_right(source, hi) + temporal.ahead)
         indices.update(range(first, last))
     return tuple(source[i] for i in sorted(indices))

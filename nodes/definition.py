@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Union
 
 from tinct.core.errors import ParameterError
@@ -125,23 +125,32 @@ class Input:
 class Temporal:
     """Which other frames one output frame depends on: what farm chunks and chained steps respect.
 
-    ``handles``: source frames read on each side of every output frame (2 for a deflicker over
-    five frames). ``keyframes``: the input whose frames cut the shot into intervals computed
+    ``behind`` and ``ahead``: source frames read before and after every output frame (2 each for
+    a repair from two neighbours each side; a deflicker whose exposure track looks 24 frames back
+    reads 24 behind). ``keyframes``: the input whose frames cut the shot into intervals computed
     independently of each other (a frame depends on every frame between its bracketing keyframes);
     farm chunks then follow those intervals. ``shot``: a frame may depend on any frame of the shot
-    (e.g. keyframes the node chooses over the whole shot); every chunk reads the whole shot. The engine reads what it needs itself, so any chunking
-    is correct; this tells a farm how to chunk without repeating work, and what each chunk reads.
+    (e.g. keyframes the node chooses over the whole shot); every chunk reads the whole shot. The
+    engine reads what it needs itself, so any chunking is correct; this tells a farm how to chunk
+    without repeating work, and what each chunk reads.
     """
 
-    handles: int = 0
+    behind: int = 0
+    ahead: int = 0
     keyframes: str = ""
     shot: bool = False
-    # Handles that depend on the chosen parameter values (e.g. a deflicker window); overrides ``handles``.
-    handles_of: Callable[[Mapping[str, Value]], int] | None = None
+    # (behind, ahead) that depend on the chosen parameter values (e.g. a deflicker window);
+    # overrides ``behind`` and ``ahead``.
+    handles_of: Callable[[Mapping[str, Value]], tuple[int, int]] | None = None
 
-    def handles_for(self, values: Mapping[str, Value]) -> int:
-        """The handles of a run with these resolved parameter ``values``."""
-        return self.handles_of(values) if self.handles_of is not None else self.handles
+    def handles_for(self, values: Mapping[str, Value]) -> tuple[int, int]:
+        """(behind, ahead) of a run with these resolved parameter ``values``."""
+        return self.handles_of(values) if self.handles_of is not None else (self.behind, self.ahead)
+
+    def resolved(self, values: Mapping[str, Value]) -> Temporal:
+        """This declaration with the handles of a run with these resolved parameter ``values``."""
+        behind, ahead = self.handles_for(values)
+        return replace(self, behind=behind, ahead=ahead, handles_of=None)
 
 
 FRAME_LOCAL = Temporal()

@@ -49,11 +49,11 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
     return (CLARITY_MODELS[int(values["scale"])] if model == "auto" else model,)
 
 
-def _restore_handles(values: Mapping[str, Value]) -> int:
+def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
     # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side;
     # the stabilised camera path stabilise_window frames each side.
     settings = restore_settings(values)
-    return max(settings.behind, settings.ahead)
+    return settings.behind, settings.ahead
 
 
 def _run_restore(request: Request, progress: Callable[[int, int, str], bool], log: Callable[[str], None]) -> JobReport:

@@ -65,7 +65,7 @@ def plan(request: Request, workers: int) -> list[Chunk]:
     if workers < 2:
         return []
     values = definition.resolve(request.parameters)
-    temporal = replace(definition.temporal, handles=definition.temporal.handles_for(values), handles_of=None)
+    temporal = definition.temporal.resolved(values)
     keys_name = temporal.keyframes
     keys = parse_sequence(request.inputs[keys_name]).existing_frames() if keys_name in request.inputs else []
     if keys_name and not keys:

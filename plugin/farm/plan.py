@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinct.core.errors import SequenceError
@@ -96,7 +96,7 @@ def build_farm_job(
             {name: _files(pattern) for name, pattern in step.inputs.items() if name not in step.pending},
         )
         keys = _keyframes(step)
-        temporal = replace(definition.temporal, handles=definition.temporal.handles_for(values), handles_of=None)
+        temporal = definition.temporal.resolved(values)
         chunks = plan_chunks(frames, source_frames, temporal, chunk_size, keys)
         name = _unique(re.sub(r"\W", "_", definition.name), names)
         depends = tuple(sorted({steps[i].name for i in step.pending.values()}))

@@ -78,15 +78,20 @@ def test_command_lines_write_only_what_differs() -> None:
 
 
 def test_restore_declares_its_temporal_handles() -> None:
-    assert RESTORE.temporal.handles_for(RESTORE.defaults()) == RestoreSettings().behind == 24
-    assert CLARITY.temporal.handles_for(CLARITY.defaults()) == 0
+    # The exposure track looks 24 frames back; the repairs two frames each side.
+    assert (
+        RESTORE.temporal.handles_for(RESTORE.defaults())
+        == (RestoreSettings().behind, RestoreSettings().ahead)
+        == (24, 2)
+    )
+    assert CLARITY.temporal.handles_for(CLARITY.defaults()) == (0, 0)
 
 
 def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == 60
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == 3
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == 40
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 2)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == (3, 3)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == (40, 40)
 
 
 @pytest.mark.parametrize("device", ["cpu", "auto"])

@@ -38,10 +38,17 @@ def test_frames_before_the_first_keyframe_read_up_to_it() -> None:
 
 def test_handles_are_read_across_chunk_edges_and_gaps() -> None:
     source = [1, 2, 3, 4, 6, 7, 8, 9]  # frame 5 is missing on disk
-    chunks = plan_chunks(source, source, Temporal(handles=2), chunk_size=4)
+    chunks = plan_chunks(source, source, Temporal(behind=2, ahead=2), chunk_size=4)
     assert [c.frames for c in chunks] == [(1, 2, 3, 4), (6, 7, 8, 9)]
     assert chunks[0].reads == (1, 2, 3, 4, 6, 7)  # two frames on disk after 4, across the gap
     assert chunks[1].reads == (3, 4, 6, 7, 8, 9)
+
+
+def test_a_chunk_reads_as_far_behind_and_ahead_as_its_node_looks() -> None:
+    source = list(range(1, 21))
+    chunks = plan_chunks(source, source, Temporal(behind=3, ahead=1), chunk_size=10)
+    assert chunks[0].reads == tuple(range(1, 12))  # nothing before frame 1; one frame ahead
+    assert chunks[1].reads == tuple(range(8, 21))  # three frames behind; nothing after frame 20
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -50,7 +57,7 @@ def test_chunks_partition_the_frames(seed: int) -> None:
     source = sorted(rng.sample(range(1, 200), rng.randint(1, 120)))
     frames = sorted(rng.sample(source, rng.randint(1, len(source))))
     keys = sorted(rng.sample(source, rng.randint(1, min(8, len(source)))))
-    temporal = rng.choice([Temporal(), Temporal(handles=rng.randint(1, 3)), KEYS])
+    temporal = rng.choice([Temporal(), Temporal(behind=rng.randint(0, 3), ahead=rng.randint(0, 3)), KEYS])
     chunks = plan_chunks(frames, source, temporal, rng.randint(1, 15), keys)
     written = [f for c in chunks for f in c.frames]
     assert sorted(written) == frames and len(set(written)) == len(written)  # no frame twice, none lost
