@@ -63,8 +63,12 @@ def warp(image: np.ndarray, coords: np.ndarray, border_value: float = 0.0) -> np
 
 
 def inside(coords: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W) bool: which absolute coordinates fall inside a height x width image."""
-    x, y = coords[..., 0], coords[..., 1]
+    """(H, W) bool: which absolute coordinates (H, W, 2) fall inside a height x width image."""
+    return inside_points(coords[..., 0], coords[..., 1], height, width)
+
+
+def inside_points(x: np.ndarray, y: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Bool, per point: which positions ``x``, ``y`` (same shape) fall inside a height x width image."""
     return (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
 
 

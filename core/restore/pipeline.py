@@ -45,7 +45,7 @@ import cv2
 import numpy as np
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
-from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside, warp
+from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
 from tinct.core.pixels import OPENCV, Array, Pixels
@@ -377,7 +377,7 @@ class Restorer:
         x, y = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
         at = px.upload(ys), px.upload(xs)
         seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * neighbour.gain[at]
-        seen.inside[at] = px.upload(inside(np.stack([x, y], axis=-1), g.height, g.width))
+        seen.inside[at] = px.upload(inside_points(x, y, g.height, g.width))
 
     def _denoise(self, signal: Array, seen: list[dust.Seen], sigma: Array) -> Array:
         s, px = self.settings, self.pixels
@@ -422,7 +422,7 @@ class Restorer:
         for n in neighbours:
             x, y = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
             values.append(sample_points(n.plate.v, x, y, INTERPOLATION) * px.download(n.gain[at]))
-            usable.append(inside(np.stack([x, y], axis=-1), g.height, g.width).astype(np.float32))
+            usable.append(inside_points(x, y, g.height, g.width).astype(np.float32))
         median, count = dust.median_of(values, usable)
         if (count == 0).any():
             fill = push_pull_fill(signal[..., None], 1.0 - spots)[..., 0]

@@ -334,10 +334,10 @@ def quality(job: str, plates: Plates, work: Path) -> float:
     scores = []
     if job == "colorize":
         shot = build_real_footage(work / "footage", width=1920, height=1080, clips=(CLIP,))[0]
-        for path in plates.paths("grey"):
+        for frame, path in zip(range(plates.first, plates.last + 1), plates.paths("grey"), strict=True):
             if (plates.folder / "keys" / path.name).is_file():
                 continue
-            truth = read_image(shot.truth_path(int(path.name.split(".")[1]))).rgb()
+            truth = read_image(shot.truth_path(frame)).rgb()
             if (truth.shape[1], truth.shape[0]) != (plates.width, plates.height):
                 truth = cv2.resize(truth, (plates.width, plates.height), interpolation=cv2.INTER_LINEAR)
             truth = truth.astype(np.float16).astype(np.float32)
