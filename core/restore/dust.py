@@ -15,7 +15,11 @@ two checks keep real motion from being smeared: the frame's own motion must not 
 content in a neighbour, and the ring just outside every defect must match its witnesses to within
 the grain (around dust the motion is right; where motion estimation failed, the mismatch spreads).
 At a scene cut or the ends of a shot only one side has neighbours: the two there must agree, with
-a stricter threshold, and only where their motion is reliable.
+a stricter threshold, and only where their motion is reliable. Last, content that moved where the
+flow lost it (a thrown ball, a swinging tail, the rim of a cup lifted fast) is still *somewhere
+near* in the nearest witnesses, whereas dust is in no other frame: a defect whose pixels a witness
+shows a little way off, with its surroundings, is picture, not dust (unless a witness shows it at
+the very same place of the film: a scratch the dust test also sees).
 
 **Repair.** Inside the matte, the frame's pixel is replaced by the median of its motion-compensated
 neighbours through motion filled in from around the defect, so a neighbour's own dust at that spot
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -56,6 +61,27 @@ RING_SHARE = 0.2
 TEXTURE = 0.05
 # Matte value of the ring of pixels around a detected defect (its soft edge, partly repaired).
 EDGE = 0.4
+# Moved content: searched for in the nearest witness each side, within SEARCH of the frame height
+# (at least SEARCH_MIN search pixels) of where the motion put it, as a patch of the defect and
+# CONTEXT pixels of its surroundings (at 1080 lines). Frames of more than COARSE lines are searched
+# in means of blocks of pixels (their grain's variance, how much the blocks keep of it, measured on
+# about CALM_PIXELS). Mismatches are mean squared differences in two frames' tolerance (grain and
+# misregistration): the defect's own pixels' within MOVED_DEFECT and within MOVED_GAIN of theirs
+# where the motion put them; the patch's within MOVED_PATCH and within MOVED_DISTINCT of its median
+# over the search. A defect fixed to the film is in a witness's own frame at the same pixels within
+# FILM_DRIFT (at 1080 lines), its pixels' mismatch within FILM_MATCH. (Chosen on sam2_cups,
+# sam2_blocks, sam2_dog and vid4_calendar of the real-footage benchmark.)
+SEARCH = 1 / 30
+SEARCH_MIN = 8
+COARSE = 540
+CALM_PIXELS = 250_000
+CONTEXT = 9.0
+MOVED_DEFECT = 4.0
+MOVED_GAIN = 0.25
+MOVED_PATCH = 5.0
+MOVED_DISTINCT = 0.5
+FILM_DRIFT = 6.0
+FILM_MATCH = 4.0
 
 
 @dataclass
@@ -64,12 +90,18 @@ class Seen:
 
     signal: Array  # (H, W) float32 neighbour signal at the current frame's pixels
     valid: Array  # (H, W) float32 in [0, 1]: the motion there is reliable
+    # (H, W) float32 the neighbour's own signal, not moved, and its exposure gain onto the current frame
+    unwarped: Array
+    gain: Array
     # (H, W) float32 the neighbour warped with the unreliable motion replaced by its surroundings'
     # (set for the neighbours that witness dust)
     bridged: Array | None = None
     # (H, W) bool: the bridged motion lands inside the neighbour frame (content leaving or
     # entering the frame has no witness)
     inside: Array | bool = True
+    # Where the bridged motion sends pixels (ys, xs) of the current frame in the neighbour's own
+    # frame: (x, y) host arrays (set for the witnesses)
+    locate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
 
 def spike_threshold(strength: float) -> float:
@@ -162,7 +194,12 @@ def detect(
             [patch_distance(seen.signal, centre, pixels) < 3.0 * variance + 0.25 * floor * floor for seen in chosen],
         )
         found &= ~(unreliable & matched)
-    return _well_framed(found, centre, references, variance + (0.5 * floor) ** 2, factor, pixels)
+    # What a witness's pixel may differ by: the grain, and half the floor for misregistration.
+    tolerance = variance + (0.5 * floor) ** 2
+    found = _well_framed(found, centre, references, tolerance, factor, pixels)
+    # Content that moved is searched for in the nearest frame each side (it has moved least there).
+    nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
+    return found & ~_moved_content(found, centre, nearest, chosen, tolerance, pixels)
 
 
 def _well_framed(
@@ -193,6 +230,171 @@ def _well_framed(
     keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness)
     keep[0] = False
     return keep[labels]
+
+
+def _moved_content(
+    found: np.ndarray, centre: Array, searched: list[Seen], chosen: list[Seen], tolerance: Array, pixels: Pixels
+) -> np.ndarray:
+    """(H, W) bool: the defects of ``found`` that are picture content a witness shows nearby.
+
+    Each defect's patch (the defect and its surroundings) is searched for in the ``searched``
+    witnesses' own frames, around where the motion of its surroundings puts it. Content the flow
+    lost is found there, its own pixels matched far better than at the place the motion predicts;
+    dust is not. A defect any of the ``chosen`` witnesses shows at the very same pixels is fixed
+    to the film (a scratch), and stays.
+    """
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    height, width = found.shape
+    scale = height / 1080.0
+    # Frames of more than COARSE lines are searched in means of step x step pixels (the search's
+    # pixels below): its cost is then that of a frame of about COARSE lines.
+    step = max(1, height // COARSE)
+    search = max(SEARCH_MIN, round(SEARCH * height / step))
+    context, drift = max(2, round(CONTEXT * scale)), max(2, round(FILM_DRIFT * scale / step))
+    limits = _Box(0, 0, width - width % step, height - height % step)
+    calm = _calm(centre, searched[0].signal, limits, step, pixels) if step > 1 else 1.0
+    x, y, w, h = (boxes[:, i].astype(np.float32) for i in range(4))
+    middle_x, middle_y = x + 0.5 * w, y + 0.5 * h
+    shifts = []
+    for seen in searched:
+        assert seen.locate is not None, "witnesses are bridged"
+        to_x, to_y = seen.locate(middle_y, middle_x)
+        shifts.append(np.stack([to_x - middle_x, to_y - middle_y], axis=1) / step)
+    moved = np.zeros(count, bool)
+    for label in range(1, count):
+        bx, by, bw, bh, _ = boxes[label]
+        box = _Box(bx - context, by - context, bx + bw + context, by + bh + context).aligned(step).within(limits)
+        defect = labels[box.rows, box.columns] == label
+        patch = _Patch(box, _shrink(pixels.download(centre[box.rows, box.columns]), step), _shrink(defect, step), step)
+        # Two frames' tolerance, in the search's pixels: the unit of every mismatch below.
+        unit = 2.0 * float(pixels.download(tolerance[box.rows, box.columns])[defect].mean()) * calm
+        if any(
+            _found_near(patch, seen, (round(shift[label, 0]), round(shift[label, 1])), search, unit, pixels)
+            for seen, shift in zip(searched, shifts)
+        ):
+            moved[label] = not any(_fixed_to_film(patch, seen, drift, unit, pixels) for seen in chosen)
+    return moved[labels]
+
+
+def _calm(centre: Array, nearest: Array, limits: _Box, step: int, pixels: Pixels) -> float:
+    """The share of the frame-to-witness difference's variance (grain) that means of step x step
+    pixels keep: 1 / step**2 for grain of single pixels, more as grain clumps. Measured on a
+    middle part of the frame of about CALM_PIXELS."""
+    side = int(np.sqrt(CALM_PIXELS)) // step * step
+    x0 = max(0, (limits.x1 - side) // 2 // step * step)
+    y0 = max(0, (limits.y1 - side) // 2 // step * step)
+    part = _Box(x0, y0, min(x0 + side, limits.x1), min(y0 + side, limits.y1))
+    size = ((part.x1 - part.x0) // step, (part.y1 - part.y0) // step)
+    crops = [image[part.rows, part.columns] for image in (centre, nearest)]
+    shrunk = [pixels.resize(crop, size, area=True) for crop in crops]
+    spread = _spread(*shrunk, 1, pixels) / max(_spread(*crops, 1, pixels), 1e-9)
+    return float(np.clip(spread * spread, 1.0 / (step * step), 1.0))
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A rectangle of pixels: columns x0..x1 and rows y0..y1, ends excluded."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def rows(self) -> slice:
+        return slice(self.y0, self.y1)
+
+    @property
+    def columns(self) -> slice:
+        return slice(self.x0, self.x1)
+
+    def within(self, limits: _Box) -> _Box:
+        return _Box(max(self.x0, limits.x0), max(self.y0, limits.y0), min(self.x1, limits.x1), min(self.y1, limits.y1))
+
+    def aligned(self, step: int) -> _Box:
+        """The smallest box of whole step x step blocks around this one."""
+        return _Box(
+            self.x0 // step * step, self.y0 // step * step, -(-self.x1 // step) * step, -(-self.y1 // step) * step
+        )
+
+    def moved(self, dx: int, dy: int, margin: int) -> _Box:
+        return _Box(self.x0 + dx - margin, self.y0 + dy - margin, self.x1 + dx + margin, self.y1 + dy + margin)
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """A defect and its surroundings in the current frame, in the search's pixels."""
+
+    box: _Box  # where, in the frame's pixels (whole step x step blocks)
+    here: np.ndarray  # (h, w) float32 the current frame's signal
+    defect: np.ndarray  # (h, w) float32 the share of each pixel that is defect
+    step: int  # frame pixels a side of a search pixel
+
+
+def _found_near(patch: _Patch, seen: Seen, shift: tuple[int, int], search: int, unit: float, pixels: Pixels) -> bool:
+    """Whether the witness shows the defect's patch within ``search`` of ``shift`` (search pixels):
+    its own pixels matched, and far better than at ``shift``, and the whole patch matched too,
+    standing out of the search."""
+    area = _witness(patch, seen, shift, search, pixels)
+    if area is None:
+        return False
+    witness = area[0]
+    # No pixel of the search lies within reach of the defect's own values: nothing to search.
+    weights = patch.defect * patch.defect
+    outside = np.maximum(witness.min() - patch.here, 0.0) + np.maximum(patch.here - witness.max(), 0.0)
+    if float((weights * outside * outside).sum() / weights.sum()) > MOVED_DEFECT * unit:
+        return False
+    own = _mismatch(patch, patch.defect, area, search, unit)
+    candidates = own <= min(MOVED_DEFECT, MOVED_GAIN * own[search, search])
+    if not candidates.any():
+        return False
+    whole = _mismatch(patch, np.ones_like(patch.defect), area, search, unit)
+    # A texture that matches a little everywhere says nothing.
+    return bool(whole[candidates].min() <= min(MOVED_PATCH, MOVED_DISTINCT * np.median(whole[np.isfinite(whole)])))
+
+
+def _fixed_to_film(patch: _Patch, seen: Seen, drift: int, unit: float, pixels: Pixels) -> bool:
+    """Whether the witness's own frame shows the defect's pixels at the same place, within ``drift``."""
+    area = _witness(patch, seen, (0, 0), drift, pixels)
+    return area is not None and float(_mismatch(patch, patch.defect, area, drift, unit).min()) <= FILM_MATCH
+
+
+def _mismatch(
+    patch: _Patch, weights: np.ndarray, area: tuple[np.ndarray, tuple[int, int]], reach: int, unit: float
+) -> np.ndarray:
+    """(2 * reach + 1, 2 * reach + 1) mean squared difference (in ``unit``), weighted by ``weights``
+    squared, between the patch and each place of the witness ``area`` (:func:`_witness`) up to
+    ``reach`` from the middle; infinite where it leaves the frame."""
+    witness, (x0, y0) = area
+    mismatch = np.full((2 * reach + 1, 2 * reach + 1), np.inf, np.float32)
+    found = cv2.matchTemplate(witness, patch.here, cv2.TM_SQDIFF, mask=weights)
+    found /= float((weights * weights).sum()) * unit
+    mismatch[y0 : y0 + found.shape[0], x0 : x0 + found.shape[1]] = found
+    return mismatch
+
+
+def _witness(
+    patch: _Patch, seen: Seen, shift: tuple[int, int], reach: int, pixels: Pixels
+) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The witness's own frame (exposure matched, in search pixels) where the patch moved by
+    ``shift`` and then by up to ``reach`` lies, and where in the search it starts (x, y); None
+    where too little of it is inside the frame to hold the patch."""
+    step = patch.step
+    height, width = seen.unwarped.shape[:2]
+    wanted = patch.box.moved(shift[0] * step, shift[1] * step, reach * step)
+    inside = wanted.within(_Box(0, 0, width - width % step, height - height % step))
+    if inside.x1 - inside.x0 < patch.box.x1 - patch.box.x0 or inside.y1 - inside.y0 < patch.box.y1 - patch.box.y0:
+        return None
+    own = seen.unwarped[inside.rows, inside.columns] * seen.gain[inside.rows, inside.columns]
+    return _shrink(pixels.download(own), step), ((inside.x0 - wanted.x0) // step, (inside.y0 - wanted.y0) // step)
+
+
+def _shrink(image: np.ndarray, step: int) -> np.ndarray:
+    """Means of step x step pixels (the image's sides are whole steps)."""
+    if step == 1:
+        return np.ascontiguousarray(image, dtype=np.float32)
+    height, width = image.shape[:2]
+    return cv2.resize(image.astype(np.float32), (width // step, height // step), interpolation=cv2.INTER_AREA)
 
 
 def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Array, Array]:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from itertools import pairwise
 
 import cv2
@@ -361,7 +362,7 @@ class Restorer:
         gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width, px)
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
-        seen = dust.Seen(warped, g.enlarge(consistency, px))
+        seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, gain, seen)
 
     def _bridge(self, neighbour: _Neighbour) -> None:
@@ -371,10 +372,12 @@ class Restorer:
         doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
         seen.bridged = px.copy(seen.signal)
         seen.inside = px.mask(seen.signal.shape, True)
+        bridged = dust.fill_flow(neighbour.motion.to_reference, doubt)
+        seen.locate = partial(g.sample_flow, bridged)
         ys, xs = nonzero(g.enlarge(doubt) > 0.0)
         if ys.size == 0:
             return
-        x, y = g.sample_flow(dust.fill_flow(neighbour.motion.to_reference, doubt), ys, xs)
+        x, y = g.sample_flow(bridged, ys, xs)
         at = px.upload(ys), px.upload(xs)
         seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * neighbour.gain[at]
         seen.inside[at] = px.upload(inside_points(x, y, g.height, g.width))

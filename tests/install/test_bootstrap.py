@@ -36,5 +36,6 @@ def test_ncnn_fidelity_is_skipped_with_the_reason_without_its_system_libraries()
     done = subprocess.run([sys.executable, "-c", WITHOUT_VULKAN, str(test)], cwd=REPO, capture_output=True, text=True)
     # pytest's exit code 5: nothing collected, as the whole module is skipped
     assert done.returncode == 5 and "1 skipped" in done.stdout, done.stdout + done.stderr
-    assert "libvulkan.so.1 not installed" in done.stdout
+    # (libomp.so.5 is named too on a machine that lacks it as well)
+    assert re.search(r"libvulkan\.so\.1 (and libomp\.so\.5 )?not installed", done.stdout)
     assert "sudo apt-get install libvulkan1 libomp5" in done.stdout
