@@ -338,19 +338,14 @@ def _found_near(patch: _Patch, seen: Seen, shift: tuple[int, int], search: int, 
     area = _witness(patch, seen, shift, search, pixels)
     if area is None:
         return False
-    witness = area[0]
-    # No pixel of the search lies within reach of the defect's own values: nothing to search.
-    weights = patch.defect * patch.defect
-    outside = np.maximum(witness.min() - patch.here, 0.0) + np.maximum(patch.here - witness.max(), 0.0)
-    if float((weights * outside * outside).sum() / weights.sum()) > MOVED_DEFECT * unit:
-        return False
     own = _mismatch(patch, patch.defect, area, search, unit)
     candidates = own <= min(MOVED_DEFECT, MOVED_GAIN * own[search, search])
     if not candidates.any():
         return False
-    whole = _mismatch(patch, np.ones_like(patch.defect), area, search, unit)
+    whole = _mismatch(patch, None, area, search, unit)
+    best = float(whole[candidates].min())
     # A texture that matches a little everywhere says nothing.
-    return bool(whole[candidates].min() <= min(MOVED_PATCH, MOVED_DISTINCT * np.median(whole[np.isfinite(whole)])))
+    return best <= MOVED_PATCH and best <= MOVED_DISTINCT * float(np.median(whole[np.isfinite(whole)]))
 
 
 def _fixed_to_film(patch: _Patch, seen: Seen, drift: int, unit: float, pixels: Pixels) -> bool:
@@ -360,15 +355,20 @@ def _fixed_to_film(patch: _Patch, seen: Seen, drift: int, unit: float, pixels: P
 
 
 def _mismatch(
-    patch: _Patch, weights: np.ndarray, area: tuple[np.ndarray, tuple[int, int]], reach: int, unit: float
+    patch: _Patch, weights: np.ndarray | None, area: tuple[np.ndarray, tuple[int, int]], reach: int, unit: float
 ) -> np.ndarray:
     """(2 * reach + 1, 2 * reach + 1) mean squared difference (in ``unit``), weighted by ``weights``
-    squared, between the patch and each place of the witness ``area`` (:func:`_witness`) up to
-    ``reach`` from the middle; infinite where it leaves the frame."""
+    squared (None: the whole patch alike), between the patch and each place of the witness ``area``
+    (:func:`_witness`) up to ``reach`` from the middle; infinite where it leaves the frame."""
     witness, (x0, y0) = area
+    if weights is None:
+        found = cv2.matchTemplate(witness, patch.here, cv2.TM_SQDIFF) / (patch.here.size * unit)
+    else:
+        found = cv2.matchTemplate(witness, patch.here, cv2.TM_SQDIFF, mask=weights)
+        found /= float((weights * weights).sum()) * unit
+    if found.shape == (2 * reach + 1, 2 * reach + 1):
+        return found
     mismatch = np.full((2 * reach + 1, 2 * reach + 1), np.inf, np.float32)
-    found = cv2.matchTemplate(witness, patch.here, cv2.TM_SQDIFF, mask=weights)
-    found /= float((weights * weights).sum()) * unit
     mismatch[y0 : y0 + found.shape[0], x0 : x0 + found.shape[1]] = found
     return mismatch
 
