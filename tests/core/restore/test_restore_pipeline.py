@@ -83,12 +83,14 @@ def test_specks_of_a_tall_frame_are_found_through_its_coarser_search(pixels: Pix
     # panning, grainy picture is still found there, whole, and nothing else is taken.
     clean = scene(5, width=64, height=1080, pan=2, blur=4.0)
     frames = grainy(clean, 0.025)
+    near = np.zeros(clean[0].shape, bool)
     for y in (200, 520, 900):
         frames[2][y : y + 6, 30:36] = 0.0
+        near[y - 2 : y + 8, 28:38] = True
     out = restore(frames, pixels=pixels)[2]
     for y in (200, 520, 900):
         assert (out.defect[y : y + 6, 30:36] > 0.5).all(), y
-    assert (out.defect > 0.5).sum() < 3 * 2 * 12 * 12
+    assert not (out.defect[~near] > 0.5).any()
 
 
 @ALL_BACKENDS
