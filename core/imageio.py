@@ -256,6 +256,9 @@ def write_exr(
         clamped = int(np.count_nonzero(np.abs(pixels) > HALF_MAX))
     if clamped:
         pixels = np.clip(pixels, -HALF_MAX, HALF_MAX)
+    if pixel_type == "half":
+        # numpy rounds to half as OpenEXR does (the same bits), at about half of OIIO's cost.
+        pixels = pixels.astype(np.float16)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
