@@ -196,26 +196,41 @@ def detect(
         found &= ~(unreliable & matched)
     # What a witness's pixel may differ by: the grain, and half the floor for misregistration.
     tolerance = variance + (0.5 * floor) ** 2
-    found = _well_framed(found, centre, references, tolerance, factor, pixels)
+    # The connected defects, labelled once for the checks of each as a whole below.
+    found = pixels.download(found)
+    _, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    defects = _Defects(found, labels, boxes)
+    keep = _well_framed(defects, centre, references, tolerance, factor, pixels)
     # Content that moved is searched for in the nearest frame each side (it has moved least there).
     nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
-    return found & ~_moved_content(found, centre, nearest, chosen, tolerance, pixels)
+    keep &= ~_moved_content(defects, keep, centre, nearest, chosen, tolerance, pixels)
+    return keep[labels]
+
+
+@dataclass(frozen=True)
+class _Defects:
+    """The connected defects of a frame (host arrays): label 0 is no defect."""
+
+    mask: np.ndarray  # (H, W) bool
+    labels: np.ndarray  # (H, W) int32
+    boxes: np.ndarray  # (count, 5) int32 x, y, width, height, area of each label
 
 
 def _well_framed(
-    found: Array, centre: Array, references: list[Array], variance: Array, strictness: float, pixels: Pixels
+    defects: _Defects, centre: Array, references: list[Array], variance: Array, strictness: float, pixels: Pixels
 ) -> np.ndarray:
-    """Keep the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
+    """(count,) bool: the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
 
     Around a speck of dust the motion is right: just outside it, the frame matches its witnesses
     to within the grain. Where motion estimation failed (an object deforming, a wrong but
     self-consistent flow), the mismatch spreads beyond the "defect": the whole group is dropped.
     """
-    found = pixels.download(found)
-    count, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
+    count = len(defects.boxes)
     ring_size = 2 * RING + 1
-    grown = cv2.dilate(labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
-    ring = (grown > 0) & ~cv2.dilate(found.astype(np.uint8), _CROSS).astype(bool)
+    grown = cv2.dilate(
+        defects.labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size))
+    )
+    ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
     ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
     on_ring = lambda image: pixels.download(image[at])  # noqa: E731
@@ -229,13 +244,19 @@ def _well_framed(
     failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / sizes
     keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness)
     keep[0] = False
-    return keep[labels]
+    return keep
 
 
 def _moved_content(
-    found: np.ndarray, centre: Array, searched: list[Seen], chosen: list[Seen], tolerance: Array, pixels: Pixels
+    defects: _Defects,
+    kept: np.ndarray,
+    centre: Array,
+    searched: list[Seen],
+    chosen: list[Seen],
+    tolerance: Array,
+    pixels: Pixels,
 ) -> np.ndarray:
-    """(H, W) bool: the defects of ``found`` that are picture content a witness shows nearby.
+    """(count,) bool: which of the ``kept`` defects are picture content a witness shows nearby.
 
     Each defect's patch (the defect and its surroundings) is searched for in the ``searched``
     witnesses' own frames, around where the motion of its surroundings puts it. Content the flow
@@ -243,8 +264,8 @@ def _moved_content(
     dust is not. A defect any of the ``chosen`` witnesses shows at the very same pixels is fixed
     to the film (a scratch), and stays.
     """
-    count, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
-    height, width = found.shape
+    labels, boxes = defects.labels, defects.boxes
+    height, width = labels.shape
     scale = height / 1080.0
     # Frames of more than COARSE lines are searched in means of step x step pixels (the search's
     # pixels below): its cost is then that of a frame of about COARSE lines.
@@ -260,8 +281,8 @@ def _moved_content(
         assert seen.locate is not None, "witnesses are bridged"
         to_x, to_y = seen.locate(middle_y, middle_x)
         shifts.append(np.stack([to_x - middle_x, to_y - middle_y], axis=1) / step)
-    moved = np.zeros(count, bool)
-    for label in range(1, count):
+    moved = np.zeros(len(boxes), bool)
+    for label in np.nonzero(kept)[0]:
         bx, by, bw, bh, _ = boxes[label]
         box = _Box(bx - context, by - context, bx + bw + context, by + bh + context).aligned(step).within(limits)
         defect = labels[box.rows, box.columns] == label
@@ -273,7 +294,7 @@ def _moved_content(
             for seen, shift in zip(searched, shifts)
         ):
             moved[label] = not any(_fixed_to_film(patch, seen, drift, unit, pixels) for seen in chosen)
-    return moved[labels]
+    return moved
 
 
 def _calm(centre: Array, nearest: Array, limits: _Box, step: int, pixels: Pixels) -> float:

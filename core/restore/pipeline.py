@@ -130,8 +130,7 @@ class _Neighbour:
     plate: RestoreFrame
     motion: Motion  # from the centre frame into this one
     consistency: np.ndarray  # (h, w) the motion's forward/backward check
-    gain: Array  # (H, W) signal gain matching this frame's exposure to the centre's
-    seen: dust.Seen
+    seen: dust.Seen  # its signal as seen from the centre frame (``seen.gain``: its exposure matched)
 
 
 @dataclass
@@ -363,7 +362,7 @@ class Restorer:
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
-        return _Neighbour(slot.plate, motion, consistency, gain, seen)
+        return _Neighbour(slot.plate, motion, consistency, seen)
 
     def _bridge(self, neighbour: _Neighbour) -> None:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
@@ -379,7 +378,7 @@ class Restorer:
             return
         x, y = g.sample_flow(bridged, ys, xs)
         at = px.upload(ys), px.upload(xs)
-        seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * neighbour.gain[at]
+        seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * seen.gain[at]
         seen.inside[at] = px.upload(inside_points(x, y, g.height, g.width))
 
     def _denoise(self, signal: Array, seen: list[dust.Seen], sigma: Array) -> Array:
@@ -424,7 +423,7 @@ class Restorer:
         values, usable = [], []
         for n in neighbours:
             x, y = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
-            values.append(sample_points(n.plate.v, x, y, INTERPOLATION) * px.download(n.gain[at]))
+            values.append(sample_points(n.plate.v, x, y, INTERPOLATION) * px.download(n.seen.gain[at]))
             usable.append(inside_points(x, y, g.height, g.width).astype(np.float32))
         median, count = dust.median_of(values, usable)
         if (count == 0).any():
