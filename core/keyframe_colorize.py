@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from tinct.core.chroma import apply_chroma
@@ -34,6 +33,7 @@ from tinct.core.debris import run_folder
 from tinct.core.engine import Ahead, ReadAhead, job_cores, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.flow import Motion
+from tinct.core.half import from_half, to_half
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
@@ -58,11 +58,11 @@ FORWARD, BACKWARD = "forward", "backward"
 
 @dataclass(frozen=True)
 class Estimate:
-    """One pass's colour of one frame, on the host: the keyframe it came from, its chroma and confidence."""
+    """One pass's colour of one frame, on the host: the keyframe it came from, and its (H, W, 4)
+    chroma ratio and confidence (:attr:`tinct.core.propagation.Track.colour`)."""
 
     key: int
-    chroma: np.ndarray
-    confidence: np.ndarray
+    colour: np.ndarray
 
 
 # A walk from a keyframe: (frame, source, track) for the keyframe and each frame after it in walking
@@ -244,10 +244,9 @@ class KeyframeColorizeJob:
         except ImageFileError:
             return None
 
-    def _colour_segment(
-        self, segment: Segment, cache: Path
-    ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
-        """Yield (frame, (source, chroma, confidence)) for every frame of the segment."""
+    def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
+        """Yield (frame, (source, colour)) for every frame of the segment: colour (H, W, 4) is its
+        chroma ratio and confidence."""
         # Only this segment's keyframes stay prepared: memory does not grow with the shot.
         self._prepared_keys = {k: v for k, v in self._prepared_keys.items() if k in (segment.before, segment.after)}
         before, after, frames = segment.before, segment.after, segment.frames
@@ -263,12 +262,9 @@ class KeyframeColorizeJob:
         wanted = set(frames)
         for frame, source, track in walk:
             if frame in wanted:
-                estimate = self._estimate(track)
-                yield frame, (source, estimate.chroma, estimate.confidence)
+                yield frame, (source, self._estimate(track).colour)
 
-    def _colour_interval(
-        self, segment: Segment, cache: Path
-    ) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+    def _colour_interval(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
         """The frames between two keyframes: a forward pass from the keyframe before and a backward
         pass from the one after, joined per frame. With two cores or more the passes run side by side;
         frames are then finished from the middle of the interval outwards."""
@@ -332,16 +328,17 @@ class KeyframeColorizeJob:
     def _estimate(self, track: Track) -> Estimate:
         """A track's colour brought to the host (only for the frames that are wanted)."""
         download = self.request.pixels.download
-        return Estimate(track.key, download(track.chroma), download(track.confidence))
+        return Estimate(track.key, download(track.colour))
 
-    def _write(self, cache: Path, frame: int, source: SourceFrame, chroma: np.ndarray, confidence: np.ndarray) -> None:
-        rgb_working = apply_chroma(source.luminance, chroma, self.weights)
+    def _write(self, cache: Path, frame: int, source: SourceFrame, colour: np.ndarray) -> None:
+        """Write one frame from its (H, W, 4) chroma ratio and confidence."""
+        rgb_working = apply_chroma(source.luminance, colour[..., :3], self.weights)
         rgb = self.colour.from_working(rgb_working, self.output_space)
         image = source.image
         # A confidence from an earlier colorize upstream is replaced by this run's, not duplicated.
         extras = [c for c in image.extra_channels() if c != CONFIDENCE_CHANNEL]
         pixels = np.concatenate(
-            [rgb, *(image.pixels[..., image.index(c), None] for c in extras), confidence[..., None]], axis=-1
+            [rgb, *(image.pixels[..., image.index(c), None] for c in extras), colour[..., 3:]], axis=-1
         )
         req = self.request
         attributes = provenance(
@@ -461,9 +458,9 @@ class Join:
     def deliver(self, frame: int, direction: str, source: SourceFrame, estimate: Estimate, weight: float) -> None:
         """Hand over one pass's estimate of ``frame``, with its temporal weight."""
         if frame == self._alone:
-            self._put("frame", (frame, (source, estimate.chroma, estimate.confidence)))
+            self._put("frame", (frame, (source, estimate.colour)))
             return
-        packed = cv2.merge([estimate.chroma, estimate.confidence]).astype(np.float16)
+        packed = to_half(estimate.colour)
         with self._lock:
             other = self._first.pop(frame, None)
             if other is None:
@@ -475,10 +472,10 @@ class Join:
                 parked.written.set()  # also on failure: the other pass must not wait for ever
             return
         other.written.wait()
-        mine = (packed.astype(np.float32), weight)
+        mine = (from_half(packed), weight)
         theirs = (_unpark(self._cache, frame, f"{other.direction}.estimate"), other.weight)
         joined = blend(mine, theirs) if direction == FORWARD else blend(theirs, mine)
-        self._put("frame", (frame, (source, joined[..., :3], joined[..., 3])))
+        self._put("frame", (frame, (source, joined)))
 
     def fail(self, error: BaseException) -> None:
         """A pass failed: the caller's thread raises ``error`` once both passes ended."""
@@ -488,7 +485,7 @@ class Join:
         """A pass ended (finished, stopped or failed)."""
         self._put("done", None)
 
-    def finished(self, passes: int) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray, np.ndarray]]]:
+    def finished(self, passes: int) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
         """The finished frames, as the passes complete them, until all ``passes`` have ended; then
         the first failure of a pass, if any, is raised (the other pass stops at its next frame)."""
         failure: BaseException | None = None
@@ -525,7 +522,7 @@ class Join:
 def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
     """Keep what the backward pass found (an estimate, a motion) on disk, in half float, until the
     forward pass reaches its frame."""
-    parked = array.astype(np.float16)
+    parked = to_half(array)
     try:
         np.save(cache / f"{frame}.{kind}.npy", parked)
     except OSError as exc:
@@ -543,6 +540,6 @@ def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
 
 def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
     path = cache / f"{frame}.{kind}.npy"
-    parked = np.load(path).astype(np.float32)
+    parked = from_half(np.load(path))
     path.unlink()
     return parked

@@ -147,6 +147,10 @@ class TorchPixels:
     def norm(self, vectors: torch.Tensor) -> torch.Tensor:
         return torch.linalg.vector_norm(vectors, dim=-1)
 
+    def mix(self, a: torch.Tensor, b: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        share = weight[..., None]
+        return a * (1.0 - share) + b * share
+
     def slice_grid(self, layers: torch.Tensor, guide: torch.Tensor, step: float) -> torch.Tensor:
         count, gh, gw = layers.shape[:3]
         height, width = guide.shape

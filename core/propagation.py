@@ -42,6 +42,7 @@ import numpy as np
 
 from tinct.core.flow import FlowEstimator, Motion, dominant_motions, flow_guide, inside, srgb_decode
 from tinct.core.guided import bilateral_fill
+from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
@@ -97,9 +98,18 @@ class Track:
     key: int
     coords: Array  # (h, w, 2) float32 working-scale keyframe coordinates
     reach: Array  # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
-    chroma: Array  # (H, W, 3) float32 this direction's finished chroma estimate
-    confidence: Array  # (H, W) float32 in [0, 1]: how surely the colour came from the keyframe
+    # (H, W, 4) float32: this direction's finished chroma estimate (3) and how surely it came from
+    # the keyframe (1, in [0, 1]). Packed, as they move together: four channels are OpenCV's fast warp.
+    colour: Array
     persistence: Array  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
+
+    @property
+    def chroma(self) -> Array:
+        return self.colour[..., :3]
+
+    @property
+    def confidence(self) -> Array:
+        return self.colour[..., 3]
 
 
 class TextureMatcher(Protocol):
@@ -113,12 +123,13 @@ class TextureMatcher(Protocol):
 @dataclass
 class Keyframe:
     frame: int
-    chroma: Array  # (H, W, 3) chroma ratio aligned to the source plate of this frame
+    # (H, W, 4): the chroma ratio aligned to the source plate of this frame (3), and how sure that
+    # colour is (1: painted; a model's proposal: its certainty).
+    colour: Array
+    small_colour: Array  # (h, w, 4) the same at the working scale, the fill's evidence
     plate: Plate
     # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
     matcher: TextureMatcher | None = None
-    # (H, W) how sure the keyframe's own colour is (a model's proposal); None: certain (painted).
-    certainty: Array | None = None
 
 
 class Propagator:
@@ -161,12 +172,14 @@ class Propagator:
         flow = self.flow(plate_guide, matched)
         px = self.pixels
         coords = px.grid(self.height, self.width) + px.upload(flow)
+        sure = np.ones(key_chroma.shape[:2], np.float32) if certainty is None else certainty.astype(np.float32)
+        colour = px.remap(px.upload(np.dstack([key_chroma, sure]).astype(np.float32)), coords, border=None)
         return Keyframe(
             frame=frame,
-            chroma=px.remap(px.upload(key_chroma), coords, border=None),
+            colour=colour,
+            small_colour=px.resize(colour, self.small_size, area=True),
             plate=plate,
             matcher=matcher,
-            certainty=None if certainty is None else px.remap(px.upload(certainty.astype(np.float32)), coords, None),
         )
 
     def start(self, key: Keyframe) -> Track:
@@ -176,8 +189,7 @@ class Propagator:
             key=key.frame,
             coords=px.grid(h, w),
             reach=px.ones((h, w)),
-            chroma=key.chroma,
-            confidence=px.ones((self.height, self.width)) if key.certainty is None else key.certainty,
+            colour=key.colour,
             persistence=px.ones((self.height, self.width)),
         )
 
@@ -187,7 +199,7 @@ class Propagator:
         precision: one pass re-uses the motion another pass computed and gets the same pixels."""
 
         def half(flow: np.ndarray) -> np.ndarray:
-            return flow.astype(np.float16).astype(np.float32)
+            return from_half(to_half(flow))
 
         return Motion(half(self.flow(current.small, previous.small)), half(self.flow(previous.small, current.small)))
 
@@ -216,39 +228,39 @@ class Propagator:
         sure_small = reach * self._photometric(here, keyframe, coords)
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, here, keyframe)
 
-        # Full-size arrays are freed as soon as they have served (two walks may step at once).
-        at = self._full(coords)
-        sampled = px.remap(key.chroma, at, border=None)
-        # What the keyframe itself was unsure of (a model's proposal) stays unsure.
-        sure_of_key = 1.0 if key.certainty is None else px.remap(key.certainty, at, border=None)
+        # Full-size arrays are freed as soon as they have served (two walks may step at once). Each
+        # colour carries its confidence as a fourth channel: mixing colours mixes confidences alike.
+        sampled = px.remap(key.colour, self._full(coords), border=None)  # with how sure the keyframe was
         at = self._full(positions)
-        carried = px.remap(track.chroma, at, border=None)
+        carried = px.remap(track.colour, at, border=None)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
         same = self._photometric(here, there, positions)
         moved = self._upsample(consistent * same)
-        kept = px.remap(track.confidence, at)
-        kept *= moved * CARRY_DECAY
+        kept = carried[..., 3] * moved
+        kept *= CARRY_DECAY
         holding = px.remap(track.persistence, at)
         holding *= moved
         del at, moved
         # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
-        small_sampled = px.resize(sampled, (w, h), area=True)
+        small_sampled = px.remap(key.small_colour, coords, border=None)[..., :3]
         small_similar, gathered = bilateral_fill(
             here / 255.0, small_sampled, sure_small, self.fill_sigma * w / self.width, s.fill_similarity, px
         )
         small_found = (gathered / 0.05).clip(0.0, 1.0)
-        small_take = small_found
         needed = (sure_small < 0.5) & (small_found < 0.5)
-        if key.matcher is not None and needed.any():
+        matched = key.matcher is not None and bool(needed.any())
+        if matched:
             # Beyond the reach of sure neighbours, the keyframe's own colour for such texture.
             luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
             textured, _ = key.matcher.chroma(luminance, px.download(needed))
             small_similar = _mix(px.upload(textured), small_similar, small_found)
-            small_take = px.ones_like(small_found)
-        similar = px.resize(small_similar, (self.width, self.height))
-        take = self._upsample(small_take)
+        # How much of the fresh colour each pixel takes (where the matcher ran, all of it) rides in
+        # the fresh colour's fourth channel: four, as the carried colour it is mixed with.
+        small_take = px.ones_like(small_found) if matched else small_found
+        similar = px.resize(px.concatenate([small_similar, small_take[..., None]], axis=-1), (self.width, self.height))
+        take = similar[..., 3]
         # An unsure region follows its carried colour while it stays in view, renewing it only
         # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
@@ -259,14 +271,18 @@ class Propagator:
         holding -= 0.5
         holding *= -1.0  # 0.5 - holding, in place
         holding *= take
-        guess = _mix(carried, similar, holding)
+        guess = px.mix(carried, similar, holding)
+        guess[..., 3] = kept  # the fresh colour is not sure of itself
         del carried, holding
         sure = self._upsample(sure_small)
-        chroma = _mix(guess, sampled, sure)
-        confidence = sure * sure_of_key + (1.0 - sure) * kept
+        # The confidence: sure * the keyframe's certainty + (1 - sure) * kept.
+        colour = px.mix(guess, sampled, sure)
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
-        persistence = sure + (1.0 - sure) * px.maximum(kept, take)
-        return Track(track.key, coords, reach, chroma, confidence, persistence)
+        persistence = px.maximum(kept, take)
+        del similar, take
+        persistence *= 1.0 - sure
+        persistence += sure
+        return Track(track.key, coords, reach, colour, persistence)
 
     def _register(self, coords: Array, current: Plate, keyframe: Array) -> Array:
         """Correct the drift a chain of flows accumulates: align the keyframe plate (its working-scale
@@ -327,9 +343,9 @@ class Propagator:
         h, w = small_coords.shape[:2]
         # Working-scale pixel centres map to full-size centres: x_full = (x + 0.5) * s - 0.5, applied
         # before the (linear) enlargement, on a quarter of the pixels.
-        scale = np.float32([self.width / w, self.height / h])
-        full = small_coords * self.pixels.upload(scale) + self.pixels.upload(0.5 * scale - 0.5)
-        return self.pixels.resize(full, (self.width, self.height))
+        sx, sy = self.width / w, self.height / h
+        scale = np.array([[sx, 0.0, 0.5 * sx - 0.5], [0.0, sy, 0.5 * sy - 0.5], [0.0, 0.0, 1.0]])
+        return self.pixels.resize(self.pixels.perspective(small_coords, scale), (self.width, self.height))
 
 
 def patch_agreement(here: Array, seen: Array, allow_flat: bool = True, pixels: Pixels = OPENCV) -> Array:
@@ -399,12 +415,11 @@ def blend(first: tuple[np.ndarray, float], second: tuple[np.ndarray, float]) -> 
     """
     (a, weight_a), (b, weight_b) = first, second
     sure_a, sure_b = a[..., 3], b[..., 3]
-    say_a = sure_a * np.float32(weight_a) + np.float32(1e-6)
-    say_b = sure_b * np.float32(weight_b) + np.float32(1e-6)
-    say_b += say_a
-    share_a = np.divide(say_a, say_b, out=say_a)
-    joined = a - b
-    joined *= share_a[..., None]
-    joined += b
+    # In one pass, (say_a * a + say_b * b) / (say_a + say_b + 1e-5): the says are scaled by 2^30,
+    # exactly, so that OpenCV's 1e-5 vanishes in their sum (the smallest say is 1e-6).
+    scale = 2.0**30
+    say_a = sure_a * np.float32(weight_a * scale) + np.float32(1e-6 * scale)
+    say_b = sure_b * np.float32(weight_b * scale) + np.float32(1e-6 * scale)
+    joined = cv2.blendLinear(a, b, say_a, say_b)
     joined[..., 3] = sure_a + sure_b - sure_a * sure_b
     return joined

@@ -23,7 +23,7 @@ HOMOGRAPHY = np.array([[1.02, 0.03, 4.0], [-0.02, 0.99, -3.0], [1e-4, -5e-5, 1.0
 
 
 def on_host(track: Track, pixels: Pixels) -> Track:
-    return replace(track, chroma=pixels.download(track.chroma), confidence=pixels.download(track.confidence))
+    return replace(track, colour=pixels.download(track.colour))
 
 
 def project(points: np.ndarray, model: np.ndarray) -> np.ndarray:
