@@ -37,7 +37,7 @@ from tinct.core.half import from_half, to_half
 from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
-from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels import OPENCV, Pixels, join_channels
 from tinct.core.propagation import (
     Keyframe,
     Plate,
@@ -337,9 +337,7 @@ class KeyframeColorizeJob:
         image = source.image
         # A confidence from an earlier colorize upstream is replaced by this run's, not duplicated.
         extras = [c for c in image.extra_channels() if c != CONFIDENCE_CHANNEL]
-        pixels = np.concatenate(
-            [rgb, *(image.pixels[..., image.index(c), None] for c in extras), colour[..., 3:]], axis=-1
-        )
+        pixels = join_channels([rgb, *(image.pixels[..., image.index(c), None] for c in extras), colour[..., 3:]])
         req = self.request
         attributes = provenance(
             node=req.node,

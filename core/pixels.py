@@ -40,6 +40,8 @@ TOLERANCE_DB = 40.0
 # at 131 dB and better (largest difference 6e-6), with every dust decision the same; the margin is
 # for other summation orders. A decision taken the other way at a threshold would cost far more.
 RESTORE_TOLERANCE_DB = 100.0
+# The most channels OpenCV's merge joins into one image (OpenCV 5).
+MERGE_CHANNELS = 128
 
 
 class Pixels(Protocol):
@@ -181,7 +183,6 @@ class OpenCVPixels:
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
     stack = staticmethod(np.stack)
-    concatenate = staticmethod(np.concatenate)
 
     def upload(self, array: np.ndarray) -> np.ndarray:
         return array
@@ -259,6 +260,11 @@ class OpenCVPixels:
         # A matrix product (BLAS): a frame's luminance in 2 ms where einsum takes 12.
         return array @ weights.astype(array.dtype, copy=False)
 
+    def concatenate(self, arrays: list[np.ndarray], axis: int) -> np.ndarray:
+        if axis == -1 and all(a.ndim == 3 for a in arrays):
+            return join_channels(arrays)
+        return np.concatenate(arrays, axis=axis)
+
     def fast_exp(self, array: np.ndarray) -> np.ndarray:
         return _channels_as(array, cv2.exp(array))
 
@@ -294,6 +300,14 @@ class OpenCVPixels:
             return below_value + (self.remap(part, high, border=None) - below_value) * above_share
 
         return _by_fours(atlas, read)
+
+
+def join_channels(images: list[np.ndarray]) -> np.ndarray:
+    """(H, W, C) images of one type -> (H, W, their channels one after the other). OpenCV's merge, at
+    three times numpy's speed (a 1080p RGB and a matte: 18 -> 6 ms), where it can hold them all."""
+    if len({image.dtype for image in images}) == 1 and sum(image.shape[2] for image in images) <= MERGE_CHANNELS:
+        return _channels_as(images[0], cv2.merge(images))
+    return np.concatenate(images, axis=-1)
 
 
 def _by_fours(image: np.ndarray, op: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

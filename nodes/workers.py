@@ -19,9 +19,11 @@ between frames; frames already written stay complete (every write is atomic).
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
@@ -45,6 +47,9 @@ PASSES_PER_INTERVAL = 2
 POLL_S = 0.25
 
 _stop: Event | None = None  # set in each worker by _start_worker
+# glibc's mallopt parameters (malloc.h), and the largest block a worker's heap keeps for reuse.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP_BYTES = 1 << 30
 
 
 def plan(request: Request, workers: int) -> list[Chunk]:
@@ -168,6 +173,25 @@ def _start_worker(threads: int, stop: Event) -> None:
     cv2.setNumThreads(threads)
     oiio.attribute("threads", threads)
     set_job_cores(threads)
+    reuse_freed_memory()
+
+
+def reuse_freed_memory() -> bool:
+    """Have glibc's allocator keep a render's freed frames for the next ones (True where it could).
+
+    By default glibc maps large arrays fresh from the kernel and hands freed memory back, so the
+    full-size temporaries of every frame cost page faults and the zeroing of new pages, frame after
+    frame: about 5 % of a restore at 1080p (1.92 -> 2.02 frames/s, the same pixels, 0.03 GB more at
+    its peak). Kept in the heap, they are reused. Only in worker processes, which do nothing but
+    render; a host application's allocator is left alone.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return bool(mallopt(_M_MMAP_THRESHOLD, _KEEP_BYTES)) and bool(mallopt(_M_TRIM_THRESHOLD, 2 * _KEEP_BYTES))
 
 
 def _run_chunk(request_json: str) -> dict[str, Any]:

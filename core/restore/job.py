@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 from tinct.core.colour import ColourManager
 from tinct.core.debris import run_folder
 from tinct.core.engine import ReadAhead, write_all
@@ -24,7 +22,7 @@ from tinct.core.errors import ParameterError
 from tinct.core.imageio import read_spec, write_exr
 from tinct.core.keyframe_colorize import JobReport, OutputOptions
 from tinct.core.outputs import check_output, clamped_warning
-from tinct.core.pixels import OPENCV, Pixels
+from tinct.core.pixels import OPENCV, Pixels, join_channels
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.restore.clarity import Upscaler, enlarge, scaled_spec
 from tinct.core.restore.frames import RestoreFrame, infrared_channel
@@ -208,7 +206,7 @@ class RestoreJob:
             defect = enlarge(defect, self.scale)
             template = scaled_spec(image.spec, self.scale)
         rgb = self.colour.from_working(rgb_working, self.output_space)
-        pixels = np.concatenate([rgb, *other, defect], axis=-1)
+        pixels = join_channels([rgb, *other, defect])
         attributes = provenance(
             node=req.node,
             params=req.params,

@@ -458,15 +458,17 @@ def to_linear(
     """
     change = after * after - before * before
     neutral = bool((working[..., 0] == working[..., 1]).all()) and bool((working[..., 1] == working[..., 2]).all())
-    if neutral:
-        rgb = working + change[..., None]
-    else:
-        ratio = chroma_ratio(working, weights, pixels=pixels)
-        rgb = working + change[..., None] * ratio
-        if defect.any():
-            filled = push_pull_fill(ratio, 1.0 - defect, pixels=pixels)
-            repaired = apply_chroma(luminance + change, filled, weights, pixels)
-            rgb += defect[..., None] * (repaired - rgb)
+    if neutral:  # one channel's work, copied to all three (numpy spreads a plane over channels slowly)
+        grey = working[..., 0] + change
+        if gain is not None:
+            grey *= gain
+        return pixels.float32(pixels.concatenate([grey[..., None]] * 3, axis=-1))
+    ratio = chroma_ratio(working, weights, pixels=pixels)
+    rgb = working + change[..., None] * ratio
+    if defect.any():
+        filled = push_pull_fill(ratio, 1.0 - defect, pixels=pixels)
+        repaired = apply_chroma(luminance + change, filled, weights, pixels)
+        rgb += defect[..., None] * (repaired - rgb)
     if gain is not None:
         rgb *= gain[..., None]
     return pixels.float32(rgb)

@@ -7,7 +7,9 @@ import pytest
 
 from tinct.core.half import from_half, to_half
 
-SPECIAL = [0.0, -0.0, 1e-8, -3e-8, 6e-8, 3e-5, 6.1e-5, 1 / 3, 0.1, 65504.0, 65519.0, 65520.0, 1e6, -1e6, np.inf, -np.inf]
+# Zeros, subnormals, the edges of half's range and beyond.
+SPECIAL = [0.0, -0.0, 1e-8, -3e-8, 6e-8, 3e-5, 6.1e-5, 1 / 3, 0.1, 65504.0, 65519.0, 65520.0, 1e6, -1e6]
+INFINITE = [np.inf, -np.inf]
 
 
 def values(shape: tuple[int, ...]) -> np.ndarray:
@@ -16,7 +18,7 @@ def values(shape: tuple[int, ...]) -> np.ndarray:
     count = int(np.prod(shape))
     pool = np.concatenate(
         [
-            np.float32(SPECIAL),
+            np.float32(SPECIAL + INFINITE),
             rng.standard_normal(count).astype(np.float32) * 300.0,
             rng.uniform(0.0, 1e-4, count).astype(np.float32),
         ]

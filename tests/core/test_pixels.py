@@ -9,7 +9,7 @@ import torch
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.guided import bilateral_fill, push_pull_fill
-from tinct.core.pixels import OPENCV
+from tinct.core.pixels import MERGE_CHANNELS, OPENCV, join_channels
 from tinct.core.pixels_torch import TorchPixels
 from tinct.core.propagation import patch_agreement
 
@@ -210,3 +210,28 @@ def test_elementwise_helpers(torch_pixels: TorchPixels) -> None:
     copied += 1.0
     agree(pixels, original, atol=0)
     np.testing.assert_array_equal(torch_pixels.download(torch_pixels.mask((2, 3), True)), OPENCV.mask((2, 3), True))
+
+
+@pytest.mark.parametrize("channels", [(3, 1), (1,), (2, 1, 1), (3, 1, 4)])
+def test_mix_and_joined_channels(channels: tuple[int, ...], torch_pixels: TorchPixels) -> None:
+    parts = [image((48, 64, c), seed) for seed, c in enumerate(channels)]
+    weight = image((48, 64), 9)
+    weight[:4], weight[4:8] = 0.0, 1.0
+    joined = OPENCV.concatenate(parts, axis=-1)
+    np.testing.assert_array_equal(joined, np.concatenate(parts, axis=-1))
+    agree(joined, torch_pixels.concatenate([torch_pixels.upload(p) for p in parts], axis=-1), atol=0)
+    a, b = joined, image(joined.shape, 5)
+    mixed = OPENCV.mix(a, b, weight)
+    # To the last bit (1 - t) * a + t * b, so the end weights give either image exactly.
+    np.testing.assert_array_equal(mixed, (1.0 - weight)[..., None] * a + weight[..., None] * b)
+    np.testing.assert_array_equal(mixed[:4], a[:4])
+    np.testing.assert_array_equal(mixed[4:8], b[4:8])
+    agree(mixed, torch_pixels.mix(torch_pixels.upload(a), torch_pixels.upload(b), torch_pixels.upload(weight)))
+
+
+def test_joined_channels_beyond_what_opencv_merges_and_of_mixed_types() -> None:
+    planes = [image((6, 5, 1), seed) for seed in range(MERGE_CHANNELS + 2)]
+    np.testing.assert_array_equal(join_channels(planes), np.concatenate(planes, axis=-1))
+    mixed = [planes[0], planes[1].astype(np.float64)]
+    assert join_channels(mixed).dtype == np.float64
+    np.testing.assert_array_equal(join_channels(mixed), np.concatenate(mixed, axis=-1))

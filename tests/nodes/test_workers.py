@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -111,3 +112,25 @@ def test_a_worker_of_one_core_keeps_one_frame_in_flight(threads: int, expected: 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(threads, None)) as pool:
         assert pool.submit(frames_in_flight).result() == expected
+
+
+def page_faults_of_a_second_frame() -> int:
+    """Minor page faults while a 64 MB frame-sized array is made and filled again, once one was
+    made, filled and freed."""
+    import resource
+
+    np.ones(16 << 20, np.float32)  # made, filled and freed
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    np.ones(16 << 20, np.float32)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_a_worker_reuses_the_memory_of_freed_frames() -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        fresh = pool.submit(page_faults_of_a_second_frame).result()
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(1, None)) as pool:
+        reused = pool.submit(page_faults_of_a_second_frame).result()
+    # 64 MB is 16,384 pages of 4 KB (or 32 of 2 MB): mapped fresh, each is faulted in again.
+    assert reused < 10 < fresh
