@@ -102,6 +102,9 @@ class Track:
     # the keyframe (1, in [0, 1]). Packed, as they move together: four channels are OpenCV's fast warp.
     colour: Array
     persistence: Array  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
+    # (h, w, 3) the keyframe's texture matcher's colour of this frame, when the matcher ran for it
+    # (the next frame carries it instead of running the matcher again); None otherwise.
+    matched: Array | None = None
 
     @property
     def chroma(self) -> Array:
@@ -251,11 +254,17 @@ class Propagator:
         small_found = (gathered / 0.05).clip(0.0, 1.0)
         needed = (sure_small < 0.5) & (small_found < 0.5)
         matched = key.matcher is not None and bool(needed.any())
+        fresh = None
         if matched:
-            # Beyond the reach of sure neighbours, the keyframe's own colour for such texture.
-            luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
-            textured, _ = key.matcher.chroma(luminance, px.download(needed))
-            small_similar = _mix(px.upload(textured), small_similar, small_found)
+            # Beyond the reach of sure neighbours, the keyframe's own colour for such texture: the
+            # matcher's, every other frame; in between, the last frame's carried by the motion
+            # (smooth colour of slowly renewed regions, it changes little in a frame).
+            if track.matched is not None:
+                textured = px.remap(track.matched, positions, border=None)
+            else:
+                luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
+                textured = fresh = px.upload(key.matcher.chroma(luminance, px.download(needed))[0])
+            small_similar = _mix(textured, small_similar, small_found)
         # How much of the fresh colour each pixel takes (where the matcher ran, all of it) rides in
         # the fresh colour's fourth channel: four, as the carried colour it is mixed with.
         small_take = px.ones_like(small_found) if matched else small_found
@@ -282,7 +291,7 @@ class Propagator:
         del similar, take
         persistence *= 1.0 - sure
         persistence += sure
-        return Track(track.key, coords, reach, colour, persistence)
+        return Track(track.key, coords, reach, colour, persistence, fresh)
 
     def _register(self, coords: Array, current: Plate, keyframe: Array) -> Array:
         """Correct the drift a chain of flows accumulates: align the keyframe plate (its working-scale
