@@ -143,7 +143,8 @@ class Pixels(Protocol):
         ...
 
     def mix(self, a: Array, b: Array, weight: Array) -> Array:
-        """``(1 - weight) * a + weight * b`` for (H, W, C) images and (H, W) weights in [0, 1], in new memory."""
+        """``(1 - weight) * a + weight * b`` for (H, W, C) images and (H, W) weights in [0, 1], written
+        into ``b`` (and returned)."""
         ...
 
     def slice_grid(self, layers: Array, guide: Array, step: float) -> Array:
@@ -276,7 +277,9 @@ class OpenCVPixels:
         # of the weights plus 1e-5: scaled by a power of two, the weights stay exact and the 1e-5
         # vanishes in the sum, so this is (1 - weight) * a + weight * b to the last bit.
         scale = np.float32(2**17)
-        return _channels_as(a, cv2.blendLinear(a, b, (1.0 - weight) * scale, weight * scale))
+        # Element by element: the result may take the place of an input.
+        cv2.blendLinear(a, b, (1.0 - weight) * scale, weight * scale, dst=b)
+        return b
 
     def slice_grid(self, layers: np.ndarray, guide: np.ndarray, step: float) -> np.ndarray:
         # The layers are stacked into one tall image, each with its edge rows repeated above and

@@ -149,7 +149,7 @@ class TorchPixels:
 
     def mix(self, a: torch.Tensor, b: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         share = weight[..., None]
-        return a * (1.0 - share) + b * share
+        return b.mul_(share).add_(a * (1.0 - share))
 
     def slice_grid(self, layers: torch.Tensor, guide: torch.Tensor, step: float) -> torch.Tensor:
         count, gh, gw = layers.shape[:3]

@@ -231,9 +231,9 @@ class Propagator:
         sure_small = reach * self._photometric(here, keyframe, coords)
         coords, reach, sure_small = self._verify(coords, reach, sure_small, still, here, keyframe)
 
-        # Full-size arrays are freed as soon as they have served (two walks may step at once). Each
-        # colour carries its confidence as a fourth channel: mixing colours mixes confidences alike.
-        sampled = px.remap(key.colour, self._full(coords), border=None)  # with how sure the keyframe was
+        # Full-size arrays are made as late and freed as soon as they can be (two walks may step at
+        # once). Each colour carries its confidence as a fourth channel: mixing colours mixes
+        # confidences alike.
         at = self._full(positions)
         carried = px.remap(track.colour, at, border=None)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
@@ -280,15 +280,17 @@ class Propagator:
         holding -= 0.5
         holding *= -1.0  # 0.5 - holding, in place
         holding *= take
-        guess = px.mix(carried, similar, holding)
-        guess[..., 3] = kept  # the fresh colour is not sure of itself
-        del carried, holding
-        sure = self._upsample(sure_small)
-        # The confidence: sure * the keyframe's certainty + (1 - sure) * kept.
-        colour = px.mix(guess, sampled, sure)
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
         persistence = px.maximum(kept, take)
-        del similar, take
+        del take
+        guess = px.mix(carried, similar, holding)  # into similar
+        guess[..., 3] = kept  # the fresh colour is not sure of itself
+        del carried, holding, similar, kept
+        sure = self._upsample(sure_small)
+        sampled = px.remap(key.colour, self._full(coords), border=None)  # with how sure the keyframe was
+        # The confidence: sure * the keyframe's certainty + (1 - sure) * kept.
+        colour = px.mix(guess, sampled, sure)  # into sampled
+        del guess
         persistence *= 1.0 - sure
         persistence += sure
         return Track(track.key, coords, reach, colour, persistence, fresh)

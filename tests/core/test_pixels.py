@@ -221,12 +221,16 @@ def test_mix_and_joined_channels(channels: tuple[int, ...], torch_pixels: TorchP
     np.testing.assert_array_equal(joined, np.concatenate(parts, axis=-1))
     agree(joined, torch_pixels.concatenate([torch_pixels.upload(p) for p in parts], axis=-1), atol=0)
     a, b = joined, image(joined.shape, 5)
+    expected = (1.0 - weight)[..., None] * a + weight[..., None] * b
+    on_torch = torch_pixels.mix(torch_pixels.upload(a), torch_pixels.upload(b.copy()), torch_pixels.upload(weight))
+    end_b = b[4:8].copy()
     mixed = OPENCV.mix(a, b, weight)
+    assert mixed is b  # written into b
     # To the last bit (1 - t) * a + t * b, so the end weights give either image exactly.
-    np.testing.assert_array_equal(mixed, (1.0 - weight)[..., None] * a + weight[..., None] * b)
+    np.testing.assert_array_equal(mixed, expected)
     np.testing.assert_array_equal(mixed[:4], a[:4])
-    np.testing.assert_array_equal(mixed[4:8], b[4:8])
-    agree(mixed, torch_pixels.mix(torch_pixels.upload(a), torch_pixels.upload(b), torch_pixels.upload(weight)))
+    np.testing.assert_array_equal(mixed[4:8], end_b)
+    agree(mixed, on_torch)
 
 
 def test_joined_channels_beyond_what_opencv_merges_and_of_mixed_types() -> None:
