@@ -419,18 +419,19 @@ def _mix(a: Array, b: Array, t: Array | float) -> Array:
 
 def blend(first: tuple[np.ndarray, float], second: tuple[np.ndarray, float]) -> np.ndarray:
     """Join two estimates of one frame, each (H, W, 4) float32 chroma and confidence with its
-    temporal weight -> (H, W, 4) float32 chroma and confidence.
+    temporal weight -> (H, W, 4) float32 chroma and confidence, written into the second estimate.
 
     The chroma is the mean of the two weighed by confidence times temporal weight; the joined
     confidence is the chance that either is right.
     """
     (a, weight_a), (b, weight_b) = first, second
     sure_a, sure_b = a[..., 3], b[..., 3]
+    either = sure_a + sure_b - sure_a * sure_b
     # In one pass, (say_a * a + say_b * b) / (say_a + say_b + 1e-5): the says are scaled by 2^30,
     # exactly, so that OpenCV's 1e-5 vanishes in their sum (the smallest say is 1e-6).
     scale = 2.0**30
     say_a = sure_a * np.float32(weight_a * scale) + np.float32(1e-6 * scale)
     say_b = sure_b * np.float32(weight_b * scale) + np.float32(1e-6 * scale)
-    joined = cv2.blendLinear(a, b, say_a, say_b)
-    joined[..., 3] = sure_a + sure_b - sure_a * sure_b
-    return joined
+    cv2.blendLinear(a, b, say_a, say_b, dst=b)
+    b[..., 3] = either
+    return b
