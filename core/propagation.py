@@ -43,7 +43,7 @@ import numpy as np
 from tinct.core.flow import FlowEstimator, Motion, dominant_motions, flow_guide, inside, srgb_decode
 from tinct.core.guided import bilateral_fill
 from tinct.core.half import from_half, to_half
-from tinct.core.pixels import OPENCV, Array, Pixels
+from tinct.core.pixels import OPENCV, Array, Pixels, join_channels
 
 # Per step, how much a carried (not re-sampled) estimate is still trusted.
 CARRY_DECAY = 0.9
@@ -176,7 +176,9 @@ class Propagator:
         px = self.pixels
         coords = px.grid(self.height, self.width) + px.upload(flow)
         sure = np.ones(key_chroma.shape[:2], np.float32) if certainty is None else certainty.astype(np.float32)
-        colour = px.remap(px.upload(np.dstack([key_chroma, sure]).astype(np.float32)), coords, border=None)
+        colour = px.remap(
+            px.upload(join_channels([key_chroma.astype(np.float32), sure[..., None]])), coords, border=None
+        )
         return Keyframe(
             frame=frame,
             colour=colour,
@@ -264,7 +266,7 @@ class Propagator:
             else:
                 luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
                 textured = fresh = px.upload(key.matcher.chroma(luminance, px.download(needed))[0])
-            small_similar = _mix(textured, small_similar, small_found)
+            small_similar = px.mix(textured, small_similar, small_found)
         # How much of the fresh colour each pixel takes (where the matcher ran, all of it) rides in
         # the fresh colour's fourth channel: four, as the carried colour it is mixed with.
         small_take = px.ones_like(small_found) if matched else small_found
@@ -407,14 +409,6 @@ def _agreement(px: Pixels, here: _Window, seen: _Window, allow_flat: bool) -> Ar
 def _warp(px: Pixels, image: Array, coords: Array, border: float = 0.0) -> Array:
     """Gather ``image`` at absolute coordinates (h, w, 2); outside samples take ``border``."""
     return px.remap(image, coords, border)
-
-
-def _mix(a: Array, b: Array, t: Array | float) -> Array:
-    """(1 - t) * a + t * b for (H, W, C) images and a (H, W) or scalar weight, written into ``b``."""
-    b -= a
-    b *= t if isinstance(t, float) else t[..., None]
-    b += a
-    return b
 
 
 def blend(first: tuple[np.ndarray, float], second: tuple[np.ndarray, float]) -> np.ndarray:

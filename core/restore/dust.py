@@ -286,7 +286,8 @@ def _moved_content(
         bx, by, bw, bh, _ = boxes[label]
         box = _Box(bx - context, by - context, bx + bw + context, by + bh + context).aligned(step).within(limits)
         defect = labels[box.rows, box.columns] == label
-        patch = _Patch(box, _shrink(pixels.download(centre[box.rows, box.columns]), step), _shrink(defect, step), step)
+        here = _shrink(pixels.download(centre[box.rows, box.columns]), step)
+        patch = _Patch(box, here, _shrink(defect, step), step, limits)
         # Two frames' tolerance, in the search's pixels: the unit of every mismatch below.
         unit = 2.0 * float(pixels.download(tolerance[box.rows, box.columns])[defect].mean()) * calm
         if any(
@@ -350,6 +351,7 @@ class _Patch:
     here: np.ndarray  # (h, w) float32 the current frame's signal
     defect: np.ndarray  # (h, w) float32 the share of each pixel that is defect
     step: int  # frame pixels a side of a search pixel
+    limits: _Box  # the frame's whole step x step blocks
 
 
 def _found_near(patch: _Patch, seen: Seen, shift: tuple[int, int], search: int, unit: float, pixels: Pixels) -> bool:
@@ -401,9 +403,8 @@ def _witness(
     ``shift`` and then by up to ``reach`` lies, and where in the search it starts (x, y); None
     where too little of it is inside the frame to hold the patch."""
     step = patch.step
-    height, width = seen.unwarped.shape[:2]
     wanted = patch.box.moved(shift[0] * step, shift[1] * step, reach * step)
-    inside = wanted.within(_Box(0, 0, width - width % step, height - height % step))
+    inside = wanted.within(patch.limits)
     if inside.x1 - inside.x0 < patch.box.x1 - patch.box.x0 or inside.y1 - inside.y0 < patch.box.y1 - patch.box.y0:
         return None
     own = seen.unwarped[inside.rows, inside.columns] * seen.gain[inside.rows, inside.columns]
