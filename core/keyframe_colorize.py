@@ -59,15 +59,15 @@ FORWARD, BACKWARD = "forward", "backward"
 @dataclass(frozen=True)
 class Estimate:
     """One pass's colour of one frame, on the host: the keyframe it came from, and its (H, W, 4)
-    chroma ratio and confidence (:attr:`tinct.core.propagation.Track.colour`)."""
+    chroma ratio and confidence (:meth:`tinct.core.propagation.Propagator.colour`)."""
 
     key: int
     colour: np.ndarray
 
 
-# A walk from a keyframe: (frame, source, track) for the keyframe and each frame after it in walking
-# order (the track's arrays are of the request's pixel backend).
-Walk = Generator[tuple[int, SourceFrame, Track], None, None]
+# A walk from a keyframe: (frame, source, estimate) for the keyframe and each frame after it in
+# walking order; ``estimate()`` makes the frame's finished colour (only frames that are wanted pay for it).
+Walk = Generator[tuple[int, SourceFrame, Callable[[], Estimate]], None, None]
 
 
 @dataclass(frozen=True)
@@ -260,9 +260,9 @@ class KeyframeColorizeJob:
         else:
             raise AssertionError("a segment has a keyframe on at least one side")
         wanted = set(frames)
-        for frame, source, track in walk:
+        for frame, source, estimate in walk:
             if frame in wanted:
-                yield frame, (source, self._estimate(track).colour)
+                yield frame, (source, estimate().colour)
 
     def _colour_interval(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
         """The frames between two keyframes: a forward pass from the keyframe before and a backward
@@ -295,11 +295,12 @@ class KeyframeColorizeJob:
         """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
         exception goes to ``join`` too (raised where the frames are taken)."""
         try:
-            for frame, source, track in walk:
+            for frame, source, estimate in walk:
                 if join.stopped:
                     break
                 if frame in wanted:
-                    join.deliver(frame, direction, source, self._estimate(track), 1.0 - abs(frame - track.key) / span)
+                    finished = estimate()
+                    join.deliver(frame, direction, source, finished, 1.0 - abs(frame - finished.key) / span)
         except BaseException as error:
             join.fail(error)
         finally:
@@ -308,7 +309,7 @@ class KeyframeColorizeJob:
 
     def _walk(self, key_frame: int, frames: list[int], motions: MotionExchange | None) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
-        track) for the keyframe and each frame. Plates and motions are made a step ahead, beside
+        estimate) for the keyframe and each frame. Plates and motions are made a step ahead, beside
         the propagation; ``motions`` shares them with the interval's other pass."""
         propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
@@ -317,18 +318,17 @@ class KeyframeColorizeJob:
         plate = propagator.plate(source.luminance)
         key = self._keyframe(propagator, key_frame, source, plate)
         track = propagator.start(key)
-        yield key_frame, source, track
+        yield key_frame, source, partial(self._estimate, propagator, track, key)
         # A flow estimator serves one thread: the walk ahead has its own propagator.
         walker = Propagator(self.request.settings, self.height, self.width)
         for frame, source, current, motion in Ahead(_walk_ahead(walker, reader, key_frame, plate, motions), depth=1):
             track = propagator.step(track, plate, current, key, motion)
             plate = current
-            yield frame, source, track
+            yield frame, source, partial(self._estimate, propagator, track, key)
 
-    def _estimate(self, track: Track) -> Estimate:
-        """A track's colour brought to the host (only for the frames that are wanted)."""
-        download = self.request.pixels.download
-        return Estimate(track.key, download(track.colour))
+    def _estimate(self, propagator: Propagator, track: Track, key: Keyframe) -> Estimate:
+        """A track's finished colour, brought to the host."""
+        return Estimate(track.key, self.request.pixels.download(propagator.colour(track, key)))
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, colour: np.ndarray) -> None:
         """Write one frame from its (H, W, 4) chroma ratio and confidence."""

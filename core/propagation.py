@@ -93,26 +93,27 @@ class Plate:
 
 @dataclass
 class Track:
-    """One walking direction from one keyframe: where pixels lie in the keyframe, and the colour so far."""
+    """One walking direction from one keyframe: where pixels lie in the keyframe, and the colour so far.
+
+    Everything a walk carries from frame to frame is at the working scale; only a frame's finished
+    colour (:meth:`Propagator.colour`) is made at full size, where the keyframe's crisp colour is
+    sampled.
+    """
 
     key: int
     coords: Array  # (h, w, 2) float32 working-scale keyframe coordinates
     reach: Array  # (h, w) float32 in [0, 1]: followed from the keyframe without occlusion
-    # (H, W, 4) float32: this direction's finished chroma estimate (3) and how surely it came from
-    # the keyframe (1, in [0, 1]). Packed, as they move together: four channels are OpenCV's fast warp.
+    # (h, w, 4) float32: this direction's chroma estimate (3) and how surely it came from the
+    # keyframe (1, in [0, 1]). Packed, as they move together: four channels are OpenCV's fast warp.
     colour: Array
-    persistence: Array  # (H, W) float32 in [0, 1]: how much of this estimate the next frame keeps
+    persistence: Array  # (h, w) float32 in [0, 1]: how much of this estimate the next frame keeps
+    # (h, w, 4) the colour of what the keyframe does not give (carried or filled), and (h, w) how
+    # much of each pixel the keyframe gives; None at the keyframe itself.
+    guess: Array | None = None
+    sure: Array | None = None
     # (h, w, 3) the keyframe's texture matcher's colour of this frame, when the matcher ran for it
     # (the next frame carries it instead of running the matcher again); None otherwise.
     matched: Array | None = None
-
-    @property
-    def chroma(self) -> Array:
-        return self.colour[..., :3]
-
-    @property
-    def confidence(self) -> Array:
-        return self.colour[..., 3]
 
 
 class TextureMatcher(Protocol):
@@ -194,9 +195,19 @@ class Propagator:
             key=key.frame,
             coords=px.grid(h, w),
             reach=px.ones((h, w)),
-            colour=key.colour,
-            persistence=px.ones((self.height, self.width)),
+            colour=key.small_colour,
+            persistence=px.ones((h, w)),
         )
+
+    def colour(self, track: Track, key: Keyframe) -> Array:
+        """A frame's finished colour, (H, W, 4) chroma and confidence: the keyframe's colour sampled
+        at full size through the track, over the working-scale colour of what it does not give."""
+        if track.guess is None or track.sure is None:
+            return key.colour
+        px = self.pixels
+        sampled = px.remap(key.colour, self._full(track.coords), border=None)  # with how sure the keyframe was
+        # The confidence: sure * the keyframe's certainty + (1 - sure) * the guess's.
+        return px.mix(self._enlarge(track.guess), sampled, self._upsample(track.sure))  # into sampled
 
     # -- tracking ------------------------------------------------------------------------------
     def motion(self, previous: Plate, current: Plate) -> Motion:
@@ -230,31 +241,26 @@ class Propagator:
         # Where this step saw no motion, the identity is a fair hypothesis (static content).
         still = (2.0 - px.norm(to_prev) / STILL_MOTION).clip(0.0, 1.0)
         reach = _warp(px, track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
-        sure_small = reach * self._photometric(here, keyframe, coords)
-        coords, reach, sure_small = self._verify(coords, reach, sure_small, still, here, keyframe)
+        sure = reach * self._photometric(here, keyframe, coords)
+        coords, reach, sure = self._verify(coords, reach, sure, still, here, keyframe)
 
-        # Full-size arrays are made as late and freed as soon as they can be (two walks may step at
-        # once). Each colour carries its confidence as a fourth channel: mixing colours mixes
-        # confidences alike.
-        at = self._full(positions)
-        carried = px.remap(track.colour, at, border=None)
+        # Each colour carries its confidence as a fourth channel: mixing colours mixes confidences alike.
+        carried = px.remap(track.colour, positions, border=None)
         # Carried colour is only kept where motion explains the pixel: consistent flow, and the same
         # content (luminance) where the flow says it came from. A background that a mover uncovers
         # fails this, so it does not inherit the mover's colour.
-        same = self._photometric(here, there, positions)
-        moved = self._upsample(consistent * same)
+        moved = (consistent * self._photometric(here, there, positions)).clip(0.0, 1.0)
         kept = carried[..., 3] * moved
         kept *= CARRY_DECAY
-        holding = px.remap(track.persistence, at)
+        holding = px.remap(track.persistence, positions)
         holding *= moved
-        del at, moved
-        # The fill only serves unsure pixels, whose colour is smooth anyway: run it at the working scale.
-        small_sampled = px.remap(key.small_colour, coords, border=None)[..., :3]
+        del moved
+        sampled = px.remap(key.small_colour, coords, border=None)
         small_similar, gathered = bilateral_fill(
-            here / 255.0, small_sampled, sure_small, self.fill_sigma * w / self.width, s.fill_similarity, px
+            here / 255.0, sampled[..., :3], sure, self.fill_sigma * w / self.width, s.fill_similarity, px
         )
-        small_found = (gathered / 0.05).clip(0.0, 1.0)
-        needed = (sure_small < 0.5) & (small_found < 0.5)
+        found = (gathered / 0.05).clip(0.0, 1.0)
+        needed = (sure < 0.5) & (found < 0.5)
         matched = key.matcher is not None and bool(needed.any())
         fresh = None
         if matched:
@@ -266,36 +272,25 @@ class Propagator:
             else:
                 luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
                 textured = fresh = px.upload(key.matcher.chroma(luminance, px.download(needed))[0])
-            small_similar = px.mix(textured, small_similar, small_found)
+            small_similar = px.mix(textured, small_similar, found)
         # How much of the fresh colour each pixel takes (where the matcher ran, all of it) rides in
         # the fresh colour's fourth channel: four, as the carried colour it is mixed with.
-        small_take = px.ones_like(small_found) if matched else small_found
-        similar = px.resize(px.concatenate([small_similar, small_take[..., None]], axis=-1), (self.width, self.height))
-        take = similar[..., 3]
+        take = px.ones_like(found) if matched else found
+        similar = px.concatenate([small_similar, take[..., None]], axis=-1)
         # An unsure region follows its carried colour while it stays in view, renewing it only
         # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
         # Elsewhere average the fresh colour with the motion-carried one: two imperfect guesses
         # with partly independent errors beat either alone, and the average settles steadily.
         px.maximum(kept, holding, out=holding)
-        holding *= 0.5 - RENEWAL
-        holding -= 0.5
-        holding *= -1.0  # 0.5 - holding, in place
-        holding *= take
+        holding = (0.5 - (0.5 - RENEWAL) * holding) * take
         # A pixel that was given a fresh colour holds it from now on, renewing it slowly (above).
         persistence = px.maximum(kept, take)
-        del take
         guess = px.mix(carried, similar, holding)  # into similar
         guess[..., 3] = kept  # the fresh colour is not sure of itself
-        del carried, holding, similar, kept
-        sure = self._upsample(sure_small)
-        sampled = px.remap(key.colour, self._full(coords), border=None)  # with how sure the keyframe was
-        # The confidence: sure * the keyframe's certainty + (1 - sure) * kept.
         colour = px.mix(guess, sampled, sure)  # into sampled
-        del guess
-        persistence *= 1.0 - sure
-        persistence += sure
-        return Track(track.key, coords, reach, colour, persistence, fresh)
+        persistence = persistence * (1.0 - sure) + sure
+        return Track(track.key, coords, reach, colour, persistence, guess, sure, fresh)
 
     def _register(self, coords: Array, current: Plate, keyframe: Array) -> Array:
         """Correct the drift a chain of flows accumulates: align the keyframe plate (its working-scale
@@ -349,7 +344,10 @@ class Propagator:
         return px.exp(-((diff / self.settings.match_tolerance) ** 2))
 
     def _upsample(self, small: Array) -> Array:
-        return self.pixels.resize(small, (self.width, self.height)).clip(0.0, 1.0)
+        return self._enlarge(small).clip(0.0, 1.0)
+
+    def _enlarge(self, small: Array) -> Array:
+        return self.pixels.resize(small, (self.width, self.height))
 
     def _full(self, small_coords: Array) -> Array:
         """Working-scale absolute coordinates (h, w, 2) -> full-size ones (H, W, 2)."""
