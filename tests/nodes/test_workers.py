@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -125,12 +126,19 @@ def page_faults_of_a_second_frame() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
 
+def page_faults_of_a_second_frame_in_a_thread() -> int:
+    """:func:`page_faults_of_a_second_frame` in a thread of its own, as a render's passes run."""
+    with ThreadPoolExecutor(1) as threads:
+        return threads.submit(page_faults_of_a_second_frame).result()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_a_worker_reuses_the_memory_of_freed_frames() -> None:
+@pytest.mark.parametrize("measure", [page_faults_of_a_second_frame, page_faults_of_a_second_frame_in_a_thread])
+def test_a_worker_reuses_the_memory_of_freed_frames(measure: Callable[[], int]) -> None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context) as pool:
-        fresh = pool.submit(page_faults_of_a_second_frame).result()
+        fresh = pool.submit(measure).result()
     with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(1, None)) as pool:
-        reused = pool.submit(page_faults_of_a_second_frame).result()
+        reused = pool.submit(measure).result()
     # 64 MB is 16,384 pages of 4 KB (or 32 of 2 MB): mapped fresh, each is faulted in again.
     assert reused < 10 < fresh
