@@ -332,12 +332,14 @@ class KeyframeColorizeJob:
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, colour: np.ndarray) -> None:
         """Write one frame from its (H, W, 4) chroma ratio and confidence."""
-        rgb_working = apply_chroma(source.luminance, colour[..., :3], self.weights)
-        rgb = self.colour.from_working(rgb_working, self.output_space)
+        coloured = apply_chroma(source.luminance, colour, self.weights)  # RGB, then the confidence
         image = source.image
         # A confidence from an earlier colorize upstream is replaced by this run's, not duplicated.
         extras = [c for c in image.extra_channels() if c != CONFIDENCE_CHANNEL]
-        pixels = join_channels([rgb, *(image.pixels[..., image.index(c), None] for c in extras), colour[..., 3:]])
+        pixels = coloured
+        if extras or not self.colour.is_identity(self.colour.working_space, self.output_space):
+            rgb = self.colour.from_working(coloured[..., :3], self.output_space)
+            pixels = join_channels([rgb, *(image.pixels[..., image.index(c), None] for c in extras), coloured[..., 3:]])
         req = self.request
         attributes = provenance(
             node=req.node,
