@@ -6,8 +6,8 @@ The method (designed for steadiness and sharpness, not just plausibility):
    ``coords[y, x]`` = where this pixel was in the keyframe, through DIS flow. Coordinates are smooth,
    so re-sampling them each frame costs no sharpness; the colour is sampled once, from the crisp
    keyframe chroma. (Chaining the colour itself, the usual baseline, blurs a little more every frame.)
-   Each step also registers the keyframe plate, seen through the map, to the current plate, so the
-   small errors of a long chain of flows do not add up to drift.
+   Every other step also registers the keyframe plate, seen through the map, to the current plate,
+   so the small errors of a long chain of flows do not add up to drift.
 2. **Know when tracking fails.** A pixel's *reach* drops where forward/backward flow disagree
    (occlusion, unreliable flow) or its map leaves the keyframe; its *confidence* is reach times a
    photometric check: does the source luminance here match the keyframe plate's luminance where the
@@ -49,8 +49,10 @@ from tinct.core.pixels import OPENCV, Array, Pixels, join_channels
 CARRY_DECAY = 0.9
 # Per step, the share of an unsure region's held colour renewed from fresh evidence.
 RENEWAL = 0.15
-# Largest drift correction per step, in working-scale pixels: drift is slow; a larger residual is a
-# flow mistake (e.g. on an occluder), not drift.
+# Largest drift correction, in working-scale pixels: drift is slow; a larger residual is a flow
+# mistake (e.g. on an occluder), not drift. The correction (a flow of its own, a quarter of a step's
+# time) runs on every other step: drift grows by a fraction of a pixel a step, and the patch test
+# that re-acquires lost pixels runs on every step.
 DRIFT_LIMIT = 2.0
 # Re-acquisition: sure pixels are sampled every MOTION_STEP working-scale pixels to fit up to MOTIONS
 # dominant motions; a pixel's predicted keyframe position must pass a patch test over a (2r+1)^2 window: mean
@@ -114,6 +116,8 @@ class Track:
     # (h, w, 3) the keyframe's texture matcher's colour of this frame, when the matcher ran for it
     # (the next frame carries it instead of running the matcher again); None otherwise.
     matched: Array | None = None
+    # Whether this step corrected the map's drift (steps take turns; the first after the keyframe does).
+    corrected: bool = False
 
 
 class TextureMatcher(Protocol):
@@ -237,7 +241,8 @@ class Propagator:
         h, w = current.small.shape
         positions = px.grid(h, w) + to_prev
         chained = _warp(px, track.coords, positions, border=-1.0)
-        coords = self._register(chained, current, keyframe)
+        corrected = not track.corrected
+        coords = self._register(chained, current, keyframe) if corrected else chained
         # Where this step saw no motion, the identity is a fair hypothesis (static content).
         still = (2.0 - px.norm(to_prev) / STILL_MOTION).clip(0.0, 1.0)
         reach = _warp(px, track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
@@ -290,7 +295,7 @@ class Propagator:
         guess[..., 3] = kept  # the fresh colour is not sure of itself
         colour = px.mix(guess, sampled, sure)  # into sampled
         persistence = persistence * (1.0 - sure) + sure
-        return Track(track.key, coords, reach, colour, persistence, guess, sure, fresh)
+        return Track(track.key, coords, reach, colour, persistence, guess, sure, fresh, corrected)
 
     def _register(self, coords: Array, current: Plate, keyframe: Array) -> Array:
         """Correct the drift a chain of flows accumulates: align the keyframe plate (its working-scale

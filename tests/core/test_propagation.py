@@ -5,6 +5,7 @@ What propagation does is tested on both backends of its per-pixel work: OpenCV, 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import cv2
@@ -14,7 +15,7 @@ import pytest
 from tests.conftest import ACESCG_Y, ALL_BACKENDS
 from tinct.core.chroma import chroma_ratio
 from tinct.core.colour import ColourManager
-from tinct.core.flow import dominant_motion
+from tinct.core.flow import FlowEstimator, dominant_motion
 from tinct.core.pixels import Pixels
 from tinct.core.propagation import Keyframe, PropagationSettings, Propagator, Track, patch_agreement
 from tinct.core.reference import ReferenceColorizer
@@ -144,6 +145,31 @@ def test_background_an_occluder_hid_is_reacquired_from_the_keyframe(pixels: Pixe
     assert track.confidence[revealed].min() > 0.8
     truth = chroma_ratio(frames[-1], ACESCG_Y)
     assert np.abs(track.chroma[revealed] - truth[revealed]).max() < 0.05
+
+
+class CountingFlow:
+    """A propagator's flow estimator, its calls counted."""
+
+    def __init__(self, flow: FlowEstimator) -> None:
+        self.flow, self.calls = flow, 0
+
+    def __call__(self, target: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.flow(target, reference)
+
+
+def test_the_drift_is_corrected_on_every_other_step() -> None:
+    frames = shot(10)
+    propagator = Propagator(PropagationSettings(), *frames[0].shape[:2])
+    luminance = [frame @ ACESCG_Y for frame in frames]
+    plates = [propagator.plate(y) for y in luminance]
+    motions = [propagator.motion(a, b) for a, b in itertools.pairwise(plates)]
+    key = propagator.keyframe(0, plates[0], luminance[0], chroma_ratio(frames[0], ACESCG_Y))
+    track = propagator.start(key)
+    counting = propagator.flow = CountingFlow(propagator.flow)  # with the motions given, only the correction's flows
+    for t in range(1, len(frames)):
+        track = propagator.step(track, plates[t - 1], plates[t], key, motions[t - 1])
+    assert counting.calls == 5  # steps 1, 3, 5, 7 and 9 of 9
 
 
 @ALL_BACKENDS
