@@ -25,8 +25,9 @@ The method (designed for steadiness and sharpness, not just plausibility):
    luminance (a bilateral-grid normalised convolution under the source luminance), so colour does
    not bleed across edges; where no similar neighbour is in reach, a smooth push-pull fill.
 
-All tracking runs at a working scale (long side <= ``flow_resolution``); colour is sampled and refined
-at full resolution. Arrays: luminance (H, W) float32 scene-linear; chroma ratios (H, W, 3) float32
+All tracking, and the colour a walk carries from frame to frame, runs at a working scale (long
+side <= ``flow_resolution``); each finished frame samples the keyframe's colour at full resolution
+(:meth:`Propagator.colour`). Arrays: luminance (H, W) float32 scene-linear; chroma ratios (H, W, 3) float32
 (see :mod:`tinct.core.chroma`); confidence (H, W) float32 in [0, 1]. The per-pixel work runs on a
 :class:`~tinct.core.pixels.Pixels` backend (OpenCV, or torch on a GPU): keyframes and tracks hold
 its arrays; plates, motions and what the caller is given are host arrays.
@@ -259,9 +260,8 @@ class Propagator:
         kept *= CARRY_DECAY
         holding = px.remap(track.persistence, positions)
         holding *= moved
-        del moved
         sampled = px.remap(key.small_colour, coords, border=None)
-        small_similar, gathered = bilateral_fill(
+        filled, gathered = bilateral_fill(
             here / 255.0, sampled[..., :3], sure, self.fill_sigma * w / self.width, s.fill_similarity, px
         )
         found = (gathered / 0.05).clip(0.0, 1.0)
@@ -277,11 +277,11 @@ class Propagator:
             else:
                 luminance = srgb_decode(current.small.astype(np.float32) / 255.0)
                 textured = fresh = px.upload(key.matcher.chroma(luminance, px.download(needed))[0])
-            small_similar = px.mix(textured, small_similar, found)
+            filled = px.mix(textured, filled, found)
         # How much of the fresh colour each pixel takes (where the matcher ran, all of it) rides in
         # the fresh colour's fourth channel: four, as the carried colour it is mixed with.
         take = px.ones_like(found) if matched else found
-        similar = px.concatenate([small_similar, take[..., None]], axis=-1)
+        similar = px.concatenate([filled, take[..., None]], axis=-1)
         # An unsure region follows its carried colour while it stays in view, renewing it only
         # slowly from the fresh colour: filled colour recomputed every frame shimmers, and a first
         # guess kept for ever locks in its mistakes (a mover's colour left on what it uncovered).
