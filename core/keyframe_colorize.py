@@ -5,8 +5,8 @@ The keyframes are painted files or, for AutoColorize, proposed by a colouriser (
 
 The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
 coloured from both: a forward pass walks ``k0 -> t``, a backward pass ``k1 -> t``, and the frame is
-joined from their two estimates (:class:`Join`; the first of the two waits on disk in half float).
-With two cores or more the passes run side by side, each in its own thread, and share the motion
+joined from their two estimates (:class:`Join`; the first of the two waits on disk, at the working
+scale). With two cores or more the passes run side by side, each in its own thread, and share the motion
 between each pair of frames (:class:`MotionExchange`); on one core the backward pass runs first.
 Frames before the first keyframe are walked backwards from it, frames after the last forwards.
 A frame's colour depends only on its own segment, so a render split at keyframes (farm chunks) is
@@ -38,14 +38,7 @@ from tinct.core.imageio import write_exr
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
 from tinct.core.pixels import OPENCV, Pixels, join_channels
-from tinct.core.propagation import (
-    Keyframe,
-    Plate,
-    PropagationSettings,
-    Propagator,
-    Track,
-    blend,
-)
+from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, Track, Unfinished
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.reference import ReferenceColorizer
 from tinct.core.sequence import Sequence, format_frame_ranges
@@ -56,18 +49,9 @@ CONFIDENCE_CHANNEL = "colorize.confidence"
 FORWARD, BACKWARD = "forward", "backward"
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """One pass's colour of one frame, on the host: the keyframe it came from, and its (H, W, 4)
-    chroma ratio and confidence (:meth:`tinct.core.propagation.Propagator.colour`)."""
-
-    key: int
-    colour: np.ndarray
-
-
-# A walk from a keyframe: (frame, source, estimate) for the keyframe and each frame after it in
-# walking order; ``estimate()`` makes the frame's finished colour (only frames that are wanted pay for it).
-Walk = Generator[tuple[int, SourceFrame, Callable[[], Estimate]], None, None]
+# A walk from a keyframe: (frame, source, track, keyframe) for the keyframe and each frame after it
+# in walking order (the track's arrays are of the request's pixel backend).
+Walk = Generator[tuple[int, SourceFrame, Track, Keyframe], None, None]
 
 
 @dataclass(frozen=True)
@@ -147,6 +131,9 @@ class KeyframeColorizeJob:
         self.clamped: list[int] = []  # frames written with values clamped to the half-float range
         self._segment_hashes: dict[tuple[int, int], str] = {}
         self._prepared_keys: dict[int, Keyframe] = {}
+        # Makes the finished, full-size colour of frames; that uses no flow estimator, so one
+        # serves every pass and thread.
+        self._finisher = Propagator(request.settings, self.height, self.width, request.pixels)
 
     def _keyframe_source(self) -> PaintedKeyframes | ProposedKeyframes:
         req = self.request
@@ -260,9 +247,9 @@ class KeyframeColorizeJob:
         else:
             raise AssertionError("a segment has a keyframe on at least one side")
         wanted = set(frames)
-        for frame, source, estimate in walk:
+        for frame, source, track, key in walk:
             if frame in wanted:
-                yield frame, (source, estimate().colour)
+                yield frame, (source, self._finished(track, key))
 
     def _colour_interval(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
         """The frames between two keyframes: a forward pass from the keyframe before and a backward
@@ -277,7 +264,7 @@ class KeyframeColorizeJob:
         forward = [f for f in self.all_source_frames if before < f <= frames[-1]]
         backward = [f for f in self.all_source_frames if between and min(between) <= f < after][::-1]
         motions = MotionExchange(cache, [before, *forward], [after, *backward])
-        join = Join(cache, before if before in frames else None)
+        join = Join(cache, before if before in frames else None, self._finisher)
         span = after - before
         passes = [partial(self._run_pass, join, FORWARD, self._walk(before, forward, motions), set(frames), span)]
         if between:
@@ -295,12 +282,11 @@ class KeyframeColorizeJob:
         """Walk one pass of an interval, handing each wanted frame's estimate to ``join``; the first
         exception goes to ``join`` too (raised where the frames are taken)."""
         try:
-            for frame, source, estimate in walk:
+            for frame, source, track, key in walk:
                 if join.stopped:
                     break
                 if frame in wanted:
-                    finished = estimate()
-                    join.deliver(frame, direction, source, finished, 1.0 - abs(frame - finished.key) / span)
+                    join.deliver(frame, direction, source, track, key, 1.0 - abs(frame - track.key) / span)
         except BaseException as error:
             join.fail(error)
         finally:
@@ -309,7 +295,7 @@ class KeyframeColorizeJob:
 
     def _walk(self, key_frame: int, frames: list[int], motions: MotionExchange | None) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
-        estimate) for the keyframe and each frame. Plates and motions are made a step ahead, beside
+        track, keyframe) for the keyframe and each frame. Plates and motions are made a step ahead, beside
         the propagation; ``motions`` shares them with the interval's other pass."""
         propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
@@ -318,17 +304,17 @@ class KeyframeColorizeJob:
         plate = propagator.plate(source.luminance)
         key = self._keyframe(propagator, key_frame, source, plate)
         track = propagator.start(key)
-        yield key_frame, source, partial(self._estimate, propagator, track, key)
+        yield key_frame, source, track, key
         # A flow estimator serves one thread: the walk ahead has its own propagator.
         walker = Propagator(self.request.settings, self.height, self.width)
         for frame, source, current, motion in Ahead(_walk_ahead(walker, reader, key_frame, plate, motions), depth=1):
             track = propagator.step(track, plate, current, key, motion)
             plate = current
-            yield frame, source, partial(self._estimate, propagator, track, key)
+            yield frame, source, track, key
 
-    def _estimate(self, propagator: Propagator, track: Track, key: Keyframe) -> Estimate:
-        """A track's finished colour, brought to the host."""
-        return Estimate(track.key, self.request.pixels.download(propagator.colour(track, key)))
+    def _finished(self, track: Track, key: Keyframe) -> np.ndarray:
+        """The finished colour of a frame that one pass alone colours, on the host."""
+        return self.request.pixels.download(self._finisher.colour(track, key))
 
     def _write(self, cache: Path, frame: int, source: SourceFrame, colour: np.ndarray) -> None:
         """Write one frame from its (H, W, 4) chroma ratio and confidence."""
@@ -417,16 +403,19 @@ class MotionExchange:
             with self._lock:
                 if self._state[pair] == "computing":
                     as_forward = motion if forwards else motion.reversed()
-                    _park(self._cache, pair[0], "motion", np.dstack([as_forward.to_reference, as_forward.to_target]))
+                    both = np.dstack([as_forward.to_reference, as_forward.to_target])
+                    _park(self._cache, pair[0], "motion", to_half(both))
                     self._state[pair] = "parked"
         return motion
 
 
 @dataclass(frozen=True)
 class _Parked:
-    """The first estimate of a frame: its pass, its temporal weight, and whether it is on disk yet."""
+    """The first estimate of a frame: its pass, keyframe and temporal weight, and whether it is on
+    disk yet."""
 
     direction: str
+    key: Keyframe
     weight: float
     written: threading.Event
 
@@ -435,16 +424,20 @@ class Join:
     """Joins the forward and backward estimates of each frame of an interval, handed over by the two
     passes from their threads, and gives the finished frames to the caller's thread.
 
-    The first estimate of a frame is parked on disk, in half float; the second completes the frame,
-    which waits (one at a time, so memory stays flat) until :meth:`finished` takes it. Both estimates
-    are joined in half float, so the pixels do not depend on which pass reached the frame first.
-    The keyframe before the interval (``alone``, when wanted) is finished by the forward pass
-    alone: its colour is its own.
+    Estimates are handed over at the working scale (:class:`~tinct.core.propagation.Unfinished`):
+    the first of a frame is parked on disk (its parts in half float, its keyframe coordinates in
+    float32); the second completes the frame at full size (``finisher``'s
+    :meth:`~tinct.core.propagation.Propagator.join`), which waits (one at a time, so memory stays
+    flat) until :meth:`finished` takes it. Both estimates are joined with their parts in half float,
+    forward first, so the pixels do not depend on which pass reached the frame first. The keyframe
+    before the interval (``alone``, when wanted) is finished by the forward pass alone: its colour
+    is its own.
     """
 
-    def __init__(self, cache: Path, alone: int | None) -> None:
+    def __init__(self, cache: Path, alone: int | None, finisher: Propagator) -> None:
         self._cache = cache
         self._alone = alone
+        self._finisher = finisher
         self._first: dict[int, _Parked] = {}
         self._lock = threading.Lock()
         self._ready: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
@@ -455,27 +448,35 @@ class Join:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def deliver(self, frame: int, direction: str, source: SourceFrame, estimate: Estimate, weight: float) -> None:
-        """Hand over one pass's estimate of ``frame``, with its temporal weight."""
+    def deliver(
+        self, frame: int, direction: str, source: SourceFrame, track: Track, key: Keyframe, weight: float
+    ) -> None:
+        """Hand over one pass's track of ``frame``, with its keyframe and temporal weight."""
+        finisher = self._finisher
+        download = finisher.pixels.download
         if frame == self._alone:
-            self._put("frame", (frame, (source, estimate.colour)))
+            self._put("frame", (frame, (source, download(finisher.colour(track, key)))))
             return
-        packed = to_half(estimate.colour)
+        estimate = finisher.unfinished(track)
+        parts = to_half(estimate.parts)
         with self._lock:
             other = self._first.pop(frame, None)
             if other is None:
-                parked = self._first[frame] = _Parked(direction, weight, threading.Event())
+                parked = self._first[frame] = _Parked(direction, key, weight, threading.Event())
         if other is None:
             try:
-                _park(self._cache, frame, f"{direction}.estimate", packed)
+                _park(self._cache, frame, f"{direction}.parts", parts)
+                _park(self._cache, frame, f"{direction}.coords", estimate.coords)
             finally:
                 parked.written.set()  # also on failure: the other pass must not wait for ever
             return
         other.written.wait()
-        mine = (from_half(packed), weight)
-        theirs = (_unpark(self._cache, frame, f"{other.direction}.estimate"), other.weight)
-        joined = blend(mine, theirs) if direction == FORWARD else blend(theirs, mine)
-        self._put("frame", (frame, (source, joined)))
+        mine = (Unfinished(estimate.key, from_half(parts), estimate.coords), key, weight)
+        theirs_parts = _unpark(self._cache, frame, f"{other.direction}.parts")
+        theirs_coords = _unpark(self._cache, frame, f"{other.direction}.coords")
+        theirs = (Unfinished(other.key.frame, theirs_parts, theirs_coords), other.key, other.weight)
+        first, second = (mine, theirs) if direction == FORWARD else (theirs, mine)
+        self._put("frame", (frame, (source, download(finisher.join(first, second)))))
 
     def fail(self, error: BaseException) -> None:
         """A pass failed: the caller's thread raises ``error`` once both passes ended."""
@@ -520,15 +521,14 @@ class Join:
 
 
 def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
-    """Keep what the backward pass found (an estimate, a motion) on disk, in half float, until the
-    forward pass reaches its frame."""
-    parked = to_half(array)
+    """Keep what one pass found (an estimate, a motion) on disk, as it is given (half float, or
+    float32 for keyframe coordinates), until the other pass reaches its frame."""
     try:
-        np.save(cache / f"{frame}.{kind}.npy", parked)
+        np.save(cache / f"{frame}.{kind}.npy", array)
     except OSError as exc:
         raise ImageFileError(
             "Cannot keep the backward pass's estimates beside the output",
-            expected=f"free space in {cache.parent} for about {parked.nbytes / 1e6:.1f} MB a frame "
+            expected=f"free space in {cache.parent} for about {array.nbytes / 1e6:.1f} MB a frame "
             "between two keyframes, while they are coloured",
             found=str(exc),
             repair="free space in the output folder, or write to a folder with more, and run again: "
@@ -539,6 +539,7 @@ def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
 
 
 def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
+    """What :func:`_park` kept, in float32 (removed from disk)."""
     path = cache / f"{frame}.{kind}.npy"
     parked = from_half(np.load(path))
     path.unlink()

@@ -141,6 +141,18 @@ class Keyframe:
     matcher: TextureMatcher | None = None
 
 
+@dataclass(frozen=True)
+class Unfinished:
+    """One pass's estimate of a frame at the working scale, on the host: what a frame's two
+    estimates are joined from (:meth:`Propagator.join`) before any keyframe is sampled at full size."""
+
+    key: int  # the keyframe's frame
+    # (h, w, 5) float32: the guess's chroma (3), how much of each pixel the keyframe gives (1), and
+    # how sure the estimate is (1).
+    parts: np.ndarray
+    coords: np.ndarray  # (h, w, 2) float32 working-scale keyframe coordinates
+
+
 class Propagator:
     """Stateless per call, except for its flow estimator (not thread-safe: one per worker)."""
 
@@ -213,6 +225,43 @@ class Propagator:
         sampled = px.remap(key.colour, self._full(track.coords), border=None)  # with how sure the keyframe was
         # The confidence: sure * the keyframe's certainty + (1 - sure) * the guess's.
         return px.mix(self._enlarge(track.guess), sampled, self._upsample(track.sure))  # into sampled
+
+    def unfinished(self, track: Track) -> Unfinished:
+        """A track's estimate of its frame, at the working scale, on the host (not of a keyframe's own track)."""
+        if track.guess is None or track.sure is None:
+            raise ValueError("a keyframe's own track is finished by Propagator.colour")
+        px = self.pixels
+        parts = px.concatenate([track.guess[..., :3], track.sure[..., None], track.colour[..., 3:]], axis=-1)
+        return Unfinished(track.key, px.download(parts), px.download(track.coords))
+
+    def join(self, first: tuple[Unfinished, Keyframe, float], second: tuple[Unfinished, Keyframe, float]) -> Array:
+        """A frame's finished colour, (H, W, 4) chroma and confidence, from two estimates of it (each
+        with its keyframe and temporal weight).
+
+        The colour is the mean of the two estimates weighed by confidence times temporal weight, and
+        the confidence is the chance that either is right. Each estimate is ``(1 - sure) * guess +
+        sure * keyframe colour``; the guesses and every weight are smooth and joined at the working
+        scale, and only the two keyframes' colours are sampled and joined at full size.
+        """
+        px = self.pixels
+        (a, key_a, weight_a), (b, key_b, weight_b) = first, second
+        parts_a, parts_b = px.upload(a.parts), px.upload(b.parts)
+        sure_a, sure_b = parts_a[..., 4], parts_b[..., 4]
+        say_a = sure_a * np.float32(weight_a) + np.float32(1e-6)
+        say_b = sure_b * np.float32(weight_b) + np.float32(1e-6)
+        keyed_a, keyed_b = say_a * parts_a[..., 3], say_b * parts_b[..., 3]
+        guessed_a, guessed_b = say_a - keyed_a, say_b - keyed_b
+        guessed = guessed_a + guessed_b
+        guess = px.mix(parts_a[..., :3], px.contiguous(parts_b[..., :3]), guessed_b / guessed.clip(min=1e-12))
+        either = sure_a + sure_b - sure_a * sure_b
+        smooth = self._enlarge(px.concatenate([guess, either[..., None]], axis=-1))
+        keyed = keyed_a + keyed_b
+        sampled_a = px.remap(key_a.colour, self._full(px.upload(a.coords)), border=None)
+        sampled_b = px.remap(key_b.colour, self._full(px.upload(b.coords)), border=None)
+        sampled = px.mix(sampled_a, sampled_b, self._upsample(keyed_b / keyed.clip(min=1e-12)))  # into sampled_b
+        joined = px.mix(smooth, sampled, self._upsample(keyed / (keyed + guessed)))  # into sampled
+        joined[..., 3] = smooth[..., 3]
+        return joined
 
     # -- tracking ------------------------------------------------------------------------------
     def motion(self, previous: Plate, current: Plate) -> Motion:
@@ -412,23 +461,3 @@ def _agreement(px: Pixels, here: _Window, seen: _Window, allow_flat: bool) -> Ar
 def _warp(px: Pixels, image: Array, coords: Array, border: float = 0.0) -> Array:
     """Gather ``image`` at absolute coordinates (h, w, 2); outside samples take ``border``."""
     return px.remap(image, coords, border)
-
-
-def blend(first: tuple[np.ndarray, float], second: tuple[np.ndarray, float]) -> np.ndarray:
-    """Join two estimates of one frame, each (H, W, 4) float32 chroma and confidence with its
-    temporal weight -> (H, W, 4) float32 chroma and confidence, written into the second estimate.
-
-    The chroma is the mean of the two weighed by confidence times temporal weight; the joined
-    confidence is the chance that either is right.
-    """
-    (a, weight_a), (b, weight_b) = first, second
-    sure_a, sure_b = a[..., 3], b[..., 3]
-    either = sure_a + sure_b - sure_a * sure_b
-    # In one pass, (say_a * a + say_b * b) / (say_a + say_b + 1e-5): the says are scaled by 2^30,
-    # exactly, so that OpenCV's 1e-5 vanishes in their sum (the smallest say is 1e-6).
-    scale = 2.0**30
-    say_a = sure_a * np.float32(weight_a * scale) + np.float32(1e-6 * scale)
-    say_b = sure_b * np.float32(weight_b * scale) + np.float32(1e-6 * scale)
-    cv2.blendLinear(a, b, say_a, say_b, dst=b)
-    b[..., 3] = either
-    return b

@@ -125,15 +125,21 @@ def shot(frames: int, height: int = 64, width: int = 96) -> list[np.ndarray]:
     return out
 
 
-def propagate(frames: list[np.ndarray], pixels: Pixels, settings: PropagationSettings | None = None) -> Finished:
-    height, width = frames[0].shape[:2]
-    propagator = Propagator(settings or PropagationSettings(), height, width, pixels)
+def walk(frames: list[np.ndarray], propagator: Propagator) -> tuple[Track, Keyframe]:
+    """A track from the first of ``frames`` to the last, and its keyframe."""
     luminance = [frame @ ACESCG_Y for frame in frames]
     plates = [propagator.plate(y) for y in luminance]
     key = propagator.keyframe(0, plates[0], luminance[0], chroma_ratio(frames[0], ACESCG_Y))
     track = propagator.start(key)
     for t in range(1, len(frames)):
         track = propagator.step(track, plates[t - 1], plates[t], key)
+    return track, key
+
+
+def propagate(frames: list[np.ndarray], pixels: Pixels, settings: PropagationSettings | None = None) -> Finished:
+    height, width = frames[0].shape[:2]
+    propagator = Propagator(settings or PropagationSettings(), height, width, pixels)
+    track, key = walk(frames, propagator)
     return finished(propagator, track, key, pixels)
 
 
@@ -145,6 +151,28 @@ def test_background_an_occluder_hid_is_reacquired_from_the_keyframe(pixels: Pixe
     assert track.confidence[revealed].min() > 0.8
     truth = chroma_ratio(frames[-1], ACESCG_Y)
     assert np.abs(track.chroma[revealed] - truth[revealed]).max() < 0.05
+
+
+@ALL_BACKENDS
+def test_two_estimates_are_joined_by_confidence_and_temporal_weight(pixels: Pixels) -> None:
+    """Joined at the working scale, where only the keyframes' colours are sampled at full size, two
+    estimates give what joining the two finished estimates would: their mean weighed by confidence
+    times temporal weight, and the chance that either is right."""
+    frames = shot(9)
+    propagator = Propagator(PropagationSettings(), *frames[0].shape[:2], pixels)
+    forward, forward_key = walk(frames[:5], propagator)
+    backward, backward_key = walk(frames[4:][::-1], propagator)
+    a, b = (pixels.download(propagator.colour(t, k)) for t, k in ((forward, forward_key), (backward, backward_key)))
+    say_a, say_b = a[..., 3] * 0.25 + 1e-6, b[..., 3] * 0.75 + 1e-6
+    expected = (a * say_a[..., None] + b * say_b[..., None]) / (say_a + say_b)[..., None]
+    joined = pixels.download(
+        propagator.join(
+            (propagator.unfinished(forward), forward_key, 0.25), (propagator.unfinished(backward), backward_key, 0.75)
+        )
+    )
+    assert np.abs(joined[..., :3] - expected[..., :3]).max() < 1e-4
+    np.testing.assert_allclose(joined[..., 3], a[..., 3] + b[..., 3] - a[..., 3] * b[..., 3], atol=1e-5)
+    assert 0.1 < a[..., 3].mean() and 0.1 < b[..., 3].mean()  # both estimates have a say
 
 
 class CountingFlow:
