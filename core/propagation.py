@@ -246,14 +246,15 @@ class Propagator:
         px = self.pixels
         (a, key_a, weight_a), (b, key_b, weight_b) = first, second
         parts_a, parts_b = px.upload(a.parts), px.upload(b.parts)
-        sure_a, sure_b = parts_a[..., 4], parts_b[..., 4]
-        say_a = sure_a * np.float32(weight_a) + np.float32(1e-6)
-        say_b = sure_b * np.float32(weight_b) + np.float32(1e-6)
+        confidence_a, confidence_b = parts_a[..., 4], parts_b[..., 4]
+        # Each estimate's say in the join, split into what its keyframe gives and what its guess gives.
+        say_a = confidence_a * np.float32(weight_a) + np.float32(1e-6)
+        say_b = confidence_b * np.float32(weight_b) + np.float32(1e-6)
         keyed_a, keyed_b = say_a * parts_a[..., 3], say_b * parts_b[..., 3]
         guessed_a, guessed_b = say_a - keyed_a, say_b - keyed_b
         guessed = guessed_a + guessed_b
         guess = px.mix(parts_a[..., :3], px.contiguous(parts_b[..., :3]), guessed_b / guessed.clip(min=1e-12))
-        either = sure_a + sure_b - sure_a * sure_b
+        either = confidence_a + confidence_b - confidence_a * confidence_b
         smooth = self._enlarge(px.concatenate([guess, either[..., None]], axis=-1))
         keyed = keyed_a + keyed_b
         sampled_a = px.remap(key_a.colour, self._full(px.upload(a.coords)), border=None)
