@@ -68,7 +68,8 @@ KEYFRAME_COLORIZE = NodeDefinition(
             "flow_resolution",
             int,
             1024,
-            "long side in pixels at which motion is tracked; larger is slower and follows finer detail",
+            "long side in pixels at which motion is tracked and colour carried from frame to frame (the keyframe is "
+            "always sampled at full size); larger is slower and follows finer detail",
             minimum=256,
             maximum=4096,
         ),
