@@ -471,10 +471,10 @@ class Join:
                 parked.written.set()  # also on failure: the other pass must not wait for ever
             return
         other.written.wait()
-        mine = (Unfinished(estimate.key, from_half(parts), estimate.coords), key, weight)
+        mine = (Unfinished(from_half(parts), estimate.coords), key, weight)
         theirs_parts = _unpark(self._cache, frame, f"{other.direction}.parts")
         theirs_coords = _unpark(self._cache, frame, f"{other.direction}.coords")
-        theirs = (Unfinished(other.key.frame, theirs_parts, theirs_coords), other.key, other.weight)
+        theirs = (Unfinished(theirs_parts, theirs_coords), other.key, other.weight)
         first, second = (mine, theirs) if direction == FORWARD else (theirs, mine)
         self._put("frame", (frame, (source, download(finisher.join(first, second)))))
 

@@ -146,7 +146,6 @@ class Unfinished:
     """One pass's estimate of a frame at the working scale, on the host: what a frame's two
     estimates are joined from (:meth:`Propagator.join`) before any keyframe is sampled at full size."""
 
-    key: int  # the keyframe's frame
     # (h, w, 5) float32: the guess's chroma (3), how much of each pixel the keyframe gives (1), and
     # how sure the estimate is (1).
     parts: np.ndarray
@@ -222,7 +221,7 @@ class Propagator:
         if track.guess is None or track.sure is None:
             return key.colour
         px = self.pixels
-        sampled = px.remap(key.colour, self._full(track.coords), border=None)  # with how sure the keyframe was
+        sampled = self._sampled(key, track.coords)  # with how sure the keyframe was
         # The confidence: sure * the keyframe's certainty + (1 - sure) * the guess's.
         return px.mix(self._enlarge(track.guess), sampled, self._upsample(track.sure))  # into sampled
 
@@ -232,7 +231,7 @@ class Propagator:
             raise ValueError("a keyframe's own track is finished by Propagator.colour")
         px = self.pixels
         parts = px.concatenate([track.guess[..., :3], track.sure[..., None], track.colour[..., 3:]], axis=-1)
-        return Unfinished(track.key, px.download(parts), px.download(track.coords))
+        return Unfinished(px.download(parts), px.download(track.coords))
 
     def join(self, first: tuple[Unfinished, Keyframe, float], second: tuple[Unfinished, Keyframe, float]) -> Array:
         """A frame's finished colour, (H, W, 4) chroma and confidence, from two estimates of it (each
@@ -257,8 +256,7 @@ class Propagator:
         either = confidence_a + confidence_b - confidence_a * confidence_b
         smooth = self._enlarge(px.concatenate([guess, either[..., None]], axis=-1))
         keyed = keyed_a + keyed_b
-        sampled_a = px.remap(key_a.colour, self._full(px.upload(a.coords)), border=None)
-        sampled_b = px.remap(key_b.colour, self._full(px.upload(b.coords)), border=None)
+        sampled_a, sampled_b = self._sampled(key_a, px.upload(a.coords)), self._sampled(key_b, px.upload(b.coords))
         sampled = px.mix(sampled_a, sampled_b, self._upsample(keyed_b / keyed.clip(min=1e-12)))  # into sampled_b
         joined = px.mix(smooth, sampled, self._upsample(keyed / (keyed + guessed)))  # into sampled
         joined[..., 3] = smooth[..., 3]
@@ -403,6 +401,10 @@ class Propagator:
 
     def _enlarge(self, small: Array) -> Array:
         return self.pixels.resize(small, (self.width, self.height))
+
+    def _sampled(self, key: Keyframe, coords: Array) -> Array:
+        """The keyframe's (H, W, 4) colour sampled at full size through working-scale keyframe coordinates."""
+        return self.pixels.remap(key.colour, self._full(coords), border=None)
 
     def _full(self, small_coords: Array) -> Array:
         """Working-scale absolute coordinates (h, w, 2) -> full-size ones (H, W, 2)."""

@@ -187,7 +187,7 @@ def reuse_freed_memory() -> bool:
     1080p and 0.33 -> 0.41 at 4K, the same pixels, a worker's peak 0.87 -> 0.88 and 2.56 -> 2.71 GB.
     All threads share one heap: each further thread's heap holds at most 64 MB, so the frames the
     threads of a render allocate (a colorize's passes, its reader and writer) would still be mapped
-    fresh every time (1080p colorize: 270,000 page faults -> 73,000, 12 % of its CPU time spent
+    fresh every time (1080p colorize: 270,000 page faults -> 66,000, 12 % of its CPU time spent
     zeroing pages). Set before the render starts its threads, and only in processes that do nothing
     but render (render workers, the command line); a host application's allocator is left alone.
     """
