@@ -283,24 +283,24 @@ class OpenCVPixels:
 
     def slice_grid(self, layers: np.ndarray, guide: np.ndarray, step: float) -> np.ndarray:
         # The layers are stacked into one tall image, each with its edge rows repeated above and
-        # below, so that two remaps (the layer below each pixel's luminance, and the one above) read them all.
+        # below. One map reads, for each pixel, the layer below its luminance; the same map over the
+        # image one layer further down reads the layer above.
         count, gh, gw, channels = layers.shape
         height, width = guide.shape
         padded = np.concatenate([layers[:, :1], layers, layers[:, -1:]], axis=1)  # (K, gh + 2, gw, C)
         atlas = padded.reshape(count * (gh + 2), gw, channels)
         xs = np.clip((np.arange(width, dtype=np.float32) + 0.5) * (gw / width) - 0.5, 0.0, gw - 1.0)
         ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) * (gh / height) - 0.5, 0.0, gh - 1.0) + 1.0
-        position = np.clip(guide / np.float32(step), 0.0, count - 1.0)
-        below = np.minimum(position.astype(np.int32), count - 2)
-        above_share = (position - below.astype(np.float32))[..., None]
-        low = np.empty((height, width, 2), np.float32)
-        low[..., 0] = xs
-        low[..., 1] = ys[:, None] + (below * (gh + 2)).astype(np.float32)
-        high = low + np.float32([0, gh + 2])
+        position = cv2.min(cv2.max(cv2.multiply(guide, 1.0 / float(step)), 0.0), count - 1.0)
+        below = cv2.min(np.floor(position), count - 2.0)
+        above_share = cv2.subtract(position, below)
+        rows = cv2.scaleAdd(below, float(gh + 2), np.broadcast_to(ys[:, None], (height, width)))
+        low = cv2.merge([np.broadcast_to(xs, (height, width)), rows])
 
         def read(part: np.ndarray) -> np.ndarray:
             below_value = self.remap(part, low, border=None)
-            return below_value + (self.remap(part, high, border=None) - below_value) * above_share
+            above_value = self.remap(part[gh + 2 :], low, border=None)
+            return self.mix(below_value, above_value, above_share)
 
         return _by_fours(atlas, read)
 

@@ -137,6 +137,9 @@ class Keyframe:
     colour: Array
     small_colour: Array  # (h, w, 4) the same at the working scale, the fill's evidence
     plate: Plate
+    # The keyframe's working-scale guide as the patch test sees it: every step tests the identity
+    # hypothesis (nothing moved) against it.
+    window: _Window
     # Colours unseen content from the keyframe's own textures; None: continue the carried colour.
     matcher: TextureMatcher | None = None
 
@@ -201,6 +204,7 @@ class Propagator:
             colour=colour,
             small_colour=px.resize(colour, self.small_size, area=True),
             plate=plate,
+            window=_window(px, px.float32(px.upload(plate.small)) / 255.0),
             matcher=matcher,
         )
 
@@ -296,7 +300,7 @@ class Propagator:
         still = (2.0 - px.norm(to_prev) / STILL_MOTION).clip(0.0, 1.0)
         reach = _warp(px, track.reach, positions) * consistent * inside(positions, h, w) * inside(coords, h, w)
         sure = reach * self._photometric(here, keyframe, coords)
-        coords, reach, sure = self._verify(coords, reach, sure, still, here, keyframe)
+        coords, reach, sure = self._verify(coords, reach, sure, still, here, keyframe, key.window)
 
         # Each colour carries its confidence as a fourth channel: mixing colours mixes confidences alike.
         carried = px.remap(track.colour, positions, border=None)
@@ -356,7 +360,14 @@ class Propagator:
         return _warp(px, coords, px.grid(h, w) + px.upload(residual), border=-1.0)
 
     def _verify(
-        self, coords: Array, reach: Array, sure: Array, still: Array, current: Array, keyframe: Array
+        self,
+        coords: Array,
+        reach: Array,
+        sure: Array,
+        still: Array,
+        current: Array,
+        keyframe: Array,
+        key_window: _Window,
     ) -> tuple[Array, Array, Array]:
         """Weigh other hypotheses of where each pixel lies in the keyframe against the tracked one,
         by the patch test: the identity (where nothing moves: a locked-off camera, static things
@@ -364,15 +375,18 @@ class Propagator:
         over planes, rigid movers). A hypothesis replaces the tracked position where its evidence
         is stronger -> (coords, reach, sure). The identity has no wider motion to support it, so
         it must show structure; a dominant motion may also re-acquire flat regions. ``current``
-        and ``keyframe`` are the working-scale guides (0-255) of this frame and the keyframe."""
+        and ``keyframe`` are the working-scale guides (0-255) of this frame and the keyframe, whose
+        window (``key_window``) the identity is tested on."""
         px = self.pixels
         h, w = coords.shape[:2]
         grid = px.grid(h, w)
         here = _window(px, current / 255.0)  # the same for every hypothesis
 
-        def weigh(candidate: Array, prior: Array | float = 1.0, allow_flat: bool = True) -> None:
+        def weigh(
+            candidate: Array, prior: Array | float = 1.0, allow_flat: bool = True, seen: _Window | None = None
+        ) -> None:
             nonlocal coords, reach, sure
-            seen = _window(px, _warp(px, keyframe, candidate) / 255.0)
+            seen = seen if seen is not None else _window(px, _warp(px, keyframe, candidate) / 255.0)
             score = _agreement(px, here, seen, allow_flat) * inside(candidate, h, w) * prior
             if not allow_flat:  # chance correlations pass alone; a true match passes with its neighbours
                 score = px.minimum(score, _box(px, score))
@@ -381,7 +395,7 @@ class Propagator:
             reach = px.where(better, px.maximum(reach, score), reach)
             sure = px.maximum(sure, score)
 
-        weigh(grid, still, allow_flat=False)
+        weigh(grid, still, allow_flat=False, seen=key_window)  # the keyframe seen through the identity
         every = np.s_[::MOTION_STEP, ::MOTION_STEP]
         sampled = sure[every] > 0.8  # only well-tracked pixels vote for the motions
         points, targets = px.download(grid[every][sampled]), px.download(coords[every][sampled])
