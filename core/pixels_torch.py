@@ -24,7 +24,6 @@ class TorchPixels:
     fast_exp = staticmethod(torch.exp)
     sqrt = staticmethod(torch.sqrt)
     where = staticmethod(torch.where)
-    minimum = staticmethod(torch.minimum)
     stack = staticmethod(torch.stack)
 
     def __init__(self, device: torch.device | str) -> None:
@@ -66,6 +65,9 @@ class TorchPixels:
 
     def maximum(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
         return torch.maximum(a, b, out=out) if out is not None else torch.maximum(a, b)
+
+    def minimum(self, a: torch.Tensor, b: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.minimum(a, b, out=out) if out is not None else torch.minimum(a, b)
 
     def concatenate(self, arrays: list[torch.Tensor], axis: int) -> torch.Tensor:
         return torch.cat(arrays, dim=axis)

@@ -424,9 +424,14 @@ def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Arr
     neighbourhood (which forgives a pixel of misregistration)."""
     lowest, highest = references[0], references[0]
     for reference in references[1:]:
-        lowest, highest = pixels.minimum(lowest, reference), pixels.maximum(highest, reference)
+        # In place once they are arrays of their own (a full frame each, for every reference).
+        own = lowest is not references[0]
+        lowest = pixels.minimum(lowest, reference, out=lowest if own else None)
+        highest = pixels.maximum(highest, reference, out=highest if own else None)
     # The 3x3 minimum of the per-pixel minimum is the minimum of the 3x3 minima.
-    return pixels.erode(lowest, 3) - centre, centre - pixels.dilate(highest, 3)
+    below = pixels.erode(lowest, 3)
+    below -= centre
+    return below, centre - pixels.dilate(highest, 3)
 
 
 def _spread(a: Array, b: Array, step: int, pixels: Pixels) -> float:

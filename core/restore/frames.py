@@ -62,12 +62,14 @@ class Geometry:
     def sample_flow(self, flow: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Full-size positions that the (h, w, 2) working-scale ``flow`` sends full-size pixels (xs, ys) to."""
         w, h = self.small_size
-        # Full-size pixel x <-> working-scale position (x + 0.5) * w / W - 0.5.
-        sx = ((xs + 0.5) * (w / self.width) - 0.5).astype(np.float32)
-        sy = ((ys + 0.5) * (h / self.height) - 0.5).astype(np.float32)
-        dx = sample_points(flow[..., 0], sx, sy, cv2.INTER_LINEAR)
-        dy = sample_points(flow[..., 1], sx, sy, cv2.INTER_LINEAR)
-        return (xs + dx * (self.width / w)).astype(np.float32), (ys + dy * (self.height / h)).astype(np.float32)
+        # Full-size pixel x <-> working-scale position (x + 0.5) * w / W - 0.5. In float32 and in
+        # place: a witness's doubtful pixels are often a quarter of the frame.
+        x, y = xs.astype(np.float32), ys.astype(np.float32)
+        sx, sy = (x + 0.5) * np.float32(w / self.width) - 0.5, (y + 0.5) * np.float32(h / self.height) - 0.5
+        moved = sample_points(flow, sx, sy, cv2.INTER_LINEAR)  # both components in one read
+        x += moved[:, 0] * np.float32(self.width / w)
+        y += moved[:, 1] * np.float32(self.height / h)
+        return x, y
 
     def full_map(self, flow: np.ndarray, pixels: Pixels = OPENCV) -> Array:
         """(h, w, 2) working-scale flow -> (H, W, 2) float32 absolute full-size sampling coordinates,
@@ -80,17 +82,20 @@ class Geometry:
 
 
 def sample_points(image: np.ndarray, px: np.ndarray, py: np.ndarray, interpolation: int) -> np.ndarray:
-    """(N,) float32 values of an (H, W) image at positions (px, py), edges repeated."""
+    """Values of an (H, W) or (H, W, C) image at positions (px, py), edges repeated: (N,) or (N, C)
+    float32."""
     count = px.size
+    channels = image.shape[2:]
     if count == 0:
-        return np.zeros(0, np.float32)
+        return np.zeros((0, *channels), np.float32)
     # cv2.remap takes maps narrower than 32767 pixels: lay the points out in rows.
     width = min(count, _ROW)
     rows = -(-count // width)
     pad = rows * width - count
-    mx = np.pad(px.astype(np.float32), (0, pad)).reshape(rows, width)
-    my = np.pad(py.astype(np.float32), (0, pad)).reshape(rows, width)
-    return cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE).reshape(-1)[:count]
+    mx = np.pad(px.astype(np.float32, copy=False), (0, pad)).reshape(rows, width)
+    my = np.pad(py.astype(np.float32, copy=False), (0, pad)).reshape(rows, width)
+    values = cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return values.reshape(-1, *channels)[:count]
 
 
 def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
