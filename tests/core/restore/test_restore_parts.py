@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import cv2
 import numpy as np
 import pytest
 
@@ -16,7 +17,7 @@ from tinct.core.flow import FlowEstimator
 from tinct.core.pixels import Pixels
 from tinct.core.restore import deflicker, denoise, plan_runs, scratches
 from tinct.core.restore.cuts import cut_score
-from tinct.core.restore.frames import infrared_channel, infrared_opacity, signal
+from tinct.core.restore.frames import Geometry, infrared_channel, infrared_opacity, nonzero, sample_points, signal
 
 
 # -- deflicker ---------------------------------------------------------------------------------
@@ -136,6 +137,28 @@ def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
 
 
 # -- infrared -----------------------------------------------------------------------------------
+def test_sampled_flow_positions_agree_with_the_full_size_map() -> None:
+    """A witness's bridged pixels are placed by sampling the working-scale flow at them; the rest of
+    the frame by the enlarged map. Both must put a pixel in the same place."""
+    geometry = Geometry(96, 160, 64)
+    h, w = geometry.small_shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    flow = np.dstack([1.5 + 0.05 * xs - 0.02 * ys, -0.75 + 0.03 * ys]).astype(np.float32)
+    full = geometry.full_map(flow)
+    picked = np.random.default_rng(3).random((96, 160)) < 0.3
+    rows, columns = nonzero(picked)
+    x, y = geometry.sample_flow(flow, rows, columns)
+    assert x.dtype == y.dtype == np.float32
+    np.testing.assert_allclose(x, full[rows, columns, 0], atol=0.02)
+    np.testing.assert_allclose(y, full[rows, columns, 1], atol=0.02)
+    # Several channels at once give each channel's own samples (to OpenCV's 1/32-pixel weights:
+    # it interpolates one channel from the exact coordinates).
+    both = sample_points(flow, x / 2.5, y / 2.5, cv2.INTER_LINEAR)
+    assert both.shape == (len(x), 2)
+    alone = sample_points(np.ascontiguousarray(flow[..., 1]), x / 2.5, y / 2.5, cv2.INTER_LINEAR)
+    np.testing.assert_allclose(both[:, 1], alone, atol=1e-3)
+
+
 def test_infrared_channel_lookup_and_opacity() -> None:
     assert infrared_channel(["R", "G", "B", "IR"], "auto") == "IR"
     assert infrared_channel(["R", "G", "B", "A"], "auto") is None
