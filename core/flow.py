@@ -107,7 +107,7 @@ class Motion:
         if tolerance not in self._consistency:
             error = forward_backward_error(self.to_reference, self.to_target)
             limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
-            self._consistency[tolerance] = np.clip(2.0 - error / limit, 0.0, 1.0).astype(np.float32)
+            self._consistency[tolerance] = np.clip(2.0 - error / limit, 0.0, 1.0).astype(np.float32, copy=False)
         return self._consistency[tolerance]
 
 

@@ -227,7 +227,7 @@ class OpenCVPixels:
 
     def perspective(self, grid: np.ndarray, model: np.ndarray) -> np.ndarray:
         h, w = grid.shape[:2]
-        return cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32)
+        return cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(h, w, 2).astype(np.float32, copy=False)
 
     def warp_cubic(self, image: np.ndarray, coords: np.ndarray) -> np.ndarray:
         return _channels_as(image, cv2.remap(image, coords, None, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE))

@@ -197,7 +197,7 @@ class Propagator:
         coords = px.grid(self.height, self.width) + px.upload(flow)
         sure = np.ones(key_chroma.shape[:2], np.float32) if certainty is None else certainty.astype(np.float32)
         colour = px.remap(
-            px.upload(join_channels([key_chroma.astype(np.float32), sure[..., None]])), coords, border=None
+            px.upload(join_channels([key_chroma.astype(np.float32, copy=False), sure[..., None]])), coords, border=None
         )
         return Keyframe(
             frame=frame,

@@ -52,7 +52,7 @@ class SourcePlate:
         image = read_image(self.sequence.path(frame), frame=frame)
         self._check_like_first(frame, image)
         working = self._working(image)
-        return SourceFrame(image, working, luminance(working, self.weights).astype(np.float32))
+        return SourceFrame(image, working, luminance(working, self.weights).astype(np.float32, copy=False))
 
     def _working(self, image: Image) -> np.ndarray:
         """The frame's colour in the working space. A file of just R, G, B already in the working
