@@ -423,11 +423,12 @@ def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Arr
     """How far ``centre`` lies below (dark) and above (bright) every pixel of every reference's 3x3
     neighbourhood (which forgives a pixel of misregistration)."""
     lowest, highest = references[0], references[0]
-    for reference in references[1:]:
-        # In place once they are arrays of their own (a full frame each, for every reference).
-        own = lowest is not references[0]
-        lowest = pixels.minimum(lowest, reference, out=lowest if own else None)
-        highest = pixels.maximum(highest, reference, out=highest if own else None)
+    if len(references) > 1:
+        # Arrays of their own from the first pair on, then updated in place (a full frame each).
+        lowest, highest = pixels.minimum(lowest, references[1]), pixels.maximum(highest, references[1])
+        for reference in references[2:]:
+            pixels.minimum(lowest, reference, out=lowest)
+            pixels.maximum(highest, reference, out=highest)
     # The 3x3 minimum of the per-pixel minimum is the minimum of the 3x3 minima.
     below = pixels.erode(lowest, 3)
     below -= centre
