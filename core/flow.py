@@ -14,10 +14,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+# DIS settings by name: an OpenCV preset, and the finest pyramid level the field is found at where
+# it differs from the preset's (0: the full working size, 1: half of it, 2: a quarter).
 PRESETS = {
-    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
-    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, None),
+    "fast": (cv2.DISOPTICAL_FLOW_PRESET_FAST, None),
+    # Fast's patch search down to medium's finest level: on grainy footage the field found at a
+    # quarter of the working size misplaces fine detail (restore: +0.5 dB on real clips), and
+    # medium's denser search adds nothing to that. About 4x fast's time, 0.7x medium's.
+    "balanced": (cv2.DISOPTICAL_FLOW_PRESET_FAST, 1),
+    "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None),
 }
 
 
@@ -166,7 +172,10 @@ class FlowEstimator:
 
     def __post_init__(self) -> None:
         # One DIS instance per estimator; an estimator is not shared between threads.
-        self._dis = cv2.DISOpticalFlow_create(PRESETS[self.preset])
+        preset, finest_scale = PRESETS[self.preset]
+        self._dis = cv2.DISOpticalFlow_create(preset)
+        if finest_scale is not None:
+            self._dis.setFinestScale(finest_scale)
 
     def scale_for(self, height: int, width: int) -> float:
         return min(1.0, self.max_side / max(height, width))

@@ -50,8 +50,7 @@ from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points,
 from tinct.core.guided import push_pull_fill
 from tinct.core.imageio import Image
 from tinct.core.pixels import OPENCV, Array, Pixels
-from tinct.core.restore import deflicker, denoise, dust, scratches, stabilise
-from tinct.core.restore.cuts import cut_score
+from tinct.core.restore import cuts, deflicker, denoise, dust, scratches, stabilise
 from tinct.core.restore.frames import (
     Geometry,
     RestoreFrame,
@@ -89,7 +88,7 @@ class RestoreSettings:
     grain: float = 0.7  # grain reduction (0: off)
     grain_keep: float = 0.0  # share of the original grain put back
     radius: int = 2  # neighbour frames each side
-    flow_quality: str = "fast"
+    flow_quality: str = "balanced"
     flow_resolution: int = 640
     occlusion_tolerance: float = 1.0  # forward/backward flow disagreement (working pixels) tolerated
     cut_threshold: float = 0.45  # share of a frame the previous one fails to explain at a cut
@@ -163,6 +162,7 @@ class Restorer:
         self.weights = np.asarray(weights, np.float32)
         self.geometry = Geometry(height, width, settings.flow_resolution)
         self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
+        self.cut_flow = FlowEstimator(cuts.FLOW_QUALITY, settings.flow_resolution)
         self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
         self.on_cut = on_cut
         # Motion between the frames of the window, both ways, keyed (target frame, reference frame).
@@ -192,12 +192,13 @@ class Restorer:
     def _admit(self, plate: RestoreFrame, previous: _Slot | None) -> _Slot:
         if previous is None or previous.plate is None or not (self.settings.repairs or self.settings.stabilise):
             return _Slot(plate, None, True)
+        to_previous = self.cut_flow(plate.guide, previous.plate.guide)
+        if cuts.cut_score(plate.small, previous.plate.small, to_previous) > self.settings.cut_threshold:
+            self.on_cut(plate.frame)
+            return _Slot(plate, None, True)
         motion = measure_motion(self.flow, plate, previous.plate)
         self._motions[(plate.frame, previous.plate.frame)] = motion
         self._motions[(previous.plate.frame, plate.frame)] = motion.reversed()
-        if cut_score(plate.small, previous.plate.small, motion.to_reference) > self.settings.cut_threshold:
-            self.on_cut(plate.frame)
-            return _Slot(plate, None, True)
         h, w = plate.small.shape
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
         valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
