@@ -7,13 +7,10 @@
 2. **Follow the exposure.** Summing the steps over a window of frames gives the exposure track of
    each cell. Real lighting changes (a fade, a cloud, a lamp dimming) are smooth along it; flicker
    is the frame-to-frame jitter around it.
-3. **Smooth and correct.** The track's *gain* (``exp`` of the log exposure) over the window is
-   fitted by a constant, or by a straight line where the track slopes significantly, bent once
-   where a fade or a lamp starts inside it: that is the exposure the frame should have had; the
-   correction is the difference. A line fits a linear fade exactly, so a fade to black stays a
-   fade. The window reaches only a few frames past the frame (the plates ahead cost memory), and
-   near its end a fitted line's value varies four times as much as a constant's: on a steady
-   track a line would follow the flicker of the last frames.
+3. **Smooth and correct.** A straight line fitted to the track's *gain* (``exp`` of the log
+   exposure) over the window, bent once where a fade or a lamp starts inside it, is the exposure
+   the frame should have had; the correction is the difference. A line fits a linear fade
+   exactly, so a fade to black stays a fade.
 
 Windows stop at scene cuts. Arrays: steps (gy, gx) float32 log gains of luminance.
 """
@@ -28,9 +25,8 @@ from tinct.core.pixels import OPENCV, Array, Pixels
 DARK = 0.04
 # How many measured pixels a grid cell needs before its own value outweighs the global one.
 CELL_PRIOR = 64
-# F statistic above which a richer model explains an exposure track better than a simpler one
-# (a line than a constant, a bent line than a straight one).
-BETTER_F = 12.0
+# F statistic above which a bent line explains an exposure track better than a straight one.
+BEND_F = 12.0
 
 
 def grid_shape(regions: int, height: int, width: int) -> tuple[int, int]:
@@ -88,9 +84,8 @@ def correction(exposure: np.ndarray, centre: int, strength: float) -> np.ndarray
     """(gy, gx) float32 log gain that moves frame ``centre`` of the track onto its smooth exposure.
 
     ``exposure`` (n, gy, gx) log exposures of consecutive frames of one scene. The smooth exposure
-    is fitted to the gains by least squares: a constant, a line where it explains the track
-    significantly better (an F test), and a line with one bend where that explains it
-    significantly better than a straight line: a fade or a lamp that starts inside the window
+    is a line fitted to the gains by least squares, or a line with one bend where that explains
+    the track significantly better (an F test): a fade or a lamp that starts inside the window
     bends the track, and a straight line through the bend would lag behind it. A constant with
     fewer than four frames; nothing with one.
     """
@@ -103,23 +98,15 @@ def correction(exposure: np.ndarray, centre: int, strength: float) -> np.ndarray
         smooth = gains.mean(axis=0)
     else:
         t = np.arange(n, dtype=np.float64)
-        level, level_error = _fit(np.ones((n, 1)), gains)
         straight, straight_error = _fit(np.stack([np.ones(n), t], axis=1), gains)
-        sloped = _better(straight_error, level_error, n - 2)
-        smooth = np.where(sloped, np.array([1.0, centre]) @ straight, level[0])
-        best = np.where(sloped, straight_error, level_error)
+        smooth = np.array([1.0, centre]) @ straight
+        best = straight_error.copy()
         for knee in range(2, n - 2):
             coefficients, error = _fit(np.stack([np.ones(n), t, np.maximum(t - knee, 0.0)], axis=1), gains)
-            bends = (error < best) & _better(error, straight_error, n - 3)
+            bends = (error < best) & ((straight_error - error) * (n - 3) > BEND_F * error)
             smooth[bends] = (np.array([1.0, centre, max(centre - knee, 0.0)]) @ coefficients)[bends]
             best[bends] = error[bends]
     return (strength * np.log(np.maximum(smooth, 1e-3))).reshape(exposure.shape[1:]).astype(np.float32)
-
-
-def _better(error: np.ndarray, simpler_error: np.ndarray, freedom: int) -> np.ndarray:
-    """Where a model with one more parameter (squared ``error``, ``freedom`` residual degrees of
-    freedom) explains a track significantly better than the simpler one (an F test)."""
-    return (simpler_error - error) * freedom > BETTER_F * error
 
 
 def _fit(design: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
