@@ -307,11 +307,7 @@ class Restorer:
             sigma = denoise.measure_noise(here, nearest.signal, nearest.valid, px).at(here, px)
             spots = np.zeros(signal.shape, np.float32)
             if s.dust:
-                dirt = dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px)
-                # A scratch removed from this frame is still in the neighbours (it lives for many
-                # frames): against them its pixels look like a spike, and their median would put
-                # the scratch back.
-                spots = dust.matte(dirt & (defect == 0))
+                spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
             result = self._denoise(here, [n.seen for n in neighbours], sigma)

@@ -194,20 +194,6 @@ def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) 
 
 
 @ALL_BACKENDS
-def test_a_removed_scratch_is_not_put_back_as_dust(pixels: Pixels) -> None:
-    # Dust detection sees the frame after its scratch is removed, against neighbours that still
-    # hold the scratch (a still camera, the scratch drifting slowly): their median must not repair
-    # the line back in.
-    clean = [0.2 + 0.3 * (y - 0.2) for y in scene(7, pan=0, blur=4.0)]
-    damaged = [f.copy() for f in clean]
-    for t, frame in enumerate(damaged):
-        frame[:, 20 + t // 2] -= 0.12  # a dark scratch on the film
-    out = restore(damaged, RestoreSettings(deflicker=False, grain=0.0), pixels=pixels)[3]
-    assert (out.defect[:, 21] > 0.5).mean() > 0.8
-    assert np.abs(out.rgb[:, 21, 0] - clean[3][:, 21]).mean() < 0.25 * 0.12
-
-
-@ALL_BACKENDS
 def test_colour_keeps_its_chroma(pixels: Pixels) -> None:
     clean = scene(8)
     tint = np.array([1.4, 0.9, 0.6], np.float32) / (np.array([1.4, 0.9, 0.6], np.float32) @ WEIGHTS)
