@@ -281,16 +281,26 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
             continue
         # Row by row: the line's amplitude (least squares on its shape), kept only where it stands
         # out of the averaged grain (measured at the window's edge columns, which the line does not
-        # reach). The bands say roughly where a scratch runs, this says where it starts and ends.
+        # reach). The bands say roughly where a scratch runs, this says where it starts and ends:
+        # a scratch is one unbroken line, so it runs on from the rows of its bands, up and down,
+        # as far as it keeps standing out (into bands whose texture hid it from the profiles).
         amplitude = offset @ shape / float(shape @ shape)
         edges = offset[:, [0, -1]]
         noise = 1.4826 * float(np.median(np.abs(edges - np.median(edges)))) + 1e-4
-        vertical = vertical * np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
+        stands_out = np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
+        vertical = np.maximum(vertical, _runs_through(stands_out > 0, rows_in)) * stands_out
         correction = (amplitude * vertical)[:, None] * shape[None, :]
         out[:, x0 : x1 + 1] = patch - correction
         lobe = np.clip(2.0 * shape, 0.0, 1.0)
         matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
     return out, matte
+
+
+def _runs_through(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """(n,) float32: 1 on each run of consecutive true entries of the (n,) bool ``mask`` that holds a
+    true entry of ``seeds``, 0 elsewhere."""
+    run = np.cumsum(np.diff(mask.astype(np.int8), prepend=0) == 1) * mask  # run number, 0 outside
+    return np.isin(run, run[seeds & mask]).astype(np.float32) * mask
 
 
 def _line_shape(profile: np.ndarray, first: int, last: int, reach: int) -> np.ndarray | None:

@@ -136,6 +136,27 @@ def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
     np.testing.assert_array_equal(cleaned[:, :20], damaged[:, :20])
 
 
+def test_a_scratch_found_in_some_bands_is_removed_along_its_whole_line() -> None:
+    # Found in the lower half only (texture hid it from the upper bands' profiles), the scratch
+    # runs on up the column as far as it stands out; a line that stops is not continued.
+    rng = np.random.default_rng(2)
+    height, width = 360, 64
+    picture = np.where(np.arange(height)[:, None] < 180, 0.25, 0.7) + 0.01 * rng.standard_normal((height, width))
+    picture = picture.astype(np.float32)
+    found = np.zeros((scratches.BANDS, width), np.int8)
+    found[4:, 30] = -1
+    whole, stopping = picture.copy(), picture.copy()
+    whole[:, 30] *= 0.7
+    stopping[180:, 30] *= 0.7
+    cleaned, matte = scratches.remove(whole, found)
+    assert np.abs(cleaned[:160, 30] - picture[:160, 30]).mean() < 0.02  # the scratch took 0.075
+    assert (matte[:160, 30] > 0.5).mean() > 0.9
+    cleaned, matte = scratches.remove(stopping, found)
+    np.testing.assert_array_equal(cleaned[:150], stopping[:150])
+    assert not matte[:150].any()
+    assert np.abs(cleaned[200:, 30] - picture[200:, 30]).mean() < 0.02
+
+
 # -- infrared -----------------------------------------------------------------------------------
 def test_sampled_flow_positions_agree_with_the_full_size_map() -> None:
     """A witness's bridged pixels are placed by sampling the working-scale flow at them; the rest of
