@@ -91,15 +91,22 @@ def patch_distance(a: Array, b: Array, pixels: Pixels = OPENCV) -> Array:
     return pixels.box(difference * difference, PATCH)
 
 
-def temporal_weight(distance: Array, variance: Array, valid: Array, strength: float, pixels: Pixels = OPENCV) -> Array:
-    """(H, W) float32 weight of a neighbour: 1 where its patch differs from the frame's by grain alone.
+class TemporalWeight:
+    """The weight of a neighbour of a frame: 1 where its patch differs from the frame's by grain alone.
 
     ``variance`` is the per-pixel grain variance of one frame; two grainy patches differ by twice
-    that. ``strength`` in (0, 1] widens the tolerance (0.5: one grain variance, 1: three).
+    that. ``strength`` in (0, 1] widens the tolerance (0.5: one grain variance, 1: three). Made
+    once per frame for all its neighbours.
     """
-    tolerance = (0.5 + 5.0 * strength) * variance
-    excess = (distance - 2.0 * variance).clip(min=0.0)
-    return pixels.fast_exp(-excess / tolerance) * valid
+
+    def __init__(self, variance: Array, strength: float, pixels: Pixels = OPENCV) -> None:
+        self.explained = 2.0 * variance
+        self.rate = -1.0 / ((0.5 + 5.0 * strength) * variance)  # per unit of unexplained distance
+        self.pixels = pixels
+
+    def __call__(self, distance: Array, valid: Array) -> Array:
+        """(H, W) float32 weight of a neighbour at ``distance`` (:func:`patch_distance`) whose motion is ``valid``."""
+        return self.pixels.fast_exp(((distance - self.explained) * self.rate).clip(max=0.0)) * valid
 
 
 def smooth_residual(fused: Array, variance: Array, strength: float, radius: int = 2, pixels: Pixels = OPENCV) -> Array:

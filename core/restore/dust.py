@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -102,6 +102,14 @@ class Seen:
     # Where the bridged motion sends pixels (ys, xs) of the current frame in the neighbour's own
     # frame: (x, y) host arrays (set for the witnesses)
     locate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+    _distance: Array | None = field(default=None, repr=False)
+
+    def distance(self, centre: Array, pixels: Pixels = OPENCV) -> Array:
+        """(H, W) patch distance (:func:`~.denoise.patch_distance`) of ``signal`` to the current frame
+        ``centre``, the one it was moved onto; made once (the dust test and the denoiser both ask)."""
+        if self._distance is None:
+            self._distance = patch_distance(self.signal, centre, pixels)
+        return self._distance
 
 
 def spike_threshold(strength: float) -> float:
@@ -191,7 +199,7 @@ def detect(
         # found in a neighbour).
         matched = functools.reduce(
             operator.or_,
-            [patch_distance(seen.signal, centre, pixels) < 3.0 * variance + 0.25 * floor * floor for seen in chosen],
+            [seen.distance(centre, pixels) < 3.0 * variance + 0.25 * floor * floor for seen in chosen],
         )
         found &= ~(unreliable & matched)
     # What a witness's pixel may differ by: the grain, and half the floor for misregistration.

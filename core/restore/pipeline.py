@@ -389,10 +389,9 @@ class Restorer:
         variance = sigma * sigma
         total = px.copy(signal)
         weights = px.ones(signal.shape)
+        temporal_weight = denoise.TemporalWeight(variance, s.grain, px)
         for other in seen:
-            weight = denoise.temporal_weight(
-                denoise.patch_distance(other.signal, signal, px), variance, other.valid, s.grain, px
-            )
+            weight = temporal_weight(other.distance(signal, px), other.valid)
             total += weight * other.signal
             weights += weight
         fused = total / weights
