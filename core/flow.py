@@ -20,7 +20,7 @@ PRESETS = {
     "ultrafast": (cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, None),
     "fast": (cv2.DISOPTICAL_FLOW_PRESET_FAST, None),
     # Fast's patch search down to medium's finest level: on grainy footage the field found at a
-    # quarter of the working size misplaces fine detail (restore: +0.5 dB on real clips), and
+    # quarter of the working size misplaces fine detail (restore: +0.4 dB on real clips), and
     # medium's denser search adds nothing to that. About 4x fast's time, 0.7x medium's.
     "balanced": (cv2.DISOPTICAL_FLOW_PRESET_FAST, 1),
     "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, None),

@@ -203,8 +203,8 @@ RESTORE = NodeDefinition(
             "flow_quality",
             str,
             "balanced",
-            "motion estimation quality: fast is about 4x quicker and misplaces fine detail under grain,"
-            " medium searches more densely for little gain",
+            "motion estimation quality: fast finds motion 4x quicker (restore about 4 % quicker) and"
+            " misplaces fine detail under grain; medium searches more densely for little gain",
             choices=("fast", "balanced", "medium"),
         ),
         Parameter(

@@ -300,7 +300,7 @@ def _runs_through(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
     """(n,) float32: 1 on each run of consecutive true entries of the (n,) bool ``mask`` that holds a
     true entry of ``seeds``, 0 elsewhere."""
     run = np.cumsum(np.diff(mask.astype(np.int8), prepend=0) == 1) * mask  # run number, 0 outside
-    return np.isin(run, run[seeds & mask]).astype(np.float32) * mask
+    return np.isin(run, run[seeds & mask]).astype(np.float32)
 
 
 def _line_shape(profile: np.ndarray, first: int, last: int, reach: int) -> np.ndarray | None:
