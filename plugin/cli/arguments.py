@@ -26,9 +26,11 @@ def add_node_arguments(parser: argparse.ArgumentParser, nodes: Iterable[NodeDefi
                 continue
             seen.add(spec.name)
             if index == 0:
-                parser.add_argument(spec.name, metavar="SRC", help=f"{spec.help}: name.####.exr, %%04d, $F4, @@@@")
+                parser.add_argument(
+                    spec.name, metavar="SRC", help=f"{_literal(spec.help)}: name.####.exr, %%04d, $F4, @@@@"
+                )
             else:
-                parser.add_argument(spec.flag, dest=spec.name, metavar=spec.name.upper(), help=spec.help)
+                parser.add_argument(spec.flag, dest=spec.name, metavar=spec.name.upper(), help=_literal(spec.help))
             parser.add_argument(
                 spec.colorspace_flag,
                 dest=spec.colorspace,
@@ -79,8 +81,18 @@ def _add(group: argparse._ArgumentGroup, p: Parameter) -> None:
     metavar = "{" + ",".join(str(c) for c in choices) + "}" if choices else p.type.__name__.upper()
     optional = {"nargs": "?", "const": "true"} if p.type is bool else {}
     group.add_argument(
-        p.flag, dest=p.name, default=None, metavar=metavar, help=f"{p.help} (default: {p.default})", **optional
+        p.flag,
+        dest=p.name,
+        default=None,
+        metavar=metavar,
+        help=f"{_literal(p.help)} (default: {p.default})",
+        **optional,
     )
+
+
+def _literal(text: str) -> str:
+    """A node definition's own text as argparse help, shown as written (argparse expands ``%``)."""
+    return text.replace("%", "%%")
 
 
 def given_values(args: argparse.Namespace, node: NodeDefinition) -> dict[str, object]:
