@@ -199,7 +199,10 @@ class Restorer:
         if cuts.cut_score(plate.small, previous.plate.small, to_previous) > self.settings.cut_threshold:
             self.on_cut(plate.frame)
             return _Slot(plate, None, True)
-        motion = measure_motion(self.flow, plate, previous.plate)
+        if self.flow.preset == self.cut_flow.preset:  # the cut's field is the motion's own
+            motion = Motion(to_previous, self.flow(previous.plate.guide, plate.guide))
+        else:
+            motion = measure_motion(self.flow, plate, previous.plate)
         self._motions[(plate.frame, previous.plate.frame)] = motion
         self._motions[(previous.plate.frame, plate.frame)] = motion.reversed()
         h, w = plate.small.shape
