@@ -5,9 +5,10 @@ different in every frame. The camera's own moves (pans, tilts, zooms) are smooth
 
 1. **Steps.** Each frame's global motion to the previous one is a similarity (shift, rotation,
    optionally uniform scale) about the frame's centre, in full-size pixels, fitted to the
-   working-scale flow the restorer already measures (:func:`fit_step`): weighted least squares on
-   the pixels whose flow is consistent both ways, then iteratively reweighted (Tukey's biweight), so
-   that moving objects, occlusions and dirt do not pull it.
+   working-scale flow the restorer already measures (:func:`fit_step`): on the pixels whose flow is
+   consistent both ways, the similarity of two sampled points that explains the most others (MSAC),
+   then weighted least squares iteratively reweighted from there (Tukey's biweight), so that moving
+   objects, occlusions and dirt do not pull it.
 2. **Path.** Within a window of ``2 * window + 1`` frames around a frame (cut short at scene cuts
    and at unmeasurable steps), the steps compose into the raw camera path: each frame's transform
    into the window's first frame.
@@ -53,6 +54,13 @@ PASSES = 6
 TUKEY = 4.685
 # Smallest residual scale (pixels): flow noise of a perfect fit is not smaller than this.
 MIN_SIGMA = 0.05
+# The reweighting's start: the best of this many similarities through two sampled points, each
+# scored by the points it explains within INLIER pixels; a pair closer than MIN_BASE pixels fixes
+# the angle too loosely to be drawn; they are scored on every SCORED-th point.
+HYPOTHESES = 64
+INLIER = 1.0
+MIN_BASE = 20.0
+SCORED = 4
 
 
 def fit_step(flow: np.ndarray, valid: np.ndarray, height: int, width: int, scale: bool = False) -> np.ndarray | None:
@@ -78,16 +86,41 @@ def fit_step(flow: np.ndarray, valid: np.ndarray, height: int, width: int, scale
     v = y + flow[sy, sx, 1].ravel()[keep].astype(np.float64) * fy
     weight = weight[keep]
 
-    robust = np.ones_like(weight)
-    params = np.zeros(4)
+    params: np.ndarray | None = _start(x, y, u, v, weight)
     for _ in range(PASSES):
-        params = _fit(x, y, u, v, weight * robust, scale)
         if params is None:
             return None
         residual = np.hypot(*_residual(params, x, y, u, v))
         sigma = max(1.4826 * _weighted_median(residual, weight), MIN_SIGMA)
         robust = np.square(np.clip(1.0 - np.square(residual / (TUKEY * sigma)), 0.0, None))
+        params = _fit(x, y, u, v, weight * robust, scale)
     return params
+
+
+def _start(x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
+    """The similarity (no scale) through two sampled points that explains the most points (MSAC).
+
+    Reweighting from a plain least-squares fit fails where a mover fills much of the frame: the
+    first fit lands between the two motions, the residual scale is then wide enough to keep both,
+    and the fit stays there, explaining neither (a weaved frame with hands over the table: 2.5 px
+    off). Started inside the dominant motion, it converges to it. The draws are fixed, so a frame's
+    step depends on its flow only (a chunked render equals a whole one).
+    """
+    first, second = np.random.default_rng(0).integers(0, len(x), (2, HYPOTHESES))
+    dx, dy, du, dv = x[second] - x[first], y[second] - y[first], u[second] - u[first], v[second] - v[first]
+    far = np.hypot(dx, dy) >= MIN_BASE
+    if not far.any():
+        return _fit(x, y, u, v, weight, False)
+    first, dx, dy, du, dv = first[far], dx[far], dy[far], du[far], dv[far]
+    angle = np.arctan2(dx * dv - dy * du, dx * du + dy * dv)
+    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    tx = u[first, None] - (c * x[first, None] - s * y[first, None])
+    ty = v[first, None] - (s * x[first, None] + c * y[first, None])
+    # Scored on every SCORED-th point: (hypotheses, points) squared residuals, each capped at INLIER^2.
+    px, py, pu, pv, pw = (a[::SCORED] for a in (x, y, u, v, weight))
+    miss = np.square(c * px - s * py + tx - pu) + np.square(s * px + c * py + ty - pv)
+    best = int(np.argmin((np.minimum(miss, INLIER * INLIER) * pw).sum(axis=1)))
+    return np.array([tx[best, 0], ty[best, 0], angle[best], 0.0])
 
 
 def _fit(
