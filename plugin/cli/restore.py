@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tinct.core.engine import available_cores
 from tinct.core.sequence import parse_sequence
 from tinct.nodes import api
 from tinct.nodes.definition import NodeDefinition
 from tinct.nodes.restore import CLARITY, RESTORE
-from tinct.nodes.workers import reuse_freed_memory
+from tinct.nodes.workers import reuse_freed_memory, use_cores
 from tinct.plugin.cli.arguments import add_node_arguments, node_request
 
 # Switch aliases: flag -> (parameter, value it sets).
@@ -52,6 +53,7 @@ def _parser(commands: argparse._SubParsersAction, node: NodeDefinition, summary:
 def run(request: api.Request, workers: int = 1) -> int:
     """Run ``request`` (any node) on ``workers`` processes, saying on stderr what was written."""
     reuse_freed_memory()  # this process does nothing else
+    use_cores(request, available_cores())
     report = api.run(request, log=log, workers=workers)
     log(
         f"wrote {len(report.written)} frame(s) to {parse_sequence(request.output).display()}"

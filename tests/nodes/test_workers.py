@@ -16,7 +16,7 @@ from tinct.core.engine import frames_in_flight
 from tinct.core.errors import CancelledError, ImageFileError
 from tinct.core.imageio import read_image
 from tinct.nodes import api
-from tinct.nodes.workers import MIN_FRAMES_PER_WORKER, _start_worker, plan
+from tinct.nodes.workers import MIN_FRAMES_PER_WORKER, _start_worker, opencv_threads, plan
 
 FRAMES = 2 * MIN_FRAMES_PER_WORKER + 2
 
@@ -113,6 +113,29 @@ def test_a_worker_of_one_core_keeps_one_frame_in_flight(threads: int, expected: 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=(threads, None)) as pool:
         assert pool.submit(frames_in_flight).result() == expected
+
+
+def test_opencv_leaves_a_keyframe_nodes_cores_to_its_two_passes(long_shot: TinyShot) -> None:
+    keyed = api.Request.create(
+        "KeyframeColorize",
+        {"source": long_shot.grey_pattern, "keyframes": long_shot.keys_pattern},
+        long_shot.out_pattern("k"),
+    )
+    assert [opencv_threads(keyed, cores) for cores in (1, 2, 3, 8)] == [1, 1, 1, 4]
+    assert [opencv_threads(restore_request(long_shot, "r"), cores) for cores in (1, 2, 8)] == [1, 2, 8]
+
+
+def opencv_thread_count() -> int:
+    import cv2
+
+    return cv2.getNumThreads()
+
+
+@pytest.mark.parametrize(("initargs", "expected"), [((2, None), 2), ((2, None, 1), 1)])
+def test_a_worker_gives_opencv_the_threads_it_was_told(initargs: tuple, expected: int) -> None:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_start_worker, initargs=initargs) as pool:
+        assert pool.submit(opencv_thread_count).result() == expected
 
 
 def page_faults_of_a_second_frame() -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from tests.conftest import TinyShot
+from tinct.core.engine import available_cores
 from tinct.core.imageio import read_image, write_exr
 from tinct.nodes.keyframe_colorize import KEYFRAME_COLORIZE
 from tinct.plugin.cli.arguments import node_values
@@ -38,6 +41,22 @@ def test_colorize_writes_a_sequence(tiny_shot: TinyShot) -> None:
     assert code == 0
     out = read_image(tiny_shot.out_pattern().replace("####", "1003"))
     assert out.spec.format == "float" and "colorize.confidence" in out.channels
+
+
+@pytest.fixture
+def opencv_threads_kept() -> Iterator[None]:
+    before = cv2.getNumThreads()
+    yield
+    cv2.setNumThreads(before)
+
+
+@pytest.mark.usefixtures("opencv_threads_kept")
+def test_a_render_sets_opencvs_threads_for_its_node(tiny_shot: TinyShot) -> None:
+    keyed = ["colorize", tiny_shot.grey_pattern, "--keyframes", tiny_shot.keys_pattern, "--flow-quality", "fast"]
+    assert main([*keyed, "-o", tiny_shot.out_pattern("k")]) == 0
+    assert cv2.getNumThreads() == max(1, available_cores() // 2)  # the two passes have a core each
+    assert main(["restore", tiny_shot.grey_pattern, "-o", tiny_shot.out_pattern("r")]) == 0
+    assert cv2.getNumThreads() == available_cores()
 
 
 def test_user_errors_exit_2_with_one_message(tiny_shot: TinyShot, capsys: pytest.CaptureFixture[str]) -> None:
