@@ -50,8 +50,8 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 
 
 def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
-    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side;
-    # the stabilised camera path stabilise_window frames each side.
+    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side,
+    # the scratch test scratches.HISTORY more before; the stabilised camera path stabilise_window each side.
     settings = restore_settings(values)
     return settings.behind, settings.ahead
 

@@ -109,7 +109,8 @@ class RestoreSettings:
         weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
             return weave
-        return max(self.radius, self.deflicker_window if self.deflicker else 0, weave)
+        lines = self.radius + (scratches.HISTORY if self.scratches else 0)
+        return max(self.radius, lines, self.deflicker_window if self.deflicker else 0, weave)
 
     @property
     def ahead(self) -> int:
@@ -185,6 +186,8 @@ class Restorer:
         last = -1
         for last, plate in enumerate(plates):
             slots[last] = self._admit(plate, slots.get(last - 1))
+            if s.scratches:  # kept for the frames after it, made now whether or not it is restored
+                self._profile(slots[last])
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -289,8 +292,10 @@ class Restorer:
         if s.scratches:
             profiles = [self._profile(slots[p]) for p in window]
             shifts = [self._band_shift(plate, slots[p].plate) for p in window]
+            earliest, _ = self._span(slots, centre, last, s.radius + scratches.HISTORY, 0)
+            earlier = [(self._profile(slots[p]), p - centre) for p in range(earliest, first)]
             found = scratches.find(
-                profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height
+                profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height, earlier
             )
             signal, defect = scratches.remove(signal, found)
 

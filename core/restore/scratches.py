@@ -10,7 +10,10 @@ the neighbouring frames, drifting a pixel or two at most, whereas picture detail
 camera. A peak counts when it is strong in this frame *and* its median strength at the same
 column (allowing one pixel of drift per frame of distance) over the window of frames stays high,
 and when it is narrow. Under camera motion, lines in the picture fail the persistence test; they
-pass it when the camera holds still, which is why the width test and the threshold stay strict.
+pass it when the camera holds still, which is why the width test and the threshold stay strict, and
+why a line under a still picture must also have lasted through the frames before the window
+(:data:`HISTORY`): the edge of a hand pausing for three frames beside a line of the picture makes a
+dark line that lasts through most of a five-frame window, as a scratch does.
 A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
 found from the window's evidence gathered at its place on the film: there the picture's texture
 averages away and the scratch does not. This needs the picture to have moved off the scratch's
@@ -36,6 +39,7 @@ Arrays: (H, W) float32 signals; profiles (bands, W) float32.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -55,6 +59,10 @@ DRIFT = 0.5  # sideways drift of a scratch tolerated, pixels per frame
 # A scratch whose evidence over the window passes the threshold needs this share of it in the frame
 # itself and in most frames of the window.
 GATHERED = 0.35
+# Where the picture holds still, a line must also have stood out in most of the window's frames and
+# up to this many frames before them: a scratch lasts many frames, the line at the edge of a mover
+# that pauses (a hand beside a cutting mat's grid line) a few.
+HISTORY = 6
 
 
 @dataclass
@@ -104,13 +112,20 @@ def threshold(strength: float) -> float:
 
 
 def find(
-    profiles: list[Profile], distances: list[int], shifts: list[np.ndarray], strength: float, height: int
+    profiles: list[Profile],
+    distances: list[int],
+    shifts: list[np.ndarray],
+    strength: float,
+    height: int,
+    earlier: Sequence[tuple[Profile, int]] = (),
 ) -> np.ndarray:
     """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none.
 
     ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
     the current frame (one of them 0), ``shifts`` (bands,) the picture's horizontal motion in
-    pixels from the current frame to each (zeros for the current frame).
+    pixels from the current frame to each (zeros for the current frame). ``earlier``: (profile,
+    distance) of up to :data:`HISTORY` frames of the scene before the window, which a line under a
+    still picture must have lasted through too.
 
     The evidence is weighed over bands of :data:`LEVELS` heights: a long scratch stands out of the
     picture's own column structure far better averaged down the whole frame than down one band
@@ -129,7 +144,8 @@ def find(
                 continue
             responses = [p.response(polarity, level, reach) for p in profiles]
             level_shifts = [_merge(s[:, None], level)[:, 0] for s in shifts]
-            peaks = _peaks(responses, distances, level_shifts, strength, height, level < bands)
+            lasted = [(p.response(polarity, level, reach), d) for p, d in earlier]
+            peaks = _peaks(responses, distances, level_shifts, strength, height, level < bands, lasted)
             if level < bands:
                 # A long scratch stands out, if faintly, in most of the short bands it runs through;
                 # a line of the picture in a part of the tall band only (a window's post) does not.
@@ -169,10 +185,12 @@ def _peaks(
     strength: float,
     height: int,
     moving_only: bool,
+    earlier: Sequence[tuple[np.ndarray, int]] = (),
 ) -> np.ndarray:
     """(bands, W) bool scratch columns of one polarity in the current frame, from the window's
     (bands, W) line responses ``z`` of that polarity (:meth:`Profile.response`) (``moving_only``:
-    only where the picture moved off the column in the window)."""
+    only where the picture moved off the column in the window; ``earlier``: (response, distance) of
+    frames before the window, which a line where the picture holds still must have lasted through)."""
     current = distances.index(0)
     bands, width = z[current].shape
     widest, _ = sizes(height)
@@ -204,6 +222,9 @@ def _peaks(
     moved = (np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2)[:, None]
     gathered = moved & (together > limit) & (here > GATHERED * limit) & (persistence > GATHERED * limit)
     peaks = (strong | gathered) & (persistence > picture) & (here >= left) & (here > right)
+    if earlier:
+        before = [cv2.dilate(zi, np.ones((1, 2 * _drift(d, height) + 1), np.uint8)) for zi, d in earlier]
+        peaks &= moved | (np.median(np.stack(on_film + before), axis=0) > limit)
     if moving_only:
         peaks &= moved
     # At the frame's edges there is one side only: nothing to interpolate across.

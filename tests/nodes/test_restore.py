@@ -10,6 +10,7 @@ import pytest
 
 from tinct.core.errors import ParameterError, TinctError
 from tinct.core.restore import RestoreRequest, RestoreSettings
+from tinct.core.restore.scratches import HISTORY
 from tinct.nodes.api import Request
 from tinct.nodes.pixels import pixels_for
 from tinct.nodes.restore import CLARITY, RESTORE, clarity_upscaler, restore_settings
@@ -90,7 +91,12 @@ def test_restore_declares_its_temporal_handles() -> None:
 def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 2)
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == (3, 3)
+    # Under a still picture a scratch must have lasted through frames before the repair window.
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == (3 + HISTORY, 3)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 3})) == (
+        3,
+        3,
+    )
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == (40, 40)
 
 

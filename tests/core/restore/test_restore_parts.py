@@ -123,6 +123,30 @@ def test_a_short_line_is_not_taken_for_a_scratch_down_the_whole_frame() -> None:
     assert not found[4:].any()
 
 
+def test_under_a_still_picture_only_a_line_that_lasted_is_a_scratch() -> None:
+    # A still camera: a strong dark line at column 80 in three of the window's five frames (the
+    # edge of a hand that paused there), none in the frames before; at column 40 a line in every frame.
+    rng = np.random.default_rng(10)
+    texture = 0.4 + 0.002 * rng.standard_normal((scratches.BANDS, 160))
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        frame[:, 40] -= 0.05
+        if -1 <= distance <= 1:
+            frame[:, 80] -= 0.05
+        return scratches.Profile(frame.astype(np.float32))
+
+    window = [-2, -1, 0, 1, 2]
+    profiles = [profile(d) for d in window]
+    shifts = [np.zeros(scratches.BANDS, np.float32)] * len(window)
+    earlier = [(profile(d), d) for d in range(-2 - scratches.HISTORY, -2)]
+    found = scratches.find(profiles, window, shifts, strength=0.5, height=360, earlier=earlier)
+    assert (found[:, 40] == -1).all()
+    assert not found[:, 70:].any()
+    # The window alone took the pause for a scratch; at a shot's start there are no frames before.
+    assert (scratches.find(profiles, window, shifts, strength=0.5, height=360)[:, 80] == -1).all()
+
+
 def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
     rng = np.random.default_rng(1)
     picture = (0.4 + 0.01 * rng.standard_normal((96, 64))).astype(np.float32)
