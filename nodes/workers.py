@@ -5,7 +5,8 @@ their handles for frame-local and handle nodes, whole keyframe intervals for key
 each chunk runs in its own process through :func:`tinct.nodes.api.run`. The engine already makes a
 chunk's pixels equal to those of a whole render, so the result does not depend on the number of
 workers. Each worker's libraries (torch, OpenCV, OpenImageIO) get the machine's cores divided
-among the workers, so the processes do not fight over them.
+among the workers, so the processes do not fight over them (OpenCV half of those in a keyframe
+node's worker, whose two passes already keep them busy: :func:`opencv_threads`).
 
 Not split, run as one process instead: a single photograph, shot-wide nodes (AutoColorize chooses
 its keyframes over the whole shot: every chunk would do it again), and renders too short to pay
