@@ -309,7 +309,7 @@ class Restorer:
             witnesses = dust.witnesses(sides)[0]
             for n in neighbours:
                 if any(n.seen is w for w in witnesses):
-                    self._bridge(n)
+                    self._bridge(n, plate)
 
         here = px.upload(signal)
         result = here
@@ -376,14 +376,16 @@ class Restorer:
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
 
-    def _bridge(self, neighbour: _Neighbour) -> None:
+    def _bridge(self, neighbour: _Neighbour, centre: RestoreFrame) -> None:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
-        surroundings stands in (a blotch corrupts the flow over itself)."""
+        surroundings stands in (a blotch corrupts the flow over itself), or the camera's where that
+        shows the ``centre`` frame more closely: picture a mover uncovers moves with the background,
+        while the motion filled in from around it carries some of the mover's."""
         g, px, seen = self.geometry, self.pixels, neighbour.seen
         doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
         seen.bridged = px.copy(seen.signal)
         seen.inside = px.mask(seen.signal.shape, True)
-        bridged = dust.fill_flow(neighbour.motion.to_reference, doubt)
+        bridged = self._or_camera(dust.fill_flow(neighbour.motion.to_reference, doubt), doubt, neighbour, centre)
         seen.locate = partial(g.sample_flow, bridged)
         ys, xs = nonzero(g.enlarge(doubt) > 0.0)
         if ys.size == 0:
@@ -392,6 +394,27 @@ class Restorer:
         at = px.upload(ys), px.upload(xs)
         seen.bridged[at] = px.upload(sample_points(neighbour.plate.v, x, y, INTERPOLATION)) * seen.gain[at]
         seen.inside[at] = px.upload(inside_points(x, y, g.height, g.width))
+
+    def _or_camera(
+        self, filled: np.ndarray, doubt: np.ndarray, neighbour: _Neighbour, centre: RestoreFrame
+    ) -> np.ndarray:
+        """The working-scale ``filled`` flow with the camera's motion (the median flow of the pixels
+        whose flows agree both ways) in the ``doubt`` pixels where it shows the centre frame more
+        closely, judged at the working scale with the witness's exposure matched."""
+        sure = neighbour.consistency[::4, ::4] > 0.5
+        ys, xs = nonzero(doubt > 0)
+        if not sure.any() or ys.size == 0:
+            return filled
+        camera = np.median(neighbour.motion.to_reference[::4, ::4][sure], axis=0).astype(np.float32)
+        gain = np.float32(self.pixels.download(neighbour.seen.gain[::16, ::16]).mean())  # smooth: its mean will do
+        x, y = xs.astype(np.float32), ys.astype(np.float32)
+        here, small = centre.small[ys, xs], neighbour.plate.small
+        by_fill = sample_points(small, x + filled[ys, xs, 0], y + filled[ys, xs, 1], cv2.INTER_LINEAR) * gain
+        by_camera = sample_points(small, x + camera[0], y + camera[1], cv2.INTER_LINEAR) * gain
+        closer = np.abs(by_camera - here) < np.abs(by_fill - here)
+        out = filled.copy()
+        out[ys[closer], xs[closer]] = camera
+        return out
 
     def _denoise(self, signal: Array, seen: list[dust.Seen], sigma: Array) -> Array:
         s, px = self.settings, self.pixels

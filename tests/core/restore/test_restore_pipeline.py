@@ -11,8 +11,10 @@ import pytest
 
 from tests.conftest import ALL_BACKENDS
 from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
+from tinct.core.flow import Motion
 from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.restore import Restored, Restorer, RestoreSettings
+from tinct.core.restore.pipeline import _Slot
 
 
 def restore(
@@ -250,3 +252,25 @@ def test_an_infrared_channel_marks_defects(pixels: Pixels) -> None:
     out = {r.frame: r for r in restorer.run(plates, {2})}[2]
     assert (out.defect[8:11, 8:11] == 1.0).all()
     np.testing.assert_allclose(out.rgb[8:11, 8:11, 0], clean[2][8:11, 8:11], atol=0.03)
+
+
+@ALL_BACKENDS
+def test_a_witness_shows_what_a_mover_uncovered_where_the_camera_leaves_it(pixels: Pixels) -> None:
+    # A still camera, and a mover 6 px a frame (columns 20..43) whose motion the flow also smeared
+    # over the picture it uncovered (12..19), where the flows both ways disagree. The motion filled
+    # in from around that strip mixed the mover's into it: the witness showed other picture there
+    # (0.24 off), a spike like dust. Where the camera's motion shows the frame's own picture, the
+    # witness takes it.
+    h, w = 48, 64
+    picture = (0.1 + 0.3 * np.random.default_rng(4).random((h, w))).astype(np.float32)
+    restorer = Restorer(RestoreSettings(deflicker=False), h, w, WEIGHTS, pixels=pixels)
+    centre, other = (restorer.prepare(i, source(grey_rgb(picture))) for i in (0, 1))
+    to_reference, to_target = np.zeros((h, w, 2), np.float32), np.zeros((h, w, 2), np.float32)
+    to_reference[12:36, 12:44, 0] = 6.0
+    to_target[12:36, 26:50, 0] = -6.0  # only the mover's own pixels agree both ways
+    restorer._motions = {(0, 1): Motion(to_reference, to_target)}
+    witness = restorer._neighbour(centre, _Slot(other, None, False), np.zeros((1, 1)))
+    assert (witness.consistency[12:36, 12:20] < 0.5).all()
+    restorer._bridge(witness, centre)
+    uncovered = np.s_[16:32, 12:18]
+    np.testing.assert_allclose(pixels.download(witness.seen.bridged)[uncovered], centre.v[uncovered], atol=1e-5)
