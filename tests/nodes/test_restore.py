@@ -93,10 +93,8 @@ def test_handles_follow_the_chosen_values() -> None:
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 2)
     # Under a still picture a scratch must have lasted through frames before the repair window.
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == (3 + HISTORY, 3)
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 3})) == (
-        3,
-        3,
-    )
+    no_scratches = RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 3})
+    assert RESTORE.temporal.handles_for(no_scratches) == (3, 3)
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == (40, 40)
 
 
