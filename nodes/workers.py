@@ -89,7 +89,12 @@ def plan(request: Request, workers: int) -> list[Chunk]:
 def processes_for(request: Request, workers: int) -> int:
     """The worker processes ``workers`` make for ``request``: one each, but one per two for a
     keyframe node, whose every interval keeps two cores busy."""
-    return workers // PASSES_PER_INTERVAL if request.definition.temporal.keyframes else workers
+    return workers // _cores_per_render(request)
+
+
+def _cores_per_render(request: Request) -> int:
+    """Cores one render of ``request`` keeps busy by itself: a keyframe interval's two passes run side by side."""
+    return PASSES_PER_INTERVAL if request.definition.temporal.keyframes else 1
 
 
 def run_split(
@@ -167,7 +172,7 @@ def opencv_threads(request: Request, cores: int) -> int:
     each: 20.7 -> 20.1 s, 39.7 -> 39.0 CPU-s, the same pixels). Other nodes compute one frame at a
     time and let OpenCV spread it over every core.
     """
-    return max(1, cores // PASSES_PER_INTERVAL) if request.definition.temporal.keyframes else cores
+    return max(1, cores // _cores_per_render(request))
 
 
 def use_cores(request: Request, cores: int) -> None:

@@ -109,8 +109,8 @@ class RestoreSettings:
         weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
             return weave
-        lines = self.radius + (scratches.HISTORY if self.scratches else 0)
-        return max(self.radius, lines, self.deflicker_window if self.deflicker else 0, weave)
+        lines = self.radius + (scratches.HISTORY if self.scratches else 0)  # the scratch test's history
+        return max(lines, self.deflicker_window if self.deflicker else 0, weave)
 
     @property
     def ahead(self) -> int:
@@ -186,8 +186,8 @@ class Restorer:
         last = -1
         for last, plate in enumerate(plates):
             slots[last] = self._admit(plate, slots.get(last - 1))
-            if s.scratches:  # kept for the frames after it, made now whether or not it is restored
-                self._profile(slots[last])
+            if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
+                slots[last].profile = scratches.column_profile(plate.v)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -346,9 +346,9 @@ class Restorer:
         steps = [np.zeros(self.grid, np.float32)] + [slots[p].step for p in range(first + 1, end + 1)]
         return deflicker.track(steps)
 
-    def _profile(self, slot: _Slot) -> scratches.Profile:
-        if slot.profile is None:
-            slot.profile = scratches.column_profile(slot.plate.v)
+    @staticmethod
+    def _profile(slot: _Slot) -> scratches.Profile:
+        assert slot.profile is not None, "made as the plate is admitted"
         return slot.profile
 
     def _band_shift(self, centre: RestoreFrame, other: RestoreFrame) -> np.ndarray:
