@@ -482,7 +482,9 @@ def fill_flow(flow: np.ndarray, holes: np.ndarray) -> np.ndarray:
         cv2.resize(1.0 - holes, half, interpolation=cv2.INTER_AREA),
     )
     filled = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-    return (flow * (1.0 - holes[..., None]) + filled * holes[..., None]).astype(np.float32)
+    blended = flow * (1.0 - holes[..., None])
+    blended += filled * holes[..., None]
+    return blended
 
 
 def median_of(values: list[np.ndarray], weights: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
