@@ -51,7 +51,7 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 
 def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
     # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side,
-    # the scratch test scratches.HISTORY more before; the stabilised camera path stabilise_window each side.
+    # the scratch test scratches.LOOKBACK more before; the stabilised camera path stabilise_window each side.
     settings = restore_settings(values)
     return settings.behind, settings.ahead
 

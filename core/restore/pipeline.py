@@ -109,7 +109,7 @@ class RestoreSettings:
         weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
             return weave
-        lines = self.radius + (scratches.HISTORY if self.scratches else 0)  # the scratch test's history
+        lines = self.radius + (scratches.LOOKBACK if self.scratches else 0)  # the scratch test's history
         return max(lines, self.deflicker_window if self.deflicker else 0, weave)
 
     @property
@@ -144,6 +144,10 @@ class _Slot:
     step: np.ndarray | None  # (gy, gx) log exposure gain over the previous frame
     cut_before: bool
     profile: scratches.Profile | None = None
+    position: tuple[float, float] = (
+        0.0,
+        0.0,
+    )  # the camera's: the motion (full-size pixels) summed since the scene began
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 
@@ -187,7 +191,7 @@ class Restorer:
         for last, plate in enumerate(plates):
             slots[last] = self._admit(plate, slots.get(last - 1))
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
-                slots[last].profile = scratches.column_profile(plate.v)
+                slots[last].profile = scratches.column_profile(plate.v, slots[last].position)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -212,6 +216,8 @@ class Restorer:
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
         valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
         slot = _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
+        step = np.median(motion.to_reference[::4, ::4].reshape(-1, 2), axis=0) * (self.geometry.width / w)
+        slot.position = (previous.position[0] + float(step[0]), previous.position[1] + float(step[1]))
         if self.settings.stabilise:
             slot.weave = stabilise.fit_step(motion.to_reference, valid, self.geometry.height, self.geometry.width)
         return slot
@@ -289,18 +295,26 @@ class Restorer:
 
         signal = plate.v
         defect = np.zeros(signal.shape, np.float32)
+        still_lines = None
         if s.scratches:
             profiles = [self._profile(slots[p]) for p in window]
             shifts = [self._band_shift(plate, slots[p].plate) for p in window]
-            earliest, _ = self._span(slots, centre, last, s.radius + scratches.HISTORY, 0)
+            earliest, _ = self._span(slots, centre, last, s.radius + scratches.LOOKBACK, 0)
             earlier = [(self._profile(slots[p]), p - centre) for p in range(earliest, first)]
             found = scratches.find(
                 profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height, earlier
             )
-            signal, defect = scratches.remove(signal, found)
+            signal, defect = scratches.remove(signal, found, self._profile(slots[centre]).change)
+            # A scratch found by its change is under a still picture, where the neighbours carry it
+            # in the same column: they are cleaned too, lest denoising average it back and the dust
+            # test take its absence for dust. (Other lines are left in them: where a line of the
+            # picture was taken for a scratch, the dust repair puts it back from them.)
+            still_lines = np.where(np.abs(found) == scratches.CHANGED, found, 0).astype(np.int8)
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
-        neighbours = [self._neighbour(plate, slots[p], exposure[p - first] - exposure[centre - first]) for p in order]
+        neighbours = [
+            self._neighbour(plate, slots[p], exposure[p - first] - exposure[centre - first], still_lines) for p in order
+        ]
         sides = [
             [n.seen for p, n in zip(order, neighbours) if p < centre],
             [n.seen for p, n in zip(order, neighbours) if p > centre],
@@ -364,8 +378,11 @@ class Restorer:
             slot.signal = self.pixels.upload(slot.plate.v)
         return slot.signal
 
-    def _neighbour(self, centre: RestoreFrame, slot: _Slot, log_exposure: np.ndarray) -> _Neighbour:
-        """A neighbour warped onto the centre frame, its exposure matched to the centre's."""
+    def _neighbour(
+        self, centre: RestoreFrame, slot: _Slot, log_exposure: np.ndarray, lines: np.ndarray | None = None
+    ) -> _Neighbour:
+        """A neighbour warped onto the centre frame, its exposure matched to the centre's, and the
+        scratch ``lines`` (found in the centre frame, :func:`.scratches.find`) removed near their columns."""
         g, px = self.geometry, self.pixels
         motion = self._motion(centre, slot.plate)
         consistency = seen_in_reference(motion, self.settings.occlusion_tolerance)
@@ -373,6 +390,9 @@ class Restorer:
         gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width, px)
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
+        if lines is not None and lines.any():
+            around = scratches.near(lines, slot.plate.frame - centre.frame, g.height)
+            warped = px.upload(scratches.remove(px.download(warped), around, self._profile(slot).change)[0])
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
 

@@ -14,6 +14,19 @@ pass it when the camera holds still, which is why the width test and the thresho
 why a line under a still picture must also have lasted through the frames before the window
 (:data:`HISTORY`): the edge of a hand pausing for three frames beside a line of the picture makes a
 dark line that lasts through most of a five-frame window, as a scratch does.
+**Still picture.** Where the picture holds still, its own lines are in every frame at the same
+columns, and they are as strong as a scratch in the profiles of a textured shot (a cutting mat's
+grid). A scratch arrives and drifts over them: against the median profiles of earlier frames
+(:data:`CHANGE_SPAN` frames back, the nearest :data:`CHANGE_GAP` back) the picture's lines cancel
+and a scratch that arrived or moved since stands out, in each frame of the window. A mover changes
+the profiles too, over many columns: a change beside the line as large as :data:`BUSY` times the
+band's typical one says a mover passed. The line must stand out a little in the frame itself (a
+picture line a mover covers now leaves a line in the change, not in the frame) and not in the
+earlier frames (a line of the picture that changed). A slow pan or tilt moves the picture's lines
+over the reference's span: only earlier frames the camera stood within :data:`STILL_REACH` pixels
+of make the reference, and only bands whose profiles line up with the reference's unshifted
+count. A scratch that stays in one column through the whole reference is not found this way.
+
 A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
 found from the window's evidence gathered at its place on the film: there the picture's texture
 averages away and the scratch does not. This needs the picture to have moved off the scratch's
@@ -63,6 +76,28 @@ GATHERED = 0.35
 # up to this many frames before them: a scratch lasts many frames, the line at the edge of a mover
 # that pauses (a hand beside a cutting mat's grid line) a few.
 HISTORY = 6
+# Under a still picture a frame's change is its profiles less the median of those CHANGE_GAP to
+# CHANGE_SPAN frames before it (at least CHANGE_MIN of them).
+CHANGE_GAP = 6
+CHANGE_SPAN = 24
+CHANGE_MIN = 5
+# A change beside a line (columns reach + 2 to 4 * reach away) this many times the band's median
+# change: a mover passed there.
+BUSY = 2.0
+# A line in the change must stand out this far in the frame's own profiles (robust spreads), and
+# no line of either polarity as far as UNSEEN in the earlier frames' (there it is a line of the
+# picture that changed, a grid line a hand's shadow darkens, or where a slow scratch was before).
+STANDS = 1.0
+UNSEEN = 2.0
+# Full-size pixels the camera may have moved from an earlier frame for it to join the reference
+# (the picture's lines no longer cancel beyond that), and columns either way a frame's band
+# profiles are matched to their reference's (a mover's band may have moved where the camera did not).
+STILL_REACH = 2.0
+ALIGN_REACH = 6
+# Frames before the window a find reads.
+LOOKBACK = max(HISTORY, CHANGE_SPAN)
+# The code (times the polarity) of a scratch found by its change.
+CHANGED = 2
 
 
 @dataclass
@@ -70,8 +105,15 @@ class Profile:
     """One frame's column means per horizontal band."""
 
     values: np.ndarray  # (bands, W) float32
+    # Where the camera was: x, y full-size pixels, the frame-to-frame motion summed within the scene.
+    position: tuple[float, float] = (0.0, 0.0)
     # Line responses by (polarity, level, reach), worked out once: a frame serves every window it is in.
     _responses: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    # The median profiles of earlier frames and the frame's change from them (:func:`_changes`),
+    # worked out the first time a window asks: the frames before a frame are the same in every
+    # window it is in (the render keeps LOOKBACK frames before the window, back to a cut).
+    earlier: Profile | None = field(default=None, repr=False, compare=False)
+    change: Profile | None = field(default=None, repr=False, compare=False)
 
     def response(self, polarity: int, level: int, reach: int) -> np.ndarray:
         """(level, W) line response of one polarity, in robust spreads, of the profile merged into ``level`` bands."""
@@ -87,11 +129,11 @@ def sizes(height: int) -> tuple[float, int]:
     return max(2.0, MAX_WIDTH * scale), max(3, round(ALONG * scale) | 1)
 
 
-def column_profile(signal: np.ndarray, bands: int = BANDS) -> Profile:
-    """The :class:`Profile` of an (H, W) signal."""
+def column_profile(signal: np.ndarray, position: tuple[float, float] = (0.0, 0.0), bands: int = BANDS) -> Profile:
+    """The :class:`Profile` of an (H, W) signal, the camera at ``position``."""
     edges = np.linspace(0, signal.shape[0], bands + 1).round().astype(int)
     sums = np.add.reduceat(signal, edges[:-1], axis=0)
-    return Profile((sums / np.diff(edges)[:, None]).astype(np.float32))
+    return Profile((sums / np.diff(edges)[:, None]).astype(np.float32), position)
 
 
 def line_response(values: np.ndarray, reach: int) -> np.ndarray:
@@ -119,13 +161,15 @@ def find(
     height: int,
     earlier: Sequence[tuple[Profile, int]] = (),
 ) -> np.ndarray:
-    """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none.
+    """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none;
+    :data:`CHANGED` times the polarity where found by its change under a still picture.
 
     ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
     the current frame (one of them 0), ``shifts`` (bands,) the picture's horizontal motion in
     pixels from the current frame to each (zeros for the current frame). ``earlier``: (profile,
-    distance) of up to :data:`HISTORY` frames of the scene before the window, which a line under a
-    still picture must have lasted through too.
+    distance) of up to :data:`LOOKBACK` frames of the scene before the window: a line under a
+    still picture must have lasted through the last :data:`HISTORY` of them, or have changed
+    from them (see the module's notes).
 
     The evidence is weighed over bands of :data:`LEVELS` heights: a long scratch stands out of the
     picture's own column structure far better averaged down the whole frame than down one band
@@ -136,6 +180,8 @@ def find(
     current = profiles[distances.index(0)]
     reach = _reach(height)
     found = np.zeros((bands, width), np.int8)
+    recent = [(p, d) for p, d in earlier if d >= min(distances) - HISTORY]
+    changes = _changes({d: p for p, d in [*earlier, *zip(profiles, distances)]}, distances)
     for polarity in (1, -1):
         # How far each column stands out in each short band of this frame (a pixel of slant allowed).
         short = cv2.dilate(current.response(polarity, bands, reach), np.ones((1, 3), np.uint8))
@@ -144,8 +190,11 @@ def find(
                 continue
             responses = [p.response(polarity, level, reach) for p in profiles]
             level_shifts = [_merge(s[:, None], level)[:, 0] for s in shifts]
-            lasted = [(p.response(polarity, level, reach), d) for p, d in earlier]
+            lasted = [(p.response(polarity, level, reach), d) for p, d in recent]
             peaks = _peaks(responses, distances, level_shifts, strength, height, level < bands, lasted)
+            if level == bands and changes is not None:
+                changed = _changed(changes, distances, shifts, polarity, strength, height, current)
+                found[changed & (found == 0)] = CHANGED * polarity
             if level < bands:
                 # A long scratch stands out, if faintly, in most of the short bands it runs through;
                 # a line of the picture in a part of the tall band only (a window's post) does not.
@@ -154,6 +203,98 @@ def find(
             spread = np.repeat(peaks, bands // level, axis=0)
             found[spread & (found == 0)] = polarity
     return found
+
+
+def _changes(frames: dict[int, Profile], distances: list[int]) -> list[Profile] | None:
+    """The change of each frame of the window (by distance in ``frames``) from the frames before it:
+    its profiles less the median of those :data:`CHANGE_GAP` to :data:`CHANGE_SPAN` frames before,
+    scaled to its level band by band (flicker); None where a frame has fewer than
+    :data:`CHANGE_MIN` of them (the start of a scene)."""
+    changes = []
+    for distance in distances:
+        profile = frames[distance]
+        if profile.change is None:
+            span = range(distance - CHANGE_SPAN, distance - CHANGE_GAP + 1)
+            before = [frames[d].values for d in span if d in frames and _near(frames[d], profile)]
+            if len(before) < CHANGE_MIN:
+                return None
+            reference = np.median(np.stack(before), axis=0)
+            level = np.median(profile.values, axis=1, keepdims=True) / (
+                np.median(reference, axis=1, keepdims=True) + 1e-6
+            )
+            change = profile.values - reference * level
+            change[~_lined_up(profile.values, reference)] = 0.0
+            profile.earlier = Profile(reference.astype(np.float32))
+            profile.change = Profile(change.astype(np.float32))
+        changes.append(profile.change)
+    return changes
+
+
+def _near(earlier: Profile, profile: Profile) -> bool:
+    """Whether the camera of ``earlier`` stood within :data:`STILL_REACH` of ``profile``'s."""
+    return bool(np.hypot(*np.subtract(earlier.position, profile.position)) <= STILL_REACH)
+
+
+def _lined_up(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(bands,) bool: the bands whose column profile lines up best with the reference's unshifted,
+    in a frame that does as a whole (matched by the correlation of their slopes, up to
+    :data:`ALIGN_REACH` columns either way). A slow pan that moved the picture a few pixels since
+    the reference leaves every line of the picture in the change."""
+    reach = ALIGN_REACH
+    width = values.shape[1] - 1
+    slope, earlier = np.diff(values, axis=1), np.diff(reference, axis=1)
+    inner = slope[:, reach : width - reach]
+    scores = np.stack(
+        [np.sum(inner * earlier[:, reach + s : width - reach + s], axis=1) for s in range(-reach, reach + 1)]
+    )
+    if np.argmax(scores.sum(axis=1)) != reach:
+        return np.zeros(values.shape[0], bool)
+    return np.argmax(scores, axis=0) == reach
+
+
+def _changed(
+    changes: list[Profile],
+    distances: list[int],
+    shifts: list[np.ndarray],
+    polarity: int,
+    strength: float,
+    height: int,
+    current: Profile,
+) -> np.ndarray:
+    """(bands, W) bool scratch columns of one polarity in the short bands where the picture held
+    still through the window, found in the window's ``changes`` (:func:`_changes`)."""
+    bands, width = current.values.shape
+    reach = _reach(height)
+    # (The picture moved no further than a scratch drifts, in every frame of the window.)
+    still = np.all([np.abs(s) <= _drift(d, height) + 1 for s, d in zip(shifts, distances)], axis=0)
+    if not still.any():
+        return np.zeros((bands, width), bool)
+    responses = [c.response(polarity, bands, reach) for c in changes]
+    peaks = _peaks(responses, distances, [np.zeros(bands, np.float32)] * len(distances), strength, height, False)
+    # The mean change beside each column (reach + 2 to 4 * reach columns away), against the band's median.
+    beside = np.ones((1, 8 * reach + 1), np.float32)
+    beside[0, 3 * reach - 1 : 5 * reach + 2] = 0.0
+    beside /= beside.sum()
+    for change in changes:
+        moved = np.abs(change.values)
+        typical = np.median(moved, axis=1, keepdims=True) + 1e-6
+        peaks &= cv2.filter2D(moved, -1, beside, borderType=cv2.BORDER_REFLECT) <= BUSY * typical
+    stands = current.response(polarity, bands, reach) > STANDS
+    assert current.earlier is not None, "worked out with the changes"
+    earlier = current.earlier
+    unseen = (earlier.response(polarity, bands, reach) <= UNSEEN) & (
+        earlier.response(-polarity, bands, reach) <= UNSEEN
+    )
+    return peaks & still[:, None] & stands & unseen
+
+
+def near(found: np.ndarray, distance: int, height: int) -> np.ndarray:
+    """The scratch columns ``found`` in a frame, widened by as far as a scratch drifts over
+    ``distance`` frames: where to look for them in that frame."""
+    window = np.ones((1, 2 * _drift(distance, height) + 1), np.uint8)
+    bright = cv2.dilate(np.maximum(found, 0).astype(np.uint8), window).astype(np.int8)
+    dark = cv2.dilate(np.maximum(-found, 0).astype(np.uint8), window).astype(np.int8)
+    return np.where(bright > 0, bright, -dark)
 
 
 def _drift(distance: int, height: int) -> int:
@@ -264,11 +405,13 @@ def _width(row: np.ndarray, column: int) -> int:
     return right - left + 1
 
 
-def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def remove(signal: np.ndarray, found: np.ndarray, change: Profile | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Subtract the scratches ``found`` ((bands, W) from :func:`find`) from an (H, W) signal.
 
-    Returns the cleaned signal (a copy; untouched pixels are bit-identical) and the (H, W) float32
-    matte of the correction in [0, 1].
+    A scratch found by its change under a still picture is measured in the frame's ``change``
+    (:attr:`Profile.change`), where the picture's own edges have cancelled: interpolating across
+    it would take an edge the scratch lies along for part of the line. Returns the cleaned signal
+    (a copy; untouched pixels are bit-identical) and the (H, W) float32 matte of the correction in [0, 1].
     """
     out = signal.copy()
     matte = np.zeros(signal.shape, np.float32)
@@ -286,6 +429,15 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
         vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
         vertical = np.clip(vertical * 2.0, 0.0, 1.0)
         patch = signal[:, x0 : x1 + 1]
+        codes = found[:, first : last + 1]
+        if change is not None and (np.abs(codes) == CHANGED).any():
+            measured = _measured_line(change.values[:, x0 : x1 + 1], codes, first - x0, last - x0, half, height)
+            if measured is not None:
+                correction, vertical, shape = measured
+                out[:, x0 : x1 + 1] = patch - correction
+                lobe = np.clip(2.0 * shape, 0.0, 1.0)
+                matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
+            continue
         left = signal[:, max(x0 - 2, 0) : x0].mean(axis=1) if x0 > 0 else None
         right = signal[:, x1 + 1 : min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
         left = right if left is None else left
@@ -315,6 +467,33 @@ def remove(signal: np.ndarray, found: np.ndarray) -> tuple[np.ndarray, np.ndarra
         lobe = np.clip(2.0 * shape, 0.0, 1.0)
         matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
     return out, matte
+
+
+def _measured_line(
+    change: np.ndarray, codes: np.ndarray, first: int, last: int, reach: int, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A still-picture scratch from the change profiles across its window ((bands, n): the line's
+    own profile in each band, the picture's cancelled): the (H, n) correction, the (H,) share of
+    it in each row and the (n,) line shape, or None where the change shows no line.
+    ``codes`` are :func:`find`'s over columns ``first..last`` of the window."""
+    bands = change.shape[0]
+    polarity = 1.0 if codes.sum() >= 0 else -1.0
+    in_band = (codes != 0).any(axis=1)
+    values = polarity * change
+    # The level beside the line (regional flicker the band's level did not match): the window's
+    # edge nearer zero, as the other may hold where a slow scratch was before (a lobe of the
+    # other polarity) or the line's own tail.
+    left, right = values[:, :1], values[:, -1:]
+    values = values - np.where(np.abs(left) <= np.abs(right), left, right)
+    shape = _line_shape(values[in_band].mean(axis=0), first, last, reach)
+    if shape is None:
+        return None
+    strength = np.where(in_band, np.maximum(values @ shape / float(shape @ shape), 0.0), 0.0)
+    # Each band's strength at its middle row, linearly in between (a scratch fades slowly along its length).
+    middles = (np.arange(bands) + 0.5) * height / bands
+    along = np.interp(np.arange(height) + 0.5, middles, strength).astype(np.float32)
+    vertical = np.clip(along / (0.5 * strength.max() + 1e-12), 0.0, 1.0)
+    return (polarity * along)[:, None] * shape[None, :], vertical, shape
 
 
 def _runs_through(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:

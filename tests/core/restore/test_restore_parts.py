@@ -147,6 +147,64 @@ def test_under_a_still_picture_only_a_line_that_lasted_is_a_scratch() -> None:
     assert (scratches.find(profiles, window, shifts, strength=0.5, height=360)[:, 80] == -1).all()
 
 
+def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_change() -> None:
+    # A still camera over strong column texture (a fence, a cutting mat): a dark scratch at column
+    # 80, fainter than the texture's own lines, arrived 8 frames ago. At column 120 a bright line
+    # of the picture brightens (the light on it changed); in bands 2 to 4 a mover that covered
+    # columns 10 to 50 in the earlier frames has gone.
+    rng = np.random.default_rng(11)
+    texture = 0.4 + 0.015 * rng.standard_normal((scratches.BANDS, 160))
+    texture[:, 120] += 0.1
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance >= -8:
+            frame[:, 80] -= 0.04
+        if distance >= -2:
+            frame[:, 120] += 0.03
+        else:
+            frame[2:5, 10:51] = 0.45
+        return scratches.Profile(frame.astype(np.float32))
+
+    window = [-2, -1, 0, 1, 2]
+    profiles = [profile(d) for d in window]
+    shifts = [np.zeros(scratches.BANDS, np.float32)] * len(window)
+    earlier = [(profile(d), d) for d in range(-2 - scratches.LOOKBACK, -2)]
+    found = scratches.find(profiles, window, shifts, strength=0.5, height=360, earlier=earlier)
+    assert (found[:, 80] == -scratches.CHANGED).all()
+    assert (found != 0).sum() == scratches.BANDS
+    # At a shot's start, with no frames before, the texture hides it.
+    alone = [profile(d) for d in window]
+    assert not scratches.find(alone, window, shifts, strength=0.5, height=360)[:, 78:83].any()
+    # Where the picture moves, the change says nothing: the picture's lines move too. Within the
+    # window (the picture's motion), or since the earlier frames (the camera's, summed).
+    panning = [np.full(scratches.BANDS, 4.0 * d, np.float32) for d in window]
+    moving = [profile(d) for d in window]
+    assert not scratches.find(moving, window, panning, strength=0.5, height=360, earlier=earlier)[:, 78:83].any()
+    tilted = [(scratches.Profile(p.values, (0.0, 3.0)), d) for p, d in earlier]
+    later = [profile(d) for d in window]
+    assert not scratches.find(later, window, shifts, strength=0.5, height=360, earlier=tilted)[:, 78:83].any()
+
+
+def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() -> None:
+    # A bright scratch lying along a vertical edge of the picture: interpolating across it takes
+    # part of the edge for the line; its change from earlier frames (the picture cancelled) is
+    # the line alone.
+    height, width = 96, 64
+    picture = np.where(np.arange(width) < 31, 0.3, 0.6).astype(np.float32) * np.ones((height, 1), np.float32)
+    line = (0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    damaged = picture + line[None, :]
+    change = scratches.Profile(np.tile(line, (scratches.BANDS, 1)))
+    found = np.zeros((scratches.BANDS, width), np.int8)
+    found[:, 30] = scratches.CHANGED
+    cleaned, matte = scratches.remove(damaged, found, change)
+    assert np.abs(cleaned - picture)[:, 26:35].max() < 0.01
+    assert (matte[:, 30] > 0.5).all()
+    across, _ = scratches.remove(damaged, np.sign(found), change)
+    assert np.abs(across - picture)[:, 26:35].max() > 0.03
+    np.testing.assert_array_equal(cleaned[:, :20], damaged[:, :20])
+
+
 def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
     rng = np.random.default_rng(1)
     picture = (0.4 + 0.01 * rng.standard_normal((96, 64))).astype(np.float32)
