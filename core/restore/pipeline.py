@@ -144,10 +144,8 @@ class _Slot:
     step: np.ndarray | None  # (gy, gx) log exposure gain over the previous frame
     cut_before: bool
     profile: scratches.Profile | None = None
-    position: tuple[float, float] = (
-        0.0,
-        0.0,
-    )  # the camera's: the motion (full-size pixels) summed since the scene began
+    # The camera's position: its motion (full-size pixels, the median of the frame's) summed since the scene began.
+    position: tuple[float, float] = (0.0, 0.0)
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 

@@ -14,6 +14,7 @@ pass it when the camera holds still, which is why the width test and the thresho
 why a line under a still picture must also have lasted through the frames before the window
 (:data:`HISTORY`): the edge of a hand pausing for three frames beside a line of the picture makes a
 dark line that lasts through most of a five-frame window, as a scratch does.
+
 **Still picture.** Where the picture holds still, its own lines are in every frame at the same
 columns, and they are as strong as a scratch in the profiles of a textured shot (a cutting mat's
 grid). A scratch arrives and drifts over them: against the median profiles of earlier frames
