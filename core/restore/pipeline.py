@@ -214,8 +214,9 @@ class Restorer:
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
         valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
         slot = _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
-        step = np.median(motion.to_reference[::4, ::4].reshape(-1, 2), axis=0) * (self.geometry.width / w)
-        slot.position = (previous.position[0] + float(step[0]), previous.position[1] + float(step[1]))
+        if self.settings.scratches:  # (where the scratch test's earlier frames were taken from)
+            step = np.median(motion.to_reference[::4, ::4].reshape(-1, 2), axis=0) * (self.geometry.width / w)
+            slot.position = (previous.position[0] + float(step[0]), previous.position[1] + float(step[1]))
         if self.settings.stabilise:
             slot.weave = stabilise.fit_step(motion.to_reference, valid, self.geometry.height, self.geometry.width)
         return slot

@@ -113,7 +113,7 @@ class Profile:
     # The median profiles of earlier frames and the frame's change from them (:func:`_changes`),
     # worked out the first time a window asks: the frames before a frame are the same in every
     # window it is in (the render keeps LOOKBACK frames before the window, back to a cut).
-    earlier: Profile | None = field(default=None, repr=False, compare=False)
+    reference: Profile | None = field(default=None, repr=False, compare=False)
     change: Profile | None = field(default=None, repr=False, compare=False)
 
     def response(self, polarity: int, level: int, reach: int) -> np.ndarray:
@@ -225,7 +225,7 @@ def _changes(frames: dict[int, Profile], distances: list[int]) -> list[Profile] 
             )
             change = profile.values - reference * level
             change[~_lined_up(profile.values, reference)] = 0.0
-            profile.earlier = Profile(reference.astype(np.float32))
+            profile.reference = Profile(reference.astype(np.float32))
             profile.change = Profile(change.astype(np.float32))
         changes.append(profile.change)
     return changes
@@ -281,10 +281,10 @@ def _changed(
         typical = np.median(moved, axis=1, keepdims=True) + 1e-6
         peaks &= cv2.filter2D(moved, -1, beside, borderType=cv2.BORDER_REFLECT) <= BUSY * typical
     stands = current.response(polarity, bands, reach) > STANDS
-    assert current.earlier is not None, "worked out with the changes"
-    earlier = current.earlier
-    unseen = (earlier.response(polarity, bands, reach) <= UNSEEN) & (
-        earlier.response(-polarity, bands, reach) <= UNSEEN
+    assert current.reference is not None, "worked out with the changes"
+    reference = current.reference
+    unseen = (reference.response(polarity, bands, reach) <= UNSEEN) & (
+        reference.response(-polarity, bands, reach) <= UNSEEN
     )
     return peaks & still[:, None] & stands & unseen
 
