@@ -303,12 +303,16 @@ class Restorer:
             found = scratches.find(
                 profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height, earlier
             )
-            signal, defect = scratches.remove(signal, found, self._profile(slots[centre]).change)
-            # A scratch found by its change is under a still picture, where the neighbours carry it
-            # in the same column: they are cleaned too, lest denoising average it back and the dust
-            # test take its absence for dust. (Other lines are left in them: where a line of the
-            # picture was taken for a scratch, the dust repair puts it back from them.)
-            still_lines = np.where(np.abs(found) == scratches.CHANGED, found, 0).astype(np.int8)
+            # Where the camera held still since the earlier frames (the bands the centre's change
+            # is defined in), the neighbours carry a scratch in the same column: they are cleaned
+            # too, lest denoising average it back and the dust test take its absence for dust.
+            # (Where the picture moved, a line of the picture taken for a scratch is put back by
+            # the dust repair from the neighbours, which hold it elsewhere.)
+            change = self._profile(slots[centre]).change
+            still = change.values.any(axis=1)[:, None] if change is not None else False
+            cleaned = (np.abs(found) == scratches.CHANGED) | ((found != 0) & still)
+            still_lines = np.where(cleaned, found, 0).astype(np.int8)
+            signal, defect = scratches.remove(signal, found, change)
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
         neighbours = [
