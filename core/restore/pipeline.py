@@ -144,8 +144,8 @@ class _Slot:
     step: np.ndarray | None  # (gy, gx) log exposure gain over the previous frame
     cut_before: bool
     profile: scratches.Profile | None = None
-    # The camera's position: its motion (full-size pixels, the median of the frame's) summed since the scene began.
-    position: tuple[float, float] = (0.0, 0.0)
+    # The camera's motion since the frame before (full-size pixels, the median of the frame's motion).
+    camera: tuple[float, float] = (0.0, 0.0)
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 
@@ -189,7 +189,7 @@ class Restorer:
         for last, plate in enumerate(plates):
             slots[last] = self._admit(plate, slots.get(last - 1))
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
-                slots[last].profile = scratches.column_profile(plate.v, slots[last].position)
+                slots[last].profile = scratches.column_profile(plate.v, slots[last].camera)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -216,7 +216,7 @@ class Restorer:
         slot = _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
         if self.settings.scratches:  # (where the scratch test's earlier frames were taken from)
             step = np.median(motion.to_reference[::4, ::4].reshape(-1, 2), axis=0) * (self.geometry.width / w)
-            slot.position = (previous.position[0] + float(step[0]), previous.position[1] + float(step[1]))
+            slot.camera = (float(step[0]), float(step[1]))
         if self.settings.stabilise:
             slot.weave = stabilise.fit_step(motion.to_reference, valid, self.geometry.height, self.geometry.width)
         return slot

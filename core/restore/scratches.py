@@ -106,8 +106,8 @@ class Profile:
     """One frame's column means per horizontal band."""
 
     values: np.ndarray  # (bands, W) float32
-    # Where the camera was: x, y full-size pixels, the frame-to-frame motion summed within the scene.
-    position: tuple[float, float] = (0.0, 0.0)
+    # The camera's motion since the frame before (x, y full-size pixels; none at a scene's first frame).
+    camera: tuple[float, float] = (0.0, 0.0)
     # Line responses by (polarity, level, reach), worked out once: a frame serves every window it is in.
     _responses: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     # The median profiles of earlier frames and the frame's change from them (:func:`_changes`),
@@ -130,11 +130,11 @@ def sizes(height: int) -> tuple[float, int]:
     return max(2.0, MAX_WIDTH * scale), max(3, round(ALONG * scale) | 1)
 
 
-def column_profile(signal: np.ndarray, position: tuple[float, float] = (0.0, 0.0), bands: int = BANDS) -> Profile:
-    """The :class:`Profile` of an (H, W) signal, the camera at ``position``."""
+def column_profile(signal: np.ndarray, camera: tuple[float, float] = (0.0, 0.0), bands: int = BANDS) -> Profile:
+    """The :class:`Profile` of an (H, W) signal, the camera having moved by ``camera`` since the frame before."""
     edges = np.linspace(0, signal.shape[0], bands + 1).round().astype(int)
     sums = np.add.reduceat(signal, edges[:-1], axis=0)
-    return Profile((sums / np.diff(edges)[:, None]).astype(np.float32), position)
+    return Profile((sums / np.diff(edges)[:, None]).astype(np.float32), camera)
 
 
 def line_response(values: np.ndarray, reach: int) -> np.ndarray:
@@ -215,8 +215,7 @@ def _changes(frames: dict[int, Profile], distances: list[int]) -> list[Profile] 
     for distance in distances:
         profile = frames[distance]
         if profile.change is None:
-            span = range(distance - CHANGE_SPAN, distance - CHANGE_GAP + 1)
-            before = [frames[d].values for d in span if d in frames and _near(frames[d], profile)]
+            before = [frames[d].values for d in _still_before(frames, distance)]
             if len(before) < CHANGE_MIN:
                 return None
             reference = np.median(np.stack(before), axis=0)
@@ -231,9 +230,20 @@ def _changes(frames: dict[int, Profile], distances: list[int]) -> list[Profile] 
     return changes
 
 
-def _near(earlier: Profile, profile: Profile) -> bool:
-    """Whether the camera of ``earlier`` stood within :data:`STILL_REACH` of ``profile``'s."""
-    return bool(np.hypot(*np.subtract(earlier.position, profile.position)) <= STILL_REACH)
+def _still_before(frames: dict[int, Profile], distance: int) -> list[int]:
+    """The distances of the frames :data:`CHANGE_GAP` to :data:`CHANGE_SPAN` before ``distance``
+    whose camera stood within :data:`STILL_REACH` of its camera: the camera's motion summed frame by
+    frame back from ``distance`` (in that order, so a chunk of a render sums as the whole does)."""
+    still = []
+    x = y = 0.0
+    for d in range(distance - 1, distance - CHANGE_SPAN - 1, -1):
+        if d not in frames:
+            break
+        step = frames[d + 1].camera
+        x, y = x + step[0], y + step[1]
+        if d <= distance - CHANGE_GAP and np.hypot(x, y) <= STILL_REACH:
+            still.append(d)
+    return still
 
 
 def _lined_up(values: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -181,9 +181,10 @@ def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_ch
     panning = [np.full(scratches.BANDS, 4.0 * d, np.float32) for d in window]
     moving = [profile(d) for d in window]
     assert not scratches.find(moving, window, panning, strength=0.5, height=360, earlier=earlier)[:, 78:83].any()
-    tilted = [(scratches.Profile(p.values, (0.0, 3.0)), d) for p, d in earlier]
-    later = [profile(d) for d in window]
-    assert not scratches.find(later, window, shifts, strength=0.5, height=360, earlier=tilted)[:, 78:83].any()
+    tilted = [profile(d) for d in window]
+    tilted[0] = scratches.Profile(tilted[0].values, (0.0, 3.0))  # between the earlier frames and the window
+    fresh = [(profile(d), d) for d in range(-2 - scratches.LOOKBACK, -2)]
+    assert not scratches.find(tilted, window, shifts, strength=0.5, height=360, earlier=fresh)[:, 78:83].any()
 
 
 def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() -> None:
