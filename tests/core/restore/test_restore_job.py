@@ -81,6 +81,28 @@ def test_a_chunked_render_equals_a_whole_one(tmp_path: Path, pixels: Pixels) -> 
         )
 
 
+def test_a_chunked_render_equals_a_whole_one_where_a_scratch_is_found_by_its_change(tmp_path: Path) -> None:
+    # The still-camera scratch test reads 24 frames before each frame's window and the camera's
+    # motion summed back over them: a chunk with its handles sees what the whole render saw.
+    # (Its profiles are on the host whatever the pixel backend; the backends' chunks are tested above.)
+    height, width = 96, 128
+    fence = np.random.default_rng(12).uniform(0.1, 0.4, width).astype(np.float32)
+    fence[44:57] = 0.25
+    rails = np.where(np.arange(height) % 32 < 5, 0.7, 1.0).astype(np.float32)
+    frames = grainy([fence[None, :] * rails[:, None]] * 30, 0.005)
+    scratch = 0.18 * np.exp(-0.5 * ((np.arange(width) - 50.0) / 0.6) ** 2).astype(np.float32)
+    for frame in frames[14:]:
+        frame += scratch
+    source = write_sequence(tmp_path / "src", frames)
+    RestoreJob(request(source, tmp_path / "whole")).run()
+    chunk = [1028, 1029]
+    RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
+    for frame in chunk:
+        whole = read_image(frame_path(tmp_path / "whole", frame))
+        np.testing.assert_array_equal(whole.pixels, read_image(frame_path(tmp_path / "chunked", frame)).pixels)
+        assert (whole.pixels[:, 50, whole.index(DEFECT_CHANNEL)] > 0.5).all()
+
+
 def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tolerance(
     tmp_path: Path, torch_pixels: TorchPixels
 ) -> None:
