@@ -214,8 +214,8 @@ class Restorer:
         seen = warp(previous.plate.small, identity_grid(h, w) + motion.to_reference)
         valid = seen_in_reference(motion, self.settings.occlusion_tolerance)
         slot = _Slot(plate, deflicker.exposure_step(plate.small, seen, valid, self.grid), False)
-        if self.settings.scratches:  # (where the scratch test's earlier frames were taken from)
-            step = np.median(motion.to_reference[::4, ::4].reshape(-1, 2), axis=0) * (self.geometry.width / w)
+        if self.settings.scratches:  # (which earlier frames the scratch test compares a frame with)
+            step = camera_motion(motion.to_reference) * (self.geometry.width / w)
             slot.camera = (float(step[0]), float(step[1]))
         if self.settings.stabilise:
             slot.weave = stabilise.fit_step(motion.to_reference, valid, self.geometry.height, self.geometry.width)
@@ -303,16 +303,11 @@ class Restorer:
             found = scratches.find(
                 profiles, [p - centre for p in window], shifts, s.scratch_strength, self.geometry.height, earlier
             )
-            # Where the camera held still since the earlier frames (the bands the centre's change
-            # is defined in), the neighbours carry a scratch in the same column: they are cleaned
-            # too, lest denoising average it back and the dust test take its absence for dust.
-            # (Where the picture moved, a line of the picture taken for a scratch is put back by
-            # the dust repair from the neighbours, which hold it elsewhere.)
-            change = self._profile(slots[centre]).change
-            still = change.values.any(axis=1)[:, None] if change is not None else False
-            cleaned = (np.abs(found) == scratches.CHANGED) | ((found != 0) & still)
-            still_lines = np.where(cleaned, found, 0).astype(np.int8)
-            signal, defect = scratches.remove(signal, found, change)
+            current = self._profile(slots[centre])
+            signal, defect = scratches.remove(signal, found, current.change)
+            # The neighbours are cleaned of these too, lest denoising average them back and the
+            # dust test take their absence for dust.
+            still_lines = scratches.held_still(found, current)
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
         neighbours = [
@@ -428,7 +423,7 @@ class Restorer:
         ys, xs = nonzero(doubt > 0)
         if not sure.any() or ys.size == 0:
             return filled
-        camera = np.median(neighbour.motion.to_reference[::4, ::4][sure], axis=0).astype(np.float32)
+        camera = camera_motion(neighbour.motion.to_reference, sure)
         gain = np.float32(self.pixels.download(neighbour.seen.gain[::16, ::16]).mean())  # smooth: its mean will do
         x, y = xs.astype(np.float32), ys.astype(np.float32)
         here, small = centre.small[ys, xs], neighbour.plate.small
@@ -494,6 +489,13 @@ class Restorer:
         alpha = px.upload(spots[ys, xs])
         repaired[at] = alpha * repaired[at] + (1.0 - alpha) * result[at]
         return repaired
+
+
+def camera_motion(flow: np.ndarray, sure: np.ndarray | None = None) -> np.ndarray:
+    """(2,) float32 the camera's motion in an (h, w, 2) flow: the median of every fourth pixel's
+    each way (of those ``sure``, (h/4, w/4) bool, where given); movers are a minority."""
+    points = flow[::4, ::4].reshape(-1, 2) if sure is None else flow[::4, ::4][sure]
+    return np.median(points, axis=0).astype(np.float32)
 
 
 def to_linear(

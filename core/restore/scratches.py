@@ -299,6 +299,17 @@ def _changed(
     return peaks & still[:, None] & stands & unseen
 
 
+def held_still(found: np.ndarray, current: Profile) -> np.ndarray:
+    """The scratches ``found`` in the ``current`` frame that its neighbours hold in the same
+    columns: those found by their change, and any in the bands where the camera stood still since
+    the earlier frames (where the frame's change is defined, :func:`_changes`). Elsewhere the
+    picture moved, and a line of the picture taken for a scratch is put back from the neighbours,
+    which hold it elsewhere."""
+    still = current.change.values.any(axis=1)[:, None] if current.change is not None else False
+    kept = (np.abs(found) == CHANGED) | ((found != 0) & still)
+    return np.where(kept, found, 0).astype(np.int8)
+
+
 def near(found: np.ndarray, distance: int, height: int) -> np.ndarray:
     """The scratch columns ``found`` in a frame, widened by as far as a scratch drifts over
     ``distance`` frames: where to look for them in that frame."""
@@ -429,55 +440,64 @@ def remove(signal: np.ndarray, found: np.ndarray, change: Profile | None = None)
     if not found.any():
         return out, matte
     height, width = signal.shape
-    bands = found.shape[0]
-    _, along = sizes(height)
     half = _reach(height)
-    band_height = height / bands
-    rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
     for first, last in _groups(np.nonzero(found.any(axis=0))[0], gap=2):
         x0, x1 = max(first - half, 0), min(last + half, width - 1)
-        in_band = found[:, first : last + 1].any(axis=1).astype(np.float32)
-        vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
-        vertical = np.clip(vertical * 2.0, 0.0, 1.0)
-        patch = signal[:, x0 : x1 + 1]
         codes = found[:, first : last + 1]
         if change is not None and (np.abs(codes) == CHANGED).any():
-            measured = _measured_line(change.values[:, x0 : x1 + 1], codes, first - x0, last - x0, half, height)
-            if measured is not None:
-                correction, vertical, shape = measured
-                out[:, x0 : x1 + 1] = patch - correction
-                lobe = np.clip(2.0 * shape, 0.0, 1.0)
-                matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
+            line = _measured_line(change.values[:, x0 : x1 + 1], codes, first - x0, last - x0, half, height)
+        else:
+            line = _interpolated_line(signal, codes, x0, x1, first - x0, last - x0, half)
+        if line is None:
             continue
-        left = signal[:, max(x0 - 2, 0) : x0].mean(axis=1) if x0 > 0 else None
-        right = signal[:, x1 + 1 : min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
-        left = right if left is None else left
-        right = left if right is None else right
-        t = (np.arange(x1 - x0 + 1, dtype=np.float32) + 1.0) / (x1 - x0 + 2)
-        background = left[:, None] * (1.0 - t[None, :]) + right[:, None] * t[None, :]
-        offset = cv2.blur((patch - background).astype(np.float32), (1, along), borderType=cv2.BORDER_REFLECT)
-        polarity = 1.0 if found[:, first : last + 1].sum() >= 0 else -1.0
-        rows_in = vertical > 0.5
-        if not rows_in.any():
-            continue
-        shape = _line_shape(polarity * offset[rows_in].mean(axis=0), first - x0, last - x0, half)
-        if shape is None:
-            continue
-        # Row by row: the line's amplitude (least squares on its shape), kept only where it stands
-        # out of the averaged grain (measured at the window's edge columns, which the line does not
-        # reach). The bands say roughly where a scratch runs, this says where it starts and ends:
-        # a scratch is one unbroken line, so it runs on from the rows of its bands, up and down,
-        # as far as it keeps standing out (into bands whose texture hid it from the profiles).
-        amplitude = offset @ shape / float(shape @ shape)
-        edges = offset[:, [0, -1]]
-        noise = 1.4826 * float(np.median(np.abs(edges - np.median(edges)))) + 1e-4
-        stands_out = np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
-        vertical = np.maximum(vertical, _runs_through(stands_out > 0, rows_in)) * stands_out
-        correction = (amplitude * vertical)[:, None] * shape[None, :]
-        out[:, x0 : x1 + 1] = patch - correction
+        correction, vertical, shape = line
+        out[:, x0 : x1 + 1] = signal[:, x0 : x1 + 1] - correction
         lobe = np.clip(2.0 * shape, 0.0, 1.0)
         matte[:, x0 : x1 + 1] = np.maximum(matte[:, x0 : x1 + 1], vertical[:, None] * lobe[None, :])
     return out, matte
+
+
+def _interpolated_line(
+    signal: np.ndarray, codes: np.ndarray, x0: int, x1: int, first: int, last: int, reach: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A scratch from the (H, W) signal across its window (columns ``x0..x1``; the line at
+    ``first..last`` of the window, :func:`find`'s ``codes`` there): the picture interpolated across
+    it from both sides, the difference averaged down the column. The (H, n) correction, the (H,)
+    share of it in each row and the (n,) line shape, or None where no line stands out."""
+    height, width = signal.shape
+    bands = codes.shape[0]
+    _, along = sizes(height)
+    band_height = height / bands
+    rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
+    in_band = codes.any(axis=1).astype(np.float32)
+    vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
+    vertical = np.clip(vertical * 2.0, 0.0, 1.0)
+    patch = signal[:, x0 : x1 + 1]
+    left = signal[:, max(x0 - 2, 0) : x0].mean(axis=1) if x0 > 0 else None
+    right = signal[:, x1 + 1 : min(x1 + 3, width)].mean(axis=1) if x1 < width - 1 else None
+    left = right if left is None else left
+    right = left if right is None else right
+    t = (np.arange(x1 - x0 + 1, dtype=np.float32) + 1.0) / (x1 - x0 + 2)
+    background = left[:, None] * (1.0 - t[None, :]) + right[:, None] * t[None, :]
+    offset = cv2.blur((patch - background).astype(np.float32), (1, along), borderType=cv2.BORDER_REFLECT)
+    polarity = 1.0 if codes.sum() >= 0 else -1.0
+    rows_in = vertical > 0.5
+    if not rows_in.any():
+        return None
+    shape = _line_shape(polarity * offset[rows_in].mean(axis=0), first, last, reach)
+    if shape is None:
+        return None
+    # Row by row: the line's amplitude (least squares on its shape), kept only where it stands
+    # out of the averaged grain (measured at the window's edge columns, which the line does not
+    # reach). The bands say roughly where a scratch runs, this says where it starts and ends:
+    # a scratch is one unbroken line, so it runs on from the rows of its bands, up and down,
+    # as far as it keeps standing out (into bands whose texture hid it from the profiles).
+    amplitude = offset @ shape / float(shape @ shape)
+    edges = offset[:, [0, -1]]
+    noise = 1.4826 * float(np.median(np.abs(edges - np.median(edges)))) + 1e-4
+    stands_out = np.clip((polarity * amplitude - 2.0 * noise) / (2.0 * noise), 0.0, 1.0)
+    vertical = np.maximum(vertical, _runs_through(stands_out > 0, rows_in)) * stands_out
+    return (amplitude * vertical)[:, None] * shape[None, :], vertical, shape
 
 
 def _measured_line(
