@@ -6,7 +6,8 @@ node's :class:`~tinct.nodes.definition.Temporal` declaration:
 
 * frame-local and handle nodes: runs of ``chunk_size`` frames; each chunk reads its frames plus
   ``behind`` neighbours before them and ``ahead`` after them (neighbours on disk, so a gap does not
-  shorten a handle);
+  shorten a handle). Split over the workers of one machine, the runs are instead of about equal
+  work, counting the handles each reads (:func:`balanced_chunks`);
 * shot-wide nodes: runs of ``chunk_size`` frames, each reading the whole shot;
 * keyframe nodes: the shot is cut at its keyframes into intervals that are computed independently
   (:func:`tinct.core.keyframe_colorize.plan_segments`); whole intervals are packed into chunks of up
@@ -73,6 +74,40 @@ def plan_chunks(
         spans = [(source[0], source[-1])] if temporal.shot and source else [(f, f) for f in part]
         chunks.append(Chunk(part, _reads(source, spans, temporal)))
     return chunks
+
+
+def balanced_chunks(frames: Sequence[int], source_frames: Sequence[int], temporal: Temporal, count: int) -> list[Chunk]:
+    """Cut the output ``frames`` (sorted, unique) of a frame-local or handle node into at most
+    ``count`` runs of about the same work, for workers side by side: a run's frames plus
+    ``temporal.handle_cost`` for each handle it reads. A run reads the last frames of the run before
+    as its handles, so the first runs get a few more frames."""
+    source = sorted(source_frames)
+    places = [bisect_left(source, f) for f in frames]
+
+    def runs_within(limit: float) -> list[tuple[int, ...]]:
+        """The fewest runs, each taking frames while its work stays within ``limit`` (one at least)."""
+        runs, start = [], 0
+        while start < len(frames):
+            end, reads, last_read = start, 0, -1
+            while end < len(frames):
+                # The source frames this frame and its handles add to those the run reads already.
+                first, last = max(places[end] - temporal.behind, last_read + 1), places[end] + temporal.ahead
+                added = max(0, min(last, len(source) - 1) - first + 1)
+                written = end + 1 - start
+                if written > 1 and written + temporal.handle_cost * (reads + added - written) > limit:
+                    break
+                reads, last_read, end = reads + added, max(last_read, last), end + 1
+            runs.append(tuple(frames[start:end]))
+            start = end
+        return runs
+
+    # The least work a run may take for ``count`` runs to do it all, to a hundredth of a frame.
+    read = _reads(source, [(f, f) for f in frames], temporal)
+    low, high = len(frames) / count, len(frames) + temporal.handle_cost * (len(read) - len(frames))
+    while high - low > 0.01:
+        middle = (low + high) / 2
+        low, high = (low, middle) if len(runs_within(middle)) <= count else (middle, high)
+    return [Chunk(run, _reads(source, [(f, f) for f in run], temporal)) for run in runs_within(high)]
 
 
 def _keyframe_chunks(

@@ -132,13 +132,16 @@ class Temporal:
     farm chunks then follow those intervals. ``shot``: a frame may depend on any frame of the shot
     (e.g. keyframes the node chooses over the whole shot); every chunk reads the whole shot. The
     engine reads what it needs itself, so any chunking is correct; this tells a farm how to chunk
-    without repeating work, and what each chunk reads.
+    without repeating work, and what each chunk reads. ``handle_cost``: the work of a frame read
+    only as a handle, against a written frame's, so that a render split over workers on one machine
+    gives each the same work.
     """
 
     behind: int = 0
     ahead: int = 0
     keyframes: str = ""
     shot: bool = False
+    handle_cost: float = 0.0
     # (behind, ahead) that depend on the chosen parameter values (e.g. a deflicker window);
     # overrides ``behind`` and ``ahead``.
     handles_of: Callable[[Mapping[str, Value]], tuple[int, int]] | None = None

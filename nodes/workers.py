@@ -1,8 +1,9 @@
 """One render split over worker processes on this machine: the farm's chunks, run side by side.
 
-A request's frames are cut as a farm cuts them (:mod:`tinct.nodes.chunking`: runs of frames with
-their handles for frame-local and handle nodes, whole keyframe intervals for keyframe nodes), and
-each chunk runs in its own process through :func:`tinct.nodes.api.run`. The engine already makes a
+A request's frames are cut into chunks as a farm's (:mod:`tinct.nodes.chunking`): for frame-local
+and handle nodes one run of frames per worker, each with its handles, of about equal work counting
+the handles it reads (:func:`~tinct.nodes.chunking.balanced_chunks`); for keyframe nodes whole
+keyframe intervals. Each chunk runs in its own process through :func:`tinct.nodes.api.run`. The engine already makes a
 chunk's pixels equal to those of a whole render, so the result does not depend on the number of
 workers. Each worker's libraries (torch, OpenCV, OpenImageIO) get the machine's cores divided
 among the workers, so the processes do not fight over them (OpenCV half of those in a keyframe
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinct.core.engine import available_cores
 from tinct.core.errors import CancelledError, TinctError, error_from_dict, error_to_dict
-from tinct.nodes.chunking import Chunk, plan_chunks
+from tinct.nodes.chunking import Chunk, balanced_chunks, plan_chunks
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
@@ -78,7 +79,10 @@ def plan(request: Request, workers: int) -> list[Chunk]:
     keys = parse_sequence(request.inputs[keys_name]).existing_frames() if keys_name in request.inputs else []
     if keys_name and not keys:
         return []  # the engine says what is missing
-    chunks = plan_chunks(frames, source.existing_frames(), temporal, math.ceil(len(frames) / workers), keys)
+    if keys_name:
+        chunks = plan_chunks(frames, source.existing_frames(), temporal, math.ceil(len(frames) / workers), keys)
+    else:
+        chunks = balanced_chunks(frames, source.existing_frames(), temporal, workers)
     # A split whose largest chunk leaves the others too little work (one long keyframe interval and a
     # lone keyframe after it) only costs a process start.
     if len(frames) - max(len(chunk.frames) for chunk in chunks) < MIN_FRAMES_PER_WORKER:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.conftest import make_frames, write_shot
 from tests.plugin.farm.cli_helpers import node_parsers
 from tinct.core.errors import ParameterError
-from tinct.nodes.chunking import Chunk, plan_chunks
+from tinct.nodes.chunking import Chunk, balanced_chunks, plan_chunks
 from tinct.nodes.definition import Temporal
 from tinct.plugin.farm import openjd
 from tinct.plugin.farm.job import parse_job_arguments
@@ -63,6 +64,48 @@ def test_chunks_partition_the_frames(seed: int) -> None:
     assert sorted(written) == frames and len(set(written)) == len(written)  # no frame twice, none lost
     for chunk in chunks:
         assert set(chunk.frames) <= set(chunk.reads) <= set(source)
+
+
+def work(chunk: Chunk, temporal: Temporal) -> float:
+    return len(chunk.frames) + temporal.handle_cost * (len(chunk.reads) - len(chunk.frames))
+
+
+def test_balanced_chunks_give_the_first_more_frames_where_the_next_reads_them_as_handles() -> None:
+    frames = list(range(1001, 1041))
+    assert [c.label for c in balanced_chunks(frames, frames, Temporal(behind=26, ahead=2), 2)] == [
+        "1001-1020",
+        "1021-1040",
+    ]  # handles cost nothing: an even split
+    temporal = Temporal(behind=26, ahead=2, handle_cost=0.125)
+    chunks = balanced_chunks(frames, frames, temporal, 2)
+    assert [c.label for c in chunks] == ["1001-1021", "1022-1040"]  # 21.25 and 21.6 frames of work, not 20.25 and 22.5
+    assert chunks[1].reads == tuple(frames)  # the second reads all of the first as its handles
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_balanced_chunks_partition_the_frames_into_even_work(seed: int) -> None:
+    rng = random.Random(seed)
+    source = sorted(rng.sample(range(1, 400), rng.randint(1, 300)))
+    frames = sorted(rng.sample(source, rng.randint(1, len(source))))
+    temporal = Temporal(behind=rng.randint(0, 30), ahead=rng.randint(0, 3), handle_cost=rng.uniform(0.0, 0.5))
+    count = rng.randint(1, 6)
+    chunks = balanced_chunks(frames, source, temporal, count)
+    written = [f for c in chunks for f in c.frames]
+    assert written == frames and len(chunks) <= count
+    for chunk in chunks:
+        assert chunk == plan_chunks(chunk.frames, source, temporal, len(chunk.frames))[0]  # reads as a farm's
+    # No other cut into as many runs is more even: moving any cut by a frame raises the largest work.
+    largest = max(work(c, temporal) for c in chunks)
+    for i in range(len(chunks) - 1):
+        for move in (-1, 1):
+            cuts = [sum(len(c.frames) for c in chunks[: j + 1]) for j in range(len(chunks) - 1)]
+            cuts[i] += move
+            bounds = [0, *cuts, len(frames)]
+            if any(a >= b for a, b in pairwise(bounds)):
+                continue
+            runs = [frames[a:b] for a, b in pairwise(bounds)]
+            moved = [plan_chunks(run, source, temporal, len(run))[0] for run in runs]
+            assert max(work(c, temporal) for c in moved) >= largest - 0.01
 
 
 def test_chunk_size_below_one_is_refused() -> None:
