@@ -2,12 +2,13 @@
 whether --suggest-keyframes earns its place, speed at 1920x1080, memory vs shot length.
 
     .venv/bin/python -m tests.benchmarks.bench_colorize [--sections real synthetic suggest speed memory]
-                                                        [--clips NAME ...] [--quick] [--out bench-out/colorize]
+                                                        [--clips NAME ...] [--fit WxH] [--quick] [--out bench-out/colorize]
                                                         [--pixels opencv|torch:cpu|torch:cuda]
 
 Quality, ``real`` (the product's figures): the nine real live-action clips of
 ``../shared/data/video/real`` (tests/benchmarks/shots.py ``build_real_footage``: every frame, fitted
-into 640x360, ACEScg EXR, grey = luminance). ``synthetic`` (a diagnostic: exact motion, but planar
+into 640x360, ACEScg EXR, grey = luminance; ``--fit 1280x720`` fits them into that instead, where
+the propagation works below full size: its flow and tracking at ``flow_resolution``). ``synthetic`` (a diagnostic: exact motion, but planar
 camera moves that flatter a homography): six synthetic shots over photos, plus Big Buck Bunny.
 Two protocols: a keyframe every 24 frames, and the first frame only. Frames that are not keyframes
 are scored with PSNR and SSIM on the sRGB-encoded image clamped to [0, 1]; CDC over the whole
@@ -63,6 +64,14 @@ SECTIONS = ("real", "synthetic", "suggest", "speed", "memory")
 HELD_OUT = ("sam2_blocks", "sam2_juggle", "cereus_flower_720p", "vid4_foliage")
 RANDOM_DRAWS = 3
 NAIVE = ("hold-nearest-key", "flow-chain (DIS)")
+
+
+def frame_size(text: str) -> tuple[int, int]:
+    """'WxH' -> (W, H), for ``--fit``."""
+    width, _, height = text.partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) >= 64 and int(height) >= 64):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected WIDTHxHEIGHT, each 64 or more, e.g. 1280x720")
+    return int(width), int(height)
 
 
 def keyframe_indices(frames: range, every: int | None) -> list[int]:
@@ -276,16 +285,24 @@ def main() -> int:
     parser.add_argument("--sections", nargs="+", default=list(SECTIONS), choices=SECTIONS)
     parser.add_argument("--clips", nargs="+", default=list(REAL_CLIPS), choices=REAL_CLIPS, help="real clips to use")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS), choices=list(PROTOCOLS))
+    parser.add_argument(
+        "--fit", type=frame_size, default=(640, 360), help="real clips fitted into WxH (default 640x360)"
+    )
     add_pixels_argument(parser, "the real and synthetic sections")
     args = parser.parse_args()
     cm = ColourManager()
-    report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels}
+    report: dict = {"machine": {"cpus": os.cpu_count()}, "pixels": args.pixels, "fit": "x".join(map(str, args.fit))}
     pixels = pixels_named(args.pixels)
+    # The default size keeps the folder names of earlier runs (their shots are reused).
+    sized = "" if args.fit == (640, 360) else "-" + report["fit"]
     if {"real", "suggest"} & set(args.sections):
-        real = build_real_footage(args.out / "real-shots", clips=tuple(args.clips))
+        width, height = args.fit
+        real = build_real_footage(args.out / f"real-shots{sized}", width=width, height=height, clips=tuple(args.clips))
     if "real" in args.sections:
-        print(f"Real footage: {len(real)} clips, PSNR/SSIM/CDC per method (* = held out of tuning)")
-        report["real"] = quality(real, args.out / "runs-real", cm, args.protocols, pixels)
+        print(
+            f"Real footage fitted into {report['fit']}: {len(real)} clips, PSNR/SSIM/CDC per method (* = held out of tuning)"
+        )
+        report["real"] = quality(real, args.out / f"runs-real{sized}", cm, args.protocols, pixels)
         print_table("Real footage", report["real"])
     if "synthetic" in args.sections:
         shots = build_benchmark(args.out / "shots", quick=args.quick)
@@ -294,7 +311,7 @@ def main() -> int:
         print_table("Synthetic", report["synthetic"])
     if "suggest" in args.sections:
         print("\nDoes the suggested keyframe help more than a random one? (first frame + one more)")
-        report["suggest"] = suggestion_value(real, args.out / "runs-suggest", cm)
+        report["suggest"] = suggestion_value(real, args.out / f"runs-suggest{sized}", cm)
     if "speed" in args.sections:
         report["speed_1080p"] = speed(args.out / "runs", 12 if args.quick else 40)
         s = report["speed_1080p"]

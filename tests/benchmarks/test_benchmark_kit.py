@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
+from tests.benchmarks.bench_colorize import frame_size
 from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import build_benchmark
 from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
@@ -307,3 +309,10 @@ def test_speed_thread_groups_and_rejected_workers() -> None:
     refused = {"code": 2, "error": "tinct: error: unrecognized arguments: --workers 2"}
     assert bs.rejected_workers(refused)
     assert not bs.rejected_workers({"code": 1, "error": "Traceback ..."})
+
+
+def test_fit_sizes_are_read_as_width_by_height() -> None:
+    assert frame_size("1280x720") == (1280, 720)
+    for bad in ("1280", "1280x", "x720", "1280x720x3", "12x12", "-1280x720"):
+        with pytest.raises(argparse.ArgumentTypeError, match="WIDTHxHEIGHT"):
+            frame_size(bad)
