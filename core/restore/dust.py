@@ -197,10 +197,8 @@ def detect(
         # Where the motion is unsure, the frame's own motion must have failed to find the content
         # in the witnesses (a fast mover whose flow fails the forward/backward check is still
         # found in a neighbour).
-        matched = functools.reduce(
-            operator.or_,
-            [seen.distance(centre, pixels) < 3.0 * variance + 0.25 * floor * floor for seen in chosen],
-        )
+        alike = 3.0 * variance + 0.25 * floor * floor
+        matched = functools.reduce(operator.or_, [seen.distance(centre, pixels) < alike for seen in chosen])
         found &= ~(unreliable & matched)
     # What a witness's pixel may differ by: the grain, and half the floor for misregistration.
     tolerance = variance + (0.5 * floor) ** 2
@@ -447,7 +445,9 @@ def _spread(a: Array, b: Array, step: int, pixels: Pixels) -> float:
     """Robust spread (median absolute deviation) of ``a - b`` over every ``step``-th pixel each way,
     measured on the host."""
     difference = pixels.download(a[::step, ::step] - b[::step, ::step])
-    return float(np.median(np.abs(difference - np.median(difference))))
+    # Both medians reorder arrays of their own (the values, and so the medians, stay the same).
+    deviation = np.abs(difference - np.median(difference, overwrite_input=True))
+    return float(np.median(deviation, overwrite_input=True))
 
 
 def _grow(seeds: Array, allowed: Array, pixels: Pixels) -> Array:
