@@ -101,9 +101,9 @@ def balanced_chunks(frames: Sequence[int], source_frames: Sequence[int], tempora
             start = end
         return runs
 
-    # The least work a run may take for ``count`` runs to do it all, to a hundredth of a frame.
-    read = _reads(source, [(f, f) for f in frames], temporal)
-    low, high = len(frames) / count, len(frames) + temporal.handle_cost * (len(read) - len(frames))
+    # The least work a run may take for ``count`` runs to do it all, to a hundredth of a frame (at
+    # most, one run reads every frame's handles on its own).
+    low, high = len(frames) / count, len(frames) * (1.0 + temporal.handle_cost * (temporal.behind + temporal.ahead))
     while high - low > 0.01:
         middle = (low + high) / 2
         low, high = (low, middle) if len(runs_within(middle)) <= count else (middle, high)
