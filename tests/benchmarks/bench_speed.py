@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.benchmarks.bench_speed [--frames 40] [--sizes 1080p 2k 4k]
         [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--device cpu|cuda]
-        [--keyframe-every N]
+        [--keyframe-every N] [--repeat N]
         [--out results.json] [--work bench-out/speed]
 
 A script, not a test (pytest collects ``test_*.py`` only): it takes minutes and is not run in CI.
@@ -31,7 +31,9 @@ Per size:
    Its quality at that size: mean PSNR of the output (sRGB display) against the true colour
    (colorize, frames that are not keyframes) or the clean grey plate (restore); the real-footage
    benchmarks score at 640x360, where the working scale is the full size, so a change to what runs
-   at the working scale shows here first.
+   at the working scale shows here first. ``--repeat N`` times the floor and each job N times and
+   reports the run of median time (the others' times beside it): this shared machine's speed drifts
+   by a few per cent from one run to the next.
 3. ``--profile`` (default): the job again under cProfile (it slows the job, so the figures above
    come from the run without it), in one process (``--workers 1``: the worker processes of a split
    render would be out of the profiler's sight). Every Python thread gets its own profiler (threading.setprofile);
@@ -58,6 +60,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -303,6 +306,24 @@ def floor(plates: Plates) -> dict:
     return result
 
 
+def median_run(measure: Callable[[], dict], repeat: int, seconds: str) -> dict:
+    """``measure()`` run ``repeat`` times: the run of median ``seconds`` (this machine's speed drifts
+    by a few per cent from run to run), with every run's ``seconds`` as ``runs_seconds``; the first
+    failure instead, if any."""
+    runs = [measure() for _ in range(repeat)]
+    failed = [run for run in runs if "error" in run]
+    if failed:
+        return failed[0]
+    ranked = sorted(runs, key=lambda run: run[seconds])
+    return {**ranked[len(ranked) // 2], "runs_seconds": [run[seconds] for run in runs]}
+
+
+def runs(result: Mapping) -> str:
+    """', of runs taking A, B and C s' where a measurement was repeated."""
+    times = result.get("runs_seconds", [])
+    return f" the median of runs taking {', '.join(f'{t:.1f}' for t in times)} s" if len(times) > 1 else ""
+
+
 def _rss(row: Mapping) -> str:
     main = f"{row['peak_rss_kib'] / 1024**2:.2f}"
     worker = row.get("worker_peak_rss_kib", 0)
@@ -501,16 +522,26 @@ def main() -> int:
         help="colorize with a keyframe every N frames too (several intervals: a render that splits over "
         "workers); default: the first and last frame only (one interval)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="time the floor and each job N times and report the run of median time (default 1)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "bench-out" / "speed", help="plates, outputs, profiles")
     parser.add_argument("--out", type=Path, help="results JSON (default: WORK/results.json)")
     args = parser.parse_args()
     if args.frames < 2:
         parser.error("--frames must be at least 2 (keyframes on the first and last frame)")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     out = args.out or args.work / "results.json"
     cpus = os.cpu_count()
     report: dict = {
         "machine": {"cpus": cpus, "python": platform.python_version(), "load_average_start": os.getloadavg()[0]},
         "frames": args.frames,
+        "repeat": args.repeat,
         "workers": args.workers,
         "device": args.device,
         "floor": {},
@@ -521,7 +552,7 @@ def main() -> int:
     profiles: list[tuple[str, str, dict]] = []
     for size in args.sizes:
         plates = build_plates(args.work, size, args.frames, args.keyframe_every)
-        base = floor(plates)
+        base = median_run(partial(floor, plates), args.repeat, "main_seconds")
         report["floor"][size] = base
         if "error" in base:
             print(f"I/O floor failed at {size}:\n{base['error']}")
@@ -530,14 +561,18 @@ def main() -> int:
         rows[-1]["cpu_cores"] = base["cpu_seconds"] / base["wall_seconds"]
         rows[-1]["cpu_share"] = rows[-1]["cpu_cores"] / (cpus or 1)
         rows[-1]["wall_seconds"] = base["main_seconds"]
-        print(f"{size} I/O floor: {base['fps']:.2f} frames/s ({base['main_seconds']:.1f} s)", flush=True)
+        print(f"{size} I/O floor: {base['fps']:.2f} frames/s ({base['main_seconds']:.1f} s{runs(base)})", flush=True)
         for job in args.jobs:
             load = os.getloadavg()[0]
             result = {
                 "job": job,
                 "size": size,
                 "load_average": load,
-                **timed(job, plates, args.workers, args.device, base["main_seconds"]),
+                **median_run(
+                    partial(timed, job, plates, args.workers, args.device, base["main_seconds"]),
+                    args.repeat,
+                    "wall_seconds",
+                ),
             }
             if "error" in result:
                 if rejected_workers(result):
@@ -550,7 +585,7 @@ def main() -> int:
             else:
                 result["psnr"] = quality(job, plates, args.work)
                 print(
-                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s, load average "
+                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s{runs(result)}, load average "
                     f"{load:.1f}), {result['psnr']:.2f} dB",
                     flush=True,
                 )

@@ -316,3 +316,13 @@ def test_fit_sizes_are_read_as_width_by_height() -> None:
     for bad in ("1280", "1280x", "x720", "1280x720x3", "12x12", "-1280x720"):
         with pytest.raises(argparse.ArgumentTypeError, match="WIDTHxHEIGHT"):
             frame_size(bad)
+
+
+def test_a_repeated_timing_reports_its_median_run_and_every_time() -> None:
+    from tests.benchmarks.bench_speed import median_run
+
+    walls = iter([3.0, 1.0, 2.0])
+    result = median_run(lambda: {"wall_seconds": next(walls), "fps": 1.0}, 3, "wall_seconds")
+    assert result["wall_seconds"] == 2.0 and result["runs_seconds"] == [3.0, 1.0, 2.0]
+    outcomes = iter([{"wall_seconds": 1.0}, {"error": "exit code 2"}])
+    assert median_run(lambda: next(outcomes), 2, "wall_seconds") == {"error": "exit code 2"}
