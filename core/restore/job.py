@@ -194,17 +194,16 @@ class RestoreJob:
 
     def _write(self, scratch: Path, frame: int, restored: Restored) -> None:
         req = self.request
-        image = restored.image
         rgb_working, defect = restored.rgb, restored.defect[..., None]
         # A matte from an earlier restore upstream is replaced by this run's, not duplicated.
-        extras = [c for c in image.extra_channels() if c != DEFECT_CHANNEL]
-        other = [image.pixels[..., image.index(c), None] for c in extras]
-        template = image.spec
+        extras = [c for c in restored.extras if c != DEFECT_CHANNEL]
+        other = [restored.extras[c][..., None] for c in extras]
+        template = restored.spec
         if req.upscaler is not None and self.scale > 1:
             rgb_working = req.upscaler(rgb_working)
             other = [enlarge(c, self.scale) for c in other]
             defect = enlarge(defect, self.scale)
-            template = scaled_spec(image.spec, self.scale)
+            template = scaled_spec(restored.spec, self.scale)
         rgb = self.colour.from_working(rgb_working, self.output_space)
         pixels = join_channels([rgb, *other, defect])
         attributes = provenance(

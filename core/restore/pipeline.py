@@ -44,6 +44,7 @@ from itertools import pairwise
 
 import cv2
 import numpy as np
+import OpenImageIO as oiio
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
@@ -123,7 +124,10 @@ class Restored:
     """A restored frame (:meth:`Restorer.run` yields host arrays; inside it they are of its pixel backend)."""
 
     frame: int
-    image: Image  # the source file's pixels and header (extra channels, windows, metadata)
+    spec: oiio.ImageSpec  # the source file's header: the output's template (windows, metadata)
+    # The source's channels beyond its colour (alpha, AOVs), (H, W) host arrays of their own: the
+    # rest of the source frame is not held while the frame waits to be written.
+    extras: dict[str, np.ndarray]
     rgb: Array  # (H, W, 3) float32 working-space result
     defect: Array  # (H, W) float32 in [0, 1]: what was repaired (dust, dirt, scratches)
 
@@ -262,16 +266,12 @@ class Restorer:
         if np.array_equal(centred, np.eye(3)):
             return restored
         px = self.pixels
-        image = restored.image
-        extras = image.extra_channels()
+        extras = restored.extras
         if extras:
-            pixels = image.pixels.copy()
-            index = [image.index(c) for c in extras]
-            moved = stabilise.apply(px.upload(np.ascontiguousarray(pixels[..., index])), centred, px)
-            pixels[..., index] = px.download(moved)
-            image = replace(image, pixels=pixels)
+            moved = px.download(stabilise.apply(px.upload(np.stack(list(extras.values()), axis=-1)), centred, px))
+            extras = {name: np.ascontiguousarray(moved[..., i]) for i, name in enumerate(extras)}
         rgb = stabilise.apply(restored.rgb, centred, px)
-        return Restored(restored.frame, image, rgb, stabilise.apply_matte(restored.defect, centred, px))
+        return replace(restored, extras=extras, rgb=rgb, defect=stabilise.apply_matte(restored.defect, centred, px))
 
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
@@ -287,7 +287,8 @@ class Restorer:
         plate = slots[centre].plate
         if not s.repairs:
             defect = np.zeros(plate.v.shape, np.float32)
-            return Restored(plate.frame, plate.source.image, px.upload(plate.source.working), px.upload(defect))
+            image = plate.source.image
+            return Restored(plate.frame, image.spec, _extras(image), px.upload(plate.source.working), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
         exposure = self._exposures(slots, first, end)
@@ -351,7 +352,7 @@ class Restorer:
         rgb = to_linear(working, self._signal(slots[centre]), result, defect, luminance, self.weights, gain, px)
         # As a neighbour of later frames the plate needs its signal only.
         plate.source = None
-        return Restored(plate.frame, source.image, rgb, defect)
+        return Restored(plate.frame, source.image.spec, _extras(source.image), rgb, defect)
 
     def _exposures(self, slots: dict[int, _Slot], first: int, end: int) -> np.ndarray:
         """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""
@@ -496,6 +497,11 @@ def camera_motion(flow: np.ndarray, sure: np.ndarray | None = None) -> np.ndarra
     each way (of those ``sure``, (h/4, w/4) bool, where given); movers are a minority."""
     points = flow[::4, ::4].reshape(-1, 2) if sure is None else flow[::4, ::4][sure]
     return np.median(points, axis=0).astype(np.float32)
+
+
+def _extras(image: Image) -> dict[str, np.ndarray]:
+    """Copies of the channels of ``image`` beyond its colour, by name."""
+    return {name: image.pixels[..., image.index(name)].copy() for name in image.extra_channels()}
 
 
 def to_linear(

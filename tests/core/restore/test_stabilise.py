@@ -159,7 +159,7 @@ def test_values_above_one_negatives_and_extra_channels_move_with_the_picture(pix
     restorer = Restorer(ONLY_STABILISE, height, width, WEIGHTS, pixels=pixels)
     plates = (restorer.prepare(i, source(f, ("R", "G", "B", "A"))) for i, f in enumerate(frames))
     out = {r.frame: r for r in restorer.run(plates, {6})}[6]
-    alpha = out.image.pixels[..., out.image.index("A")]
+    alpha = out.extras["A"]
     np.testing.assert_allclose(alpha, out.rgb[..., 0], atol=1e-6)
     assert out.rgb.max() > 5.9 and out.rgb.min() < -0.019
     assert 0.0 <= out.defect.min() and out.defect.max() <= 1.0
