@@ -6,8 +6,8 @@ node's :class:`~tinct.nodes.definition.Temporal` declaration:
 
 * frame-local and handle nodes: runs of ``chunk_size`` frames; each chunk reads its frames plus
   ``behind`` neighbours before them and ``ahead`` after them (neighbours on disk, so a gap does not
-  shorten a handle). Split over the workers of one machine, the runs are instead of about equal
-  work, counting the handles each reads (:func:`balanced_chunks`);
+  shorten a handle). Split over the workers of one machine, the runs are cut to about equal work
+  instead, counting the handles each reads (:func:`balanced_chunks`);
 * shot-wide nodes: runs of ``chunk_size`` frames, each reading the whole shot;
 * keyframe nodes: the shot is cut at its keyframes into intervals that are computed independently
   (:func:`tinct.core.keyframe_colorize.plan_segments`); whole intervals are packed into chunks of up

@@ -3,11 +3,11 @@
 A request's frames are cut into chunks as a farm's (:mod:`tinct.nodes.chunking`): for frame-local
 and handle nodes one run of frames per worker, each with its handles, of about equal work counting
 the handles it reads (:func:`~tinct.nodes.chunking.balanced_chunks`); for keyframe nodes whole
-keyframe intervals. Each chunk runs in its own process through :func:`tinct.nodes.api.run`. The engine already makes a
-chunk's pixels equal to those of a whole render, so the result does not depend on the number of
-workers. Each worker's libraries (torch, OpenCV, OpenImageIO) get the machine's cores divided
-among the workers, so the processes do not fight over them (OpenCV half of those in a keyframe
-node's worker, whose two passes already keep them busy: :func:`opencv_threads`).
+keyframe intervals. Each chunk runs in its own process through :func:`tinct.nodes.api.run`. The
+engine already makes a chunk's pixels equal to those of a whole render, so the result does not
+depend on the number of workers. Each worker's libraries (torch, OpenCV, OpenImageIO) get the
+machine's cores divided among the workers, so the processes do not fight over them (OpenCV half of
+those in a keyframe node's worker, whose two passes already keep them busy: :func:`opencv_threads`).
 
 Not split, run as one process instead: a single photograph, shot-wide nodes (AutoColorize chooses
 its keyframes over the whole shot: every chunk would do it again), and renders too short to pay

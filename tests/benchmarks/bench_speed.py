@@ -318,8 +318,8 @@ def median_run(measure: Callable[[], dict], repeat: int, seconds: str) -> dict:
     return {**ranked[len(ranked) // 2], "runs_seconds": [run[seconds] for run in runs]}
 
 
-def runs(result: Mapping) -> str:
-    """', of runs taking A, B and C s' where a measurement was repeated."""
+def repeats_note(result: Mapping) -> str:
+    """' the median of runs taking A, B, C s' for a repeated measurement, else nothing."""
     times = result.get("runs_seconds", [])
     return f" the median of runs taking {', '.join(f'{t:.1f}' for t in times)} s" if len(times) > 1 else ""
 
@@ -561,7 +561,10 @@ def main() -> int:
         rows[-1]["cpu_cores"] = base["cpu_seconds"] / base["wall_seconds"]
         rows[-1]["cpu_share"] = rows[-1]["cpu_cores"] / (cpus or 1)
         rows[-1]["wall_seconds"] = base["main_seconds"]
-        print(f"{size} I/O floor: {base['fps']:.2f} frames/s ({base['main_seconds']:.1f} s{runs(base)})", flush=True)
+        print(
+            f"{size} I/O floor: {base['fps']:.2f} frames/s ({base['main_seconds']:.1f} s{repeats_note(base)})",
+            flush=True,
+        )
         for job in args.jobs:
             load = os.getloadavg()[0]
             result = {
@@ -585,7 +588,7 @@ def main() -> int:
             else:
                 result["psnr"] = quality(job, plates, args.work)
                 print(
-                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s{runs(result)}, load average "
+                    f"{size} {job}: {result['fps']:.2f} frames/s ({result['wall_seconds']:.1f} s{repeats_note(result)}, load average "
                     f"{load:.1f}), {result['psnr']:.2f} dB",
                     flush=True,
                 )
