@@ -3,6 +3,7 @@ and the synthetic film damage the benchmark is built on."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import cv2
@@ -86,29 +87,49 @@ def test_line_response_sees_lines_not_edges() -> None:
     assert response[20:30].max() <= 1e-6
 
 
-def _panning_window(
-    values: np.ndarray, column: int, bands: slice, amplitude: float, step: int
-) -> tuple[list[scratches.Profile], list[int], list[np.ndarray]]:
-    """Five frames of band profiles ``values`` panning ``step`` columns a frame, with a line of
-    ``amplitude`` fixed at ``column`` in ``bands`` (on the film, not in the picture)."""
+# A window of five frames, and a still camera's (no motion) shifts over it.
+WINDOW = [-2, -1, 0, 1, 2]
+STILL = [np.zeros(scratches.BANDS, np.float32)] * len(WINDOW)
+
+
+def _still_window(
+    profile: Callable[[int], scratches.Profile], back: int
+) -> tuple[list[scratches.Profile], list[tuple[scratches.Profile, int]]]:
+    """The window's profiles and those of the ``back`` frames before it, made (in that order) by
+    ``profile(distance)``."""
+    return [profile(d) for d in WINDOW], [(profile(d), d) for d in range(-2 - back, -2)]
+
+
+def _find(
+    profiles: list[scratches.Profile],
+    earlier: Sequence[tuple[scratches.Profile, int]] = (),
+    shifts: list[np.ndarray] = STILL,
+) -> np.ndarray:
+    """:func:`scratches.find` over the window at 360 lines, default strength."""
+    return scratches.find(profiles, WINDOW, shifts, strength=0.5, height=360, earlier=earlier)
+
+
+def _found_panning(values: np.ndarray, column: int, bands: slice, amplitude: float, step: int) -> np.ndarray:
+    """:func:`_find` over five frames of band profiles ``values`` panning ``step`` columns a frame,
+    with a line of ``amplitude`` fixed at ``column`` in ``bands`` (on the film, not in the picture)."""
     profiles, shifts = [], []
-    for distance in (-2, -1, 0, 1, 2):
+    for distance in WINDOW:
         frame = np.roll(values, step * distance, axis=1)
         frame[bands, column] += amplitude
         profiles.append(scratches.Profile(frame.astype(np.float32)))
         shifts.append(np.full(scratches.BANDS, step * distance, np.float32))
-    return profiles, [-2, -1, 0, 1, 2], shifts
+    return _find(profiles, shifts=shifts)
 
 
 def test_a_faint_scratch_down_the_whole_frame_is_found_over_texture() -> None:
     # Column texture in every band hides the scratch in each band; down the whole frame the
     # texture averages away and the scratch does not.
     texture = 0.4 + 0.01 * np.random.default_rng(7).standard_normal((scratches.BANDS, 160))
-    found = scratches.find(*_panning_window(texture, 80, slice(None), 0.035, 4), strength=0.5, height=360)
+    found = _found_panning(texture, 80, slice(None), 0.035, 4)
     assert (found[:, 80] == 1).all()
     assert (found != 0).sum() == scratches.BANDS
     # Under a still camera the whole frame is not asked: a line of the picture would look the same.
-    still = scratches.find(*_panning_window(texture, 80, slice(None), 0.035, 0), strength=0.5, height=360)
+    still = _found_panning(texture, 80, slice(None), 0.035, 0)
     assert not still.any()
 
 
@@ -118,7 +139,7 @@ def test_a_short_line_is_not_taken_for_a_scratch_down_the_whole_frame() -> None:
     rng = np.random.default_rng(8)
     values = 0.4 + 0.001 * rng.standard_normal((scratches.BANDS, 160))
     values[1:3] += 0.01 * rng.standard_normal((2, 160))
-    found = scratches.find(*_panning_window(values, 100, slice(1, 3), -0.05, 4), strength=0.5, height=360)
+    found = _found_panning(values, 100, slice(1, 3), -0.05, 4)
     assert (found[1:3, 100] == -1).all()
     assert not found[4:].any()
 
@@ -136,15 +157,12 @@ def test_under_a_still_picture_only_a_line_that_lasted_is_a_scratch() -> None:
             frame[:, 80] -= 0.05
         return scratches.Profile(frame.astype(np.float32))
 
-    window = [-2, -1, 0, 1, 2]
-    profiles = [profile(d) for d in window]
-    shifts = [np.zeros(scratches.BANDS, np.float32)] * len(window)
-    earlier = [(profile(d), d) for d in range(-2 - scratches.HISTORY, -2)]
-    found = scratches.find(profiles, window, shifts, strength=0.5, height=360, earlier=earlier)
+    profiles, earlier = _still_window(profile, scratches.HISTORY)
+    found = _find(profiles, earlier)
     assert (found[:, 40] == -1).all()
     assert not found[:, 70:].any()
     # The window alone took the pause for a scratch; at a shot's start there are no frames before.
-    assert (scratches.find(profiles, window, shifts, strength=0.5, height=360)[:, 80] == -1).all()
+    assert (_find(profiles)[:, 80] == -1).all()
 
 
 def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_change() -> None:
@@ -166,25 +184,22 @@ def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_ch
             frame[2:5, 10:51] = 0.45
         return scratches.Profile(frame.astype(np.float32))
 
-    window = [-2, -1, 0, 1, 2]
-    profiles = [profile(d) for d in window]
-    shifts = [np.zeros(scratches.BANDS, np.float32)] * len(window)
-    earlier = [(profile(d), d) for d in range(-2 - scratches.LOOKBACK, -2)]
-    found = scratches.find(profiles, window, shifts, strength=0.5, height=360, earlier=earlier)
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    found = _find(profiles, earlier)
     assert (found[:, 80] == -scratches.CHANGED).all()
     assert (found != 0).sum() == scratches.BANDS
     # At a shot's start, with no frames before, the texture hides it.
-    alone = [profile(d) for d in window]
-    assert not scratches.find(alone, window, shifts, strength=0.5, height=360)[:, 78:83].any()
+    alone = [profile(d) for d in WINDOW]
+    assert not _find(alone)[:, 78:83].any()
     # Where the picture moves, the change says nothing: the picture's lines move too. Within the
     # window (the picture's motion), or since the earlier frames (the camera's, summed).
-    panning = [np.full(scratches.BANDS, 4.0 * d, np.float32) for d in window]
-    moving = [profile(d) for d in window]
-    assert not scratches.find(moving, window, panning, strength=0.5, height=360, earlier=earlier)[:, 78:83].any()
-    tilted = [profile(d) for d in window]
+    panning = [np.full(scratches.BANDS, 4.0 * d, np.float32) for d in WINDOW]
+    moving = [profile(d) for d in WINDOW]
+    assert not _find(moving, earlier, panning)[:, 78:83].any()
+    tilted = [profile(d) for d in WINDOW]
     tilted[0] = scratches.Profile(tilted[0].values, (0.0, 3.0))  # between the earlier frames and the window
     fresh = [(profile(d), d) for d in range(-2 - scratches.LOOKBACK, -2)]
-    assert not scratches.find(tilted, window, shifts, strength=0.5, height=360, earlier=fresh)[:, 78:83].any()
+    assert not _find(tilted, fresh)[:, 78:83].any()
 
 
 def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() -> None:
