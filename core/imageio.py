@@ -84,6 +84,11 @@ class Image:
         used = set(self._rgb_indices())
         return [name for i, name in enumerate(self.channels) if i not in used]
 
+    def extra_planes(self) -> dict[str, np.ndarray]:
+        """Copies of the channels that rgb() does not use, by name, in axis order: what an output
+        carries over from its source once the source's pixels are let go."""
+        return {name: self.pixels[..., self.index(name)].copy() for name in self.extra_channels()}
+
     @property
     def colorspace_attr(self) -> str | None:
         """The file's ``oiio:ColorSpace`` metadata, or None."""

@@ -42,7 +42,7 @@ from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propaga
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.reference import ReferenceColorizer
 from tinct.core.sequence import Sequence, format_frame_ranges
-from tinct.core.source import SourceFrame, SourcePlate
+from tinct.core.source import LuminanceFrame, SourcePlate
 
 CONFIDENCE_CHANNEL = "colorize.confidence"
 # The two passes over a keyframe interval.
@@ -51,7 +51,7 @@ FORWARD, BACKWARD = "forward", "backward"
 
 # A walk from a keyframe: (frame, source, track, keyframe) for the keyframe and each frame after it
 # in walking order (the track's arrays are of the request's pixel backend).
-Walk = Generator[tuple[int, SourceFrame, Track, Keyframe], None, None]
+Walk = Generator[tuple[int, LuminanceFrame, Track, Keyframe], None, None]
 
 
 @dataclass(frozen=True)
@@ -210,14 +210,14 @@ class KeyframeColorizeJob:
             self.log(clamped_warning(self.clamped))
         return JobReport(written=sorted(written), skipped=sorted(skipped), notes=[])
 
-    def _keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
+    def _keyframe(self, propagator: Propagator, frame: int, source: LuminanceFrame, plate: Plate) -> Keyframe:
         """The keyframe prepared for propagation; a keyframe closes one segment and opens the next,
         so it is prepared once for both (it depends on its own frame only)."""
         if frame not in self._prepared_keys:
             self._prepared_keys[frame] = self._prepare_keyframe(propagator, frame, source, plate)
         return self._prepared_keys[frame]
 
-    def _prepare_keyframe(self, propagator: Propagator, frame: int, source: SourceFrame, plate: Plate) -> Keyframe:
+    def _prepare_keyframe(self, propagator: Propagator, frame: int, source: LuminanceFrame, plate: Plate) -> Keyframe:
         key_luminance, key_chroma, certainty = self.keyframes.colour_of(frame, source)
         return propagator.keyframe(
             frame, plate, key_luminance, key_chroma, self._texture_matcher(key_luminance, key_chroma), certainty
@@ -231,7 +231,7 @@ class KeyframeColorizeJob:
         except ImageFileError:
             return None
 
-    def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
+    def _colour_segment(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[LuminanceFrame, np.ndarray]]]:
         """Yield (frame, (source, colour)) for every frame of the segment: colour (H, W, 4) is its
         chroma ratio and confidence."""
         # Only this segment's keyframes stay prepared: memory does not grow with the shot.
@@ -251,7 +251,9 @@ class KeyframeColorizeJob:
             if frame in wanted:
                 yield frame, (source, self._finished(track, key))
 
-    def _colour_interval(self, segment: Segment, cache: Path) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
+    def _colour_interval(
+        self, segment: Segment, cache: Path
+    ) -> Iterator[tuple[int, tuple[LuminanceFrame, np.ndarray]]]:
         """The frames between two keyframes: a forward pass from the keyframe before and a backward
         pass from the one after, joined per frame. With two cores or more the passes run side by side;
         frames are then finished from the middle of the interval outwards."""
@@ -299,7 +301,7 @@ class KeyframeColorizeJob:
         the propagation; ``motions`` shares them with the interval's other pass."""
         propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
-        reader = iter(ReadAhead(self.plate.read, [key_frame, *frames], depth=1))
+        reader = iter(ReadAhead(self.plate.read_luminance, [key_frame, *frames], depth=1))
         _, source = next(reader)
         plate = propagator.plate(source.luminance)
         key = self._keyframe(propagator, key_frame, source, plate)
@@ -316,16 +318,15 @@ class KeyframeColorizeJob:
         """The finished colour of a frame that one pass alone colours, on the host."""
         return self.request.pixels.download(self._finisher.colour(track, key))
 
-    def _write(self, cache: Path, frame: int, source: SourceFrame, colour: np.ndarray) -> None:
+    def _write(self, cache: Path, frame: int, source: LuminanceFrame, colour: np.ndarray) -> None:
         """Write one frame from its (H, W, 4) chroma ratio and confidence."""
         coloured = apply_chroma(source.luminance, colour, self.weights)  # RGB, then the confidence
-        image = source.image
         # A confidence from an earlier colorize upstream is replaced by this run's, not duplicated.
-        extras = [c for c in image.extra_channels() if c != CONFIDENCE_CHANNEL]
+        extras = {name: plane for name, plane in source.extras.items() if name != CONFIDENCE_CHANNEL}
         pixels = coloured
         if extras or not self.colour.is_identity(self.colour.working_space, self.output_space):
             rgb = self.colour.from_working(coloured[..., :3], self.output_space)
-            pixels = join_channels([rgb, *(image.pixels[..., image.index(c), None] for c in extras), coloured[..., 3:]])
+            pixels = join_channels([rgb, *(plane[..., None] for plane in extras.values()), coloured[..., 3:]])
         req = self.request
         attributes = provenance(
             node=req.node,
@@ -342,7 +343,7 @@ class KeyframeColorizeJob:
             req.output.path(frame),
             pixels,
             ["R", "G", "B", *extras, CONFIDENCE_CHANNEL],
-            template=image.spec,
+            template=source.spec,
             pixel_type=req.output_options.pixel_type,
             compression=req.output_options.compression,
             attributes=attributes,
@@ -353,11 +354,11 @@ class KeyframeColorizeJob:
 
 def _walk_ahead(
     walker: Propagator,
-    frames: Iterator[tuple[int, SourceFrame]],
+    frames: Iterator[tuple[int, LuminanceFrame]],
     previous: int,
     plate: Plate,
     motions: MotionExchange | None,
-) -> Iterator[tuple[int, SourceFrame, Plate, Motion]]:
+) -> Iterator[tuple[int, LuminanceFrame, Plate, Motion]]:
     """The frames of a walk from ``previous`` (whose plate is ``plate``), each with its plate and the
     motion to it from the frame before: from ``motions`` where the other pass made it, else computed."""
     for frame, source in frames:
@@ -449,7 +450,7 @@ class Join:
         return self._stop.is_set()
 
     def deliver(
-        self, frame: int, direction: str, source: SourceFrame, track: Track, key: Keyframe, weight: float
+        self, frame: int, direction: str, source: LuminanceFrame, track: Track, key: Keyframe, weight: float
     ) -> None:
         """Hand over one pass's track of ``frame``, with its keyframe and temporal weight."""
         finisher = self._finisher
@@ -486,7 +487,7 @@ class Join:
         """A pass ended (finished, stopped or failed)."""
         self._put("done", None)
 
-    def finished(self, passes: int) -> Iterator[tuple[int, tuple[SourceFrame, np.ndarray]]]:
+    def finished(self, passes: int) -> Iterator[tuple[int, tuple[LuminanceFrame, np.ndarray]]]:
         """The finished frames, as the passes complete them, until all ``passes`` have ended; then
         the first failure of a pass, if any, is raised (the other pass stops at its next frame)."""
         failure: BaseException | None = None

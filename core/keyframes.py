@@ -32,7 +32,7 @@ from tinct.core.imageio import is_float_spec, read_image, read_spec, spec_colors
 from tinct.core.keyframe_suggest import suggest_for_plate
 from tinct.core.propagation import PropagationSettings
 from tinct.core.sequence import Sequence, format_frame_ranges
-from tinct.core.source import SourceFrame, SourcePlate
+from tinct.core.source import LuminanceFrame, SourcePlate
 
 # (H, W) float32 working-space luminance -> (H, W, 3) float32 chroma ratio and (H, W) float32
 # confidence in [0, 1]: how sure the colouriser is of each pixel's colour.
@@ -128,7 +128,7 @@ class PaintedKeyframes:
             digest.update(image.pixels.tobytes())
         return digest.hexdigest()
 
-    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def colour_of(self, frame: int, source: LuminanceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(luminance (H, W), chroma ratio (H, W, 3), None) of the keyframe painted for ``frame``:
         painted colour is the artist's decision, certain everywhere."""
         image = read_image(self.sequence.path(frame), frame=frame)
@@ -192,7 +192,7 @@ class ProposedKeyframes:
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(["proposed", self.proposer.identity, self.frames]).encode()).hexdigest()
 
-    def colour_of(self, frame: int, source: SourceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def colour_of(self, frame: int, source: LuminanceFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(luminance, chroma ratio, confidence) proposed for ``frame``: its own plate, coloured."""
         last = self._last  # one read: the two passes of an interval ask from their own threads
         if last is None or last[0] != frame:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import OpenImageIO as oiio
 
 from tinct.core.chroma import luminance
 from tinct.core.colour import ColourManager
@@ -20,6 +21,16 @@ class SourceFrame:
     image: Image
     working: np.ndarray  # (H, W, 3) float32 in the working (scene-linear) space
     luminance: np.ndarray  # (H, W) float32 luminance of ``working``
+
+
+@dataclass(frozen=True)
+class LuminanceFrame:
+    """What a job that needs only a frame's luminance keeps of it: the luminance, and what its output
+    copies from the source (the file's header, the channels beyond its colour)."""
+
+    luminance: np.ndarray  # (H, W) float32
+    spec: oiio.ImageSpec
+    extras: dict[str, np.ndarray]  # (H, W) float32 planes by channel name, in the file's order
 
 
 class SourcePlate:
@@ -53,6 +64,11 @@ class SourcePlate:
         self._check_like_first(frame, image)
         working = self._working(image)
         return SourceFrame(image, working, luminance(working, self.weights).astype(np.float32, copy=False))
+
+    def read_luminance(self, frame: int) -> LuminanceFrame:
+        """The frame's luminance and what its output copies, the rest of it let go at once."""
+        source = self.read(frame)
+        return LuminanceFrame(source.luminance, source.image.spec, source.image.extra_planes())
 
     def _working(self, image: Image) -> np.ndarray:
         """The frame's colour in the working space. A file of just R, G, B already in the working

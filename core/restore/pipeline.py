@@ -49,7 +49,6 @@ import OpenImageIO as oiio
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
 from tinct.core.guided import push_pull_fill
-from tinct.core.imageio import Image
 from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore import cuts, deflicker, denoise, dust, scratches, stabilise
 from tinct.core.restore.frames import (
@@ -288,7 +287,9 @@ class Restorer:
         if not s.repairs:
             defect = np.zeros(plate.v.shape, np.float32)
             image = plate.source.image
-            return Restored(plate.frame, image.spec, _extras(image), px.upload(plate.source.working), px.upload(defect))
+            return Restored(
+                plate.frame, image.spec, image.extra_planes(), px.upload(plate.source.working), px.upload(defect)
+            )
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
         exposure = self._exposures(slots, first, end)
@@ -352,7 +353,7 @@ class Restorer:
         rgb = to_linear(working, self._signal(slots[centre]), result, defect, luminance, self.weights, gain, px)
         # As a neighbour of later frames the plate needs its signal only.
         plate.source = None
-        return Restored(plate.frame, source.image.spec, _extras(source.image), rgb, defect)
+        return Restored(plate.frame, source.image.spec, source.image.extra_planes(), rgb, defect)
 
     def _exposures(self, slots: dict[int, _Slot], first: int, end: int) -> np.ndarray:
         """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""
@@ -497,11 +498,6 @@ def camera_motion(flow: np.ndarray, sure: np.ndarray | None = None) -> np.ndarra
     each way (of those ``sure``, (h/4, w/4) bool, where given); movers are a minority."""
     points = flow[::4, ::4].reshape(-1, 2) if sure is None else flow[::4, ::4][sure]
     return np.median(points, axis=0).astype(np.float32)
-
-
-def _extras(image: Image) -> dict[str, np.ndarray]:
-    """Copies of the channels of ``image`` beyond its colour, by name."""
-    return {name: image.pixels[..., image.index(name)].copy() for name in image.extra_channels()}
 
 
 def to_linear(

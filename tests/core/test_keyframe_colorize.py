@@ -81,10 +81,10 @@ def test_keyframe_exposure_and_grade_do_not_change_luminance(tmp_path: Path) -> 
 
 
 def test_metadata_extra_channels_and_windows_survive(tmp_path: Path) -> None:
-    frames = make_frames(3)
+    frames = make_frames(4)
     for i, rgb in enumerate(frames):
         y = np.repeat((rgb @ ACESCG_Y)[..., None], 3, -1)
-        alpha = np.full(y.shape[:2] + (1,), 0.5, np.float32)
+        alpha = np.full(y.shape[:2] + (1,), 0.25 * (i + 1), np.float32)
         write_exr(
             tmp_path / "grey" / f"shot.{1001 + i}.exr",
             np.concatenate([y, alpha], -1),
@@ -92,13 +92,16 @@ def test_metadata_extra_channels_and_windows_survive(tmp_path: Path) -> None:
             pixel_type="float",
             attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"},
         )
-    write_exr(tmp_path / "keys" / "shot.1001.exr", frames[0], ["R", "G", "B"], pixel_type="float")
+    for key in (0, 2):
+        write_exr(tmp_path / "keys" / f"shot.{1001 + key}.exr", frames[key], ["R", "G", "B"], pixel_type="float")
     shot = TinyShot(tmp_path, frames, 1001)
+    # Frame 1002, between the keyframes, is joined from two passes; 1004, after the last one, from one.
     KeyframeColorizeJob(request(shot, output_options=OutputOptions())).run()
+    for frame in (1002, 1004):
+        out = read_image(Path(shot.out_pattern().replace("####", str(frame))))
+        assert out.channels == ["R", "G", "B", "A", "colorize.confidence"]
+        np.testing.assert_array_equal(out.pixels[..., out.index("A")], 0.25 * (frame - 1000))
     out_path = Path(shot.out_pattern().replace("####", "1002"))
-    out = read_image(out_path)
-    assert set(out.channels) == {"R", "G", "B", "A", "colorize.confidence"}
-    np.testing.assert_allclose(out.pixels[..., out.index("A")], 0.5)
     assert read_attribute(out_path, "studio:shot") == "sh010"
     assert read_attribute(out_path, "tinct:node") == "KeyframeColorize"
     assert read_attribute(out_path, "tinct:sourceFrame") == 1002
