@@ -90,10 +90,11 @@ def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     started; a large error marks occlusions and unreliable flow.
     """
     h, w = flow.shape[:2]
-    coords = identity_grid(h, w) + flow
-    back_at = cv2.remap(back, coords[..., 0], coords[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    error = flow + back_at
-    return cv2.magnitude(error[..., 0], error[..., 1])
+    # The map as one two-channel array and the error's channels split once: OpenCV copies the
+    # strided channels of an (H, W, 2) array each time it is given one.
+    error = cv2.remap(back, identity_grid(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    error += flow
+    return cv2.magnitude(*cv2.split(error))
 
 
 class Motion:
@@ -117,8 +118,11 @@ class Motion:
         """
         if tolerance not in self._consistency:
             error = forward_backward_error(self.to_reference, self.to_target)
-            limit = tolerance + 0.05 * cv2.magnitude(self.to_reference[..., 0], self.to_reference[..., 1])
-            self._consistency[tolerance] = np.clip(2.0 - error / limit, 0.0, 1.0).astype(np.float32, copy=False)
+            limit = cv2.magnitude(*cv2.split(self.to_reference))
+            limit *= np.float32(0.05)
+            limit += np.float32(tolerance)
+            agreement = np.subtract(np.float32(2.0), np.divide(error, limit, out=error), out=error)
+            self._consistency[tolerance] = np.clip(agreement, 0.0, 1.0, out=agreement)
         return self._consistency[tolerance]
 
 
