@@ -95,7 +95,7 @@ def suggest_for_plate(
     """Measure a plate's motion reliability over ``frames`` (default: the requested frames) and
     pick ``count`` new keyframes: [(frame, gain)]."""
     frames = plate.frames if frames is None else frames
-    luminances = (source.luminance for _, source in ReadAhead(plate.read, frames))
+    luminances = (frame.luminance for _, frame in ReadAhead(plate.read_luminance, frames))
     reliability = measure_reliability(
         luminances, settings, plate.height, plate.width, on_frame=progress.advance if progress else lambda: None
     )
