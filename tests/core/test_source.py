@@ -34,3 +34,23 @@ def test_other_frames_get_a_working_copy_of_their_own(tmp_path: Path) -> None:
     rec709 = read_first(tmp_path / "rec709", rgba[..., :3], ["R", "G", "B"], "lin_rec709_scene")
     assert not np.shares_memory(rec709.working, rec709.image.pixels)
     assert not np.allclose(rec709.working, rgba[..., :3])
+
+
+def test_a_luminance_frame_keeps_the_luminance_header_and_extra_channels_only(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    pixels = rng.random((48, 64, 5), dtype=np.float32)
+    write_exr(
+        tmp_path / "plate.1001.exr",
+        pixels,
+        ["R", "G", "B", "A", "depth.Z"],
+        pixel_type="float",
+        attributes={"oiio:ColorSpace": "lin_ap1_scene", "studio:shot": "sh010"},
+    )
+    plate = SourcePlate(parse_sequence(str(tmp_path / "plate.####.exr")), None, ColourManager())
+    whole, light = plate.read(1001), plate.read_luminance(1001)
+    np.testing.assert_array_equal(light.luminance, whole.luminance)
+    assert light.spec.getattribute("studio:shot") == "sh010"
+    assert list(light.extras) == ["A", "depth.Z"]
+    for index, plane in zip((3, 4), light.extras.values()):
+        np.testing.assert_array_equal(plane, pixels[..., index])
+        assert plane.flags.owndata  # not a view: the frame's pixels can go
