@@ -95,7 +95,8 @@ def suggest_for_plate(
     """Measure a plate's motion reliability over ``frames`` (default: the requested frames) and
     pick ``count`` new keyframes: [(frame, gain)]."""
     frames = plate.frames if frames is None else frames
-    luminances = (frame.luminance for _, frame in ReadAhead(plate.read_luminance, frames))
+    # Read ahead, only each frame's luminance is kept (not its pixels, nor copies of its extra channels).
+    luminances = (luminance for _, luminance in ReadAhead(lambda frame: plate.read(frame).luminance, frames))
     reliability = measure_reliability(
         luminances, settings, plate.height, plate.width, on_frame=progress.advance if progress else lambda: None
     )
