@@ -361,38 +361,55 @@ def _peaks(
     limit = threshold(strength) * (1.0 if len(z) >= 3 else 1.5)
     margin = reach + 3
     drift = [_drift(d, height) for d in distances]
-    columns = np.arange(width, dtype=np.float32)
-    # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
-    on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
-    persistence = np.median(np.stack(on_film), axis=0)
-    # Evidence gathered over the window at the film's place: where the picture moves under the
-    # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
-    # single frame's); where it holds still, this is the single frame's evidence again.
-    together = _standard(np.mean(np.stack(on_film), axis=0)) if len(on_film) >= 3 else np.zeros_like(persistence)
-    # ... and if it were part of the picture, carried by the picture's motion.
-    in_picture = []
-    for film, shift, r in zip(on_film, shifts, drift):
-        moved = np.stack([np.interp(columns + shift[b], columns, film[b]) for b in range(bands)])
-        # Frames where the two places coincide say nothing either way.
-        in_picture.append(np.where((np.abs(shift) > r + 1)[:, None], moved, -np.inf))
-    picture = np.median(np.stack(in_picture), axis=0) if len(in_picture) > 1 else np.full_like(persistence, -np.inf)
     here = z[current]
     left = np.pad(here[:, :-1], ((0, 0), (1, 0)), constant_values=-np.inf)
     right = np.pad(here[:, 1:], ((0, 0), (0, 1)), constant_values=-np.inf)
-    strong = (here > limit) & (persistence > limit)
     # (Only where the picture has moved away from the film's place in two frames of the window at
     # least: else the picture's own lines gather as well as a scratch.)
-    moved = (np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2)[:, None]
-    gathered = moved & (together > limit) & (here > GATHERED * limit) & (persistence > GATHERED * limit)
-    peaks = (strong | gathered) & (persistence > picture) & (here >= left) & (here > right)
+    moved = np.sum([np.abs(shift) > r + 1 for shift, r in zip(shifts, drift)], axis=0) >= 2
+    # The few columns that can be peaks (local maxima standing out as far as a gathered line must,
+    # not at the frame's edges, where there is one side only: nothing to interpolate across); the
+    # evidence of the window is weighed at those alone.
+    candidate = (here > GATHERED * limit) & (here >= left) & (here > right)
+    candidate[:, :margin] = False
+    candidate[:, width - margin :] = False
+    if moving_only:
+        candidate &= moved[:, None]
+    rows, columns = np.nonzero(candidate)
+    standing, moved = here[rows, columns], moved[rows]
+    # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
+    on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
+    persistence = np.median(np.stack([film[rows, columns] for film in on_film]), axis=0)
+    # Evidence gathered over the window at the film's place: where the picture moves under the
+    # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
+    # single frame's); where it holds still, this is the single frame's evidence again.
+    together = (
+        _standard(np.mean(np.stack(on_film), axis=0))[rows, columns]
+        if len(on_film) >= 3
+        else np.zeros_like(persistence)
+    )
+    # ... and if it were part of the picture, carried by the picture's motion.
+    picture = np.full_like(persistence, -np.inf)
+    if len(on_film) > 1:
+        at = columns.astype(np.float32)
+        in_picture = []
+        for film, shift, r in zip(on_film, shifts, drift):
+            carried = np.full(len(rows), -np.inf)
+            # Frames where the two places coincide say nothing either way.
+            for band in np.unique(rows[np.abs(shift[rows]) > r + 1]):
+                of_band = rows == band
+                carried[of_band] = np.interp(at[of_band] + shift[band], np.arange(width, dtype=np.float32), film[band])
+            in_picture.append(carried)
+        picture = np.median(np.stack(in_picture), axis=0)
+    strong = (standing > limit) & (persistence > limit)
+    gathered = moved & (together > limit) & (standing > GATHERED * limit) & (persistence > GATHERED * limit)
+    kept = (strong | gathered) & (persistence > picture)
     if earlier:
         before = [cv2.dilate(zi, np.ones((1, 2 * _drift(d, height) + 1), np.uint8)) for zi, d in earlier]
-        peaks &= moved | (np.median(np.stack(on_film + before), axis=0) > limit)
-    if moving_only:
-        peaks &= moved
-    # At the frame's edges there is one side only: nothing to interpolate across.
-    peaks[:, :margin] = False
-    peaks[:, width - margin :] = False
+        lasted = np.median(np.stack([film[rows, columns] for film in on_film + before]), axis=0)
+        kept &= moved | (lasted > limit)
+    peaks = np.zeros((bands, width), bool)
+    peaks[rows[kept], columns[kept]] = True
     narrow = np.zeros_like(peaks)
     for band, column in zip(*np.nonzero(peaks)):
         narrow[band, column] = _width(here[band], column) <= widest
