@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import cv2
 import numpy as np
@@ -133,7 +134,8 @@ def sizes(height: int) -> tuple[float, int]:
 def column_profile(signal: np.ndarray, camera: tuple[float, float] = (0.0, 0.0), bands: int = BANDS) -> Profile:
     """The :class:`Profile` of an (H, W) signal, the camera having moved by ``camera`` since the frame before."""
     edges = np.linspace(0, signal.shape[0], bands + 1).round().astype(int)
-    sums = np.add.reduceat(signal, edges[:-1], axis=0)
+    # (Band by band: numpy's sum down the rows of a block is several times quicker than reduceat.)
+    sums = np.stack([signal[top:bottom].sum(axis=0) for top, bottom in pairwise(edges)])
     return Profile((sums / np.diff(edges)[:, None]).astype(np.float32), camera)
 
 
