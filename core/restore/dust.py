@@ -482,8 +482,11 @@ def fill_flow(flow: np.ndarray, holes: np.ndarray) -> np.ndarray:
         cv2.resize(1.0 - holes, half, interpolation=cv2.INTER_AREA),
     )
     filled = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_LINEAR)
-    blended = flow * (1.0 - holes[..., None])
-    blended += filled * holes[..., None]
+    # Blended at the holes' pixels alone: elsewhere the flow is its own.
+    ys, xs = nonzero(holes > 0)
+    share = holes[ys, xs][:, None]
+    blended = flow.copy()
+    blended[ys, xs] = flow[ys, xs] * (1.0 - share) + filled[ys, xs] * share
     return blended
 
 
