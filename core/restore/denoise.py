@@ -109,6 +109,12 @@ class TemporalWeight:
         return self.pixels.fast_exp(((distance - self.explained) * self.rate).clip(max=0.0)) * valid
 
 
+def smooth_reach(radius: int = 2) -> int:
+    """How far from a pixel :func:`smooth_residual` of that ``radius`` reads: the window models it
+    averages are each fitted over a window."""
+    return 2 * radius
+
+
 def smooth_residual(fused: Array, variance: Array, strength: float, radius: int = 2, pixels: Pixels = OPENCV) -> Array:
     """Edge-preserving spatial smoothing of the grain the temporal average left (a self-guided filter).
 

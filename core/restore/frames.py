@@ -24,6 +24,9 @@ from tinct.core.source import SourceFrame
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
 INFRARED_NAMES = ("IR", "ir", "infrared", "Infrared", "IR.I")
 _ROW = 4096
+# Side (pixels) of the tiles a local filter is worked out on where only a few pixels want it
+# (:class:`Tiles`): a speck of dust or two in each.
+TILE = 16
 
 
 def signal(luminance: np.ndarray) -> np.ndarray:
@@ -96,6 +99,44 @@ def sample_points(image: np.ndarray, px: np.ndarray, py: np.ndarray, interpolati
     my = np.pad(py.astype(np.float32, copy=False), (0, pad)).reshape(rows, width)
     values = cv2.remap(image, mx, my, interpolation, borderMode=cv2.BORDER_REPLICATE)
     return values.reshape(-1, *channels)[:count]
+
+
+class Tiles:
+    """The tiles of a frame around some of its pixels, each with the margin a local filter reads
+    (``reach``), laid one under the other as one image (an array of ``pixels``).
+
+    A filter that reads no farther than ``reach`` gives at those pixels of the tiles what it gives
+    on the whole frame (beyond the frame's edges, the tiles mirror it as OpenCV's BORDER_REFLECT
+    does), for the share of the frame the tiles cover.
+    """
+
+    def __init__(self, ys: np.ndarray, xs: np.ndarray, shape: tuple[int, int], reach: int, pixels: Pixels = OPENCV):
+        height, width = shape
+        across = -(-width // TILE)
+        tiles = np.unique(ys // TILE * across + xs // TILE)
+        side = TILE + 2 * reach
+        offsets = np.arange(side) - reach
+        rows = _mirrored(tiles[:, None] // across * TILE + offsets, height)  # (tiles, side)
+        columns = _mirrored(tiles[:, None] % across * TILE + offsets, width)
+        # Tile k's row i, column j is the frame's pixel (rows[k, i], columns[k, j]).
+        self._source = pixels.upload((rows[:, :, None] * width + columns[:, None, :]).reshape(len(tiles) * side, side))
+        # Where the pixels are in the tiles.
+        tile = np.searchsorted(tiles, ys // TILE * across + xs // TILE)
+        self._wanted = pixels.upload((tile * side + reach + ys % TILE) * side + reach + xs % TILE)
+
+    def gather(self, image: Array) -> Array:
+        """The tiles of an (H, W) ``image``."""
+        return image.reshape(-1)[self._source]
+
+    def values(self, tiles: Array) -> Array:
+        """(N,) the pixels' values in ``tiles`` (an image laid out as :meth:`gather` makes it)."""
+        return tiles.reshape(-1)[self._wanted]
+
+
+def _mirrored(index: np.ndarray, size: int) -> np.ndarray:
+    """Positions along an axis of ``size`` pixels, those beyond its ends mirrored back (BORDER_REFLECT)."""
+    index = np.mod(index, 2 * size)
+    return np.where(index >= size, 2 * size - 1 - index, index)
 
 
 def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

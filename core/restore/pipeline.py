@@ -54,6 +54,7 @@ from tinct.core.restore import cuts, deflicker, denoise, dust, scratches, stabil
 from tinct.core.restore.frames import (
     Geometry,
     RestoreFrame,
+    Tiles,
     measure_motion,
     nonzero,
     prepare,
@@ -485,9 +486,12 @@ class Restorer:
             median = np.where(count > 0, median, fill[ys, xs])
         repaired = px.copy(result)
         repaired[at] = px.upload(median)
-        if self.settings.grain > 0:
-            left = sigma * sigma * np.float32(np.pi / (2.0 * len(neighbours)))
-            repaired[at] = denoise.smooth_residual(repaired, left, self.settings.grain, pixels=px)[at]
+        if self.settings.grain > 0:  # worked out on the tiles around the spots alone
+            tiles = Tiles(ys, xs, spots.shape, denoise.smooth_reach(), px)
+            near = tiles.gather(sigma)
+            left = near * near * np.float32(np.pi / (2.0 * len(neighbours)))
+            smoothed = denoise.smooth_residual(tiles.gather(repaired), left, self.settings.grain, pixels=px)
+            repaired[at] = tiles.values(smoothed)
         alpha = px.upload(spots[ys, xs])
         repaired[at] = alpha * repaired[at] + (1.0 - alpha) * result[at]
         return repaired

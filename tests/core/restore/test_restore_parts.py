@@ -18,7 +18,15 @@ from tinct.core.flow import FlowEstimator
 from tinct.core.pixels import Pixels
 from tinct.core.restore import deflicker, denoise, plan_runs, scratches
 from tinct.core.restore.cuts import cut_score
-from tinct.core.restore.frames import Geometry, infrared_channel, infrared_opacity, nonzero, sample_points, signal
+from tinct.core.restore.frames import (
+    Geometry,
+    Tiles,
+    infrared_channel,
+    infrared_opacity,
+    nonzero,
+    sample_points,
+    signal,
+)
 
 
 # -- deflicker ---------------------------------------------------------------------------------
@@ -63,6 +71,35 @@ def test_noise_is_measured_per_brightness(pixels: Pixels) -> None:
     measured = pixels.download(curve.at(pixels.upload(np.array([[0.2, 0.8]], np.float32)), pixels))[0]
     np.testing.assert_allclose(measured, [0.01 + 0.03 * 0.2, 0.01 + 0.03 * 0.8], rtol=0.2)
     assert denoise.measure_noise(base, base, np.ones_like(base)).typical == pytest.approx(denoise.MIN_SIGMA)
+
+
+@ALL_BACKENDS
+def test_the_grain_smoothing_of_a_few_pixels_on_their_tiles_is_the_whole_frames(pixels: Pixels) -> None:
+    """A repair smooths only its own pixels: worked out on the tiles around them it must give what
+    the whole frame gives, at the frame's edges and corners too (where the filter mirrors it)."""
+    rng = np.random.default_rng(5)
+    fused = rng.random((101, 150), np.float32)
+    variance = 0.01 * rng.random((101, 150), np.float32)
+    wanted = np.zeros((101, 150), bool)
+    wanted[0, 0] = wanted[100, 149] = wanted[0, 40] = wanted[60, 149] = True  # at the edges and corners
+    wanted[40:43, 70:74] = wanted[15, 16] = True  # a speck, and a pixel at the corner of a tile
+    ys, xs = nonzero(wanted)
+    whole = pixels.download(denoise.smooth_residual(*(pixels.upload(x) for x in (fused, variance)), 0.7, pixels=pixels))
+    tiles = Tiles(ys, xs, fused.shape, denoise.smooth_reach(), pixels)
+    laid = [tiles.gather(pixels.upload(x)) for x in (fused, variance)]
+    assert laid[0].shape[0] * laid[0].shape[1] < fused.size  # less than the frame's work
+    local = pixels.download(tiles.values(denoise.smooth_residual(*laid, 0.7, pixels=pixels)))
+    np.testing.assert_allclose(local, whole[ys, xs], rtol=1e-6, atol=1e-7)
+    # Another reach reads a wider margin: its filter, too, is the whole frame's.
+    wide = pixels.download(denoise.smooth_residual(*(pixels.upload(x) for x in (fused, variance)), 0.7, 3, pixels))
+    tiles = Tiles(ys, xs, fused.shape, denoise.smooth_reach(3), pixels)
+    laid = [tiles.gather(pixels.upload(x)) for x in (fused, variance)]
+    np.testing.assert_allclose(
+        pixels.download(tiles.values(denoise.smooth_residual(*laid, 0.7, 3, pixels))),
+        wide[ys, xs],
+        rtol=1e-6,
+        atol=1e-7,
+    )
 
 
 # -- cuts ------------------------------------------------------------------------------------------
