@@ -24,6 +24,9 @@ if [ ! -f "$stamp" ] || [ "$repo/pyproject.toml" -nt "$stamp" ] || [ "$repo/inst
     "$venv/bin/python" -m pip install --quiet pillow
     touch "$stamp"
 fi
+# Byte-code for the package's current sources: where PYTHONDONTWRITEBYTECODE is set (CI, many
+# containers) every process, each render worker too, would otherwise compile it again as it starts.
+"$venv/bin/python" -m compileall -q "$repo/core" "$repo/nodes" "$repo/plugin" "$repo/models" >/dev/null
 
 # Nothing is installed outside the virtual environment. The ncnn runtime (only used to check the
 # converted Real-ESRGAN weights against the original) needs two system libraries; without them that
