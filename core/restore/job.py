@@ -204,7 +204,9 @@ class RestoreJob:
             other = [enlarge(c, self.scale) for c in other]
             defect = enlarge(defect, self.scale)
             template = scaled_spec(restored.spec, self.scale)
-        rgb = self.colour.from_working(rgb_working, self.output_space)
+        # (In the working space already, the restored pixels are joined as they are, not copied first.)
+        same_space = self.colour.is_identity(self.colour.working_space, self.output_space)
+        rgb = rgb_working if same_space else self.colour.from_working(rgb_working, self.output_space)
         pixels = join_channels([rgb, *other, defect])
         attributes = provenance(
             node=req.node,

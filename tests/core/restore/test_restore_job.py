@@ -12,6 +12,7 @@ from tests.conftest import ACESCG_Y, ALL_BACKENDS, make_frames
 from tests.core.restore.scenes import grainy, grey_rgb, scene, write_sequence
 from tests.damage import DamageSpec, FilmDamage
 from tests.weave import apply_weave, weave
+from tinct.core.colour import ColourManager
 from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
 from tinct.core.imageio import read_attribute, read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
@@ -66,6 +67,21 @@ def test_writes_the_restored_frames_with_the_defect_matte_and_provenance(tmp_pat
     assert read_attribute(path, "tinct:sourceFrame") == 1003
     assert read_attribute(path, "oiio:ColorSpace") == "lin_ap1_scene"
     assert read_attribute(path, "studio:shot") == "sh010"
+
+
+def test_an_output_colour_space_converts_the_restored_frames_and_nothing_else(tmp_path: Path) -> None:
+    tint = np.array([1.3, 0.9, 0.6], np.float32)  # a coloured picture: grey is grey in either space
+    source = write_sequence(tmp_path / "src", [y[..., None] * tint for y in grainy(scene(5), 0.01)])
+    RestoreJob(request(source, tmp_path / "working")).run()
+    other = OutputOptions(pixel_type="float", colorspace="Linear Rec.709 (sRGB)")
+    RestoreJob(request(source, tmp_path / "rec709", output_options=other)).run()
+    working, converted = (read_image(frame_path(tmp_path / name, 1003)) for name in ("working", "rec709"))
+    colour = ColourManager()
+    expected = colour.convert(working.rgb(), colour.working_space, "Linear Rec.709 (sRGB)")
+    assert not np.allclose(working.rgb(), expected, atol=1e-3)  # the spaces differ on this picture
+    np.testing.assert_allclose(converted.rgb(), expected, rtol=1e-5, atol=1e-6)
+    matte = working.pixels[..., working.index(DEFECT_CHANNEL)]
+    np.testing.assert_array_equal(converted.pixels[..., converted.index(DEFECT_CHANNEL)], matte)
 
 
 @ALL_BACKENDS
