@@ -210,7 +210,10 @@ def detect(
     # Content that moved is searched for in the nearest frame each side (it has moved least there).
     nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
     keep &= ~_moved_content(defects, keep, centre, nearest, chosen, tolerance, pixels)
-    return keep[labels]
+    found = np.zeros(labels.shape, bool)  # (the kept defects' pixels: a few of the frame's)
+    ys, xs = nonzero(defects.mask)
+    found[ys, xs] = keep[labels[ys, xs]]
+    return found
 
 
 @dataclass(frozen=True)
@@ -233,9 +236,9 @@ def _well_framed(
     """
     count = len(defects.boxes)
     ring_size = 2 * RING + 1
-    grown = cv2.dilate(
-        defects.labels.astype(np.float32), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size))
-    )
+    # (Labels dilate as 16-bit integers where they fit: the same maxima, quicker than as floats.)
+    labels = defects.labels.astype(np.uint16 if count <= np.iinfo(np.uint16).max else np.float32)
+    grown = cv2.dilate(labels, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
     ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
@@ -464,8 +467,11 @@ def matte(mask: np.ndarray) -> np.ndarray:
     """(H, W) bool defect pixels -> (H, W) float32 repair matte: 1 on them, :data:`EDGE` on the ring around."""
     if not mask.any():
         return np.zeros(mask.shape, np.float32)
-    core = mask.astype(np.float32)
-    return np.maximum(core, EDGE * cv2.dilate(core, _CROSS))
+    # As bytes, then EDGE where the dilation reaches and 1 on the pixels themselves.
+    matte = cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), _CROSS).astype(np.float32)
+    matte *= EDGE
+    matte[mask] = 1.0
+    return matte
 
 
 def fill_flow(flow: np.ndarray, holes: np.ndarray) -> np.ndarray:
