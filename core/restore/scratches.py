@@ -393,14 +393,14 @@ def _peaks(
     # ... and if it were part of the picture, carried by the picture's motion.
     picture = np.full_like(persistence, -np.inf)
     if len(on_film) > 1:
-        at = columns.astype(np.float32)
+        at, grid = columns.astype(np.float32), np.arange(width, dtype=np.float32)
         in_picture = []
         for film, shift, r in zip(on_film, shifts, drift):
             carried = np.full(len(rows), -np.inf)
             # Frames where the two places coincide say nothing either way.
             for band in np.unique(rows[np.abs(shift[rows]) > r + 1]):
                 of_band = rows == band
-                carried[of_band] = np.interp(at[of_band] + shift[band], np.arange(width, dtype=np.float32), film[band])
+                carried[of_band] = np.interp(at[of_band] + shift[band], grid, film[band])
             in_picture.append(carried)
         picture = np.median(np.stack(in_picture), axis=0)
     strong = (standing > limit) & (persistence > limit)
