@@ -31,6 +31,8 @@ BINS = np.linspace(0.0, 1.2, 9)
 # Floor of the measured grain (half-float EXR quantisation is about 1e-3 of the signal).
 MIN_SIGMA = 1e-3
 PATCH = 5
+# Window radius (pixels) of the smoothing of the grain the temporal average leaves.
+SMOOTH_RADIUS = 2
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,15 @@ class TemporalWeight:
         return self.pixels.fast_exp(((distance - self.explained) * self.rate).clip(max=0.0)) * valid
 
 
-def smooth_reach(radius: int = 2) -> int:
+def smooth_reach(radius: int = SMOOTH_RADIUS) -> int:
     """How far from a pixel :func:`smooth_residual` of that ``radius`` reads: the window models it
     averages are each fitted over a window."""
     return 2 * radius
 
 
-def smooth_residual(fused: Array, variance: Array, strength: float, radius: int = 2, pixels: Pixels = OPENCV) -> Array:
+def smooth_residual(
+    fused: Array, variance: Array, strength: float, radius: int = SMOOTH_RADIUS, pixels: Pixels = OPENCV
+) -> Array:
     """Edge-preserving spatial smoothing of the grain the temporal average left (a self-guided filter).
 
     ``variance`` (H, W) is the grain variance left in ``fused``. In each window the signal is

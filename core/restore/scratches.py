@@ -381,7 +381,8 @@ def _peaks(
     standing, moved = here[rows, columns], moved[rows]
     # Where the line would be in each frame if it were fixed to the film (drifting a little) ...
     on_film = [cv2.dilate(zi, np.ones((1, 2 * r + 1), np.uint8)) for zi, r in zip(z, drift)]
-    persistence = np.median(np.stack([film[rows, columns] for film in on_film]), axis=0)
+    at_peaks = np.stack([film[rows, columns] for film in on_film])
+    persistence = np.median(at_peaks, axis=0)
     # Evidence gathered over the window at the film's place: where the picture moves under the
     # scratch, its texture averages away (the mean, in its own robust spreads, rises above the
     # single frame's); where it holds still, this is the single frame's evidence again.
@@ -408,7 +409,7 @@ def _peaks(
     kept = (strong | gathered) & (persistence > picture)
     if earlier:
         before = [cv2.dilate(zi, np.ones((1, 2 * _drift(d, height) + 1), np.uint8)) for zi, d in earlier]
-        lasted = np.median(np.stack([film[rows, columns] for film in on_film + before]), axis=0)
+        lasted = np.median(np.concatenate([at_peaks, [film[rows, columns] for film in before]]), axis=0)
         kept &= moved | (lasted > limit)
     peaks = np.zeros((bands, width), bool)
     peaks[rows[kept], columns[kept]] = True
