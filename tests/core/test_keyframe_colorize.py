@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ACESCG_Y, ALL_BACKENDS, RED, TinyShot, make_frames, write_shot
+from tinct.core import keyframe_colorize
 from tinct.core.engine import set_job_cores
 from tinct.core.errors import CancelledError, ImageFileError, SequenceError
 from tinct.core.flow import Motion
@@ -18,6 +19,7 @@ from tinct.core.pixels import TOLERANCE_DB, Pixels
 from tinct.core.pixels_torch import TorchPixels
 from tinct.core.propagation import Plate, Propagator
 from tinct.core.sequence import parse_sequence
+from tinct.core.source import LuminanceFrame, SourcePlate
 
 
 def request(shot: TinyShot, out: str = "out", **kwargs) -> ColorizeRequest:
@@ -162,19 +164,30 @@ def test_passes_side_by_side_give_the_pixels_of_one_after_the_other(
 ) -> None:
     shot = write_shot(tmp_path, make_frames(9), keys=[0, 8])
     made: list[int] = []
-    motion = Propagator.motion
+    read: list[int] = []
+    motion, read_luminance = Propagator.motion, SourcePlate.read_luminance
 
     def counted(self: Propagator, previous: Plate, current: Plate) -> Motion:
         made.append(1)
         return motion(self, previous, current)
 
+    def counted_read(self: SourcePlate, frame: int) -> LuminanceFrame:
+        read.append(frame)
+        return read_luminance(self, frame)
+
     monkeypatch.setattr(Propagator, "motion", counted)
+    monkeypatch.setattr(SourcePlate, "read_luminance", counted_read)
     cores(1)
     KeyframeColorizeJob(request(shot, "one")).run()
     assert len(made) == 8  # each pair of neighbouring frames once
+    # Each frame read once for both passes of the interval; the last keyframe once more, for the
+    # segment after it.
+    assert sorted(read) == [*range(1001, 1010), 1009]
+    read.clear()
     cores(2)
     KeyframeColorizeJob(request(shot, "two")).run()
     assert 8 <= len(made) - 8 <= 9  # where the passes meet, both may make the same one
+    assert set(read) == set(range(1001, 1010)) and len(read) <= 11  # both may read the frame there
     for frame in range(1001, 1010):
         one = read_image(shot.out_pattern("one").replace("####", str(frame))).pixels
         two = read_image(shot.out_pattern("two").replace("####", str(frame))).pixels
@@ -184,6 +197,31 @@ def test_passes_side_by_side_give_the_pixels_of_one_after_the_other(
     assert made == []  # a keyframe alone is its own colour: no pass walks anywhere
     key = read_image(shot.out_pattern("key").replace("####", "1001")).pixels
     np.testing.assert_array_equal(key, read_image(shot.out_pattern("one").replace("####", "1001")).pixels)
+
+
+def test_frames_beyond_the_memory_kept_for_the_other_pass_are_read_again(
+    tmp_path: Path, cores: Callable[[int | None], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shot = write_shot(tmp_path, make_frames(9), keys=[0, 8])
+    cores(1)
+    KeyframeColorizeJob(request(shot, "whole")).run()
+    read: list[int] = []
+    read_luminance = SourcePlate.read_luminance
+
+    def counted_read(self: SourcePlate, frame: int) -> LuminanceFrame:
+        read.append(frame)
+        return read_luminance(self, frame)
+
+    monkeypatch.setattr(SourcePlate, "read_luminance", counted_read)
+    frame_bytes = 64 * 48 * 4  # one frame's float32 luminance
+    monkeypatch.setattr(keyframe_colorize, "SHARED_READS_BUDGET", 3 * frame_bytes)
+    KeyframeColorizeJob(request(shot, "kept")).run()
+    # The backward pass (first, on one core) keeps the first three frames it reads that the forward
+    # pass walks too, 1008 to 1006; the forward pass reads the others again.
+    assert sorted(read) == sorted([*range(1001, 1010), 1009, *range(1002, 1006)])
+    for frame in range(1001, 1010):
+        kept = read_image(shot.out_pattern("kept").replace("####", str(frame))).pixels
+        np.testing.assert_array_equal(kept, read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels)
 
 
 @pytest.mark.parametrize("count", [1, 2])
