@@ -271,7 +271,7 @@ class KeyframeColorizeJob:
         forward = [f for f in self.all_source_frames if before < f <= frames[-1]]
         backward = [f for f in self.all_source_frames if between and min(between) <= f < after][::-1]
         motions = MotionExchange(cache, [before, *forward], [after, *backward])
-        reads = SharedReads(self.plate.read_luminance, [before, *forward], [after, *backward])
+        reads = SharedReads(self._read_plate, [before, *forward], [after, *backward])
         join = Join(cache, before if before in frames else None, self._finisher)
         span = after - before
         walks = self._walk(before, forward, motions, reads.read), self._walk(after, backward, motions, reads.read)
@@ -307,17 +307,16 @@ class KeyframeColorizeJob:
         key_frame: int,
         frames: list[int],
         motions: MotionExchange | None,
-        read: Callable[[int], LuminanceFrame] | None = None,
+        read: Callable[[int], tuple[LuminanceFrame, Plate]] | None = None,
     ) -> Walk:
         """Walk from the keyframe ``key_frame`` over ``frames`` (in walking order): (frame, source,
-        track, keyframe) for the keyframe and each frame. Plates and motions are made a step ahead, beside
-        the propagation; ``motions`` shares them with the interval's other pass, and ``read`` (default:
-        the source's) its frames."""
+        track, keyframe) for the keyframe and each frame. Frames are read with their plates (by
+        ``read``, default :meth:`_read_plate`) and motions made a step ahead, beside the propagation;
+        ``motions`` shares the motions with the interval's other pass."""
         propagator = Propagator(self.request.settings, self.height, self.width, self.request.pixels)
         # One frame ahead, read and prepared: the interval's two walks may run at once.
-        reader = iter(ReadAhead(read or self.plate.read_luminance, [key_frame, *frames], depth=1))
-        _, source = next(reader)
-        plate = propagator.plate(source.luminance)
+        reader = iter(ReadAhead(read or self._read_plate, [key_frame, *frames], depth=1))
+        _, (source, plate) = next(reader)
         key = self._keyframe(propagator, key_frame, source, plate)
         track = propagator.start(key)
         yield key_frame, source, track, key
@@ -327,6 +326,11 @@ class KeyframeColorizeJob:
             track = propagator.step(track, plate, current, key, motion)
             plate = current
             yield frame, source, track, key
+
+    def _read_plate(self, frame: int) -> tuple[LuminanceFrame, Plate]:
+        """A source frame, and its plate for tracking."""
+        source = self.plate.read_luminance(frame)
+        return source, self._finisher.plate(source.luminance)
 
     def _finished(self, track: Track, key: Keyframe) -> np.ndarray:
         """The finished colour of a frame that one pass alone colours, on the host."""
@@ -368,15 +372,14 @@ class KeyframeColorizeJob:
 
 def _walk_ahead(
     walker: Propagator,
-    frames: Iterator[tuple[int, LuminanceFrame]],
+    frames: Iterator[tuple[int, tuple[LuminanceFrame, Plate]]],
     previous: int,
     plate: Plate,
     motions: MotionExchange | None,
 ) -> Iterator[tuple[int, LuminanceFrame, Plate, Motion]]:
     """The frames of a walk from ``previous`` (whose plate is ``plate``), each with its plate and the
     motion to it from the frame before: from ``motions`` where the other pass made it, else computed."""
-    for frame, source in frames:
-        current = walker.plate(source.luminance)
+    for frame, (source, current) in frames:
         if motions is None:
             motion = walker.motion(plate, current)
         else:
@@ -425,43 +428,47 @@ class MotionExchange:
 
 
 class SharedReads:
-    """The source frames both passes of an interval walk, read from their files once.
+    """The source frames both passes of an interval walk, read from their files (and made into
+    plates) once.
 
     The first pass to need a frame reads it and keeps it for the other, which takes it (and lets it
-    go) instead of decoding the file again (at 1080p, 30 of a frame's 1,100 CPU-milliseconds). Kept
+    go) instead of decoding the file again (at 1080p, 40 of a frame's 1,000 CPU-milliseconds). Kept
     frames are held in memory up to :data:`SHARED_READS_BUDGET` bytes, so memory stays flat in the
     length of an interval; beyond it, and where both passes need a frame at once, each reads it
     (the same pixels).
     """
 
-    def __init__(self, read: Callable[[int], LuminanceFrame], forward: list[int], backward: list[int]) -> None:
+    def __init__(
+        self, read: Callable[[int], tuple[LuminanceFrame, Plate]], forward: list[int], backward: list[int]
+    ) -> None:
         self._read = read
         self._shared = set(forward) & set(backward)
         self._lock = threading.Lock()
         self._state: dict[int, str] = {}  # reading, kept or taken
-        self._kept: dict[int, LuminanceFrame] = {}
+        self._kept: dict[int, tuple[LuminanceFrame, Plate]] = {}
         self._held = 0  # bytes of the kept frames
 
-    def read(self, frame: int) -> LuminanceFrame:
+    def read(self, frame: int) -> tuple[LuminanceFrame, Plate]:
         with self._lock:
             state = self._state.get(frame)
             self._state[frame] = "taken" if state is not None else "reading"
             if state == "kept":
-                source = self._kept.pop(frame)
-                self._held -= _nbytes(source)
-                return source
-        source = self._read(frame)
+                read = self._kept.pop(frame)
+                self._held -= _nbytes(read)
+                return read
+        read = self._read(frame)
         if state is None and frame in self._shared:
             with self._lock:
-                if self._state[frame] == "reading" and self._held + _nbytes(source) <= SHARED_READS_BUDGET:
-                    self._kept[frame] = source
-                    self._held += _nbytes(source)
+                if self._state[frame] == "reading" and self._held + _nbytes(read) <= SHARED_READS_BUDGET:
+                    self._kept[frame] = read
+                    self._held += _nbytes(read)
                     self._state[frame] = "kept"
-        return source
+        return read
 
 
-def _nbytes(source: LuminanceFrame) -> int:
-    return source.luminance.nbytes + sum(plane.nbytes for plane in source.extras.values())
+def _nbytes(read: tuple[LuminanceFrame, Plate]) -> int:
+    source, plate = read
+    return source.luminance.nbytes + sum(plane.nbytes for plane in source.extras.values()) + plate.small.nbytes
 
 
 @dataclass(frozen=True)

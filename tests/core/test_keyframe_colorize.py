@@ -213,7 +213,7 @@ def test_frames_beyond_the_memory_kept_for_the_other_pass_are_read_again(
         return read_luminance(self, frame)
 
     monkeypatch.setattr(SourcePlate, "read_luminance", counted_read)
-    frame_bytes = 64 * 48 * 4  # one frame's float32 luminance
+    frame_bytes = 64 * 48 * (4 + 1)  # one frame's float32 luminance and its 8-bit plate
     monkeypatch.setattr(keyframe_colorize, "SHARED_READS_BUDGET", 3 * frame_bytes)
     KeyframeColorizeJob(request(shot, "kept")).run()
     # The backward pass (first, on one core) keeps the first three frames it reads that the forward
