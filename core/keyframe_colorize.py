@@ -5,10 +5,9 @@ The keyframes are painted files or, for AutoColorize, proposed by a colouriser (
 
 The shot is cut at its keyframes into *segments*. A frame between keyframes ``k0 < t < k1`` is
 coloured from both: a forward pass walks ``k0 -> t``, a backward pass ``k1 -> t``, and the frame is
-joined from their two estimates (:class:`Join`; the first of the two waits on disk, at the working
-scale). With two cores or more the passes run side by side, each in its own thread, and share the motion
-between each pair of frames (:class:`MotionExchange`) and the frames they read (:class:`SharedReads`);
-on one core the backward pass runs first.
+joined from their two estimates at the working scale. With two cores or more the passes run side
+by side, each in its own thread; they share the frames they read, the motions between them and
+their estimates (see :mod:`tinct.core.interval`). On one core the backward pass runs first.
 Frames before the first keyframe are walked backwards from it, frames after the last forwards.
 A frame's colour depends only on its own segment, so a render split at keyframes (farm chunks) is
 identical to a whole one, and a rerun recomputes only segments with frames missing.
@@ -17,8 +16,6 @@ identical to a whole one, and a rerun recomputes only segments with frames missi
 from __future__ import annotations
 
 import itertools
-import queue
-import threading
 from bisect import bisect_right
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -34,24 +31,27 @@ from tinct.core.debris import run_folder
 from tinct.core.engine import Ahead, ReadAhead, job_cores, write_all
 from tinct.core.errors import ImageFileError, ParameterError
 from tinct.core.flow import Motion
-from tinct.core.half import from_half, to_half
 from tinct.core.imageio import write_exr
+from tinct.core.interval import (
+    BACKWARD,
+    FORWARD,
+    INTERVAL_MEMORY,
+    Join,
+    MemoryBudget,
+    MotionExchange,
+    Parking,
+    SharedReads,
+)
 from tinct.core.keyframes import PaintedKeyframes, ProposedKeyframes, Proposer
 from tinct.core.outputs import check_output, clamped_warning
 from tinct.core.pixels import OPENCV, Pixels, join_channels
-from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, Track, Unfinished
+from tinct.core.propagation import Keyframe, Plate, PropagationSettings, Propagator, Track
 from tinct.core.provenance import already_written, frame_hash, params_hash, provenance
 from tinct.core.reference import ReferenceColorizer
 from tinct.core.sequence import Sequence, format_frame_ranges
 from tinct.core.source import LuminanceFrame, SourcePlate
 
 CONFIDENCE_CHANNEL = "colorize.confidence"
-# The two passes over a keyframe interval.
-FORWARD, BACKWARD = "forward", "backward"
-# Bytes of source frames an interval's passes keep for each other (see SharedReads). Until the
-# passes meet they keep all they read, up to the whole interval: 46 frames at 1080p, 30 at
-# 2048x1556 and 11 at 4K fit (8.3, 12.7 and 33 MB of luminance each).
-SHARED_READS_BUDGET = 384 * 2**20
 
 
 # A walk from a keyframe: (frame, source, track, keyframe) for the keyframe and each frame after it
@@ -270,9 +270,11 @@ class KeyframeColorizeJob:
         between = set(frames) - {before}
         forward = [f for f in self.all_source_frames if before < f <= frames[-1]]
         backward = [f for f in self.all_source_frames if between and min(between) <= f < after][::-1]
-        motions = MotionExchange(cache, [before, *forward], [after, *backward])
-        reads = SharedReads(self._read_plate, [before, *forward], [after, *backward])
-        join = Join(cache, before if before in frames else None, self._finisher)
+        budget = MemoryBudget(INTERVAL_MEMORY)
+        parking = Parking(cache, budget)
+        motions = MotionExchange(parking, [before, *forward], [after, *backward])
+        reads = SharedReads(self._read_plate, [before, *forward], [after, *backward], budget)
+        join = Join(parking, before if before in frames else None, self._finisher)
         span = after - before
         walks = self._walk(before, forward, motions, reads.read), self._walk(after, backward, motions, reads.read)
         passes = [partial(self._run_pass, join, FORWARD, walks[0], set(frames), span)]
@@ -386,223 +388,3 @@ def _walk_ahead(
             motion = motions.between(walker, (previous, plate), (frame, current))
         yield frame, source, current, motion
         previous, plate = frame, current
-
-
-class MotionExchange:
-    """The motions between neighbouring frames of an interval, made once for both passes.
-
-    The two passes walk the same pairs of frames in opposite directions. Whichever reaches a pair
-    first computes its motion and, if the other pass walks that pair too, parks it on disk (half
-    float, as the walk uses it) in the forward direction; the other takes it from there. Where both
-    reach a pair at once, each computes it (the same pixels) and nothing is parked.
-    """
-
-    def __init__(self, cache: Path, forward: list[int], backward: list[int]) -> None:
-        self._cache = cache
-        pairs = [{(min(a, b), max(a, b)) for a, b in itertools.pairwise(walk)} for walk in (forward, backward)]
-        self._shared = pairs[0] & pairs[1]
-        self._lock = threading.Lock()
-        self._state: dict[tuple[int, int], str] = {}  # computing, parked or taken
-
-    def between(self, walker: Propagator, previous: tuple[int, Plate], current: tuple[int, Plate]) -> Motion:
-        """The motion from ``previous`` to ``current`` (frame, plate), for ``walker``'s walk."""
-        (earlier, earlier_plate), (later, later_plate) = previous, current
-        pair = (min(earlier, later), max(earlier, later))
-        forwards = earlier < later
-        with self._lock:
-            state = self._state.get(pair)
-            self._state[pair] = "taken" if state is not None else "computing"
-        if state == "parked":
-            parked = _unpark(self._cache, pair[0], "motion")
-            motion = Motion(parked[..., :2], parked[..., 2:])
-            return motion if forwards else motion.reversed()
-        motion = walker.motion(earlier_plate, later_plate)
-        if state is None and pair in self._shared:
-            with self._lock:
-                if self._state[pair] == "computing":
-                    as_forward = motion if forwards else motion.reversed()
-                    both = np.dstack([as_forward.to_reference, as_forward.to_target])
-                    _park(self._cache, pair[0], "motion", to_half(both))
-                    self._state[pair] = "parked"
-        return motion
-
-
-class SharedReads:
-    """The source frames both passes of an interval walk, read from their files (and made into
-    plates) once.
-
-    The first pass to need a frame reads it and keeps it for the other, which takes it (and lets it
-    go) instead of decoding the file again (at 1080p, 40 of a frame's 1,000 CPU-milliseconds). Kept
-    frames are held in memory up to :data:`SHARED_READS_BUDGET` bytes, so memory stays flat in the
-    length of an interval; beyond it, and where both passes need a frame at once, each reads it
-    (the same pixels).
-    """
-
-    def __init__(
-        self, read: Callable[[int], tuple[LuminanceFrame, Plate]], forward: list[int], backward: list[int]
-    ) -> None:
-        self._read = read
-        self._shared = set(forward) & set(backward)
-        self._lock = threading.Lock()
-        self._state: dict[int, str] = {}  # reading, kept or taken
-        self._kept: dict[int, tuple[LuminanceFrame, Plate]] = {}
-        self._held = 0  # bytes of the kept frames
-
-    def read(self, frame: int) -> tuple[LuminanceFrame, Plate]:
-        with self._lock:
-            state = self._state.get(frame)
-            self._state[frame] = "taken" if state is not None else "reading"
-            if state == "kept":
-                read = self._kept.pop(frame)
-                self._held -= _nbytes(read)
-                return read
-        read = self._read(frame)
-        if state is None and frame in self._shared:
-            with self._lock:
-                if self._state[frame] == "reading" and self._held + _nbytes(read) <= SHARED_READS_BUDGET:
-                    self._kept[frame] = read
-                    self._held += _nbytes(read)
-                    self._state[frame] = "kept"
-        return read
-
-
-def _nbytes(read: tuple[LuminanceFrame, Plate]) -> int:
-    source, plate = read
-    return source.luminance.nbytes + sum(plane.nbytes for plane in source.extras.values()) + plate.small.nbytes
-
-
-@dataclass(frozen=True)
-class _Parked:
-    """The first estimate of a frame: its pass, keyframe and temporal weight, and whether it is on
-    disk yet."""
-
-    direction: str
-    key: Keyframe
-    weight: float
-    written: threading.Event
-
-
-class Join:
-    """Joins the forward and backward estimates of each frame of an interval, handed over by the two
-    passes from their threads, and gives the finished frames to the caller's thread.
-
-    Estimates are handed over at the working scale (:class:`~tinct.core.propagation.Unfinished`):
-    the first of a frame is parked on disk (its parts in half float, its keyframe coordinates in
-    float32); the second completes the frame at full size (``finisher``'s
-    :meth:`~tinct.core.propagation.Propagator.join`), which waits (one at a time, so memory stays
-    flat) until :meth:`finished` takes it. Both estimates are joined with their parts in half float,
-    forward first, so the pixels do not depend on which pass reached the frame first. The keyframe
-    before the interval (``alone``, when wanted) is finished by the forward pass alone: its colour
-    is its own.
-    """
-
-    def __init__(self, cache: Path, alone: int | None, finisher: Propagator) -> None:
-        self._cache = cache
-        self._alone = alone
-        self._finisher = finisher
-        self._first: dict[int, _Parked] = {}
-        self._lock = threading.Lock()
-        self._ready: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
-        self._stop = threading.Event()
-        self._closed = threading.Event()
-
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
-    def deliver(
-        self, frame: int, direction: str, source: LuminanceFrame, track: Track, key: Keyframe, weight: float
-    ) -> None:
-        """Hand over one pass's track of ``frame``, with its keyframe and temporal weight."""
-        finisher = self._finisher
-        download = finisher.pixels.download
-        if frame == self._alone:
-            self._put("frame", (frame, (source, download(finisher.colour(track, key)))))
-            return
-        estimate = finisher.unfinished(track)
-        parts = to_half(estimate.parts)
-        with self._lock:
-            other = self._first.pop(frame, None)
-            if other is None:
-                parked = self._first[frame] = _Parked(direction, key, weight, threading.Event())
-        if other is None:
-            try:
-                _park(self._cache, frame, f"{direction}.parts", parts)
-                _park(self._cache, frame, f"{direction}.coords", estimate.coords)
-            finally:
-                parked.written.set()  # also on failure: the other pass must not wait for ever
-            return
-        other.written.wait()
-        mine = (Unfinished(from_half(parts), estimate.coords), key, weight)
-        theirs_parts = _unpark(self._cache, frame, f"{other.direction}.parts")
-        theirs_coords = _unpark(self._cache, frame, f"{other.direction}.coords")
-        theirs = (Unfinished(theirs_parts, theirs_coords), other.key, other.weight)
-        first, second = (mine, theirs) if direction == FORWARD else (theirs, mine)
-        self._put("frame", (frame, (source, download(finisher.join(first, second)))))
-
-    def fail(self, error: BaseException) -> None:
-        """A pass failed: the caller's thread raises ``error`` once both passes ended."""
-        self._put("failed", error)
-
-    def done(self) -> None:
-        """A pass ended (finished, stopped or failed)."""
-        self._put("done", None)
-
-    def finished(self, passes: int) -> Iterator[tuple[int, tuple[LuminanceFrame, np.ndarray]]]:
-        """The finished frames, as the passes complete them, until all ``passes`` have ended; then
-        the first failure of a pass, if any, is raised (the other pass stops at its next frame)."""
-        failure: BaseException | None = None
-        while passes:
-            kind, payload = self._ready.get()
-            if kind == "frame" and failure is None:
-                yield payload  # type: ignore[misc]
-            elif kind == "failed":
-                failure = failure or payload  # type: ignore[assignment]
-                self._stop.set()
-            elif kind == "done":
-                passes -= 1
-        if failure is not None:
-            raise failure
-
-    def close(self) -> None:
-        """The caller takes nothing more: the passes stop at their next frame, and what they hand
-        over from now on is dropped."""
-        self._closed.set()
-        self._stop.set()
-
-    def _put(self, kind: str, payload: object) -> None:
-        # After a failure the frames still coming are dropped; the end of a pass always gets through
-        # while the caller listens.
-        while not self._closed.is_set():
-            try:
-                self._ready.put((kind, payload), timeout=0.1)
-                return
-            except queue.Full:
-                if self._stop.is_set() and kind == "frame":
-                    return
-
-
-def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
-    """Keep what one pass found (an estimate, a motion) on disk, as it is given (half float, or
-    float32 for keyframe coordinates), until the other pass reaches its frame."""
-    try:
-        np.save(cache / f"{frame}.{kind}.npy", array)
-    except OSError as exc:
-        raise ImageFileError(
-            "Cannot keep the backward pass's estimates beside the output",
-            expected=f"free space in {cache.parent} for about {array.nbytes / 1e6:.1f} MB a frame "
-            "between two keyframes, while they are coloured",
-            found=str(exc),
-            repair="free space in the output folder, or write to a folder with more, and run again: "
-            "finished frames are kept",
-            file=cache,
-            frame=frame,
-        ) from exc
-
-
-def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
-    """What :func:`_park` kept, in float32 (removed from disk)."""
-    path = cache / f"{frame}.{kind}.npy"
-    parked = from_half(np.load(path))
-    path.unlink()
-    return parked

@@ -116,7 +116,7 @@ STAGE_RULES: tuple[tuple[str, frozenset[str] | None, str], ...] = (
     ("core/restore/frames.py", frozenset({"measure_motion"}), FLOW),
     ("core/propagation.py", None, PROPAGATION),
     ("core/keyframe_colorize.py", frozenset({"_keyframe", "_prepare_keyframe"}), PROPAGATION),
-    ("core/keyframe_colorize.py", frozenset({"_park", "_unpark"}), PARK),
+    ("core/interval.py", frozenset({"_park", "_unpark", "park", "take"}), PARK),
     ("core/keyframe_colorize.py", frozenset({"_texture_matcher"}), FILL),
     ("core/guided.py", None, FILL),
     ("core/reference.py", None, FILL),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ACESCG_Y, ALL_BACKENDS, RED, TinyShot, make_frames, write_shot
-from tinct.core import keyframe_colorize
+from tinct.core import interval, keyframe_colorize
 from tinct.core.engine import set_job_cores
 from tinct.core.errors import CancelledError, ImageFileError, SequenceError
 from tinct.core.flow import Motion
@@ -199,29 +199,41 @@ def test_passes_side_by_side_give_the_pixels_of_one_after_the_other(
     np.testing.assert_array_equal(key, read_image(shot.out_pattern("one").replace("####", "1001")).pixels)
 
 
-def test_frames_beyond_the_memory_kept_for_the_other_pass_are_read_again(
-    tmp_path: Path, cores: Callable[[int | None], None], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("count", [1, 2])
+def test_what_the_passes_keep_beyond_their_memory_is_parked_on_disk_or_read_again(
+    tmp_path: Path, cores: Callable[[int | None], None], monkeypatch: pytest.MonkeyPatch, count: int
 ) -> None:
     shot = write_shot(tmp_path, make_frames(9), keys=[0, 8])
-    cores(1)
-    KeyframeColorizeJob(request(shot, "whole")).run()
+    cores(count)
     read: list[int] = []
-    read_luminance = SourcePlate.read_luminance
+    parked: list[str] = []
+    read_luminance, park = SourcePlate.read_luminance, interval._park
 
     def counted_read(self: SourcePlate, frame: int) -> LuminanceFrame:
         read.append(frame)
         return read_luminance(self, frame)
 
+    def counted_park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
+        parked.append(kind)
+        park(cache, frame, kind, array)
+
     monkeypatch.setattr(SourcePlate, "read_luminance", counted_read)
-    frame_bytes = 64 * 48 * (4 + 1)  # one frame's float32 luminance and its 8-bit plate
-    monkeypatch.setattr(keyframe_colorize, "SHARED_READS_BUDGET", 3 * frame_bytes)
-    KeyframeColorizeJob(request(shot, "kept")).run()
-    # The backward pass (first, on one core) keeps the first three frames it reads that the forward
-    # pass walks too, 1008 to 1006; the forward pass reads the others again.
-    assert sorted(read) == sorted([*range(1001, 1010), 1009, *range(1002, 1006)])
+    monkeypatch.setattr(interval, "_park", counted_park)
+    KeyframeColorizeJob(request(shot, "in-memory")).run()
+    assert parked == []  # a short interval fits in memory whole
+    read.clear()
+    monkeypatch.setattr(keyframe_colorize, "INTERVAL_MEMORY", 0)
+    KeyframeColorizeJob(request(shot, "on-disk")).run()
+    # Each pass reads every frame it walks (1001 to 1008 forwards, 1009 to 1002 backwards, 1009 for
+    # the segment after the interval); motions and first estimates wait on disk.
+    if count == 1:  # on two cores the passes may both make a motion, with nothing parked
+        assert sorted(read) == sorted([*range(1001, 1010), 1009, *range(1002, 1009)])
+        assert sorted(parked) == sorted(["motion"] * 6 + ["backward.parts", "backward.coords"] * 7)
+    assert parked and len(read) > 10
     for frame in range(1001, 1010):
-        kept = read_image(shot.out_pattern("kept").replace("####", str(frame))).pixels
-        np.testing.assert_array_equal(kept, read_image(shot.out_pattern("whole").replace("####", str(frame))).pixels)
+        on_disk = read_image(shot.out_pattern("on-disk").replace("####", str(frame))).pixels
+        in_memory = read_image(shot.out_pattern("in-memory").replace("####", str(frame))).pixels
+        np.testing.assert_array_equal(on_disk, in_memory)
 
 
 @pytest.mark.parametrize("count", [1, 2])

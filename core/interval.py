@@ -1,0 +1,306 @@
+"""The two passes over a keyframe interval: what they share, and where their estimates meet.
+
+Between keyframes ``k0 < k1`` a forward pass walks from ``k0`` and a backward pass from ``k1``, side
+by side in two threads when there are two cores (see :mod:`tinct.core.keyframe_colorize`). They walk
+the same frames and the same pairs of frames in opposite directions, so whichever reaches a frame
+first keeps what the other will need: the frame as read, with its plate (:class:`SharedReads`), the
+motion between two frames (:class:`MotionExchange`), and its estimate of the frame, which the other
+joins with its own (:class:`Join`). What is kept is held in memory while the interval's
+:class:`MemoryBudget` lasts (memory stays flat in the interval's length), and beyond it parked on
+disk in the run's folder (:class:`Parking`) or, for frames, read again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tinct.core.errors import ImageFileError
+from tinct.core.flow import Motion
+from tinct.core.half import from_half, to_half
+from tinct.core.propagation import Keyframe, Plate, Propagator, Track, Unfinished
+from tinct.core.source import LuminanceFrame
+
+FORWARD, BACKWARD = "forward", "backward"
+# Bytes an interval's two passes hold in memory for each other. Until the passes meet they keep
+# what they find, up to the whole interval: at 1080p a frame's read and plate are 8.9 MB, its
+# estimate 10.6 and a motion 4.7 (the last two at the working scale, the same at 4K), so 16 frames
+# fit whole. Held in memory, the interval's traffic stays off the output's storage (on a farm often
+# a network share) and each source frame is read once; on a local disk the CPU time hardly changes.
+INTERVAL_MEMORY = 384 * 2**20
+
+
+class MemoryBudget:
+    """The bytes an interval's passes may hold for each other, shared by all they keep (thread-safe)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def hold(self, nbytes: int) -> bool:
+        """Take ``nbytes`` of the budget; False (and nothing taken) where they do not fit."""
+        with self._lock:
+            if self._held + nbytes > self._limit:
+                return False
+            self._held += nbytes
+            return True
+
+    def release(self, nbytes: int) -> None:
+        with self._lock:
+            self._held -= nbytes
+
+
+class Parking:
+    """Arrays one pass finds for the other (an estimate, a motion), kept until the other takes them:
+    in memory within ``budget``, else on disk in ``cache`` (half float as given, or float32)."""
+
+    def __init__(self, cache: Path, budget: MemoryBudget) -> None:
+        self._cache = cache
+        self._budget = budget
+        self._held: dict[tuple[int, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def park(self, frame: int, kind: str, array: np.ndarray) -> None:
+        if self._budget.hold(array.nbytes):
+            with self._lock:
+                self._held[frame, kind] = array
+            return
+        _park(self._cache, frame, kind, array)
+
+    def take(self, frame: int, kind: str) -> np.ndarray:
+        """What :meth:`park` kept, in float32 (let go)."""
+        with self._lock:
+            array = self._held.pop((frame, kind), None)
+        if array is None:
+            return _unpark(self._cache, frame, kind)
+        self._budget.release(array.nbytes)
+        return from_half(array)
+
+
+class MotionExchange:
+    """The motions between neighbouring frames of an interval, made once for both passes.
+
+    The two passes walk the same pairs of frames in opposite directions. Whichever reaches a pair
+    first computes its motion and, if the other pass walks that pair too, parks it (half float, as
+    the walk uses it) in the forward direction; the other takes it from there. Where both reach a
+    pair at once, each computes it (the same pixels) and nothing is parked.
+    """
+
+    def __init__(self, parking: Parking, forward: list[int], backward: list[int]) -> None:
+        self._parking = parking
+        pairs = [{(min(a, b), max(a, b)) for a, b in itertools.pairwise(walk)} for walk in (forward, backward)]
+        self._shared = pairs[0] & pairs[1]
+        self._lock = threading.Lock()
+        self._state: dict[tuple[int, int], str] = {}  # computing, parked or taken
+
+    def between(self, walker: Propagator, previous: tuple[int, Plate], current: tuple[int, Plate]) -> Motion:
+        """The motion from ``previous`` to ``current`` (frame, plate), for ``walker``'s walk."""
+        (earlier, earlier_plate), (later, later_plate) = previous, current
+        pair = (min(earlier, later), max(earlier, later))
+        forwards = earlier < later
+        with self._lock:
+            state = self._state.get(pair)
+            self._state[pair] = "taken" if state is not None else "computing"
+        if state == "parked":
+            parked = self._parking.take(pair[0], "motion")
+            motion = Motion(parked[..., :2], parked[..., 2:])
+            return motion if forwards else motion.reversed()
+        motion = walker.motion(earlier_plate, later_plate)
+        if state is None and pair in self._shared:
+            with self._lock:
+                if self._state[pair] == "computing":
+                    as_forward = motion if forwards else motion.reversed()
+                    both = np.dstack([as_forward.to_reference, as_forward.to_target])
+                    self._parking.park(pair[0], "motion", to_half(both))
+                    self._state[pair] = "parked"
+        return motion
+
+
+class SharedReads:
+    """The source frames both passes of an interval walk, read from their files (and made into
+    plates) once.
+
+    The first pass to need a frame reads it and keeps it for the other, which takes it (and lets it
+    go) instead of reading the file again. Kept frames are held in memory within the interval's
+    ``budget``; beyond it, and where both passes need a frame at once, each reads it (the same
+    pixels).
+    """
+
+    def __init__(
+        self,
+        read: Callable[[int], tuple[LuminanceFrame, Plate]],
+        forward: list[int],
+        backward: list[int],
+        budget: MemoryBudget,
+    ) -> None:
+        self._read = read
+        self._shared = set(forward) & set(backward)
+        self._budget = budget
+        self._lock = threading.Lock()
+        self._state: dict[int, str] = {}  # reading, kept or taken
+        self._kept: dict[int, tuple[LuminanceFrame, Plate]] = {}
+
+    def read(self, frame: int) -> tuple[LuminanceFrame, Plate]:
+        with self._lock:
+            state = self._state.get(frame)
+            self._state[frame] = "taken" if state is not None else "reading"
+            if state == "kept":
+                read = self._kept.pop(frame)
+                self._budget.release(_nbytes(read))
+                return read
+        read = self._read(frame)
+        if state is None and frame in self._shared:
+            with self._lock:
+                if self._state[frame] == "reading" and self._budget.hold(_nbytes(read)):
+                    self._kept[frame] = read
+                    self._state[frame] = "kept"
+        return read
+
+
+def _nbytes(read: tuple[LuminanceFrame, Plate]) -> int:
+    source, plate = read
+    return source.luminance.nbytes + sum(plane.nbytes for plane in source.extras.values()) + plate.small.nbytes
+
+
+@dataclass(frozen=True)
+class _Parked:
+    """The first estimate of a frame: its pass, keyframe and temporal weight, and whether it is on
+    disk yet."""
+
+    direction: str
+    key: Keyframe
+    weight: float
+    written: threading.Event
+
+
+class Join:
+    """Joins the forward and backward estimates of each frame of an interval, handed over by the two
+    passes from their threads, and gives the finished frames to the caller's thread.
+
+    Estimates are handed over at the working scale (:class:`~tinct.core.propagation.Unfinished`):
+    the first of a frame is parked (its parts in half float, its keyframe coordinates in float32);
+    the second completes the frame at full size (``finisher``'s
+    :meth:`~tinct.core.propagation.Propagator.join`), which waits (one at a time, so memory stays
+    flat) until :meth:`finished` takes it. Both estimates are joined with their parts in half float,
+    forward first, so the pixels do not depend on which pass reached the frame first. The keyframe
+    before the interval (``alone``, when wanted) is finished by the forward pass alone: its colour
+    is its own.
+    """
+
+    def __init__(self, parking: Parking, alone: int | None, finisher: Propagator) -> None:
+        self._parking = parking
+        self._alone = alone
+        self._finisher = finisher
+        self._first: dict[int, _Parked] = {}
+        self._lock = threading.Lock()
+        self._ready: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._closed = threading.Event()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def deliver(
+        self, frame: int, direction: str, source: LuminanceFrame, track: Track, key: Keyframe, weight: float
+    ) -> None:
+        """Hand over one pass's track of ``frame``, with its keyframe and temporal weight."""
+        finisher = self._finisher
+        download = finisher.pixels.download
+        if frame == self._alone:
+            self._put("frame", (frame, (source, download(finisher.colour(track, key)))))
+            return
+        estimate = finisher.unfinished(track)
+        parts = to_half(estimate.parts)
+        with self._lock:
+            other = self._first.pop(frame, None)
+            if other is None:
+                parked = self._first[frame] = _Parked(direction, key, weight, threading.Event())
+        if other is None:
+            try:
+                self._parking.park(frame, f"{direction}.parts", parts)
+                self._parking.park(frame, f"{direction}.coords", estimate.coords)
+            finally:
+                parked.written.set()  # also on failure: the other pass must not wait for ever
+            return
+        other.written.wait()
+        mine = (Unfinished(from_half(parts), estimate.coords), key, weight)
+        theirs_parts = self._parking.take(frame, f"{other.direction}.parts")
+        theirs_coords = self._parking.take(frame, f"{other.direction}.coords")
+        theirs = (Unfinished(theirs_parts, theirs_coords), other.key, other.weight)
+        first, second = (mine, theirs) if direction == FORWARD else (theirs, mine)
+        self._put("frame", (frame, (source, download(finisher.join(first, second)))))
+
+    def fail(self, error: BaseException) -> None:
+        """A pass failed: the caller's thread raises ``error`` once both passes ended."""
+        self._put("failed", error)
+
+    def done(self) -> None:
+        """A pass ended (finished, stopped or failed)."""
+        self._put("done", None)
+
+    def finished(self, passes: int) -> Iterator[tuple[int, tuple[LuminanceFrame, np.ndarray]]]:
+        """The finished frames, as the passes complete them, until all ``passes`` have ended; then
+        the first failure of a pass, if any, is raised (the other pass stops at its next frame)."""
+        failure: BaseException | None = None
+        while passes:
+            kind, payload = self._ready.get()
+            if kind == "frame" and failure is None:
+                yield payload  # type: ignore[misc]
+            elif kind == "failed":
+                failure = failure or payload  # type: ignore[assignment]
+                self._stop.set()
+            elif kind == "done":
+                passes -= 1
+        if failure is not None:
+            raise failure
+
+    def close(self) -> None:
+        """The caller takes nothing more: the passes stop at their next frame, and what they hand
+        over from now on is dropped."""
+        self._closed.set()
+        self._stop.set()
+
+    def _put(self, kind: str, payload: object) -> None:
+        # After a failure the frames still coming are dropped; the end of a pass always gets through
+        # while the caller listens.
+        while not self._closed.is_set():
+            try:
+                self._ready.put((kind, payload), timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set() and kind == "frame":
+                    return
+
+
+def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
+    """Keep what one pass found (an estimate, a motion) on disk, as it is given (half float, or
+    float32 for keyframe coordinates), until the other pass reaches its frame."""
+    try:
+        np.save(cache / f"{frame}.{kind}.npy", array)
+    except OSError as exc:
+        raise ImageFileError(
+            "Cannot keep the backward pass's estimates beside the output",
+            expected=f"free space in {cache.parent} for about {array.nbytes / 1e6:.1f} MB a frame "
+            "between two keyframes, while they are coloured",
+            found=str(exc),
+            repair="free space in the output folder, or write to a folder with more, and run again: "
+            "finished frames are kept",
+            file=cache,
+            frame=frame,
+        ) from exc
+
+
+def _unpark(cache: Path, frame: int, kind: str) -> np.ndarray:
+    """What :func:`_park` kept, in float32 (removed from disk)."""
+    path = cache / f"{frame}.{kind}.npy"
+    parked = from_half(np.load(path))
+    path.unlink()
+    return parked
