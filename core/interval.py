@@ -171,8 +171,8 @@ def _nbytes(read: tuple[LuminanceFrame, Plate]) -> int:
 
 @dataclass(frozen=True)
 class _Parked:
-    """The first estimate of a frame: its pass, keyframe and temporal weight, and whether it is on
-    disk yet."""
+    """The first estimate of a frame: its pass, keyframe and temporal weight, and whether it is
+    parked yet."""
 
     direction: str
     key: Keyframe
@@ -287,7 +287,7 @@ def _park(cache: Path, frame: int, kind: str, array: np.ndarray) -> None:
         np.save(cache / f"{frame}.{kind}.npy", array)
     except OSError as exc:
         raise ImageFileError(
-            "Cannot keep the backward pass's estimates beside the output",
+            "Cannot keep the colorize passes' estimates beside the output",
             expected=f"free space in {cache.parent} for about {array.nbytes / 1e6:.1f} MB a frame "
             "between two keyframes, while they are coloured",
             found=str(exc),

@@ -56,8 +56,8 @@ from tinct.core.guided import bilateral_fill
 MIN_SIDE = 16
 _SEED = 2002
 # Four randomised kd-trees, 32 leaf checks per query: 0.74 of the exact 8 nearest neighbours found
-# on a 1080p frame (64 checks: 0.90, at 1.6 times the search's time), the same colour within 0.05 dB
-# on tests/benchmarks/bench_reference.py: the votes' consensus does not need the very nearest.
+# on a 1080p frame (64 checks: 0.90, in nearly twice the time), the same colour within 0.05 dB on
+# tests/benchmarks/bench_reference.py: the votes' consensus does not need the very nearest.
 _FLANN_INDEX: dict[str, bool | int | float | str] = {"algorithm": 1, "trees": 4}
 _FLANN_SEARCH: dict[str, bool | int | float | str] = {"checks": 32}
 # Luminance bins of the fallback colour, and how many pixels' worth of the global mean each holds.
