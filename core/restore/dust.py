@@ -370,11 +370,15 @@ def _found_near(patch: _Patch, seen: Seen, shift: tuple[int, int], search: int, 
     area = _witness(patch, seen, shift, search, pixels)
     if area is None:
         return False
+    # The whole patch first: where it matches nowhere (dust, mostly), the test of the defect's own
+    # pixels (a masked search, several times the cost) cannot change the answer.
+    whole = _mismatch(patch, None, area, search, unit)
+    if float(whole.min()) > MOVED_PATCH:
+        return False
     own = _mismatch(patch, patch.defect, area, search, unit)
     candidates = own <= min(MOVED_DEFECT, MOVED_GAIN * own[search, search])
     if not candidates.any():
         return False
-    whole = _mismatch(patch, None, area, search, unit)
     best = float(whole[candidates].min())
     # A texture that matches a little everywhere says nothing.
     return best <= MOVED_PATCH and best <= MOVED_DISTINCT * float(np.median(whole[np.isfinite(whole)]))
