@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import TinyShot
+from tinct.core import keyframe_colorize
 from tinct.core.imageio import read_image, write_exr
 from tinct.plugin.cli.main import main
 
@@ -205,6 +206,7 @@ def test_a_full_disk_while_caching_is_one_message(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "save", full)
+    monkeypatch.setattr(keyframe_colorize, "INTERVAL_MEMORY", 0)  # what the passes keep goes to disk
     refused(
         tiny_shot,
         colorize(tiny_shot, "-o", tiny_shot.out_pattern()),
