@@ -276,10 +276,11 @@ class KeyframeColorizeJob:
         reads = SharedReads(self._read_plate, [before, *forward], [after, *backward], budget)
         join = Join(parking, before if before in frames else None, self._finisher)
         span = after - before
-        walks = self._walk(before, forward, motions, reads.read), self._walk(after, backward, motions, reads.read)
-        passes = [partial(self._run_pass, join, FORWARD, walks[0], set(frames), span)]
+        walk_forward = self._walk(before, forward, motions, reads.read)
+        passes = [partial(self._run_pass, join, FORWARD, walk_forward, set(frames), span)]
         if between:
-            passes.append(partial(self._run_pass, join, BACKWARD, walks[1], between, span))
+            walk_backward = self._walk(after, backward, motions, reads.read)
+            passes.append(partial(self._run_pass, join, BACKWARD, walk_backward, between, span))
         with ThreadPoolExecutor(max_workers=min(2, job_cores()), thread_name_prefix="tinct-pass") as pool:
             try:
                 # Backward first: on one core it runs whole before the forward pass, as frames are written in order.
@@ -332,6 +333,7 @@ class KeyframeColorizeJob:
     def _read_plate(self, frame: int) -> tuple[LuminanceFrame, Plate]:
         """A source frame, and its plate for tracking."""
         source = self.plate.read_luminance(frame)
+        # (Any reader thread may use the finisher here: making a plate touches no flow estimator.)
         return source, self._finisher.plate(source.luminance)
 
     def _finished(self, track: Track, key: Keyframe) -> np.ndarray:
