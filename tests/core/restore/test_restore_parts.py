@@ -74,6 +74,22 @@ def test_noise_is_measured_per_brightness(pixels: Pixels) -> None:
 
 
 @ALL_BACKENDS
+def test_a_patch_weighs_the_pixels_nearest_its_centre_most(pixels: Pixels) -> None:
+    """The patch distance is a weighted mean of squared differences that weighs each pixel's own
+    surroundings most: where a neighbour's motion is off a few pixels away, it still counts as
+    showing the frame (see :data:`denoise.PATCH_SIGMA`)."""
+    a = np.zeros((33, 33), np.float32)
+    b = a.copy()
+    b[16, 16] = 0.5  # one pixel differs
+    distance = pixels.download(denoise.patch_distance(pixels.upload(a), pixels.upload(b), pixels))
+    assert distance.sum() == pytest.approx(0.25, rel=1e-4)  # a mean: the squared difference, spread
+    along = distance[16, 16:21]
+    assert np.all(np.diff(along) < 0) and along[2] < 0.5 * along[1] < 0.5 * along[0]
+    np.testing.assert_allclose(distance[16, 16:12:-1], distance[16, 16:20], rtol=1e-5)  # and symmetric
+    np.testing.assert_allclose(distance[12:17, 16], distance[16, 12:17], rtol=1e-5)
+
+
+@ALL_BACKENDS
 def test_the_grain_smoothing_of_a_few_pixels_on_their_tiles_is_the_whole_frames(pixels: Pixels) -> None:
     """A repair smooths only its own pixels: worked out on the tiles around them it must give what
     the whole frame gives, at the frame's edges and corners too (where the filter mirrors it)."""
