@@ -17,7 +17,9 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -34,6 +36,9 @@ FORWARD, BACKWARD = "forward", "backward"
 # fit whole. Held in memory, the interval's traffic stays off the output's storage (on a farm often
 # a network share) and each source frame is read once; on a local disk the CPU time hardly changes.
 INTERVAL_MEMORY = 384 * 2**20
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class MemoryBudget:
@@ -84,43 +89,68 @@ class Parking:
         return from_half(array)
 
 
+class _Handover(Generic[K, V]):
+    """Things both passes of an interval need (a frame, the motion between two frames), made once.
+
+    The first pass to need a thing makes it and, if the other pass needs it too (it is one of
+    ``shared``), offers it to ``keep``; the other then gets it from ``take`` instead of making it
+    again. Where both need it at once, or ``keep`` declines (returns False), each makes its own: the
+    same pixels either way.
+    """
+
+    def __init__(self, shared: set[K], keep: Callable[[K, V], bool], take: Callable[[K], V]) -> None:
+        self._shared = shared
+        self._keep = keep
+        self._take = take
+        self._lock = threading.Lock()
+        self._state: dict[K, str] = {}  # making, kept or taken
+
+    def get(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            state = self._state.get(key)
+            self._state[key] = "taken" if state is not None else "making"
+        if state == "kept":
+            return self._take(key)
+        value = make()
+        if state is None and key in self._shared:
+            with self._lock:
+                if self._state[key] == "making" and self._keep(key, value):
+                    self._state[key] = "kept"
+        return value
+
+
 class MotionExchange:
     """The motions between neighbouring frames of an interval, made once for both passes.
 
     The two passes walk the same pairs of frames in opposite directions. Whichever reaches a pair
     first computes its motion and, if the other pass walks that pair too, parks it (half float, as
-    the walk uses it) in the forward direction; the other takes it from there. Where both reach a
-    pair at once, each computes it (the same pixels) and nothing is parked.
+    the walk uses it) in the forward direction; the other takes it from there.
     """
 
     def __init__(self, parking: Parking, forward: list[int], backward: list[int]) -> None:
         self._parking = parking
         pairs = [{(min(a, b), max(a, b)) for a, b in itertools.pairwise(walk)} for walk in (forward, backward)]
-        self._shared = pairs[0] & pairs[1]
-        self._lock = threading.Lock()
-        self._state: dict[tuple[int, int], str] = {}  # computing, parked or taken
+        self._handover = _Handover(pairs[0] & pairs[1], self._park, self._take)
 
     def between(self, walker: Propagator, previous: tuple[int, Plate], current: tuple[int, Plate]) -> Motion:
         """The motion from ``previous`` to ``current`` (frame, plate), for ``walker``'s walk."""
         (earlier, earlier_plate), (later, later_plate) = previous, current
-        pair = (min(earlier, later), max(earlier, later))
         forwards = earlier < later
-        with self._lock:
-            state = self._state.get(pair)
-            self._state[pair] = "taken" if state is not None else "computing"
-        if state == "parked":
-            parked = self._parking.take(pair[0], "motion")
-            motion = Motion(parked[..., :2], parked[..., 2:])
+
+        def made() -> Motion:  # in the forward direction
+            motion = walker.motion(earlier_plate, later_plate)
             return motion if forwards else motion.reversed()
-        motion = walker.motion(earlier_plate, later_plate)
-        if state is None and pair in self._shared:
-            with self._lock:
-                if self._state[pair] == "computing":
-                    as_forward = motion if forwards else motion.reversed()
-                    both = np.dstack([as_forward.to_reference, as_forward.to_target])
-                    self._parking.park(pair[0], "motion", to_half(both))
-                    self._state[pair] = "parked"
-        return motion
+
+        motion = self._handover.get((min(earlier, later), max(earlier, later)), made)
+        return motion if forwards else motion.reversed()
+
+    def _park(self, pair: tuple[int, int], motion: Motion) -> bool:
+        self._parking.park(pair[0], "motion", to_half(np.dstack([motion.to_reference, motion.to_target])))
+        return True
+
+    def _take(self, pair: tuple[int, int]) -> Motion:
+        parked = self._parking.take(pair[0], "motion")
+        return Motion(parked[..., :2], parked[..., 2:])
 
 
 class SharedReads:
@@ -141,26 +171,22 @@ class SharedReads:
         budget: MemoryBudget,
     ) -> None:
         self._read = read
-        self._shared = set(forward) & set(backward)
         self._budget = budget
-        self._lock = threading.Lock()
-        self._state: dict[int, str] = {}  # reading, kept or taken
         self._kept: dict[int, tuple[LuminanceFrame, Plate]] = {}
+        self._handover = _Handover(set(forward) & set(backward), self._keep, self._take)
 
     def read(self, frame: int) -> tuple[LuminanceFrame, Plate]:
-        with self._lock:
-            state = self._state.get(frame)
-            self._state[frame] = "taken" if state is not None else "reading"
-            if state == "kept":
-                read = self._kept.pop(frame)
-                self._budget.release(_nbytes(read))
-                return read
-        read = self._read(frame)
-        if state is None and frame in self._shared:
-            with self._lock:
-                if self._state[frame] == "reading" and self._budget.hold(_nbytes(read)):
-                    self._kept[frame] = read
-                    self._state[frame] = "kept"
+        return self._handover.get(frame, partial(self._read, frame))
+
+    def _keep(self, frame: int, read: tuple[LuminanceFrame, Plate]) -> bool:
+        if not self._budget.hold(_nbytes(read)):
+            return False
+        self._kept[frame] = read
+        return True
+
+    def _take(self, frame: int) -> tuple[LuminanceFrame, Plate]:
+        read = self._kept.pop(frame)
+        self._budget.release(_nbytes(read))
         return read
 
 

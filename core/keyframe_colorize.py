@@ -272,8 +272,9 @@ class KeyframeColorizeJob:
         backward = [f for f in self.all_source_frames if between and min(between) <= f < after][::-1]
         budget = MemoryBudget(INTERVAL_MEMORY)
         parking = Parking(cache, budget)
-        motions = MotionExchange(parking, [before, *forward], [after, *backward])
-        reads = SharedReads(self._read_plate, [before, *forward], [after, *backward], budget)
+        walks = [before, *forward], [after, *backward]  # each from its keyframe
+        motions = MotionExchange(parking, *walks)
+        reads = SharedReads(self._read_plate, *walks, budget)
         join = Join(parking, before if before in frames else None, self._finisher)
         span = after - before
         walk_forward = self._walk(before, forward, motions, reads.read)
