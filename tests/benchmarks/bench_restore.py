@@ -231,11 +231,14 @@ def quality(
     pixels: Pixels = OPENCV,
 ) -> dict:
     """Score every shot, damaged by ``spec`` seeded ``seed + number`` (the first faded out if asked),
-    restored with the Restore node's ``given`` values over its defaults on the ``pixels`` backend."""
+    restored with the Restore node's ``given`` values over its defaults on the ``pixels`` backend. A
+    real clip's number is its place in REAL_CLIPS, so that a run of some of them (``--clips``)
+    damages each as the run of all does."""
     results = {}
     for number, shot in enumerate(shots):
         start = time.perf_counter()
-        damage = replace(spec, seed=seed + number)
+        place = REAL_CLIPS.index(shot.name) if shot.name in REAL_CLIPS else number
+        damage = replace(spec, seed=seed + place)
         faded = fade_first and number == 0
         r = results[shot.name] = score_shot(shot, damage, faded, work / shot.name, cm, given, pixels)
         r["seconds"] = time.perf_counter() - start
