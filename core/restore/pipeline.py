@@ -321,10 +321,10 @@ class Restorer:
             [n.seen for p, n in zip(order, neighbours) if p > centre],
         ]
         if s.dust:
-            witnesses = dust.witnesses(sides)[0]
+            witnesses, strictness = dust.witnesses(sides)
             for n in neighbours:
                 if any(n.seen is w for w in witnesses):
-                    self._bridge(n, plate)
+                    self._bridge(n, plate, one_sided=strictness > 1.0)
 
         here = px.upload(signal)
         result = here
@@ -397,7 +397,7 @@ class Restorer:
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
 
-    def _bridge(self, neighbour: _Neighbour, centre: RestoreFrame) -> None:
+    def _bridge(self, neighbour: _Neighbour, centre: RestoreFrame, one_sided: bool = False) -> None:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
         surroundings stands in (a blotch corrupts the flow over itself), or the camera's where that
         shows the ``centre`` frame more closely: picture a mover uncovers moves with the background,
@@ -408,6 +408,9 @@ class Restorer:
         seen.inside = px.mask(seen.signal.shape, True)
         bridged = self._or_camera(dust.fill_flow(neighbour.motion.to_reference, doubt), doubt, neighbour, centre)
         seen.locate = partial(g.sample_flow, bridged)
+        if one_sided:  # (a shot's end: see dust.HOLE_AREA)
+            hidden = dust.covered(neighbour.motion.to_reference, neighbour.consistency >= 0.5, bridged, doubt)
+            seen.covered = g.enlarge(hidden.astype(np.float32), px) > 0.5
         ys, xs = nonzero(g.enlarge(doubt) > 0.0)
         if ys.size == 0:
             return

@@ -16,7 +16,7 @@ from tests.damage import DamageSpec, FilmDamage
 from tinct.core.errors import ParameterError
 from tinct.core.flow import FlowEstimator
 from tinct.core.pixels import Pixels
-from tinct.core.restore import deflicker, denoise, plan_runs, scratches
+from tinct.core.restore import deflicker, denoise, dust, plan_runs, scratches
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import (
     Geometry,
@@ -496,3 +496,21 @@ def test_new_damage_spec_fields_are_checked() -> None:
 
 def test_signal_is_the_square_root_of_luminance() -> None:
     np.testing.assert_allclose(signal(np.array([[0.25, -1.0, 4.0]], np.float32)), [[0.5, 0.0, 2.0]])
+
+
+def test_picture_is_covered_where_reliably_moving_picture_lands_on_its_landing() -> None:
+    # A 6-pixel bar moving 4 px right over a still wall: the wall just ahead of it (whose motion
+    # failed) lands where the bar lands; a hole in the middle of the wall (a speck's) lands on wall
+    # that only it lands on.
+    h, w = 20, 40
+    flow = np.zeros((h, w, 2), np.float32)
+    flow[:, 10:16, 0] = 4.0  # the bar
+    doubt = np.zeros((h, w), np.float32)
+    doubt[:, 16:20] = 1.0  # ahead of the bar, covered by it in the witness
+    doubt[8:12, 30:34] = 1.0  # a speck's hole
+    reliable = doubt == 0
+    bridged = np.zeros_like(flow)  # the wall's motion stands in for the failed one
+    hidden = dust.covered(flow, reliable, bridged, doubt)
+    assert hidden[:, 16:20].all()
+    assert not hidden[8:12, 30:34].any()
+    assert not hidden[doubt == 0].any()
