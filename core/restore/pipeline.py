@@ -401,14 +401,16 @@ class Restorer:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
         surroundings stands in (a blotch corrupts the flow over itself), or the camera's where that
         shows the ``centre`` frame more closely: picture a mover uncovers moves with the background,
-        while the motion filled in from around it carries some of the mover's."""
+        while the motion filled in from around it carries some of the mover's. With witnesses on
+        ``one_sided`` of the frame (a shot's end), also where that motion lands on what moving
+        picture of the frame covers in the witness (:func:`.dust.covered`)."""
         g, px, seen = self.geometry, self.pixels, neighbour.seen
         doubt = cv2.dilate((neighbour.consistency < 0.5).astype(np.float32), np.ones((3, 3), np.uint8))
         seen.bridged = px.copy(seen.signal)
         seen.inside = px.mask(seen.signal.shape, True)
         bridged = self._or_camera(dust.fill_flow(neighbour.motion.to_reference, doubt), doubt, neighbour, centre)
         seen.locate = partial(g.sample_flow, bridged)
-        if one_sided:  # (a shot's end: see dust.HOLE_AREA)
+        if one_sided:
             hidden = dust.covered(neighbour.motion.to_reference, neighbour.consistency >= 0.5, bridged, doubt)
             seen.covered = g.enlarge(hidden.astype(np.float32), px) > 0.5
         ys, xs = nonzero(g.enlarge(doubt) > 0.0)
