@@ -222,6 +222,10 @@ def detect(
     _, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
     defects = _Defects(found, labels, boxes)
     keep = _well_framed(defects, centre, references, tolerance, factor, pixels)
+    if factor > 1.0:
+        # Picture at the frame's edge may have left it (or entered it) by the witnesses' frames,
+        # and no witness on the other side shows where it went: not dust.
+        keep &= _inside_the_frame(boxes, labels.shape)
     # Content that moved is searched for in the nearest frame each side (it has moved least there).
     nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
     keep &= ~_moved_content(defects, keep, centre, nearest, chosen, tolerance, pixels)
@@ -236,15 +240,21 @@ def _holes(reliable: Array, hidden: Array | bool, pixels: Pixels) -> np.ndarray:
     at most ``HOLE_AREA`` pixels (scaled to the frame's height), and not a share HIDDEN_SHARE of
     them ``hidden`` (covered in a witness, :func:`covered`)."""
     host = pixels.download(reliable)
-    height, width = host.shape
     count, labels, boxes, _ = cv2.connectedComponentsWithStats((~host).astype(np.uint8), connectivity=8)
-    x, y, w, h, area = boxes.T
-    hole = (area <= HOLE_AREA * (height / 1080.0) ** 2) & (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    area = boxes[:, 4]
+    hole = (area <= HOLE_AREA * (host.shape[0] / 1080.0) ** 2) & _inside_the_frame(boxes, host.shape)
     if not isinstance(hidden, bool):
         ys, xs = nonzero(pixels.download(hidden) & ~host)
         hole &= np.bincount(labels[ys, xs], minlength=count) <= HIDDEN_SHARE * area
     hole[0] = False  # (label 0 is the reliable motion)
     return hole[labels]
+
+
+def _inside_the_frame(boxes: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(count,) bool: which connected components (``boxes`` of ``cv2.connectedComponentsWithStats``
+    on an image of ``shape``) keep off the frame's edge."""
+    x, y, w, h = (boxes[:, i] for i in range(4))
+    return (x > 0) & (y > 0) & (x + w < shape[1]) & (y + h < shape[0])
 
 
 def covered(flow: np.ndarray, reliable: np.ndarray, bridged: np.ndarray, doubt: np.ndarray) -> np.ndarray:

@@ -118,6 +118,21 @@ def test_picture_a_mover_covers_after_the_first_frame_is_not_taken_for_dust(pixe
 
 
 @ALL_BACKENDS
+def test_picture_that_leaves_the_frame_after_the_first_frame_is_not_taken_for_dust(pixels: Pixels) -> None:
+    # A bright block at the right edge of the first frame is gone from the next ones: it left the
+    # frame, and no frame before the shot shows where it came from. A speck just like it inside the
+    # frame is still dust.
+    clean = scene(6, 128, 96, pan=1, blur=6.0)
+    for t, frame in enumerate(clean):
+        frame[40:52, 118 + 12 * t : 128] = 0.9
+    frames = grainy(clean, 0.01)
+    frames[0][45:51, 61:67] = 0.9
+    out = restore(frames, pixels=pixels)[0]
+    assert not (out.defect[:, 110:] > 0.5).any()
+    assert (out.defect[45:51, 61:67] > 0.5).all()
+
+
+@ALL_BACKENDS
 def test_specks_of_a_tall_frame_are_found_through_its_coarser_search(pixels: Pixels) -> None:
     # Frames of over 540 lines look for content that moved in means of pixel blocks: dust on a
     # panning, grainy picture is still found there, whole, and nothing else is taken.
