@@ -29,7 +29,9 @@ Reported per shot and as a mean over shots (sRGB-encoded image clamped to [0, 1]
 - Dust detection against the generator's masks: a pixel is detected where ``restore.defect`` > 0.5.
   Recall over the dust pixels of opacity > 0.5 that changed the picture visibly (by >= 0.05 in
   sRGB), and over all of them; precision: detected pixels within 1 pixel of any generated defect
-  (dust, blotch or scratch of opacity > 0.05) over all detected pixels.
+  (dust, blotch or scratch of opacity > 0.05) over all detected pixels. Recall over all of them
+  also on the shots' first and last frames alone (witnesses on one side only) and on the frames
+  between.
 - Scratches: recall over the scratch pixels of opacity > 0.1 away from dust (flagged as for dust),
   and the RMS error left on them, damaged and Tinct.
 - Flicker: std over frames of the frame-mean differences; "residual" subtracts the clean frames'
@@ -151,7 +153,18 @@ def score_shot(
     softness = spec.softness * shot.height / 1080.0
     rows: dict[str, list] = {k: [] for k in ("damaged", "median3", "tinct", "ceiling", "noharm")}
     means: dict[str, list] = {k: [] for k in ("clean", "damaged", "median3", "tinct")}
-    counts = dict(core=0, core_hit=0, visible=0, visible_hit=0, detected=0, detected_true=0, scratch=0, scratch_hit=0)
+    counts = dict(
+        core=0,
+        core_hit=0,
+        ends=0,
+        ends_hit=0,
+        visible=0,
+        visible_hit=0,
+        detected=0,
+        detected_true=0,
+        scratch=0,
+        scratch_hit=0,
+    )
     scratch_error = {"damaged": 0.0, "tinct": 0.0}
     grain = {k: GrainEnergy() for k in ("dust", "scratches", "dust_clean", "scratches_clean")}
     for i, frame in enumerate(frames):
@@ -180,6 +193,9 @@ def score_shot(
         ).astype(bool)
         counts["core"] += int(core.sum())
         counts["core_hit"] += int((core & detected).sum())
+        if i in (0, len(frames) - 1):  # witnesses on one side only
+            counts["ends"] += int(core.sum())
+            counts["ends_hit"] += int((core & detected).sum())
         counts["visible"] += int(visible.sum())
         counts["visible_hit"] += int((visible & detected).sum())
         counts["detected"] += int(detected.sum())
@@ -267,6 +283,8 @@ def summary(results: dict) -> dict:
     out["dust"] = {
         "recall_visible": total["visible_hit"] / max(total["visible"], 1),
         "recall_all": total["core_hit"] / max(total["core"], 1),
+        "recall_ends": total["ends_hit"] / max(total["ends"], 1),
+        "recall_between": (total["core_hit"] - total["ends_hit"]) / max(total["core"] - total["ends"], 1),
         "precision": total["detected_true"] / max(total["detected"], 1),
     }
     out["scratches"] = {
@@ -300,7 +318,8 @@ def print_summary(s: dict) -> None:
     )
     d = s["dust"]
     print(
-        f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}"
+        f"Dust: recall {d['recall_visible']:.3f} (visible), {d['recall_all']:.3f} (all); precision {d['precision']:.3f}; "
+        f"recall on the shots' first and last frames {d['recall_ends']:.3f}, on the frames between {d['recall_between']:.3f}"
     )
     sc = s["scratches"]
     print(
