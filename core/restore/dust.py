@@ -261,20 +261,24 @@ def covered(flow: np.ndarray, reliable: np.ndarray, bridged: np.ndarray, doubt: 
     """(h, w) bool: the ``doubt`` pixels whose ``bridged`` motion lands on a witness pixel that the
     ``reliable`` pixels' ``flow`` lands on too (both (h, w, 2) working-scale motions into the
     witness, landings rounded to the nearest pixel): picture that something moving covers there."""
-    h, w = reliable.shape
-    ys, xs = nonzero(reliable)
+    landed = np.zeros(reliable.shape, bool)
+    _, _, y, x = _landings(flow, reliable)
+    landed[y, x] = True
+    out = np.zeros(reliable.shape, bool)
+    ys, xs, y, x = _landings(bridged, doubt > 0)
+    out[ys, xs] = landed[y, x]
+    return out
+
+
+def _landings(flow: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(ys, xs, y, x): the ``where`` pixels whose (h, w, 2) ``flow`` lands inside the frame, and the
+    pixels they land on (rounded to the nearest)."""
+    h, w = where.shape
+    ys, xs = nonzero(where)
     x = np.rint(xs + flow[ys, xs, 0]).astype(np.int64)
     y = np.rint(ys + flow[ys, xs, 1]).astype(np.int64)
-    landed = np.zeros((h, w), bool)
     ok = (x >= 0) & (y >= 0) & (x < w) & (y < h)
-    landed[y[ok], x[ok]] = True
-    out = np.zeros((h, w), bool)
-    ys, xs = nonzero(doubt > 0)
-    x = np.rint(xs + bridged[ys, xs, 0]).astype(np.int64)
-    y = np.rint(ys + bridged[ys, xs, 1]).astype(np.int64)
-    ok = (x >= 0) & (y >= 0) & (x < w) & (y < h)
-    out[ys[ok], xs[ok]] = landed[y[ok], x[ok]]
-    return out
+    return ys[ok], xs[ok], y[ok], x[ok]
 
 
 @dataclass(frozen=True)
