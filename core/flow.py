@@ -97,6 +97,16 @@ def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     return cv2.magnitude(*cv2.split(error))
 
 
+def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The flow ``first`` (frame A -> B) followed by ``second`` (B -> C): the flow A -> C, (H, W, 2)
+    at one scale. ``second`` is read bilinearly where ``first`` lands (at the nearest edge pixel
+    where that is outside the frame)."""
+    h, w = first.shape[:2]
+    chained = cv2.remap(second, identity_grid(h, w) + first, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    chained += first
+    return chained
+
+
 class Motion:
     """Flows between a target frame and a reference frame, both directions, at one scale."""
 
@@ -108,6 +118,11 @@ class Motion:
     def reversed(self) -> Motion:
         """The same motion with the roles of the two frames swapped."""
         return Motion(self.to_target, self.to_reference)
+
+    def then(self, onward: Motion) -> Motion:
+        """This motion followed by ``onward`` (from this motion's reference into a further frame):
+        the motion between this target and that frame, each direction chained (:func:`compose`)."""
+        return Motion(compose(self.to_reference, onward.to_reference), compose(onward.to_target, self.to_target))
 
     def consistency(self, tolerance: float) -> np.ndarray:
         """(h, w) float32 in [0, 1]: how well the flows both ways agree at each target pixel.

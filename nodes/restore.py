@@ -23,11 +23,11 @@ HANDLE_COST = 0.125
 _RADIUS = Parameter(
     "radius",
     int,
-    2,
-    "neighbour frames each side that dust repair and grain reduction "
-    "draw on; 3 removes more grain, slower and with more memory",
+    3,
+    "neighbour frames each side that grain reduction and dust repair "
+    "draw on; more removes more grain, slower and with more memory",
     minimum=1,
-    maximum=3,
+    maximum=5,
 )
 _DEFLICKER_WINDOW = Parameter(
     "deflicker_window",
@@ -54,7 +54,8 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 
 def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
     # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side,
-    # the scratch test scratches.LOOKBACK more before; the stabilised camera path stabilise_window each side.
+    # the scratch test up to scratches.WINDOW frames each side and scratches.LOOKBACK more before; the
+    # stabilised camera path stabilise_window each side.
     settings = restore_settings(values)
     return settings.behind, settings.ahead
 

@@ -4,6 +4,8 @@ import torch
 
 from tinct.core.flow import (
     FlowEstimator,
+    Motion,
+    compose,
     flow_guide,
     forward_backward_error,
     identity_grid,
@@ -65,6 +67,28 @@ def test_forward_backward_error_is_zero_for_consistent_flow() -> None:
     flow = np.full((16, 16, 2), 2.0, np.float32)
     assert forward_backward_error(flow, -flow).max() < 1e-5
     assert forward_backward_error(flow, flow).min() > 5.0
+
+
+def test_a_chained_flow_reads_the_second_flow_where_the_first_lands() -> None:
+    h, w = 32, 48
+    xs = identity_grid(h, w)[..., 0]
+    first = np.zeros((h, w, 2), np.float32)
+    first[..., 0] = 0.1 * xs  # pixel x lands at 1.1 x
+    second = np.zeros((h, w, 2), np.float32)
+    second[..., 1] = 0.05 * xs  # and from there moves down by 5 % of where it landed
+    chained = compose(first, second)
+    inside_both = slice(0, 40)  # where 1.1 x is still inside the frame
+    np.testing.assert_allclose(chained[:, inside_both, 0], 0.1 * xs[:, inside_both], atol=1e-5)
+    # (OpenCV interpolates at 1/32 of a pixel: to 0.05 * 1/64 px.)
+    np.testing.assert_allclose(chained[:, inside_both, 1], 0.055 * xs[:, inside_both], atol=1e-3)
+
+
+def test_chained_motions_add_up_both_ways_and_stay_consistent() -> None:
+    shift = lambda dx: np.dstack([np.full((16, 24), dx, np.float32), np.zeros((16, 24), np.float32)])  # noqa: E731
+    chained = Motion(shift(2.0), shift(-2.0)).then(Motion(shift(3.0), shift(-3.0)))
+    np.testing.assert_allclose(chained.to_reference[..., 0], 5.0)
+    np.testing.assert_allclose(chained.to_target[..., 0], -5.0)
+    assert chained.consistency(1.0).min() == 1.0
 
 
 def test_flow_guide_is_uint8_and_clamped() -> None:

@@ -167,8 +167,8 @@ def test_restore_rerun_after_a_frame_changed_renders_the_frames_that_read_it(tmp
     write_sequence(tmp_path / "changed", [scene(8)[6] * 0.5], first=1007)
     shutil.copyfile(tmp_path / "changed" / "shot.1007.exr", frame_file(source, 1007))
     again = restore(source, output).run()
-    # Frame 1007 is a handle of 1005-1008 (radius 2 ahead) and of nothing before them.
-    assert again.written == [1005, 1006, 1007, 1008] and again.skipped == [1001, 1002, 1003, 1004]
+    # Frame 1007 is a handle of 1004-1008 (radius 3 ahead) and of nothing before them.
+    assert again.written == [1004, 1005, 1006, 1007, 1008] and again.skipped == [1001, 1002, 1003]
 
 
 def test_the_identity_does_not_depend_on_how_paths_are_spelled(

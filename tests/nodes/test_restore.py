@@ -10,7 +10,7 @@ import pytest
 
 from tinct.core.errors import ParameterError, TinctError
 from tinct.core.restore import RestoreRequest, RestoreSettings
-from tinct.core.restore.scratches import LOOKBACK
+from tinct.core.restore.scratches import LOOKBACK, WINDOW
 from tinct.nodes.api import Request
 from tinct.nodes.pixels import pixels_for
 from tinct.nodes.restore import CLARITY, RESTORE, clarity_upscaler, restore_settings
@@ -79,22 +79,24 @@ def test_command_lines_write_only_what_differs() -> None:
 
 
 def test_restore_declares_its_temporal_handles() -> None:
-    # The repairs look two frames each side, and the scratch test 24 frames before the first.
+    # The grain filter looks three frames each side, the scratch test two and 24 frames before those.
     assert (
         RESTORE.temporal.handles_for(RESTORE.defaults())
         == (RestoreSettings().behind, RestoreSettings().ahead)
-        == (26, 2)
+        == (26, 3)
     )
     assert CLARITY.temporal.handles_for(CLARITY.defaults()) == (0, 0)
 
 
 def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 2)
-    # Under a still picture a scratch is found by its change from frames before the repair window.
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 3})) == (3 + LOOKBACK, 3)
-    no_scratches = RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 3})
-    assert RESTORE.temporal.handles_for(no_scratches) == (3, 3)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 3)
+    # Under a still picture a scratch is found by its change from frames before its window (at most
+    # scratches.WINDOW frames a side, whatever the radius of the grain filter).
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 1})) == (1 + LOOKBACK, 1)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 4})) == (WINDOW + LOOKBACK, 4)
+    no_scratches = RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 4})
+    assert RESTORE.temporal.handles_for(no_scratches) == (4, 4)
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == (40, 40)
 
 
