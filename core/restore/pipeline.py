@@ -95,7 +95,7 @@ class RestoreSettings:
     grain: float = 0.7  # grain reduction (0: off)
     grain_keep: float = 0.0  # share of the original grain put back
     # Neighbour frames each side. On the first 30 frames of the nine real clips against 2: 3 gains
-    # 0.34 dB (every clip: +0.02 to +0.50), 4 gains 0.53, 5 0.62 (the moving cameras lose from 4 or 5
+    # 0.34 dB (every clip: +0.02 to +0.72), 4 gains 0.53, 5 0.62 (the moving cameras lose from 4 or 5
     # on, their chained motion drifting); each costs about a tenth more time at 1080p.
     radius: int = 3
     flow_quality: str = "balanced"
