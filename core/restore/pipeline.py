@@ -342,40 +342,43 @@ class Restorer:
             changes = {p: self._profile(slots[p]).change for p in lines_window}
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
-        neighbours = [
-            self._neighbour(
-                plate,
-                slots[p],
-                self._motion_to(slots, centre, p),
-                exposure[p - first] - exposure[centre - first],
-                still_lines,
-                changes.get(p),
-            )
-            for p in order
-        ]
-        sides = [
-            [n.seen for p, n in zip(order, neighbours) if p < centre],
-            [n.seen for p, n in zip(order, neighbours) if p > centre],
-        ]
+        log_exposure = lambda p: exposure[p - first] - exposure[centre - first]  # noqa: E731
+        neighbour = lambda p: self._neighbour(  # noqa: E731
+            plate, slots[p], self._motion_to(slots, centre, p), log_exposure(p), still_lines, changes.get(p)
+        )
+        # The two nearest each side are the dust test's witnesses, held whole; the others serve the
+        # grain filter alone, warped one at a time as it takes them in (memory then grows little
+        # with the radius), and the repair, which samples them at the spots.
+        near = [[p for p in order if p < centre][:2], [p for p in order if p > centre][:2]]
+        held = {p: neighbour(p) for side in near for p in side}
+        sides = [[held[p].seen for p in side] for side in near]
         if s.dust:
             witnesses, strictness = dust.witnesses(sides)
-            for n in neighbours:
+            for n in held.values():
                 if any(n.seen is w for w in witnesses):
                     self._bridge(n, plate, one_sided=strictness > 1.0)
 
         here = px.upload(signal)
         result = here
-        if neighbours:
-            nearest = neighbours[0].seen
+        if order:
+            nearest = held[order[0]].seen
             sigma = denoise.measure_noise(here, nearest.signal, nearest.valid, px).at(here, px)
             spots = np.zeros(signal.shape, np.float32)
             if s.dust:
                 spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
-            result = self._denoise(here, [n.seen for n in neighbours], sigma)
+            result = self._denoise(here, (held[p].seen if p in held else neighbour(p).seen for p in order), sigma)
             if spots.any():
-                result = self._repair(result, signal, spots, neighbours, sigma)
+                sources = [
+                    (
+                        slots[p].plate,
+                        self._motion_to(slots, centre, p),
+                        held[p].seen.gain if p in held else self._gain(log_exposure(p)),
+                    )
+                    for p in order
+                ]
+                result = self._repair(result, signal, spots, sources, sigma)
                 defect = np.maximum(defect, spots)
 
         gain = None
@@ -431,8 +434,7 @@ class Restorer:
         where one is given, :func:`.scratches.remove`)."""
         g, px = self.geometry, self.pixels
         consistency = seen_in_reference(motion, self.settings.occlusion_tolerance)
-        # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
-        gain = deflicker.gain_field(-0.5 * log_exposure, g.height, g.width, px)
+        gain = self._gain(log_exposure)
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
         if lines is not None and lines.any():
@@ -440,6 +442,12 @@ class Restorer:
             warped = px.upload(scratches.remove(px.download(warped), around, change)[0])
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
+
+    def _gain(self, log_exposure: np.ndarray) -> Array:
+        """(H, W) signal gain that matches a neighbour of ``log_exposure`` (its log exposure over the
+        current frame's, on the deflicker grid) to the current frame."""
+        # The signal is sqrt(Y): a luminance gain g is a signal gain sqrt(g).
+        return deflicker.gain_field(-0.5 * log_exposure, self.geometry.height, self.geometry.width, self.pixels)
 
     def _bridge(self, neighbour: _Neighbour, centre: RestoreFrame, one_sided: bool = False) -> None:
         """Give a witness its bridged warp: where the motion fails its check, the motion of the
@@ -486,7 +494,7 @@ class Restorer:
         out[ys[closer], xs[closer]] = camera
         return out
 
-    def _denoise(self, signal: Array, seen: list[dust.Seen], sigma: Array) -> Array:
+    def _denoise(self, signal: Array, seen: Iterable[dust.Seen], sigma: Array) -> Array:
         s, px = self.settings, self.pixels
         if s.grain <= 0:
             return signal
@@ -509,10 +517,11 @@ class Restorer:
         result: Array,
         signal: np.ndarray,
         spots: np.ndarray,
-        neighbours: list[_Neighbour],
+        neighbours: list[tuple[RestoreFrame, Motion, Array]],
         sigma: Array,
     ) -> Array:
-        """Replace the ``spots`` of ``result`` by the median of the neighbours through filled-in motion.
+        """Replace the ``spots`` of ``result`` by the median of the ``neighbours`` (each a plate, the
+        motion from the current frame into it, and its exposure gain) through filled-in motion.
 
         The median still holds grain (about sqrt(pi / 2k) of it for k neighbours) where the
         denoised surroundings hold less: it is smoothed by the same edge-preserving filter as they
@@ -525,9 +534,9 @@ class Restorer:
         ys, xs = nonzero(spots > 0)
         at = px.upload(ys), px.upload(xs)
         values, usable = [], []
-        for n in neighbours:
-            x, y = g.sample_flow(dust.fill_flow(n.motion.to_reference, holes), ys, xs)
-            values.append(sample_points(n.plate.v, x, y, INTERPOLATION) * px.download(n.seen.gain[at]))
+        for neighbour, motion, gain in neighbours:
+            x, y = g.sample_flow(dust.fill_flow(motion.to_reference, holes), ys, xs)
+            values.append(sample_points(neighbour.v, x, y, INTERPOLATION) * px.download(gain[at]))
             usable.append(inside_points(x, y, g.height, g.width).astype(np.float32))
         median, count = dust.median_of(values, usable)
         if (count == 0).any():
