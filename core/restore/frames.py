@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import OpenImageIO as oiio
 
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside
+from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.source import SourceFrame
 
@@ -34,12 +36,36 @@ def signal(luminance: np.ndarray) -> np.ndarray:
     return cv2.sqrt(np.maximum(luminance, 0.0).astype(np.float32, copy=False))
 
 
+@dataclass(frozen=True)
+class HeldSource:
+    """What a plate keeps of its source frame until the frame is restored: the file's header, its
+    channels beyond the colour, and the working colour. A half-float file of R, G, B already in the
+    working space lends its decoded pixels as the working colour: those are half floats, and are held
+    as such (the same values, half the memory: a window holds several frames ahead of the one it
+    restores, 4K frames of 100 MB each as float32)."""
+
+    spec: oiio.ImageSpec
+    extras: dict[str, np.ndarray]  # (H, W) float32 planes by channel name, in the file's order
+    colour: np.ndarray  # (H, W, 3) float16 or float32 working colour
+
+    @staticmethod
+    def of(source: SourceFrame) -> HeldSource:
+        image, colour = source.image, source.working
+        if image.spec.format == oiio.HALF and not image.spec.channelformats and np.shares_memory(colour, image.pixels):
+            colour = to_half(colour)
+        return HeldSource(image.spec, image.extra_planes(), colour)
+
+    def working(self) -> np.ndarray:
+        """(H, W, 3) float32 working colour, as the source frame had it."""
+        return from_half(self.colour)
+
+
 @dataclass
 class RestoreFrame:
     """A frame as restoration sees it."""
 
     frame: int
-    source: SourceFrame | None  # until the frame's own restoration
+    source: HeldSource | None  # until the frame's own restoration
     v: np.ndarray  # (H, W) float32 restoration signal
     small: np.ndarray  # (h, w) float32 ``v`` at the working scale (area filtered)
     guide: np.ndarray  # (h, w) uint8 flow guide
@@ -160,7 +186,7 @@ def prepare(
     opacity = None
     if channel is not None:
         opacity = infrared_opacity(source.image.pixels[..., source.image.index(channel)], infrared_threshold)
-    return RestoreFrame(frame, source, v, small, guide, opacity)
+    return RestoreFrame(frame, HeldSource.of(source), v, small, guide, opacity)
 
 
 def infrared_channel(channels: list[str], wanted: str) -> str | None:

@@ -48,6 +48,7 @@ import numpy as np
 import OpenImageIO as oiio
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
+from tinct.core.chroma import luminance as luminance_of
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.pixels import OPENCV, Array, Pixels
@@ -311,10 +312,8 @@ class Restorer:
         plate = slots[centre].plate
         if not s.repairs:
             defect = np.zeros(plate.v.shape, np.float32)
-            image = plate.source.image
-            return Restored(
-                plate.frame, image.spec, image.extra_planes(), px.upload(plate.source.working), px.upload(defect)
-            )
+            source = plate.source
+            return Restored(plate.frame, source.spec, source.extras, px.upload(source.working()), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
         exposure = self._exposures(slots, first, end)
@@ -390,11 +389,13 @@ class Restorer:
                 gain = deflicker.gain_field(log_gain, self.geometry.height, self.geometry.width, px)
         source = plate.source
         defect = px.upload(defect)
-        working, luminance = px.upload(source.working), px.upload(source.luminance)
+        colour = source.working()
+        # The luminance as the source frame had it (the same product of the same colour, on the host).
+        working, luminance = px.upload(colour), px.upload(luminance_of(colour, self.weights))
         rgb = to_linear(working, self._signal(slots[centre]), result, defect, luminance, self.weights, gain, px)
         # As a neighbour of later frames the plate needs its signal only.
         plate.source = None
-        return Restored(plate.frame, source.image.spec, source.image.extra_planes(), rgb, defect)
+        return Restored(plate.frame, source.spec, source.extras, rgb, defect)
 
     def _exposures(self, slots: dict[int, _Slot], first: int, end: int) -> np.ndarray:
         """(n, gy, gx) log exposures of window positions ``first..end`` (the first at 0)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ACESCG_Y, ALL_BACKENDS, make_frames
-from tests.core.restore.scenes import grainy, grey_rgb, scene, write_sequence
+from tests.core.restore.scenes import ATTRIBUTES, grainy, grey_rgb, scene, write_sequence
 from tests.damage import DamageSpec, FilmDamage
 from tests.weave import apply_weave, weave
 from tinct.core.colour import ColourManager
@@ -19,7 +19,9 @@ from tinct.core.keyframe_colorize import OutputOptions
 from tinct.core.pixels import RESTORE_TOLERANCE_DB, Pixels
 from tinct.core.pixels_torch import TorchPixels
 from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest, RestoreSettings
+from tinct.core.restore.frames import HeldSource
 from tinct.core.sequence import parse_sequence
+from tinct.core.source import SourcePlate
 
 FLOAT = OutputOptions(pixel_type="float")
 
@@ -82,6 +84,29 @@ def test_an_output_colour_space_converts_the_restored_frames_and_nothing_else(tm
     np.testing.assert_allclose(converted.rgb(), expected, rtol=1e-5, atol=1e-6)
     matte = working.pixels[..., working.index(DEFECT_CHANNEL)]
     np.testing.assert_array_equal(converted.pixels[..., converted.index(DEFECT_CHANNEL)], matte)
+
+
+def test_a_half_float_scan_waits_as_half_floats_and_comes_back_as_it_was(tmp_path: Path) -> None:
+    # A window holds several frames ahead of the one it restores: a half-float RGB scan in the
+    # working space waits as half floats (half the memory), which must give back its very values.
+    for i, y in enumerate(grainy(scene(6), 0.01)):
+        path = tmp_path / "src" / f"shot.{1001 + i:04d}.exr"
+        write_exr(path, grey_rgb(y), ["R", "G", "B"], pixel_type="half", attributes=ATTRIBUTES)
+    source = str(tmp_path / "src" / "shot.####.exr")
+    frame = SourcePlate(parse_sequence(source), None, ColourManager()).read(1003)
+    held = HeldSource.of(frame)
+    assert held.colour.dtype == np.float16
+    assert held.working().dtype == np.float32
+    np.testing.assert_array_equal(held.working(), frame.working)
+    nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
+    RestoreJob(request(source, tmp_path / "out", settings=nothing)).run()
+    for frame_number in range(1001, 1007):
+        np.testing.assert_array_equal(
+            read_image(frame_path(tmp_path / "out", frame_number)).rgb(),
+            read_image(tmp_path / "src" / f"shot.{frame_number}.exr").rgb(),
+        )
+    float_scan = SourcePlate(parse_sequence(write_sequence(tmp_path / "float", [scene(1)[0]])), None, ColourManager())
+    assert HeldSource.of(float_scan.read(1001)).colour.dtype == np.float32  # float values stay float
 
 
 @ALL_BACKENDS
