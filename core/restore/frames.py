@@ -51,7 +51,11 @@ class HeldSource:
     @staticmethod
     def of(source: SourceFrame) -> HeldSource:
         image, colour = source.image, source.working
-        if image.spec.format == oiio.HALF and not image.spec.channelformats and np.shares_memory(colour, image.pixels):
+        if (
+            image.spec.format == oiio.HALF
+            and not image.spec.channelformats
+            and np.may_share_memory(colour, image.pixels)
+        ):
             colour = to_half(colour)
         return HeldSource(image.spec, image.extra_planes(), colour)
 
