@@ -23,7 +23,9 @@ The result goes back to scene-linear as a luminance change carried by the pixel'
 negative values survive, grey stays grey; in defect pixels the chroma comes from around the defect.
 Deflicker is a gain on the whole pixel.
 
-:class:`Restorer` streams: it holds the plates of ``2 * radius + 1`` frames and the exposure steps
+:class:`Restorer` streams: it holds the plates of ``2 * radius + 1`` frames (those still to be
+restored with what their output needs of their source, :class:`.frames.HeldSource`; of the
+neighbours, only the dust test's witnesses are warped whole at once) and the exposure steps
 of ``behind`` frames (with stabilise, the plates of ``ahead`` frames and the weave steps of
 ``behind``), so memory does not grow with the shot. Everything a frame's result depends
 on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
