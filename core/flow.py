@@ -83,28 +83,26 @@ def inside_points(x: np.ndarray, y: np.ndarray, height: int, width: int) -> np.n
     return (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
 
 
+def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The flow ``first`` (frame A -> B) followed by ``second`` (B -> C): the flow A -> C, (H, W, 2)
+    at one scale. ``second`` is read bilinearly where ``first`` lands (at the nearest edge pixel
+    where that is outside the frame)."""
+    h, w = first.shape[:2]
+    # The map as one two-channel array: OpenCV copies the strided channels of an (H, W, 2) array
+    # each time it is given one.
+    chained = cv2.remap(second, identity_grid(h, w) + first, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    chained += first
+    return chained
+
+
 def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     """(H, W) consistency error of ``flow`` (target -> reference) against ``back`` (reference -> target).
 
     For a pixel visible in both frames, following ``flow`` then ``back`` returns to where it
     started; a large error marks occlusions and unreliable flow.
     """
-    h, w = flow.shape[:2]
-    # The map as one two-channel array and the error's channels split once: OpenCV copies the
-    # strided channels of an (H, W, 2) array each time it is given one.
-    error = cv2.remap(back, identity_grid(h, w) + flow, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    error += flow
-    return cv2.magnitude(*cv2.split(error))
-
-
-def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """The flow ``first`` (frame A -> B) followed by ``second`` (B -> C): the flow A -> C, (H, W, 2)
-    at one scale. ``second`` is read bilinearly where ``first`` lands (at the nearest edge pixel
-    where that is outside the frame)."""
-    h, w = first.shape[:2]
-    chained = cv2.remap(second, identity_grid(h, w) + first, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    chained += first
-    return chained
+    # (The error's channels split once, for the same reason.)
+    return cv2.magnitude(*cv2.split(compose(flow, back)))
 
 
 class Motion:

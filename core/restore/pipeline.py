@@ -122,7 +122,7 @@ class RestoreSettings:
         weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
             return weave
-        lines = min(self.radius, scratches.WINDOW) + scratches.LOOKBACK if self.scratches else 0  # its history
+        lines = (min(self.radius, scratches.WINDOW) + scratches.LOOKBACK) if self.scratches else 0  # its history
         return max(self.radius, lines, self.deflicker_window if self.deflicker else 0, weave)
 
     @property
