@@ -36,6 +36,11 @@ def signal(luminance: np.ndarray) -> np.ndarray:
     return cv2.sqrt(np.maximum(luminance, 0.0).astype(np.float32, copy=False))
 
 
+def motion_guide(small: np.ndarray) -> np.ndarray:
+    """(h, w) working-scale signal -> (h, w) uint8 picture that motion is measured on."""
+    return (np.clip(small, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class HeldSource:
     """What a plate keeps of its source frame until the frame is restored: the file's header, its
@@ -185,7 +190,7 @@ def prepare(
     """Build the :class:`RestoreFrame` of one frame (thread-safe: runs in the reader pool)."""
     v = signal(source.luminance)
     small = geometry.shrink(v)
-    guide = (np.clip(small, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    guide = motion_guide(small)
     channel = infrared_channel(source.image.channels, infrared)
     opacity = None
     if channel is not None:

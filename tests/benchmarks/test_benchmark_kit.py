@@ -12,6 +12,7 @@ import pytest
 
 from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
 from tests.benchmarks.bench_colorize import frame_size
+from tests.benchmarks.diagnose_restore import error_shares
 from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import build_benchmark
 from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
@@ -326,3 +327,20 @@ def test_a_repeated_timing_reports_its_median_run_and_every_time() -> None:
     assert result["wall_seconds"] == 2.0 and result["runs_seconds"] == [3.0, 1.0, 2.0]
     outcomes = iter([{"wall_seconds": 1.0}, {"error": "exit code 2"}])
     assert median_run(lambda: next(outcomes), 2, "wall_seconds") == {"error": "exit code 2"}
+
+
+def test_error_shares_put_the_error_where_it_lies() -> None:
+    # Flat on the left, textured over the right third; a defect in the flat part.
+    rng = np.random.default_rng(4)
+    clean = np.full((H, W), 0.5, np.float32)
+    clean[:, 40:] = cv2.GaussianBlur(rng.random((H, W - 40)).astype(np.float32), (0, 0), 1.0)
+    defect = np.zeros((H, W), bool)
+    defect[10:16, 5:11] = True
+    on_defect = error_shares(defect.astype(np.float32), defect, clean)
+    assert on_defect == {"defects": 1.0, "flat": 0.0, "mid": 0.0, "texture": 0.0}
+    on_texture = np.zeros((H, W), np.float32)
+    on_texture[:, 42:] = 1.0  # (the columns at the seam have the step's gradient)
+    shares = error_shares(on_texture, defect, clean)
+    assert shares["defects"] == 0.0 and shares["flat"] < 0.01  # (a textured pixel may be as smooth as flat)
+    assert shares["mid"] > shares["texture"] > 0.0
+    assert math.isclose(sum(shares.values()), 1.0)
