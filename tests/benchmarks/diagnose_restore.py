@@ -17,9 +17,10 @@ same frames, with different pictures to measure motion on (the uint8 flow guides
 Per run: mean PSNR (sRGB display, as bench_restore) and dust recall and precision (bench_restore's
 definitions). For ``as is`` also: the share of the squared error on defect pixels (dust and
 scratches of opacity over 0.05, grown by 2 pixels) and, elsewhere, on flat, middling and textured
-pixels (the clean frame's gradient: its lower half, up to its 85th percentile, above); and the PSNR
+pixels (the clean frame's gradient: its lower half, up to its 85th percentile, above); the PSNR
 with every scratch pixel (opacity over 0.02) made perfect: what better scratch detection and removal
-could gain at most. ``--maps`` writes a strip per clip (its middle frame: clean, damaged, restored,
+could gain at most; and the dust recall by how much a speck changes the picture (all clips
+together): faint specks within the grain, or strong ones that the tests let go. ``--maps`` writes a strip per clip (its middle frame: clean, damaged, restored,
 error x 6 about mid grey) to OUT/CLIP.png, to look at.
 """
 
@@ -29,6 +30,7 @@ import argparse
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
@@ -57,6 +59,9 @@ DEFECT_MARGIN = 2
 FLAT, TEXTURED = 50.0, 85.0
 # Scratch pixels made perfect for the headroom (its faint flanks too).
 SCRATCH_HEADROOM_OPACITY = 0.02
+# How much a speck changes the picture (sRGB-encoded), the edges of the bins its recall is told in:
+# the generator's grain is 0.035 at mid grey, so under about 0.075 a speck is within two of its deviations.
+CHANGE_BINS = (0.0, 0.05, 0.1, 0.2, 1.01)
 
 
 def error_shares(error: np.ndarray, defect: np.ndarray, clean: np.ndarray) -> dict[str, float]:
@@ -108,6 +113,16 @@ def dust_counts(defect: np.ndarray, truth: Damaged) -> np.ndarray:
     return np.array([core.sum(), (core & flagged).sum(), flagged.sum(), (flagged & anywhere).sum()], np.int64)
 
 
+def dust_by_change(defect: np.ndarray, truth: Damaged) -> np.ndarray:
+    """(2, bins) core dust pixels and those of them flagged, by how much the speck changed the
+    picture (:data:`CHANGE_BINS`)."""
+    core = truth.dust > 0.5
+    change = np.abs(truth.dust_change[core])
+    return np.stack(
+        [np.histogram(change, CHANGE_BINS)[0], np.histogram(change[defect[core] > 0.5], CHANGE_BINS)[0]]
+    ).astype(np.int64)
+
+
 def diagnose(shot: BenchShot, work: Path, cm: ColourManager, maps: Path | None) -> dict:
     """The three runs of one (shortened) clip and the error analysis of the first."""
     spec = replace(REAL_DAMAGE, seed=2000 + REAL_CLIPS.index(shot.name))
@@ -149,8 +164,10 @@ def _analyse(
 ) -> dict:
     """Error shares by kind of pixel, the perfect-scratch PSNR and (``strip``) the picture of the middle frame."""
     shares, perfect = [], []
+    by_change = np.zeros((2, len(CHANGE_BINS) - 1), np.int64)
     grow = np.ones((2 * DEFECT_MARGIN + 1, 2 * DEFECT_MARGIN + 1), np.uint8)
-    for i, (y, _) in restored.items():
+    for i, (y, flagged) in restored.items():
+        by_change += dust_by_change(flagged, truth[i])
         out, reference = shown(y, cm)[..., 1], shown_clean[i][..., 1]
         error = (out - reference) ** 2
         defect = cv2.dilate(
@@ -174,6 +191,7 @@ def _analyse(
     return {
         "error_share": {k: float(np.mean([s[k] for s in shares])) for k in shares[0]},
         "psnr_perfect_scratches": float(np.mean(perfect)),
+        "dust_by_change": by_change.tolist(),
     }
 
 
@@ -194,6 +212,14 @@ def print_table(results: dict) -> None:
     mean = lambda f: float(np.mean([f(r) for _, r in rows]))  # noqa: E731
     runs = " | ".join(f"{mean(lambda r, g=g: r[g]['psnr']):.2f}" for g in GUIDES)
     print(f"| **mean** | {runs} | {mean(lambda r: r['psnr_perfect_scratches']):.2f} | |")
+    counts = np.sum([np.asarray(r["dust_by_change"]) for _, r in rows], axis=0)
+    missed = counts[0] - counts[1]
+    print("\nDust recall (as is) by how much the speck changes the picture (sRGB-encoded), all clips together:")
+    for k, (low, high) in enumerate(pairwise(CHANGE_BINS)):
+        print(
+            f"  {low:.2f} to {min(high, 1.0):.2f}: {counts[0, k] / counts[0].sum():.1%} of the specks' pixels, "
+            f"recall {counts[1, k] / max(counts[0, k], 1):.3f}, {missed[k] / max(missed.sum(), 1):.1%} of the misses"
+        )
 
 
 def main() -> None:

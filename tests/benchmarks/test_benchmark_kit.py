@@ -12,9 +12,10 @@ import pytest
 
 from tests.benchmarks.baselines import FlowChain, Grey, HoldNearestKey
 from tests.benchmarks.bench_colorize import frame_size
-from tests.benchmarks.diagnose_restore import error_shares
+from tests.benchmarks.diagnose_restore import CHANGE_BINS, dust_by_change, error_shares
 from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import build_benchmark
+from tests.damage import DamageSpec, FilmDamage
 from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
 from tinct.core.colour import ColourManager
 from tinct.core.errors import ParameterError, TinctError
@@ -344,3 +345,15 @@ def test_error_shares_put_the_error_where_it_lies() -> None:
     assert shares["defects"] == 0.0 and shares["flat"] < 0.01  # (a textured pixel may be as smooth as flat)
     assert shares["mid"] > shares["texture"] > 0.0
     assert math.isclose(sum(shares.values()), 1.0)
+
+
+def test_dust_recall_by_change_counts_the_specks_and_those_flagged() -> None:
+    clean = np.full((H, W), 0.18, np.float32)
+    hurt = FilmDamage(DamageSpec(seed=5, dust=3000.0, blotches=0.0, scratches=0.0, grain=0.0), W, H).damage(clean, 0)
+    core = hurt.dust > 0.5
+    assert core.any()
+    everything = dust_by_change(core.astype(np.float32), hurt)
+    nothing = dust_by_change(np.zeros((H, W), np.float32), hurt)
+    assert everything.shape == (2, len(CHANGE_BINS) - 1)
+    assert everything[0].sum() == core.sum() and (everything[1] == everything[0]).all()
+    assert (nothing[0] == everything[0]).all() and nothing[1].sum() == 0
