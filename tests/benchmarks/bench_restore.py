@@ -63,7 +63,7 @@ import numpy as np
 from tests.benchmarks.backends import add_pixels_argument, pixels_named
 from tests.benchmarks.metrics import GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import REAL_CLIPS, BenchShot, build_benchmark, build_real_footage
-from tests.damage import DamageSpec, FilmDamage
+from tests.damage import Damaged, DamageSpec, FilmDamage
 from tests.weave import apply_weave, measure_residual, weave
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
@@ -136,6 +136,13 @@ def shown(y: np.ndarray, cm: ColourManager) -> np.ndarray:
     return to_display(np.repeat(y[..., None], 3, axis=-1), cm)
 
 
+def near_a_defect(truth: Damaged) -> np.ndarray:
+    """(H, W) bool: within a pixel of any dust or scratch (opacity over 0.05), where a flagged pixel
+    counts as right (dust precision)."""
+    defects = (truth.dust > 0.05) | (truth.scratches > 0.05)
+    return cv2.dilate(defects.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
 def score_shot(
     shot: BenchShot,
     spec: DamageSpec,
@@ -188,9 +195,7 @@ def score_shot(
         detected = restored.pixels[..., restored.index(DEFECT_CHANNEL)] > 0.5
         core = truth[i].dust > 0.5
         visible = core & (np.abs(truth[i].dust_change) >= VISIBLE)
-        anywhere = cv2.dilate(
-            ((truth[i].dust > 0.05) | (truth[i].scratches > 0.05)).astype(np.uint8), np.ones((3, 3), np.uint8)
-        ).astype(bool)
+        anywhere = near_a_defect(truth[i])
         counts["core"] += int(core.sum())
         counts["core_hit"] += int((core & detected).sum())
         if i in (0, len(frames) - 1):  # witnesses on one side only

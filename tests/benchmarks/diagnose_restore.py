@@ -36,7 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.benchmarks.bench_restore import REAL_DAMAGE, grey, prepare, shown
+from tests.benchmarks.bench_restore import REAL_DAMAGE, grey, near_a_defect, prepare, shown
 from tests.benchmarks.metrics import psnr
 from tests.benchmarks.shots import REAL_CLIPS, BenchShot, build_real_footage
 from tests.damage import Damaged, FilmDamage
@@ -107,10 +107,8 @@ def dust_counts(defect: np.ndarray, truth: Damaged) -> np.ndarray:
     """(core dust pixels, of them flagged, flagged pixels, of them near a true defect), as bench_restore counts."""
     flagged = defect > 0.5
     core = truth.dust > 0.5
-    anywhere = cv2.dilate(
-        ((truth.dust > DEFECT_OPACITY) | (truth.scratches > DEFECT_OPACITY)).astype(np.uint8), np.ones((3, 3), np.uint8)
-    ).astype(bool)
-    return np.array([core.sum(), (core & flagged).sum(), flagged.sum(), (flagged & anywhere).sum()], np.int64)
+    right = flagged & near_a_defect(truth)
+    return np.array([core.sum(), (core & flagged).sum(), flagged.sum(), right.sum()], np.int64)
 
 
 def dust_by_change(defect: np.ndarray, truth: Damaged) -> np.ndarray:
