@@ -366,7 +366,8 @@ class Restorer:
             sigma = denoise.measure_noise(here, nearest.signal, nearest.valid, px).at(here, px)
             spots = np.zeros(signal.shape, np.float32)
             if s.dust:
-                spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px))
+                lines = px.upload(defect > 0) if defect.any() else None
+                spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px, lines))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
             result = self._denoise(here, (held[p].seen if p in held else neighbour(p).seen for p in order), sigma)
