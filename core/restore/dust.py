@@ -280,14 +280,14 @@ def _faint(
     centre: Array,
     references: list[Array],
     sigma: Array,
-    inside: Array | bool,
+    allowed: Array,
     limit: float,
     step: int,
     pixels: Pixels,
 ) -> list[tuple[Array, Array]]:
     """(seeds, growth) of faint dark and bright specks in blurred frames: where ``centre`` stands
     out of the ``references``' mean (see the module's notes), in grain deviations ``sigma`` scaled
-    to the difference's robust spread; ``step``: the spread's sampling."""
+    to the difference's robust spread; seeds only where ``allowed``; ``step``: the spread's sampling."""
     # (In place where it can be: at 1080p each full-frame temporary costs about a millisecond.)
     picture = references[0] + references[1]  # the witnesses' mean
     for r in references[2:]:
@@ -304,7 +304,7 @@ def _faint(
     edge = pixels.dilate(picture, 3)
     edge -= pixels.erode(picture, 3)
     edge *= FAINT_EDGE
-    stands = (size > apart) & (size > edge) & inside
+    stands = (size > apart) & (size > edge) & allowed
     z = mean / sigma  # (the grain's level follows the picture's)
     z *= 1.0 / _robust_spread(z, step, pixels)
     mean *= FAINT_AGREE
