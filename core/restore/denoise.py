@@ -74,12 +74,12 @@ def measure_noise(centre: Array, seen: Array, valid: Array, pixels: Pixels = OPE
     if ok.any():
         ok &= gradient <= np.percentile(gradient[ok], 60)
     difference, level = (a - b)[ok], smooth[ok]
-    overall = _robust_sigma(difference) if difference.size >= 32 else MIN_SIGMA
+    overall = robust_sigma(difference) if difference.size >= 32 else MIN_SIGMA
     levels, sigmas = [], []
     for low, high in pairwise(BINS):
         inside = difference[(level >= low) & (level < high)]
         levels.append(0.5 * (low + high))
-        sigmas.append(_robust_sigma(inside) if inside.size >= 200 else np.nan)
+        sigmas.append(robust_sigma(inside) if inside.size >= 200 else np.nan)
     sigmas_array = np.asarray(sigmas, np.float64)
     known = np.isfinite(sigmas_array)
     if not known.any():
@@ -90,7 +90,8 @@ def measure_noise(centre: Array, seen: Array, valid: Array, pixels: Pixels = OPE
     return NoiseCurve(np.asarray(levels, np.float32), sigmas_array.astype(np.float32))
 
 
-def _robust_sigma(values: np.ndarray) -> float:
+def robust_sigma(values: np.ndarray) -> float:
+    """The standard deviation of a normal distribution of the same median absolute deviation (host values)."""
     return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 

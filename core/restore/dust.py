@@ -49,7 +49,7 @@ import numpy as np
 
 from tinct.core.guided import push_pull_fill
 from tinct.core.pixels import OPENCV, Array, Pixels
-from tinct.core.restore.denoise import patch_distance
+from tinct.core.restore.denoise import patch_distance, robust_sigma
 from tinct.core.restore.frames import nonzero
 
 _CROSS = np.ones((3, 3), np.uint8)
@@ -214,22 +214,23 @@ def detect(
     for level in range(3):
         if level == 1:
             here, seen = pixels.gaussian(here, 1.0), [pixels.gaussian(r, 1.0) for r in seen]
-            if factor == 1.0:
-                # Faint specks, with witnesses on both sides (on one, an occlusion's edge passes
-                # the test), where every witness's motion is reliable (a speck that faint does not
-                # spoil the flow over it; a mover's edge does).
-                away = inside & reliable
-                if lines is not None:
-                    away &= ~pixels.dilate(lines, 5)
-                faint = _faint(here, seen, sigma, away, limit, step, pixels)
         elif level == 2:
             here = pixels.gaussian(pixels.pyr_down(here), 1.0)
             seen = [pixels.gaussian(pixels.pyr_down(r), 1.0) for r in seen]
+        lowest, highest = _extremes(seen, pixels)
+        if level == 1 and factor == 1.0:
+            # Faint specks, with witnesses on both sides (on one, an occlusion's edge passes the
+            # test), where every witness's motion is reliable (a speck that faint does not spoil
+            # the flow over it; a mover's edge does).
+            away = inside & reliable
+            if lines is not None:
+                away &= ~pixels.dilate(lines, 5)
+            faint = _faint(here, seen, lowest, highest, sigma, away, limit, step, pixels)
         calm = float(np.clip(_spread(here, seen[0], max(1, step // 2), pixels) / grain, 0.1, 1.0)) if level else 1.0
         # Blurring calms the misregistration the floor stands for as much as the grain.
         threshold = calm * explained + texture
         growing = GROW * threshold if level < 2 else None
-        for i, spike in enumerate(_spikes(here, seen, pixels)):
+        for i, spike in enumerate(_spikes(here, lowest, highest, pixels)):
             if spike.shape != centre.shape:
                 spike = pixels.resize(spike, (centre.shape[1], centre.shape[0]))
             if growing is not None:
@@ -279,6 +280,8 @@ def detect(
 def _faint(
     centre: Array,
     references: list[Array],
+    lowest: Array,
+    highest: Array,
     sigma: Array,
     allowed: Array,
     limit: float,
@@ -286,18 +289,15 @@ def _faint(
     pixels: Pixels,
 ) -> list[tuple[Array, Array]]:
     """(seeds, growth) of faint dark and bright specks in blurred frames: where ``centre`` stands
-    out of the ``references``' mean (see the module's notes), in grain deviations ``sigma`` scaled
-    to the difference's robust spread; seeds only where ``allowed``; ``step``: the spread's sampling."""
+    out of the ``references``' mean (see the module's notes; ``lowest`` and ``highest`` their
+    extremes, :func:`_extremes`), in grain deviations ``sigma`` scaled to the difference's robust
+    spread; seeds only where ``allowed``; ``step``: the spread's sampling."""
     # (In place where it can be: at 1080p each full-frame temporary costs about a millisecond.)
     picture = references[0] + references[1]  # the witnesses' mean
     for r in references[2:]:
         picture += r
     picture *= 1.0 / len(references)
     mean = picture - centre
-    lowest, highest = pixels.minimum(references[0], references[1]), pixels.maximum(references[0], references[1])
-    for r in references[2:]:
-        pixels.minimum(lowest, r, out=lowest)
-        pixels.maximum(highest, r, out=highest)
     size = abs(mean)
     apart = highest - lowest
     apart *= FAINT_SPREAD
@@ -306,12 +306,10 @@ def _faint(
     edge *= FAINT_EDGE
     stands = (size > apart) & (size > edge) & allowed
     z = mean / sigma  # (the grain's level follows the picture's)
-    z *= 1.0 / _robust_spread(z, step, pixels)
+    z *= 1.0 / max(robust_sigma(pixels.download(z[::step, ::step])), 1e-6)
     mean *= FAINT_AGREE
     # Every witness darker than the centre by a share of the mean difference (or brighter).
-    lowest -= centre
-    highest -= centre
-    dark, bright = lowest > mean, highest < mean
+    dark, bright = lowest - centre > mean, highest - centre < mean
     seed, grow = FAINT * limit, 0.5 * FAINT * limit
     found = [(dark & stands & (z > seed), dark & (z > grow)), (bright & stands & (z < -seed), bright & (z < -grow))]
     return found
@@ -579,9 +577,9 @@ def _shrink(image: np.ndarray, step: int) -> np.ndarray:
     return cv2.resize(image.astype(np.float32), (width // step, height // step), interpolation=cv2.INTER_AREA)
 
 
-def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Array, Array]:
-    """How far ``centre`` lies below (dark) and above (bright) every pixel of every reference's 3x3
-    neighbourhood (which forgives a pixel of misregistration)."""
+def _extremes(references: list[Array], pixels: Pixels) -> tuple[Array, Array]:
+    """The lowest and highest of the ``references`` at each pixel (not to be written to: with one
+    reference, that reference itself)."""
     lowest, highest = references[0], references[0]
     if len(references) > 1:
         # Arrays of their own from the first pair on, then updated in place (a full frame each).
@@ -589,6 +587,13 @@ def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Arr
         for reference in references[2:]:
             pixels.minimum(lowest, reference, out=lowest)
             pixels.maximum(highest, reference, out=highest)
+    return lowest, highest
+
+
+def _spikes(centre: Array, lowest: Array, highest: Array, pixels: Pixels) -> tuple[Array, Array]:
+    """How far ``centre`` lies below (dark) and above (bright) every pixel of every reference's 3x3
+    neighbourhood (which forgives a pixel of misregistration), from the references'
+    :func:`_extremes`."""
     # The 3x3 minimum of the per-pixel minimum is the minimum of the 3x3 minima.
     below = pixels.erode(lowest, 3)
     below -= centre
@@ -598,19 +603,9 @@ def _spikes(centre: Array, references: list[Array], pixels: Pixels) -> tuple[Arr
 def _spread(a: Array, b: Array, step: int, pixels: Pixels) -> float:
     """Robust spread (median absolute deviation) of ``a - b`` over every ``step``-th pixel each way,
     measured on the host."""
-    return _mad(pixels.download(a[::step, ::step] - b[::step, ::step]))
-
-
-def _robust_spread(values: Array, step: int, pixels: Pixels) -> float:
-    """The standard deviation a normal distribution of ``values``' median absolute deviation has
-    (over every ``step``-th pixel each way), at least 1e-6."""
-    return max(1.4826 * _mad(pixels.download(values[::step, ::step]).copy()), 1e-6)
-
-
-def _mad(values: np.ndarray) -> float:
-    """Median absolute deviation of a host array of its own (reordered in place)."""
+    difference = pixels.download(a[::step, ::step] - b[::step, ::step])
     # Both medians reorder arrays of their own (the values, and so the medians, stay the same).
-    deviation = np.abs(values - np.median(values, overwrite_input=True))
+    deviation = np.abs(difference - np.median(difference, overwrite_input=True))
     return float(np.median(deviation, overwrite_input=True))
 
 
