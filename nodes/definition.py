@@ -126,8 +126,8 @@ class Temporal:
     """Which other frames one output frame depends on: what farm chunks and chained steps respect.
 
     ``behind`` and ``ahead``: source frames read before and after every output frame (2 each for
-    a repair from two neighbours each side; a deflicker whose exposure track looks 24 frames back
-    reads 24 behind). ``keyframes``: the input whose frames cut the shot into intervals computed
+    a repair from two neighbours each side; 12 each for a deflicker whose exposure track spans 12
+    frames each side). ``keyframes``: the input whose frames cut the shot into intervals computed
     independently of each other (a frame depends on every frame between its bracketing keyframes);
     farm chunks then follow those intervals. ``shot``: a frame may depend on any frame of the shot
     (e.g. keyframes the node chooses over the whole shot); every chunk reads the whole shot. The

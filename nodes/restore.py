@@ -32,12 +32,12 @@ _RADIUS = Parameter(
 _DEFLICKER_WINDOW = Parameter(
     "deflicker_window",
     int,
-    24,
-    "frames before the current one over which the "
-    "exposure is followed; longer is steadier, shorter follows quicker lighting "
-    "changes",
+    12,
+    "frames each side of the current one over which the "
+    "exposure is followed; longer is steadier and holds more frames in memory, "
+    "shorter follows quicker lighting changes",
     minimum=4,
-    maximum=96,
+    maximum=48,
     switch="deflicker",
 )
 
@@ -53,7 +53,7 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 
 
 def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
-    # The exposure track reaches deflicker_window frames back; dust and grain use radius frames each side,
+    # The exposure track reaches deflicker_window frames each side; dust and grain use radius frames each side,
     # the scratch test up to scratches.WINDOW frames each side and scratches.LOOKBACK more before; the
     # stabilised camera path stabilise_window each side.
     settings = restore_settings(values)

@@ -44,14 +44,15 @@ def motion_guide(small: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class HeldSource:
     """What a plate keeps of its source frame until the frame is restored: the file's header, its
-    channels beyond the colour, and the working colour. A half-float file of R, G, B already in the
-    working space lends its decoded pixels as the working colour: those are half floats, and are held
-    as such (the same values, half the memory: a window holds several frames ahead of the one it
-    restores, 4K frames of 100 MB each as float32)."""
+    channels beyond the colour, and the working colour. A window holds the frames ahead of the one it
+    restores (as many as the exposure track looks ahead, 4K frames of 100 MB each as float32 RGB), so
+    the colour is held small where that loses nothing: a half-float file of R, G, B already in the
+    working space lends its decoded pixels as the working colour, and those are held as half floats;
+    a neutral frame (R, G and B the same bits: black-and-white film) is held as one plane."""
 
     spec: oiio.ImageSpec
     extras: dict[str, np.ndarray]  # (H, W) float32 planes by channel name, in the file's order
-    colour: np.ndarray  # (H, W, 3) float16 or float32 working colour
+    colour: np.ndarray  # (H, W, 3) float16 or float32 working colour; (H, W) the one plane of a neutral one
 
     @staticmethod
     def of(source: SourceFrame) -> HeldSource:
@@ -62,11 +63,20 @@ class HeldSource:
             and np.may_share_memory(colour, image.pixels)
         ):
             colour = to_half(colour)
+        if _neutral(colour):
+            colour = np.ascontiguousarray(colour[..., 0])
         return HeldSource(image.spec, image.extra_planes(), colour)
 
     def working(self) -> np.ndarray:
         """(H, W, 3) float32 working colour, as the source frame had it."""
-        return from_half(self.colour)
+        colour = from_half(self.colour)
+        return cv2.merge([colour] * 3) if colour.ndim == 2 else colour
+
+
+def _neutral(colour: np.ndarray) -> bool:
+    """Whether the (H, W, 3) float ``colour`` has the same bits in all three channels."""
+    bits = colour.view(np.dtype(f"u{colour.itemsize}"))
+    return np.array_equal(bits[..., 0], bits[..., 1]) and np.array_equal(bits[..., 1], bits[..., 2])
 
 
 @dataclass

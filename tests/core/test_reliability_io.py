@@ -161,14 +161,14 @@ def test_colorize_rerun_after_a_plate_frame_changed_renders_its_segment_again(tm
 
 
 def test_restore_rerun_after_a_frame_changed_renders_the_frames_that_read_it(tmp_path: Path) -> None:
-    source = write_sequence(tmp_path / "src", grainy(scene(8), 0.01))
+    source = write_sequence(tmp_path / "src", grainy(scene(16), 0.01))
     output = str(tmp_path / "out" / "shot.####.exr")
     restore(source, output).run()
-    write_sequence(tmp_path / "changed", [scene(8)[6] * 0.5], first=1007)
-    shutil.copyfile(tmp_path / "changed" / "shot.1007.exr", frame_file(source, 1007))
+    write_sequence(tmp_path / "changed", [scene(16)[15] * 0.5], first=1016)
+    shutil.copyfile(tmp_path / "changed" / "shot.1016.exr", frame_file(source, 1016))
     again = restore(source, output).run()
-    # Frame 1007 is a handle of 1004-1008 (radius 3 ahead) and of nothing before them.
-    assert again.written == [1004, 1005, 1006, 1007, 1008] and again.skipped == [1001, 1002, 1003]
+    # Frame 1016 is a handle of 1004-1015 (the exposure track's 12 frames ahead) and of nothing before them.
+    assert again.written == list(range(1004, 1017)) and again.skipped == [1001, 1002, 1003]
 
 
 def test_the_identity_does_not_depend_on_how_paths_are_spelled(

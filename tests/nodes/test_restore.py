@@ -79,18 +79,19 @@ def test_command_lines_write_only_what_differs() -> None:
 
 
 def test_restore_declares_its_temporal_handles() -> None:
-    # The grain filter looks three frames each side, the scratch test two and 24 frames before those.
+    # The grain filter looks three frames each side, the scratch test two and 24 frames before those,
+    # the exposure track 12 each side.
     assert (
         RESTORE.temporal.handles_for(RESTORE.defaults())
         == (RestoreSettings().behind, RestoreSettings().ahead)
-        == (26, 3)
+        == (26, 12)
     )
     assert CLARITY.temporal.handles_for(CLARITY.defaults()) == (0, 0)
 
 
 def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 60})) == (60, 3)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 40})) == (40, 40)
     # Under a still picture a scratch is found by its change from frames before its window (at most
     # scratches.WINDOW frames a side, whatever the radius of the grain filter).
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 1})) == (1 + LOOKBACK, 1)

@@ -43,9 +43,9 @@ def long_shot(tmp_path_factory: pytest.TempPathFactory) -> TinyShot:
 def test_the_plan_splits_what_can_be_split(long_shot: TinyShot) -> None:
     restore = restore_request(long_shot, "a")
     chunks = plan(restore, 2)
-    # The second chunk reads the first's frames as its handles: the first takes a frame more.
-    assert [c.frames for c in chunks] == [tuple(range(1001, 1015)), tuple(range(1015, 1027))]
-    assert chunks[0].reads[-1] > 1014 and chunks[1].reads[0] == 1001  # a chunk reads its handles
+    # Each chunk reads the other's frames as its handles (the first's after it, the second's before).
+    assert [c.frames for c in chunks] == [tuple(range(1001, 1014)), tuple(range(1014, 1027))]
+    assert chunks[0].reads[-1] > 1013 and chunks[1].reads[0] == 1001  # a chunk reads its handles
     assert plan(restore, 1) == [] and plan(restore.with_frames(range(1001, 1021)), 2) == []  # too short
     keyed = api.Request.create(
         "KeyframeColorize",

@@ -95,7 +95,7 @@ def test_a_half_float_scan_waits_as_half_floats_and_comes_back_as_it_was(tmp_pat
     source = str(tmp_path / "src" / "shot.####.exr")
     frame = SourcePlate(parse_sequence(source), None, ColourManager()).read(1003)
     held = HeldSource.of(frame)
-    assert held.colour.dtype == np.float16
+    assert held.colour.dtype == np.float16 and held.colour.ndim == 2  # grey: one plane
     assert held.working().dtype == np.float32
     np.testing.assert_array_equal(held.working(), frame.working)
     nothing = RestoreSettings(dust=False, scratches=False, deflicker=False, grain=0.0)
@@ -107,6 +107,21 @@ def test_a_half_float_scan_waits_as_half_floats_and_comes_back_as_it_was(tmp_pat
         )
     float_scan = SourcePlate(parse_sequence(write_sequence(tmp_path / "float", [scene(1)[0]])), None, ColourManager())
     assert HeldSource.of(float_scan.read(1001)).colour.dtype == np.float32  # float values stay float
+
+
+def test_a_colour_frame_waits_in_three_channels_and_a_neutral_one_in_one(tmp_path: Path) -> None:
+    grey = grey_rgb(scene(1)[0])
+    tinted = grey.copy()
+    tinted[5, 7, 2] = np.nextafter(tinted[5, 7, 2], np.float32(1.0))  # one bit of one channel
+    signed = grey.copy()
+    signed[0, 0] = [0.0, -0.0, 0.0]  # the same value, not the same bits
+    folder = write_sequence(tmp_path / "src", [grey, tinted, signed])
+    plate = SourcePlate(parse_sequence(folder), None, ColourManager())
+    for frame, planes in ((1001, 2), (1002, 3), (1003, 3)):
+        source = plate.read(frame)
+        held = HeldSource.of(source)
+        assert held.colour.ndim == planes
+        np.testing.assert_array_equal(held.working().view(np.uint32), source.working.view(np.uint32))
 
 
 @ALL_BACKENDS

@@ -246,6 +246,23 @@ def test_flicker_is_removed_and_a_fade_kept(pixels: Pixels) -> None:
     assert means[-1] < 0.45 and means[0] > 0.8
 
 
+def test_a_frames_exposure_is_judged_from_the_frames_after_it_too() -> None:
+    """Flicker over a steady exposure: the track is fitted on both sides of a frame, where a line is
+    surest. Fitted from 24 frames before and 3 after (the grain filter's radius: what the window
+    used to hold after a frame), the middle frames of these shots kept 0.30 of the flicker; from
+    12 each side 0.18."""
+    kept = []
+    for seed in (6, 8, 10):
+        clean = scene(64, pan=0)
+        flicker = np.random.default_rng(seed).normal(0.0, 0.08, 64)  # log exposure
+        settings = RestoreSettings(dust=False, scratches=False, grain=0.0)
+        out = restore([f * np.exp(g) for f, g in zip(clean, flicker)], settings)
+        exposure = np.log([luminance(out[t]).mean() / clean[t].mean() for t in range(64)])
+        middle = exposure[12:52] - exposure.mean()  # (a steady exposure is known up to a constant)
+        kept.append(np.sqrt(np.mean(middle**2)) / np.std(flicker))
+    assert np.mean(kept) < 0.24, kept
+
+
 @ALL_BACKENDS
 def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) -> None:
     # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.

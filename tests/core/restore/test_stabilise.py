@@ -129,9 +129,9 @@ def test_a_cut_restarts_the_camera_path() -> None:
 
 
 def test_stabilise_off_changes_nothing() -> None:
-    assert (RestoreSettings().behind, RestoreSettings().ahead) == (26, 3)
+    assert (RestoreSettings().behind, RestoreSettings().ahead) == (26, 12)
     assert RestoreSettings(stabilise_window=40) == RestoreSettings(stabilise_window=40, stabilise=False)
-    assert (RestoreSettings(stabilise_window=40).behind, RestoreSettings(stabilise_window=40).ahead) == (26, 3)
+    assert (RestoreSettings(stabilise_window=40).behind, RestoreSettings(stabilise_window=40).ahead) == (26, 12)
     frames = weaved(scene(8, **SIZE))
     plain = restore(frames, RestoreSettings())
     window = restore(frames, RestoreSettings(stabilise_window=4))

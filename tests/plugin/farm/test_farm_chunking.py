@@ -114,7 +114,7 @@ def test_chunk_size_below_one_is_refused() -> None:
 
 
 def test_restore_chunks_read_as_far_back_as_the_chosen_deflicker_window(tmp_path: Path) -> None:
-    """Handles follow the values chosen, not the defaults: with a 30-frame window (default 24) a chunk
+    """Handles follow the values chosen, not the defaults: with a window of 30 frames each side (default 12) a chunk
     late in the shot reads (and its asset references list) the 30 frames before it."""
     shot = write_shot(tmp_path / "shot", make_frames(40), keys=[])
     argv = ["restore", shot.grey_pattern, "-o", str(tmp_path / "out" / "r.####.exr"), "--deflicker-window", "30"]
