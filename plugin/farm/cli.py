@@ -17,7 +17,7 @@ from tinct.core.errors import ParameterError
 from tinct.core.sequence import format_frame_ranges
 from tinct.plugin.cli.run import read_request
 from tinct.plugin.farm.job import THEN, JobRequest, parse_job_arguments
-from tinct.plugin.farm.plan import CURRENT_TINCT, DEFAULT_CHUNK_SIZE, FARMS, FarmJob, build_farm_job
+from tinct.plugin.farm.plan import CURRENT_TINCT, DEFAULT_CHUNK_SIZE, FARMS, HANDLE_SHARE, FarmJob, build_farm_job
 
 if TYPE_CHECKING:
     from tinct.plugin.farm.targets import FarmSettings
@@ -48,8 +48,8 @@ def farm_arguments(run_locally: bool = False) -> argparse.ArgumentParser:
         "--chunk-size",
         metavar="N",
         type=int,
-        default=DEFAULT_CHUNK_SIZE,
-        help=f"frames per task (default {DEFAULT_CHUNK_SIZE}); keyframe nodes keep keyframe intervals whole",
+        help=f"frames per task (default {DEFAULT_CHUNK_SIZE}, more for a node that reads many frames around its own, "
+        f"so that those are at most {HANDLE_SHARE:.0%} of a task's work); keyframe nodes keep keyframe intervals whole",
     )
     group.add_argument("--job-name", metavar="NAME", help="job name on the farm (default: shot and nodes)")
     group.add_argument(

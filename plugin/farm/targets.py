@@ -8,14 +8,14 @@ from pathlib import Path
 
 from tinct.core.errors import ParameterError
 from tinct.plugin.farm import deadline10, openjd
-from tinct.plugin.farm.plan import DEFAULT_CHUNK_SIZE, FARMS, FarmJob
+from tinct.plugin.farm.plan import FARMS, FarmJob
 
 
 @dataclass(frozen=True)
 class FarmSettings:
     farm: str
     bundle: Path
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_size: int | None = None  # None: each node's default (plan.default_chunk_size)
     priority: int = 50
     pool: str = ""
     group: str = ""

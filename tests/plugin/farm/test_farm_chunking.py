@@ -15,7 +15,7 @@ from tinct.nodes.chunking import Chunk, balanced_chunks, plan_chunks
 from tinct.nodes.definition import Temporal
 from tinct.plugin.farm import openjd
 from tinct.plugin.farm.job import parse_job_arguments
-from tinct.plugin.farm.plan import build_farm_job
+from tinct.plugin.farm.plan import DEFAULT_CHUNK_SIZE, build_farm_job, default_chunk_size
 
 KEYS = Temporal(keyframes="keyframes")
 
@@ -106,6 +106,19 @@ def test_balanced_chunks_partition_the_frames_into_even_work(seed: int) -> None:
             runs = [frames[a:b] for a, b in pairwise(bounds)]
             moved = [plan_chunks(run, source, temporal, len(run))[0] for run in runs]
             assert max(work(c, temporal) for c in moved) >= largest - 0.01
+
+
+def test_a_task_takes_enough_frames_that_reading_its_handles_is_a_quarter_of_its_work(tmp_path: Path) -> None:
+    """Restore reads 26 frames before a task and 12 after, each an eighth of a frame's work: 4.75
+    frames' work, which 15 frames keep under a quarter of the task's (10 would leave a third)."""
+    shot = write_shot(tmp_path / "shot", make_frames(40), keys=[])
+    argv = ["restore", shot.grey_pattern, "-o", str(tmp_path / "out" / "r.####.exr")]
+    job = build_farm_job(parse_job_arguments(argv, node_parsers()))
+    assert [len(c.frames) for c in job.steps[0].chunks] == [15, 15, 10]
+    asked = build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=10)
+    assert [len(c.frames) for c in asked.steps[0].chunks] == [10, 10, 10, 10]  # a size asked for is kept
+    assert default_chunk_size(Temporal()) == default_chunk_size(KEYS) == DEFAULT_CHUNK_SIZE
+    assert default_chunk_size(Temporal(behind=2, ahead=2, handle_cost=0.5)) == DEFAULT_CHUNK_SIZE
 
 
 def test_chunk_size_below_one_is_refused() -> None:
