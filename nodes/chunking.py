@@ -103,7 +103,7 @@ def balanced_chunks(frames: Sequence[int], source_frames: Sequence[int], tempora
 
     # The least work a run may take for ``count`` runs to do it all, to a hundredth of a frame (at
     # most, one run reads every frame's handles on its own).
-    low, high = len(frames) / count, len(frames) * (1.0 + temporal.handle_cost * (temporal.behind + temporal.ahead))
+    low, high = len(frames) / count, len(frames) * (1.0 + temporal.handle_work)
     while high - low > 0.01:
         middle = (low + high) / 2
         low, high = (low, middle) if len(runs_within(middle)) <= count else (middle, high)

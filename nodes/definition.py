@@ -150,6 +150,11 @@ class Temporal:
         """(behind, ahead) of a run with these resolved parameter ``values``."""
         return self.handles_of(values) if self.handles_of is not None else (self.behind, self.ahead)
 
+    @property
+    def handle_work(self) -> float:
+        """The work (in written frames') of reading one output frame's handles on their own."""
+        return self.handle_cost * (self.behind + self.ahead)
+
     def resolved(self, values: Mapping[str, Value]) -> Temporal:
         """This declaration with the handles of a run with these resolved parameter ``values``."""
         behind, ahead = self.handles_for(values)

@@ -311,8 +311,7 @@ def _faint(
     # Every witness darker than the centre by a share of the mean difference (or brighter).
     dark, bright = lowest - centre > mean, highest - centre < mean
     seed, grow = FAINT * limit, 0.5 * FAINT * limit
-    found = [(dark & stands & (z > seed), dark & (z > grow)), (bright & stands & (z < -seed), bright & (z < -grow))]
-    return found
+    return [(dark & stands & (z > seed), dark & (z > grow)), (bright & stands & (z < -seed), bright & (z < -grow))]
 
 
 def _holes(reliable: Array, hidden: Array | bool, pixels: Pixels) -> np.ndarray:

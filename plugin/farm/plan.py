@@ -78,9 +78,8 @@ class FarmJob:
 def default_chunk_size(temporal: Temporal) -> int:
     """Frames a task takes when none is asked for: :data:`DEFAULT_CHUNK_SIZE`, or as many as keep
     the handles to :data:`HANDLE_SHARE` of the task's work."""
-    handles = temporal.handle_cost * (temporal.behind + temporal.ahead)
     # (Less a hair before rounding up: a whole number of frames that float arithmetic overshot stays whole.)
-    return max(DEFAULT_CHUNK_SIZE, math.ceil(handles * (1.0 - HANDLE_SHARE) / HANDLE_SHARE - 1e-9))
+    return max(DEFAULT_CHUNK_SIZE, math.ceil(temporal.handle_work * (1.0 - HANDLE_SHARE) / HANDLE_SHARE - 1e-9))
 
 
 def build_farm_job(
