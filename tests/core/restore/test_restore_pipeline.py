@@ -344,7 +344,7 @@ def test_nothing_is_borrowed_across_a_cut() -> None:
         np.testing.assert_array_equal(together[t].rgb, alone[t - 5].rgb)
 
 
-@pytest.mark.parametrize("quality", ["fast", "balanced", "medium"])
+@pytest.mark.parametrize("quality", ["fast", "balanced", "refined", "medium"])
 def test_a_cut_between_alike_scenes_is_found_whatever_the_motion_quality(quality: str) -> None:
     # Two synthetic scenes of the same kind: a finer field explains more of the other one (the
     # cut scores 0.51 with the fast field, 0.44 and 0.43 with balanced and medium, under the 0.45
