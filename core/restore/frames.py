@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import OpenImageIO as oiio
 
+from tinct.core.chroma import luminance as luminance_of
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside
 from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
@@ -85,7 +86,9 @@ class RestoreFrame:
 
     frame: int
     source: HeldSource | None  # until the frame's own restoration
-    v: np.ndarray  # (H, W) float32 restoration signal
+    # (H, W) float32 restoration signal; None while a large frame waits beyond the repairs' reach
+    # (made again by :func:`held_signal`)
+    v: np.ndarray | None
     small: np.ndarray  # (h, w) float32 ``v`` at the working scale (area filtered)
     guide: np.ndarray  # (h, w) uint8 flow guide
     infrared: np.ndarray | None  # (H, W) float32 defect opacity from an infrared channel, or None
@@ -192,6 +195,12 @@ def nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     points = found.reshape(-1, 2).astype(np.int64)
     return points[:, 1], points[:, 0]
+
+
+def held_signal(source: HeldSource, weights: np.ndarray) -> np.ndarray:
+    """The restoration signal of a held frame: what :func:`prepare` made from the frame read (the
+    same product of the same colour, which the held colour gives back bit for bit)."""
+    return signal(luminance_of(source.working(), weights))
 
 
 def prepare(

@@ -60,6 +60,7 @@ from tinct.core.restore.frames import (
     Geometry,
     RestoreFrame,
     Tiles,
+    held_signal,
     measure_motion,
     nonzero,
     prepare,
@@ -80,6 +81,12 @@ DUST_FLOOR = 0.02
 # frames of the nine real clips, a third neighbour each side gained 0.38 dB with its motion measured
 # and 0.34 chained, which costs no DIS field.
 MEASURED_REACH = 2
+# A frame waits in the window from when it is read (its motion, exposure and scratch profile
+# measured: the exposure track looks 12 frames ahead) until the repairs of a frame within their
+# radius read it. A frame of more pixels than this gives up its signal meanwhile (a float plane,
+# 35 MB at 4K: about 0.3 GB a process with the defaults) and makes it again from its held colour
+# when first read, the same values (about 2 % more time at 4K; below this size the memory is small).
+SPARE_PIXELS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,7 @@ class Restorer:
         self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
         self.cut_flow = FlowEstimator(cuts.FLOW_QUALITY, settings.flow_resolution)
         self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
+        self._spare = settings.repairs and height * width > SPARE_PIXELS
         self.on_cut = on_cut
         # Motion between the frames of the window, both ways, keyed (target frame, reference frame).
         self._motions: dict[tuple[int, int], Motion] = {}
@@ -213,6 +221,8 @@ class Restorer:
             slots[last] = self._admit(plate, slots.get(last - 1))
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
                 slots[last].profile = scratches.column_profile(plate.v, slots[last].camera)
+            if self._spare:
+                plate.v = None
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -247,11 +257,22 @@ class Restorer:
     def _centre(self, slots: dict[int, _Slot], centre: int, last: int, wanted: set[int]) -> Iterator[Restored]:
         plate = slots[centre].plate
         if plate is not None and plate.frame in wanted:
+            if self._spare:
+                self._signals_within_reach(slots, centre, last)
             restored = self._restore(slots, centre, last)
             if self.settings.stabilise:
                 restored = self._stabilise(slots, centre, last, restored)
             download = self.pixels.download
             yield replace(restored, rgb=download(restored.rgb), defect=download(restored.defect))
+
+    def _signals_within_reach(self, slots: dict[int, _Slot], centre: int, last: int) -> None:
+        """Give the plates the repairs of ``centre`` read their signal again (see :data:`SPARE_PIXELS`)."""
+        first, end = self._span(slots, centre, last, self.settings.radius, self.settings.radius)
+        for p in range(first, end + 1):
+            plate = slots[p].plate
+            if plate is not None and plate.v is None:
+                assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
+                plate.v = held_signal(plate.source, self.weights)
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, and steps older than the exposure window."""

@@ -18,8 +18,8 @@ from tinct.core.imageio import read_attribute, read_image, write_exr
 from tinct.core.keyframe_colorize import OutputOptions
 from tinct.core.pixels import RESTORE_TOLERANCE_DB, Pixels
 from tinct.core.pixels_torch import TorchPixels
-from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest, RestoreSettings
-from tinct.core.restore.frames import HeldSource
+from tinct.core.restore import DEFECT_CHANNEL, RestoreJob, RestoreRequest, RestoreSettings, pipeline
+from tinct.core.restore.frames import HeldSource, held_signal, signal
 from tinct.core.sequence import parse_sequence
 from tinct.core.source import SourcePlate
 
@@ -122,6 +122,40 @@ def test_a_colour_frame_waits_in_three_channels_and_a_neutral_one_in_one(tmp_pat
         held = HeldSource.of(source)
         assert held.colour.ndim == planes
         np.testing.assert_array_equal(held.working().view(np.uint32), source.working.view(np.uint32))
+
+
+def test_a_held_frame_makes_its_signal_again_bit_for_bit(tmp_path: Path) -> None:
+    # Black-and-white (one plane held), colour (three) and float32 scans: the signal made again from
+    # the held colour is the one made from the frame read.
+    grey = grey_rgb(scene(1)[0])
+    tinted = grey * np.array([1.0, 0.9, 0.8], np.float32)
+    for frame, pixels in ((1001, grey), (1002, tinted)):
+        write_exr(
+            frame_path(tmp_path / "half", frame), pixels, ["R", "G", "B"], pixel_type="half", attributes=ATTRIBUTES
+        )
+    half = SourcePlate(parse_sequence(str(tmp_path / "half" / "shot.####.exr")), None, ColourManager())
+    floats = SourcePlate(parse_sequence(write_sequence(tmp_path / "float", [tinted])), None, ColourManager())
+    assert HeldSource.of(half.read(1001)).colour.ndim == 2 and HeldSource.of(half.read(1002)).colour.dtype == np.float16
+    for plate, frame in ((half, 1001), (half, 1002), (floats, 1001)):
+        read = plate.read(frame)
+        made = held_signal(HeldSource.of(read), plate.weights)
+        np.testing.assert_array_equal(made.view(np.uint32), signal(read.luminance).view(np.uint32))
+
+
+def test_large_frames_wait_without_their_signal_and_restore_the_same(tmp_path: Path, monkeypatch) -> None:
+    # Frames over pipeline.SPARE_PIXELS give up their signal while they wait beyond the repairs'
+    # reach and make it again when first read: the same output, whole or in chunks (here every
+    # frame counts as large).
+    source, _ = damaged_shot(tmp_path, count=10)
+    RestoreJob(request(source, tmp_path / "kept")).run()
+    monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
+    RestoreJob(request(source, tmp_path / "whole")).run()
+    for chunk in ([1001, 1002, 1003, 1004], [1005, 1006, 1007, 1008, 1009, 1010]):
+        RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
+    for frame in range(1001, 1011):
+        kept = read_image(frame_path(tmp_path / "kept", frame)).pixels
+        np.testing.assert_array_equal(read_image(frame_path(tmp_path / "whole", frame)).pixels, kept)
+        np.testing.assert_array_equal(read_image(frame_path(tmp_path / "chunked", frame)).pixels, kept)
 
 
 @ALL_BACKENDS

@@ -13,7 +13,7 @@ from tests.conftest import ALL_BACKENDS
 from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
 from tinct.core.flow import Motion
 from tinct.core.pixels import OPENCV, Pixels
-from tinct.core.restore import Restored, Restorer, RestoreSettings
+from tinct.core.restore import Restored, Restorer, RestoreSettings, pipeline
 from tinct.core.restore.pipeline import _Slot
 
 
@@ -45,6 +45,24 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
     np.testing.assert_allclose(out.rgb[20:24, 30:34, 0], clean[3][20:24, 30:34], atol=0.03)
     assert (out.defect > 0.5).sum() < 60  # the speck and its rim, nothing else
     assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
+
+
+def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The window reads frames as far ahead as the exposure track looks (12); a large frame's
+    # signal is held only from when the repairs of a frame within their radius (3) read it.
+    monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)  # every frame counts as large
+    settings = RestoreSettings()
+    frames = grainy(scene(20), 0.01)
+    height, width = frames[0].shape
+    restorer = Restorer(settings, height, width, WEIGHTS)
+    plates = [restorer.prepare(i, source(grey_rgb(f))) for i, f in enumerate(frames)]
+    for restored in restorer.run(iter(plates), set(range(20))):
+        t = restored.frame
+        waiting = plates[t + settings.radius + 1 : t + settings.ahead + 1]  # read, beyond reach
+        assert waiting and all(p.v is None for p in waiting), t
+        assert all(p.v is not None for p in plates[max(t - settings.radius, 0) : t + settings.radius + 1]), t
+        if t == 12:
+            break
 
 
 @ALL_BACKENDS
