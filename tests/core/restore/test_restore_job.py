@@ -142,7 +142,9 @@ def test_a_held_frame_makes_its_signal_again_bit_for_bit(tmp_path: Path) -> None
         np.testing.assert_array_equal(made.view(np.uint32), signal(read.luminance).view(np.uint32))
 
 
-def test_large_frames_wait_without_their_signal_and_restore_the_same(tmp_path: Path, monkeypatch) -> None:
+def test_large_frames_wait_without_their_signal_and_restore_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Frames over pipeline.SPARE_PIXELS give up their signal while they wait beyond the repairs'
     # reach and make it again when first read: the same output, whole or in chunks (here every
     # frame counts as large).

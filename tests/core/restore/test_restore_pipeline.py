@@ -56,13 +56,14 @@ def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatc
     height, width = frames[0].shape
     restorer = Restorer(settings, height, width, WEIGHTS)
     plates = [restorer.prepare(i, source(grey_rgb(f))) for i, f in enumerate(frames)]
+    seen_waiting = 0
     for restored in restorer.run(iter(plates), set(range(20))):
         t = restored.frame
         waiting = plates[t + settings.radius + 1 : t + settings.ahead + 1]  # read, beyond reach
-        assert waiting and all(p.v is None for p in waiting), t
+        assert all(p.v is None for p in waiting), t
         assert all(p.v is not None for p in plates[max(t - settings.radius, 0) : t + settings.radius + 1]), t
-        if t == 12:
-            break
+        seen_waiting += len(waiting)
+    assert seen_waiting > 100
 
 
 @ALL_BACKENDS
