@@ -258,18 +258,16 @@ class Restorer:
     def _centre(self, slots: dict[int, _Slot], centre: int, last: int, wanted: set[int]) -> Iterator[Restored]:
         plate = slots[centre].plate
         if plate is not None and plate.frame in wanted:
-            if self._spare:
-                self._signals_within_reach(slots, centre, last)
             restored = self._restore(slots, centre, last)
             if self.settings.stabilise:
                 restored = self._stabilise(slots, centre, last, restored)
             download = self.pixels.download
             yield replace(restored, rgb=download(restored.rgb), defect=download(restored.defect))
 
-    def _signals_within_reach(self, slots: dict[int, _Slot], centre: int, last: int) -> None:
-        """Give the plates the repairs of ``centre`` read their signal again (see :data:`SPARE_PIXELS`)."""
-        first, end = self._span(slots, centre, last, self.settings.radius, self.settings.radius)
-        for p in range(first, end + 1):
+    def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
+        """Give the plates of a frame's ``window`` (those its repairs read) their signal again (see
+        :data:`SPARE_PIXELS`)."""
+        for p in window:
             plate = slots[p].plate
             if plate is not None and plate.v is None:
                 assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
@@ -347,6 +345,8 @@ class Restorer:
             return Restored(plate.frame, source.spec, source.extras, px.upload(source.working()), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
+        if self._spare:
+            self._give_signals(slots, window)
         exposure = self._exposures(slots, first, end)
 
         signal = plate.v
