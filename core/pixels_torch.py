@@ -16,6 +16,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from tinct.core.pixels import NONLOCAL_LEAST
+
 
 class TorchPixels:
     """Torch on ``device``, float32."""
@@ -167,6 +169,30 @@ class TorchPixels:
         where = torch.stack([u, v, w], dim=-1)[None, None]  # (1, 1, H, W, 3)
         sliced = F.grid_sample(volume, where, "bilinear", "border", True)  # (1, C, 1, H, W)
         return sliced[0, :, 0].permute(1, 2, 0)
+
+    def nonlocal_means(self, image: torch.Tensor, rate: torch.Tensor, radius: int, patch: int) -> torch.Tensor:
+        height, width = image.shape
+        half = patch // 2
+        reach = radius + half
+        rows, columns = (_mirrored(n, reach, reflect_101=False).to(self.device) for n in (height, width))
+        padded = image[rows][:, columns]
+        wide_height, wide_width = height + 2 * half, width + 2 * half
+        centre = padded[radius : radius + wide_height, radius : radius + wide_width]
+        total = image.clone()
+        weights = torch.ones_like(image)
+        for dy in range(-radius, radius + 1):
+            for dx in range(-radius, radius + 1):
+                if dy == 0 and dx == 0:
+                    continue
+                other = padded[radius + dy : radius + dy + wide_height, radius + dx : radius + dx + wide_width]
+                difference = centre - other
+                distance = F.avg_pool2d((difference * difference)[None, None], patch, stride=1, divisor_override=1)[
+                    0, 0
+                ]
+                weight = torch.exp((distance * rate).clamp(min=NONLOCAL_LEAST))
+                weights += weight
+                total += weight * other[half : half + height, half : half + width]
+        return total / weights
 
 
 @functools.lru_cache(maxsize=8)

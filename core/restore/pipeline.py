@@ -11,7 +11,8 @@ For each frame, in order:
 3. **Dust and dirt** are one-frame spikes against both sides (:mod:`.dust`), joined by an infrared
    defect channel when the scan has one; they are replaced by the median of the neighbours.
 4. **Grain** is averaged away with the neighbours that agree, and what they leave is smoothed
-   where the picture is flat (:mod:`.denoise`); a share of it can be put back.
+   where the picture is flat and averaged with the pixels around it whose patches look alike
+   (:mod:`.denoise`); a share of it can be put back.
 5. **Flicker**: the frame's exposure is moved onto the smooth exposure track of its scene
    (:mod:`.deflicker`).
 6. **Gate weave** (when asked): the frame is warped from its measured camera path onto the smooth
@@ -541,7 +542,9 @@ class Restorer:
             total += weight * other.signal
             weights += weight
         fused = total / weights
-        fused = denoise.smooth_residual(fused, variance / weights, s.grain, pixels=px)
+        left = variance / weights
+        fused = denoise.smooth_residual(fused, left, s.grain, pixels=px)
+        fused = denoise.nonlocal_smooth(fused, left, s.grain, px)
         if s.grain_keep > 0:
             fused += s.grain_keep * (signal - fused)
         return fused
@@ -579,10 +582,11 @@ class Restorer:
         repaired = px.copy(result)
         repaired[at] = px.upload(median)
         if self.settings.grain > 0:  # worked out on the tiles around the spots alone
-            tiles = Tiles(ys, xs, spots.shape, denoise.smooth_reach(), px)
+            tiles = Tiles(ys, xs, spots.shape, denoise.smooth_reach() + denoise.nonlocal_reach(), px)
             near = tiles.gather(sigma)
             left = near * near * np.float32(np.pi / (2.0 * len(neighbours)))
             smoothed = denoise.smooth_residual(tiles.gather(repaired), left, self.settings.grain, pixels=px)
+            smoothed = denoise.nonlocal_smooth(smoothed, left, self.settings.grain, px)
             repaired[at] = tiles.values(smoothed)
         alpha = px.upload(spots[ys, xs])
         repaired[at] = alpha * repaired[at] + (1.0 - alpha) * result[at]

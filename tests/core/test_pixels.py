@@ -9,7 +9,7 @@ import torch
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.guided import bilateral_fill, push_pull_fill
-from tinct.core.pixels import MERGE_CHANNELS, OPENCV, join_channels
+from tinct.core.pixels import MERGE_CHANNELS, NONLOCAL_LEAST, OPENCV, join_channels
 from tinct.core.pixels_torch import TorchPixels
 from tinct.core.propagation import patch_agreement
 
@@ -198,6 +198,44 @@ def test_fast_exp(shape: tuple[int, ...], torch_pixels: TorchPixels) -> None:
     np.testing.assert_allclose(
         torch_pixels.download(torch_pixels.fast_exp(torch_pixels.upload(pixels))), OPENCV.fast_exp(pixels), rtol=1e-6
     )
+
+
+def nonlocal_means_by_definition(image: np.ndarray, rate: np.ndarray, radius: int, patch: int) -> np.ndarray:
+    """Non-local means pixel by pixel, as :meth:`Pixels.nonlocal_means` defines it."""
+    half = patch // 2
+    reach = radius + half
+    padded = np.pad(image.astype(np.float64), reach, mode="symmetric")  # BORDER_REFLECT: cba|abc
+    # Every pixel's patch, and every pixel's value, at (row, column) of the padded image.
+    patches = np.lib.stride_tricks.sliding_window_view(padded, (patch, patch))
+    out = np.empty(image.shape, np.float64)
+    for y, x in np.ndindex(image.shape):
+        own = patches[y + radius, x + radius]
+        total = weights = 0.0
+        for dy, dx in np.ndindex(2 * radius + 1, 2 * radius + 1):
+            other = patches[y + dy, x + dx]
+            weight = np.exp(max(rate[y, x] * np.sum((own - other) ** 2), NONLOCAL_LEAST))
+            total += weight * padded[reach + y + dy - radius, reach + x + dx - radius]
+            weights += weight
+        out[y, x] = total / weights
+    return out
+
+
+@pytest.mark.parametrize("shape", [(48, 64), (150, 9), (5, 7), (3, 4)])  # 150 rows: several of OpenCV's strips
+def test_nonlocal_means(shape: tuple[int, int], torch_pixels: TorchPixels) -> None:
+    """Pixels whose patches differ by little join each other; the window and the patches are
+    mirrored at the edges, however small the image; torch gives what OpenCV gives."""
+    rng = np.random.default_rng(4)
+    pixels = (np.indices(shape).sum(axis=0) % 4 < 2).astype(np.float32) + 0.1 * image(shape)  # texture and grain
+    rate = -rng.uniform(2.0, 40.0, shape).astype(np.float32)  # a share of the pixels join
+    opencv = OPENCV.nonlocal_means(pixels, rate, 3, 3)
+    if shape[0] * shape[1] > 1000:  # it smooths, without flattening the texture
+        assert 0.01 < np.abs(opencv - pixels).mean() < 0.1
+    if shape != (48, 64):  # a few thousand pixels by definition are quick
+        np.testing.assert_allclose(opencv, nonlocal_means_by_definition(pixels, rate, 3, 3), rtol=0, atol=2e-6)
+    agree(opencv, torch_pixels.nonlocal_means(torch_pixels.upload(pixels), torch_pixels.upload(rate), 3, 3))
+    wide = OPENCV.nonlocal_means(pixels, rate, 2, 5)  # another window and patch
+    np.testing.assert_allclose(wide, nonlocal_means_by_definition(pixels, rate, 2, 5), rtol=0, atol=2e-6)
+    agree(wide, torch_pixels.nonlocal_means(torch_pixels.upload(pixels), torch_pixels.upload(rate), 2, 5))
 
 
 def test_elementwise_helpers(torch_pixels: TorchPixels) -> None:
