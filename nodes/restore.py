@@ -23,9 +23,9 @@ HANDLE_COST = 0.125
 _RADIUS = Parameter(
     "radius",
     int,
-    3,
-    "neighbour frames each side that grain reduction and dust repair "
-    "draw on; more removes more grain, slower and with more memory",
+    5,
+    "neighbour frames each side that grain reduction draws on (dust repair on up to 3; beyond 3,"
+    " only where the picture stands still); more removes more grain, slower and with more memory",
     minimum=1,
     maximum=5,
 )

@@ -7,7 +7,8 @@ For each frame, in order:
 2. **Neighbours** (up to ``radius`` frames each side, never across a scene cut) are warped onto
    the frame by DIS flow at the working scale (measured up to two frames apart, chained through
    the frames between beyond that), their exposure matched to this frame's by the measured
-   exposure steps, and their motion checked forward/backward.
+   exposure steps, and their motion checked forward/backward. Beyond :data:`FULL_REACH` they
+   serve the grain filter only where the picture stands still, as they are.
 3. **Dust and dirt** are one-frame spikes against both sides (:mod:`.dust`), joined by an infrared
    defect channel when the scan has one; they are replaced by the median of the neighbours.
 4. **Grain** is averaged away with the neighbours that agree, and what they leave is smoothed
@@ -45,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import cv2
 import numpy as np
@@ -83,13 +84,22 @@ DUST_FLOOR = 0.02
 # and 0.34 chained, which costs no DIS field.
 MEASURED_REACH = 2
 # A frame waits in the window from when it is read (its motion, exposure and scratch profile
-# measured: the exposure track looks 12 frames ahead) until the repairs of a frame within their
-# radius read it. A frame of more pixels than this gives up its signal meanwhile (a float plane,
-# 35 MB at 4K, 9 frames waiting with the defaults) and makes it again from its held colour when
-# first read, the same values: at 4K (one process, 30 frames) its memory 2.74 -> 2.50 GB on
+# measured: the exposure track looks 12 frames ahead) until the repairs of a frame within
+# FULL_REACH read it (beyond it, the grain filter makes it for the moment it reads it). A frame of
+# more pixels than this gives up its signal meanwhile (a float plane, 35 MB at 4K, 9 frames
+# waiting with the defaults) and makes it again from its held colour when first read, the same
+# values: at 4K (one process, 30 frames) its memory 2.74 -> 2.50 GB on
 # average through the render, its peak 3.09 -> 2.90, for no measurable time. Below this size the
 # memory is small.
 SPARE_PIXELS = 4_000_000
+# Neighbours up to this many frames away join the grain filter and the repairs wherever their motion
+# checks out. Farther ones (up to the radius) join the grain filter only where the picture stands
+# still between them and the frame, their motion under STILL_MOTION full-size pixels (fading out at
+# twice that), as they are, not warped: there their chained motion, drifting a little on every
+# link, is no motion. They are left out when under STILL_SHARE of the frame stands still.
+FULL_REACH = 3
+STILL_MOTION = 0.5
+STILL_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -113,10 +123,11 @@ class RestoreSettings:
     deflicker_regions: int = 4  # columns of the regional grid (1: global flicker only)
     grain: float = 0.7  # grain reduction (0: off)
     grain_keep: float = 0.0  # share of the original grain put back
-    # Neighbour frames each side. On the first 30 frames of the nine real clips against 2: 3 gains
-    # 0.34 dB (every clip: +0.02 to +0.72), 4 gains 0.53, 5 0.62 (the moving cameras lose from 4 or 5
-    # on, their chained motion drifting); each costs about a tenth more time at 1080p.
-    radius: int = 3
+    # Neighbour frames each side (beyond FULL_REACH, where the picture stands still). On the first
+    # 30 frames of the nine real clips against 2, all of them wherever their motion checked out: 3
+    # gained 0.34 dB (every clip: +0.02 to +0.72), 4 0.53, 5 0.62, but the moving cameras lost from
+    # 4 or 5 on, their chained motion drifting.
+    radius: int = 5
     flow_quality: str = "balanced"
     flow_resolution: int = 640
     # Forward/backward flow disagreement (working pixels) tolerated. The balanced field's two
@@ -314,11 +325,13 @@ class Restorer:
         rgb = stabilise.apply(restored.rgb, centred, px)
         return replace(restored, extras=extras, rgb=rgb, defect=stabilise.apply_matte(restored.defect, centred, px))
 
-    def _motion_to(self, slots: dict[int, _Slot], centre: int, position: int) -> Motion:
+    def _motion_to(self, slots: dict[int, _Slot], centre: int, position: int, keep: bool = True) -> Motion:
         """The motion from the frame at window position ``centre`` into the one at ``position``:
         measured up to :data:`MEASURED_REACH` frames apart, chained through the frames between
         beyond that. A chain is always made from the earlier frame, so the motion between two frames
-        is the same whichever of them a render (or a chunk of it) restores."""
+        is the same whichever of them a render (or a chunk of it) restores. Without ``keep`` a new
+        chain is made again when next asked for (the stillness of the neighbours beyond the full
+        reach: the chains of 4 and 5 frames would hold 70 MB more)."""
         first, last = sorted((centre, position))
         if last - first <= MEASURED_REACH:
             return self._motion(slots[centre].plate, slots[position].plate)
@@ -326,6 +339,8 @@ class Restorer:
         if key not in self._motions:
             via = last - min(MEASURED_REACH, last - first - MEASURED_REACH)  # the last link as long as it may be
             motion = self._motion_to(slots, first, via).then(self._motion(slots[via].plate, slots[last].plate))
+            if not keep:
+                return motion if centre == first else motion.reversed()
             self._motions[key], self._motions[key[::-1]] = motion, motion.reversed()
         return self._motions[(slots[centre].plate.frame, slots[position].plate.frame)]
 
@@ -347,8 +362,8 @@ class Restorer:
             return Restored(plate.frame, source.spec, source.extras, px.upload(source.working()), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
-        if self._spare:
-            self._give_signals(slots, window)
+        if self._spare:  # the frames beyond the full reach make theirs for the moment they are read
+            self._give_signals(slots, range(max(first, centre - FULL_REACH), min(end, centre + FULL_REACH) + 1))
         exposure = self._exposures(slots, first, end)
 
         signal = plate.v
@@ -374,13 +389,15 @@ class Restorer:
             changes = {p: self._profile(slots[p]).change for p in lines_window}
 
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
+        full = [p for p in order if abs(p - centre) <= FULL_REACH]
         log_exposure = lambda p: exposure[p - first] - exposure[centre - first]  # noqa: E731
         neighbour = lambda p: self._neighbour(  # noqa: E731
             plate, slots[p], self._motion_to(slots, centre, p), log_exposure(p), still_lines, changes.get(p)
         )
         # The two nearest each side are the dust test's witnesses, held whole; the others serve the
         # grain filter alone, warped one at a time as it takes them in (memory then grows little
-        # with the radius), and the repair, which samples them at the spots.
+        # with the radius), and the repair, which samples them at the spots. Beyond FULL_REACH,
+        # the grain filter alone takes them, where the picture stands still.
         near = [[p for p in order if p < centre][:2], [p for p in order if p > centre][:2]]
         held = {p: neighbour(p) for side in near for p in side}
         sides = [[held[p].seen for p in side] for side in near]
@@ -401,7 +418,20 @@ class Restorer:
                 spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px, lines))
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
-            result = self._denoise(here, (held[p].seen if p in held else neighbour(p).seen for p in order), sigma)
+            moving = (held[p].seen if p in held else neighbour(p).seen for p in full)
+            still = (
+                self._still_neighbour(
+                    plate,
+                    slots[p],
+                    self._motion_to(slots, centre, p, keep=False),
+                    log_exposure(p),
+                    still_lines,
+                    changes.get(p),
+                )
+                for p in order
+                if p not in full
+            )
+            result = self._denoise(here, chain(moving, (seen for seen in still if seen is not None)), sigma)
             if spots.any():
                 sources = [
                     (
@@ -409,7 +439,7 @@ class Restorer:
                         self._motion_to(slots, centre, p),
                         held[p].seen.gain if p in held else self._gain(log_exposure(p)),
                     )
-                    for p in order
+                    for p in full
                 ]
                 result = self._repair(result, signal, spots, sources, sigma)
                 defect = np.maximum(defect, spots)
@@ -472,11 +502,49 @@ class Restorer:
         gain = self._gain(log_exposure)
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
-        if lines is not None and lines.any():
-            around = scratches.near(lines, slot.plate.frame - centre.frame, g.height)
-            warped = px.upload(scratches.remove(px.download(warped), around, change)[0])
+        warped = self._without_lines(warped, slot.plate.frame - centre.frame, lines, change)
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
+
+    def _still_neighbour(
+        self,
+        centre: RestoreFrame,
+        slot: _Slot,
+        motion: Motion,
+        log_exposure: np.ndarray,
+        lines: np.ndarray | None = None,
+        change: scratches.Profile | None = None,
+    ) -> dust.Seen | None:
+        """A neighbour beyond :data:`FULL_REACH` as it is, its exposure matched, reliable where
+        ``motion`` (from the centre into it) stays under :data:`STILL_MOTION`; None where too
+        little of the frame stands still. The centre's scratch ``lines`` are taken out of it near
+        their columns (measured in the neighbour's ``change`` where one is given), as
+        :meth:`_neighbour` takes them out."""
+        g, px = self.geometry, self.pixels
+        w, h = g.small_size
+        flow = motion.to_reference
+        moved = cv2.magnitude(flow[..., 0] * np.float32(g.width / w), flow[..., 1] * np.float32(g.height / h))
+        stands = np.clip(2.0 - moved / np.float32(STILL_MOTION), 0.0, 1.0)
+        if np.count_nonzero(stands) < STILL_SHARE * stands.size:
+            return None
+        gain = self._gain(log_exposure)
+        if slot.plate.v is None:  # a large frame ahead, waiting: its signal made for now, not kept
+            assert slot.plate.source is not None, "a frame ahead holds its colour"
+            own = px.upload(held_signal(slot.plate.source, self.weights))
+        else:
+            own = self._signal(slot)
+        seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, change)
+        return dust.Seen(seen, g.enlarge(stands, px), own, gain)
+
+    def _without_lines(
+        self, seen: Array, offset: int, lines: np.ndarray | None, change: scratches.Profile | None
+    ) -> Array:
+        """A neighbour ``offset`` frames away with the centre frame's scratch ``lines`` removed near
+        their columns (:func:`.scratches.near`, :func:`.scratches.remove`)."""
+        if lines is None or not lines.any():
+            return seen
+        around = scratches.near(lines, offset, self.geometry.height)
+        return self.pixels.upload(scratches.remove(self.pixels.download(seen), around, change)[0])
 
     def _gain(self, log_exposure: np.ndarray) -> Array:
         """(H, W) signal gain that matches a neighbour of ``log_exposure`` (its log exposure over the
@@ -534,20 +602,28 @@ class Restorer:
         if s.grain <= 0:
             return signal
         variance = sigma * sigma
-        total = px.copy(signal)
-        weights = px.ones(signal.shape)
-        temporal_weight = denoise.TemporalWeight(variance, s.grain, px)
-        for other in seen:
-            weight = temporal_weight(other.distance(signal, px), other.valid)
-            total += weight * other.signal
-            weights += weight
-        fused = total / weights
-        left = variance / weights
+        fused, left = self._temporal_average(signal, seen, variance)
         fused = denoise.smooth_residual(fused, left, s.grain, pixels=px)
         fused = denoise.nonlocal_smooth(fused, left, s.grain, px)
         if s.grain_keep > 0:
             fused += s.grain_keep * (signal - fused)
         return fused
+
+    def _temporal_average(self, signal: Array, seen: Iterable[dust.Seen], variance: Array) -> tuple[Array, Array]:
+        """``signal`` averaged with its ``seen`` neighbours (each weighed by how well its patches
+        match the frame's, :class:`.denoise.TemporalWeight`), and the grain variance left in the
+        average. A method of its own so that the neighbours and the weights' planes are let go
+        before the spatial filters run (at 4K, a neighbour and its patch distance are 140 MB)."""
+        px = self.pixels
+        total = px.copy(signal)
+        weights = px.ones(signal.shape)
+        temporal_weight = denoise.TemporalWeight(variance, self.settings.grain, px)
+        for other in seen:
+            weight = temporal_weight(other.distance(signal, px), other.valid)
+            total += weight * other.signal
+            weights += weight
+        total /= weights
+        return total, variance / weights
 
     def _repair(
         self,

@@ -49,9 +49,10 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
 
 def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatch: pytest.MonkeyPatch) -> None:
     # The window reads frames as far ahead as the exposure track looks (12); a large frame's
-    # signal is held only from when the repairs of a frame within their radius (3) read it.
+    # signal is held only from when the repairs of a frame within their full reach (3) read it.
     monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)  # every frame counts as large
     settings = RestoreSettings()
+    reach = pipeline.FULL_REACH
     frames = grainy(scene(20), 0.01)
     height, width = frames[0].shape
     restorer = Restorer(settings, height, width, WEIGHTS)
@@ -59,9 +60,9 @@ def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatc
     seen_waiting = 0
     for restored in restorer.run(iter(plates), set(range(20))):
         t = restored.frame
-        waiting = plates[t + settings.radius + 1 : t + settings.ahead + 1]  # read, beyond reach
+        waiting = plates[t + reach + 1 : t + settings.ahead + 1]  # read, beyond reach
         assert all(p.v is None for p in waiting), t
-        assert all(p.v is not None for p in plates[max(t - settings.radius, 0) : t + settings.radius + 1]), t
+        assert all(p.v is not None for p in plates[max(t - reach, 0) : t + reach + 1]), t
         seen_waiting += len(waiting)
     assert seen_waiting > 100
 
@@ -247,6 +248,33 @@ def test_neighbours_beyond_the_measured_motion_take_out_more_grain(pixels: Pixel
         out = restore(noisy, settings, pixels=pixels)
         error[radius] = np.mean([np.abs(luminance(out[t]) - clean[t]).mean() for t in range(4, 8)])
     assert error[3] < 0.92 * error[2]
+
+
+@ALL_BACKENDS
+def test_neighbours_beyond_the_full_reach_average_only_still_picture(pixels: Pixels) -> None:
+    """Beyond three frames a neighbour joins the grain filter where the picture stands still: a
+    locked-off background loses more grain with five each side; a mover's pixels, and a moving
+    camera's whole frame, are restored as with three."""
+    still = scene(14, pan=0)
+    for t, frame in enumerate(still):  # a block moving 3 px a frame over the still background
+        frame[12:36, 3 * t : 3 * t + 16] = scene(1, 16, 24, pan=0, seed=7)[0] + 0.2
+    panning = scene(14, pan=2)
+    for clean, frames in ((still, grainy(still, 0.03)), (panning, grainy(panning, 0.03))):
+        out = {}
+        for radius in (3, 5):
+            settings = RestoreSettings(deflicker=False, dust=False, scratches=False, radius=radius)
+            out[radius] = restore(frames, settings, pixels=pixels, wanted={6, 7})
+        for t in (6, 7):
+            five, three = luminance(out[5][t]), luminance(out[3][t])
+            if clean is panning:
+                np.testing.assert_array_equal(five, three)
+                continue
+            background = np.ones(clean[t].shape, bool)
+            background[4:44, 3 * t - 8 : 3 * t + 24] = False  # the block and the filters' reach around it
+            error = {radius: np.abs(y - clean[t])[background].mean() for radius, y in ((5, five), (3, three))}
+            assert error[5] < 0.9 * error[3], t
+            inside = (slice(20, 28), slice(3 * t + 6, 3 * t + 10))  # farther than the filters read from its edge
+            np.testing.assert_allclose(five[inside], three[inside], rtol=0, atol=1e-6)
 
 
 @ALL_BACKENDS
