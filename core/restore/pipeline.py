@@ -325,13 +325,14 @@ class Restorer:
         rgb = stabilise.apply(restored.rgb, centred, px)
         return replace(restored, extras=extras, rgb=rgb, defect=stabilise.apply_matte(restored.defect, centred, px))
 
-    def _motion_to(self, slots: dict[int, _Slot], centre: int, position: int, keep: bool = True) -> Motion:
+    def _motion_to(self, slots: dict[int, _Slot], centre: int, position: int) -> Motion:
         """The motion from the frame at window position ``centre`` into the one at ``position``:
         measured up to :data:`MEASURED_REACH` frames apart, chained through the frames between
         beyond that. A chain is always made from the earlier frame, so the motion between two frames
-        is the same whichever of them a render (or a chunk of it) restores. Without ``keep`` a new
-        chain is made again when next asked for (the stillness of the neighbours beyond the full
-        reach: the chains of 4 and 5 frames would hold 70 MB more)."""
+        is the same whichever of them a render (or a chunk of it) restores. Chains beyond
+        :data:`FULL_REACH` (read once a frame, for the stillness of the grain filter's farthest
+        neighbours) are made again when next asked for: kept, the chains of 4 and 5 frames would
+        hold 70 MB more."""
         first, last = sorted((centre, position))
         if last - first <= MEASURED_REACH:
             return self._motion(slots[centre].plate, slots[position].plate)
@@ -339,7 +340,7 @@ class Restorer:
         if key not in self._motions:
             via = last - min(MEASURED_REACH, last - first - MEASURED_REACH)  # the last link as long as it may be
             motion = self._motion_to(slots, first, via).then(self._motion(slots[via].plate, slots[last].plate))
-            if not keep:
+            if last - first > FULL_REACH:
                 return motion if centre == first else motion.reversed()
             self._motions[key], self._motions[key[::-1]] = motion, motion.reversed()
         return self._motions[(slots[centre].plate.frame, slots[position].plate.frame)]
@@ -423,7 +424,7 @@ class Restorer:
                 self._still_neighbour(
                     plate,
                     slots[p],
-                    self._motion_to(slots, centre, p, keep=False),
+                    self._motion_to(slots, centre, p),
                     log_exposure(p),
                     still_lines,
                     changes.get(p),
