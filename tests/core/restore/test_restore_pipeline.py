@@ -259,7 +259,7 @@ def test_neighbours_beyond_the_full_reach_average_only_still_picture(pixels: Pix
     for t, frame in enumerate(still):  # a block moving 3 px a frame over the still background
         frame[12:36, 3 * t : 3 * t + 16] = scene(1, 16, 24, pan=0, seed=7)[0] + 0.2
     panning = scene(14, pan=2)
-    for clean, frames in ((still, grainy(still, 0.03)), (panning, grainy(panning, 0.03))):
+    for clean, frames in ((still, grainy(still, 0.05)), (panning, grainy(panning, 0.05))):
         out = {}
         for radius in (3, 5):
             settings = RestoreSettings(deflicker=False, dust=False, scratches=False, radius=radius)
@@ -422,6 +422,33 @@ def test_an_infrared_channel_marks_defects(pixels: Pixels) -> None:
     out = {r.frame: r for r in restorer.run(plates, {2})}[2]
     assert (out.defect[8:11, 8:11] == 1.0).all()
     np.testing.assert_allclose(out.rgb[8:11, 8:11, 0], clean[2][8:11, 8:11], atol=0.03)
+
+
+@ALL_BACKENDS
+def test_the_grain_filter_takes_a_near_neighbour_as_it_is_where_the_picture_stands_still(pixels: Pixels) -> None:
+    # A warp by the hundredths of a pixel the flow finds in a still picture's grain only softens
+    # the neighbour: under SETTLED_MOTION the grain filter takes the neighbour as it is (its
+    # exposure matched), from twice that on the warp; a frame too little of which stands still
+    # keeps its warp throughout. The dust test's witness keeps its warp everywhere.
+    h, w = 48, 64
+    rng = np.random.default_rng(5)
+    restorer = Restorer(RestoreSettings(), h, w, WEIGHTS, pixels=pixels)
+    centre, other = (restorer.prepare(i, source(grey_rgb(0.2 + 0.2 * rng.random((h, w))))) for i in (0, 1))
+    flow = np.zeros((h, w, 2), np.float32)
+    flow[:, :24, 0] = 0.5 * pipeline.SETTLED_MOTION  # still
+    flow[:, 24:40, 0] = 1.5 * pipeline.SETTLED_MOTION  # half way
+    flow[:, 40:, 0] = 0.7  # moving
+    log_exposure = np.full((1, 1), np.log(1.21), np.float32)  # the neighbour 21 % brighter
+    near = restorer._neighbour(centre, _Slot(other, None, False), Motion(flow, -flow), log_exposure)
+    warped, own = pixels.download(near.seen.signal), other.v / 1.1
+    settled = pixels.download(restorer._settled(near, centre, None, {}).signal)
+    np.testing.assert_allclose(settled[:, :24], own[:, :24], rtol=1e-5)
+    np.testing.assert_allclose(settled[:, 26:38], 0.5 * (own + warped)[:, 26:38], rtol=1e-5)
+    np.testing.assert_array_equal(settled[:, 44:], warped[:, 44:])
+    np.testing.assert_array_equal(pixels.download(near.seen.signal), warped)  # the witness as it was
+    flow[:] = 0.7
+    moving = restorer._neighbour(centre, _Slot(other, None, False), Motion(flow, -flow), log_exposure)
+    assert restorer._settled(moving, centre, None, {}) is moving.seen
 
 
 @ALL_BACKENDS
