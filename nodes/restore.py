@@ -23,11 +23,11 @@ HANDLE_COST = 0.125
 _RADIUS = Parameter(
     "radius",
     int,
-    5,
+    7,
     "neighbour frames each side that grain reduction draws on (dust repair on up to 3; beyond 3,"
     " only where the picture stands still); more removes more grain, slower and with more memory",
     minimum=1,
-    maximum=5,
+    maximum=12,
 )
 _DEFLICKER_WINDOW = Parameter(
     "deflicker_window",

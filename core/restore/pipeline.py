@@ -57,6 +57,7 @@ from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.chroma import luminance as luminance_of
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
 from tinct.core.guided import push_pull_fill
+from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore import cuts, deflicker, denoise, dust, scratches, stabilise
 from tinct.core.restore.frames import (
@@ -90,8 +91,10 @@ MEASURED_REACH = 2
 # more pixels than this gives up its signal meanwhile (a float plane, 35 MB at 4K, 9 frames
 # waiting with the defaults) and makes it again from its held colour when first read, the same
 # values: at 4K (one process, 30 frames) its memory 2.74 -> 2.50 GB on
-# average through the render, its peak 3.09 -> 2.90, for no measurable time. Below this size the
-# memory is small.
+# average through the render, its peak 3.09 -> 2.90, for no measurable time. Once behind a frame's
+# full reach, where only the grain filter's still picture reads it, such a frame holds its signal as
+# half floats (a relative error under 0.05 %, far inside the grain). Below this size the memory is
+# small.
 SPARE_PIXELS = 4_000_000
 # Neighbours up to this many frames away join the grain filter and the repairs wherever their motion
 # checks out. Farther ones (up to the radius) join the grain filter only where the picture stands
@@ -134,8 +137,10 @@ class RestoreSettings:
     # Neighbour frames each side (beyond FULL_REACH, where the picture stands still). On the first
     # 30 frames of the nine real clips against 2, all of them wherever their motion checked out: 3
     # gained 0.34 dB (every clip: +0.02 to +0.72), 4 0.53, 5 0.62, but the moving cameras lost from
-    # 4 or 5 on, their chained motion drifting.
-    radius: int = 5
+    # 4 or 5 on, their chained motion drifting. Still picture only beyond 3: against 5, 7 gained
+    # 0.13 (juggle +0.61, dog +0.33) and 9 0.21 (juggle +1.00) for 10 % and 30 % more time on a
+    # locked-off shot; a moving camera's frames are restored as with 3, at its cost.
+    radius: int = 7
     flow_quality: str = "balanced"
     flow_resolution: int = 640
     # Forward/backward flow disagreement (working pixels) tolerated. The balanced field's two
@@ -294,6 +299,19 @@ class Restorer:
                 assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
                 plate.v = held_signal(plate.source, self.weights)
 
+    def _shelve(self, slots: dict[int, _Slot], window: range) -> None:
+        """Hold the signals of the frames behind a frame's full reach (``window``) as half floats
+        (see :data:`SPARE_PIXELS`)."""
+        for p in window:
+            slot, plate = slots[p], slots[p].plate
+            if plate is None:
+                continue
+            if plate.v is None:  # a frame read before the render's first, never within a repair's reach
+                assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
+                plate.v = held_signal(plate.source, self.weights)
+            plate.v = to_half(plate.v)
+            slot.signal = None
+
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, and steps older than the exposure window."""
         s = self.settings
@@ -373,6 +391,7 @@ class Restorer:
         window = range(first, end + 1)
         if self._spare:  # the frames beyond the full reach make theirs for the moment they are read
             self._give_signals(slots, range(max(first, centre - FULL_REACH), min(end, centre + FULL_REACH) + 1))
+            self._shelve(slots, range(first, centre - FULL_REACH))
         exposure = self._exposures(slots, first, end)
 
         signal = plate.v
@@ -428,19 +447,9 @@ class Restorer:
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
             moving = (self._settled(held[p] if p in held else neighbour(p), plate, still_lines, changes) for p in full)
-            still = (
-                self._still_neighbour(
-                    plate,
-                    slots[p],
-                    self._motion_to(slots, centre, p),
-                    log_exposure(p),
-                    still_lines,
-                    changes.get(p),
-                )
-                for p in order
-                if p not in full
-            )
-            result = self._denoise(here, chain(moving, (seen for seen in still if seen is not None)), sigma)
+            far = [p for p in order if p not in full]
+            still = self._still_neighbours(slots, centre, far, log_exposure, still_lines, changes)
+            result = self._denoise(here, chain(moving, still), sigma)
             if spots.any():
                 sources = [
                     (
@@ -515,6 +524,30 @@ class Restorer:
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
 
+    def _still_neighbours(
+        self,
+        slots: dict[int, _Slot],
+        centre: int,
+        far: list[int],
+        log_exposure: Callable[[int], np.ndarray],
+        lines: np.ndarray | None,
+        changes: dict[int, scratches.Profile],
+    ) -> Iterator[dust.Seen]:
+        """The neighbours at positions ``far`` (beyond :data:`FULL_REACH`, nearest first) where the
+        picture stands still (:meth:`_still_neighbour`), one at a time. On each side they end at the
+        first one under which too little of the frame stands still: the picture has moved by then."""
+        moved: set[bool] = set()
+        for p in far:
+            side = p > centre
+            if side in moved:
+                continue
+            motion = self._motion_to(slots, centre, p)
+            seen = self._still_neighbour(slots[centre].plate, slots[p], motion, log_exposure(p), lines, changes.get(p))
+            if seen is None:
+                moved.add(side)
+            else:
+                yield seen
+
     def _still_neighbour(
         self,
         centre: RestoreFrame,
@@ -537,6 +570,8 @@ class Restorer:
         if slot.plate.v is None:  # a large frame ahead, waiting: its signal made for now, not kept
             assert slot.plate.source is not None, "a frame ahead holds its colour"
             own = px.upload(held_signal(slot.plate.source, self.weights))
+        elif slot.plate.v.dtype == np.float16:  # a large frame behind, shelved: for now, not kept
+            own = px.upload(from_half(slot.plate.v))
         else:
             own = self._signal(slot)
         seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, change)

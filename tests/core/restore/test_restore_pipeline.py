@@ -6,6 +6,8 @@ What restoration does is tested on both backends of its per-pixel work: OpenCV, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -49,7 +51,8 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
 
 def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatch: pytest.MonkeyPatch) -> None:
     # The window reads frames as far ahead as the exposure track looks (12); a large frame's
-    # signal is held only from when the repairs of a frame within their full reach (3) read it.
+    # signal is held only from when the repairs of a frame within their full reach (3) read it,
+    # and as half floats once behind that reach.
     monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)  # every frame counts as large
     settings = RestoreSettings()
     reach = pipeline.FULL_REACH
@@ -62,7 +65,8 @@ def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatc
         t = restored.frame
         waiting = plates[t + reach + 1 : t + settings.ahead + 1]  # read, beyond reach
         assert all(p.v is None for p in waiting), t
-        assert all(p.v is not None for p in plates[max(t - reach, 0) : t + reach + 1]), t
+        assert all(p.v.dtype == np.float32 for p in plates[max(t - reach, 0) : t + reach + 1]), t
+        assert all(p.v.dtype == np.float16 for p in plates[max(t - settings.radius, 0) : max(t - reach, 0)]), t
         seen_waiting += len(waiting)
     assert seen_waiting > 100
 
@@ -422,6 +426,20 @@ def test_an_infrared_channel_marks_defects(pixels: Pixels) -> None:
     out = {r.frame: r for r in restorer.run(plates, {2})}[2]
     assert (out.defect[8:11, 8:11] == 1.0).all()
     np.testing.assert_allclose(out.rgb[8:11, 8:11, 0], clean[2][8:11, 8:11], atol=0.03)
+
+
+@ALL_BACKENDS
+def test_the_still_neighbours_of_a_side_end_where_the_picture_has_moved(pixels: Pixels) -> None:
+    """A jolt: the frames four away from the middle one are the picture moved 4 px. The
+    neighbours beyond them (their chained motion back to nothing) are left out with them: on each
+    side the still-picture neighbours end at the first one under which the picture has moved."""
+    clean = scene(11, pan=0)
+    for t in (1, 9):
+        clean[t] = np.roll(clean[t], 4, axis=1)
+    frames = grainy(clean, 0.03)
+    settings = RestoreSettings(deflicker=False, dust=False, scratches=False)
+    out = {radius: restore(frames, replace(settings, radius=radius), pixels=pixels, wanted={5}) for radius in (3, 5)}
+    np.testing.assert_array_equal(luminance(out[5][5]), luminance(out[3][5]))
 
 
 @ALL_BACKENDS
