@@ -55,7 +55,7 @@ import OpenImageIO as oiio
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.chroma import luminance as luminance_of
-from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside_points, warp
+from tinct.core.flow import FlowEstimator, Motion, compose, identity_grid, inside_points, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
@@ -352,24 +352,36 @@ class Restorer:
         return replace(restored, extras=extras, rgb=rgb, defect=stabilise.apply_matte(restored.defect, centred, px))
 
     def _motion_to(self, slots: dict[int, _Slot], centre: int, position: int) -> Motion:
-        """The motion from the frame at window position ``centre`` into the one at ``position``:
-        measured up to :data:`MEASURED_REACH` frames apart, chained through the frames between
-        beyond that. A chain is always made from the earlier frame, so the motion between two frames
-        is the same whichever of them a render (or a chunk of it) restores. Chains beyond
-        :data:`FULL_REACH` (read once a frame, for the stillness of the grain filter's farthest
-        neighbours) are made again when next asked for: kept, the chains of 4 and 5 frames would
-        hold 70 MB more."""
+        """The motion from the frame at window position ``centre`` into the one at ``position`` (at
+        most :data:`FULL_REACH` apart): measured up to :data:`MEASURED_REACH` frames apart, chained
+        through the frames between beyond that. A chain is always made from the earlier frame, so
+        the motion between two frames is the same whichever of them a render (or a chunk of it)
+        restores."""
         first, last = sorted((centre, position))
+        assert last - first <= FULL_REACH, "farther frames are reached by _flow_into"
         if last - first <= MEASURED_REACH:
             return self._motion(slots[centre].plate, slots[position].plate)
         key = (slots[first].plate.frame, slots[last].plate.frame)
         if key not in self._motions:
             via = last - min(MEASURED_REACH, last - first - MEASURED_REACH)  # the last link as long as it may be
             motion = self._motion_to(slots, first, via).then(self._motion(slots[via].plate, slots[last].plate))
-            if last - first > FULL_REACH:
-                return motion if centre == first else motion.reversed()
             self._motions[key], self._motions[key[::-1]] = motion, motion.reversed()
         return self._motions[(slots[centre].plate.frame, slots[position].plate.frame)]
+
+    def _flow_into(self, slots: dict[int, _Slot], centre: int, position: int) -> np.ndarray:
+        """(h, w, 2) working-scale flow from the frame at window position ``centre`` into the one at
+        ``position``, any distance apart: beyond :data:`FULL_REACH` chained as :meth:`_motion_to`
+        chains (from the earlier frame, links of :data:`MEASURED_REACH`), in this direction only and
+        not kept (read once a frame, for the stillness of the grain filter's farthest neighbours;
+        kept, the chains of 4 to 7 frames would hold 140 MB more)."""
+        first, last = sorted((centre, position))
+        if last - first <= FULL_REACH:
+            return self._motion_to(slots, centre, position).to_reference
+        via = last - min(MEASURED_REACH, last - first - MEASURED_REACH)
+        link = self._motion(slots[via].plate, slots[last].plate)
+        if centre == first:  # the chain to ``via``, then the link
+            return compose(self._flow_into(slots, first, via), link.to_reference)
+        return compose(link.to_target, self._flow_into(slots, via, first))  # back over the link, then the chain
 
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
@@ -541,8 +553,8 @@ class Restorer:
             side = p > centre
             if side in moved:
                 continue
-            motion = self._motion_to(slots, centre, p)
-            seen = self._still_neighbour(slots[centre].plate, slots[p], motion, log_exposure(p), lines, changes.get(p))
+            flow = self._flow_into(slots, centre, p)
+            seen = self._still_neighbour(slots[centre].plate, slots[p], flow, log_exposure(p), lines, changes.get(p))
             if seen is None:
                 moved.add(side)
             else:
@@ -552,17 +564,17 @@ class Restorer:
         self,
         centre: RestoreFrame,
         slot: _Slot,
-        motion: Motion,
+        flow: np.ndarray,
         log_exposure: np.ndarray,
         lines: np.ndarray | None = None,
         change: scratches.Profile | None = None,
     ) -> dust.Seen | None:
         """A neighbour beyond :data:`FULL_REACH` as it is, its exposure matched, reliable where
-        ``motion`` (from the centre into it) stays under :data:`STILL_MOTION`; None where too
+        ``flow`` (from the centre into it) stays under :data:`STILL_MOTION`; None where too
         little of the frame stands still. The centre's scratch ``lines`` are taken out of it near
         their columns (measured in the neighbour's ``change`` where one is given), as
         :meth:`_neighbour` takes them out."""
-        stands = self._stands(motion, STILL_MOTION)
+        stands = self._stands(flow, STILL_MOTION)
         if stands is None:
             return None
         px = self.pixels
@@ -588,7 +600,7 @@ class Restorer:
         still between it and the ``centre`` frame (motion under :data:`SETTLED_MOTION`) its own
         signal, its exposure matched and the scratch ``lines`` taken out as in the warp. The
         warp itself where too little of the frame stands still."""
-        stands = self._stands(neighbour.motion, SETTLED_MOTION)
+        stands = self._stands(neighbour.motion.to_reference, SETTLED_MOTION)
         seen = neighbour.seen
         if stands is None:
             return seen
@@ -599,13 +611,12 @@ class Restorer:
         own += seen.signal
         return dust.Seen(own, seen.valid, seen.unwarped, seen.gain)
 
-    def _stands(self, motion: Motion, limit: float) -> np.ndarray | None:
-        """(h, w) working-scale share in [0, 1] of each pixel standing still: 1 where ``motion``
-        moves it under ``limit`` full-size pixels, fading to 0 at twice that; None where under
-        :data:`STILL_SHARE` of the frame stands still."""
+    def _stands(self, flow: np.ndarray, limit: float) -> np.ndarray | None:
+        """(h, w) working-scale share in [0, 1] of each pixel standing still: 1 where ``flow`` (from
+        the centre frame into a neighbour) moves it under ``limit`` full-size pixels, fading to 0 at
+        twice that; None where under :data:`STILL_SHARE` of the frame stands still."""
         g = self.geometry
         w, h = g.small_size
-        flow = motion.to_reference
         moved = cv2.magnitude(flow[..., 0] * np.float32(g.width / w), flow[..., 1] * np.float32(g.height / h))
         stands = np.clip(2.0 - moved / np.float32(limit), 0.0, 1.0)
         if np.count_nonzero(stands) < STILL_SHARE * stands.size:
