@@ -139,7 +139,8 @@ class RestoreSettings:
     # gained 0.34 dB (every clip: +0.02 to +0.72), 4 0.53, 5 0.62, but the moving cameras lost from
     # 4 or 5 on, their chained motion drifting. Still picture only beyond 3: against 5, 7 gained
     # 0.13 (juggle +0.61, dog +0.33) and 9 0.21 (juggle +1.00) for 10 % and 30 % more time on a
-    # locked-off shot; a moving camera's frames are restored as with 3, at its cost.
+    # locked-off shot (7: 5 % once the far chains were made one way); a moving camera's frames are
+    # restored as with 3, at its cost.
     radius: int = 7
     flow_quality: str = "balanced"
     flow_resolution: int = 640
