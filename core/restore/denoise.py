@@ -168,14 +168,21 @@ def smooth_residual(
     return smoothed
 
 
-def nonlocal_reach() -> int:
-    """How far from a pixel :func:`nonlocal_smooth` reads."""
-    return NONLOCAL_RADIUS + NONLOCAL_PATCH // 2
-
-
 def nonlocal_smooth(image: Array, variance: Array, strength: float, pixels: Pixels = OPENCV) -> Array:
     """Spatial non-local means of the grain left in ``image`` (H, W), of per-pixel ``variance``:
     a neighbour's weight falls by e for each ``NONLOCAL_SPREAD * strength`` of that variance its
     patch differs from the pixel's by (mean squared difference)."""
     rate = -1.0 / (NONLOCAL_SPREAD * strength * NONLOCAL_PATCH * NONLOCAL_PATCH) / variance
     return pixels.nonlocal_means(image, pixels.float32(rate), NONLOCAL_RADIUS, NONLOCAL_PATCH)
+
+
+def spatial_reach() -> int:
+    """How far from a pixel :func:`smooth_spatially` reads."""
+    return smooth_reach() + NONLOCAL_RADIUS + NONLOCAL_PATCH // 2
+
+
+def smooth_spatially(fused: Array, variance: Array, strength: float, pixels: Pixels = OPENCV) -> Array:
+    """The grain left in ``fused`` (H, W), of per-pixel ``variance``, smoothed where the picture is
+    flat (:func:`smooth_residual`), then along and inside texture (:func:`nonlocal_smooth`)."""
+    smoothed = smooth_residual(fused, variance, strength, pixels=pixels)
+    return nonlocal_smooth(smoothed, variance, strength, pixels)

@@ -511,8 +511,17 @@ class Restorer:
         return np.array([np.median(dx[a:b:2, ::2]) for a, b in pairwise(edges)], np.float32)
 
     def _signal(self, slot: _Slot) -> Array:
-        if slot.signal is None:
-            slot.signal = self.pixels.upload(slot.plate.v)
+        """A plate's signal on the pixel backend: kept once made, except for a large frame's (see
+        :data:`SPARE_PIXELS`) waiting ahead or shelved behind, made for the moment it is read."""
+        if slot.signal is not None:
+            return slot.signal
+        plate = slot.plate
+        if plate.v is None:  # waiting ahead
+            assert plate.source is not None, "a frame ahead holds its colour"
+            return self.pixels.upload(held_signal(plate.source, self.weights))
+        if plate.v.dtype == np.float16:  # shelved behind
+            return self.pixels.upload(from_half(plate.v))
+        slot.signal = self.pixels.upload(plate.v)
         return slot.signal
 
     def _neighbour(
@@ -578,17 +587,10 @@ class Restorer:
         stands = self._stands(flow, STILL_MOTION)
         if stands is None:
             return None
-        px = self.pixels
         gain = self._gain(log_exposure)
-        if slot.plate.v is None:  # a large frame ahead, waiting: its signal made for now, not kept
-            assert slot.plate.source is not None, "a frame ahead holds its colour"
-            own = px.upload(held_signal(slot.plate.source, self.weights))
-        elif slot.plate.v.dtype == np.float16:  # a large frame behind, shelved: for now, not kept
-            own = px.upload(from_half(slot.plate.v))
-        else:
-            own = self._signal(slot)
+        own = self._signal(slot)
         seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, change)
-        return dust.Seen(seen, self.geometry.enlarge(stands, px), own, gain)
+        return dust.Seen(seen, self.geometry.enlarge(stands, self.pixels), own, gain)
 
     def _settled(
         self,
@@ -691,8 +693,7 @@ class Restorer:
             return signal
         variance = sigma * sigma
         fused, left = self._temporal_average(signal, seen, variance)
-        fused = denoise.smooth_residual(fused, left, s.grain, pixels=px)
-        fused = denoise.nonlocal_smooth(fused, left, s.grain, px)
+        fused = denoise.smooth_spatially(fused, left, s.grain, px)
         if s.grain_keep > 0:
             fused += s.grain_keep * (signal - fused)
         return fused
@@ -746,11 +747,10 @@ class Restorer:
         repaired = px.copy(result)
         repaired[at] = px.upload(median)
         if self.settings.grain > 0:  # worked out on the tiles around the spots alone
-            tiles = Tiles(ys, xs, spots.shape, denoise.smooth_reach() + denoise.nonlocal_reach(), px)
+            tiles = Tiles(ys, xs, spots.shape, denoise.spatial_reach(), px)
             near = tiles.gather(sigma)
             left = near * near * np.float32(np.pi / (2.0 * len(neighbours)))
-            smoothed = denoise.smooth_residual(tiles.gather(repaired), left, self.settings.grain, pixels=px)
-            smoothed = denoise.nonlocal_smooth(smoothed, left, self.settings.grain, px)
+            smoothed = denoise.smooth_spatially(tiles.gather(repaired), left, self.settings.grain, px)
             repaired[at] = tiles.values(smoothed)
         alpha = px.upload(spots[ys, xs])
         repaired[at] = alpha * repaired[at] + (1.0 - alpha) * result[at]

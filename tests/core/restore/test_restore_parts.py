@@ -118,9 +118,9 @@ def test_the_grain_smoothing_of_a_few_pixels_on_their_tiles_is_the_whole_frames(
         atol=1e-7,
     )
     # The non-local pass after it, as a repair takes both.
-    both = lambda a, v: denoise.nonlocal_smooth(denoise.smooth_residual(a, v, 0.7, pixels=pixels), v, 0.7, pixels)  # noqa: E731
+    both = lambda a, v: denoise.smooth_spatially(a, v, 0.7, pixels)  # noqa: E731
     whole = pixels.download(both(*(pixels.upload(x) for x in (fused, variance))))
-    tiles = Tiles(ys, xs, fused.shape, denoise.smooth_reach() + denoise.nonlocal_reach(), pixels)
+    tiles = Tiles(ys, xs, fused.shape, denoise.spatial_reach(), pixels)
     laid = [tiles.gather(pixels.upload(x)) for x in (fused, variance)]
     np.testing.assert_allclose(pixels.download(tiles.values(both(*laid))), whole[ys, xs], rtol=1e-6, atol=1e-7)
 
