@@ -369,20 +369,26 @@ class Restorer:
             self._motions[key], self._motions[key[::-1]] = motion, motion.reversed()
         return self._motions[(slots[centre].plate.frame, slots[position].plate.frame)]
 
-    def _flow_into(self, slots: dict[int, _Slot], centre: int, position: int) -> np.ndarray:
+    def _flow_into(
+        self, slots: dict[int, _Slot], centre: int, position: int, chained: dict[int, np.ndarray]
+    ) -> np.ndarray:
         """(h, w, 2) working-scale flow from the frame at window position ``centre`` into the one at
-        ``position``, any distance apart: beyond :data:`FULL_REACH` chained as :meth:`_motion_to`
-        chains (from the earlier frame, links of :data:`MEASURED_REACH`), in this direction only and
-        not kept (read once a frame, for the stillness of the grain filter's farthest neighbours;
-        kept both ways, the chains of 4 and 5 frames alone held 70 MB more)."""
-        first, last = sorted((centre, position))
-        if last - first <= FULL_REACH:
+        ``position``, any distance apart: beyond :data:`FULL_REACH` chained outwards from the centre,
+        the flow into the frame a link nearer (links of :data:`MEASURED_REACH`) followed by the link.
+        ``chained`` holds this centre's far flows made so far (by position): asked nearest first,
+        each costs one link. Only the frame's own far flows are kept, and only while it is restored
+        (the stillness of the grain filter's farthest neighbours reads each once; kept both ways
+        for every frame, the chains of 4 and 5 frames alone held 70 MB more)."""
+        distance = abs(position - centre)
+        if distance <= FULL_REACH:
             return self._motion_to(slots, centre, position).to_reference
-        via = last - min(MEASURED_REACH, last - first - MEASURED_REACH)
-        link = self._motion(slots[via].plate, slots[last].plate)
-        if centre == first:  # the chain to ``via``, then the link
-            return compose(self._flow_into(slots, first, via), link.to_reference)
-        return compose(link.to_target, self._flow_into(slots, via, first))  # back over the link, then the chain
+        if position not in chained:
+            toward = 1 if position < centre else -1
+            # The last link as long as it may be.
+            via = position + toward * min(MEASURED_REACH, distance - MEASURED_REACH)
+            link = self._motion(slots[via].plate, slots[position].plate)
+            chained[position] = compose(self._flow_into(slots, centre, via, chained), link.to_reference)
+        return chained[position]
 
     def _motion(self, target: RestoreFrame, reference: RestoreFrame) -> Motion:
         key = (target.frame, reference.frame)
@@ -559,11 +565,13 @@ class Restorer:
         picture stands still (:meth:`_still_neighbour`), one at a time. On each side they end at the
         first one under which too little of the frame stands still: the picture has moved by then."""
         moved: set[bool] = set()
+        chained: dict[int, np.ndarray] = {}
         for p in far:
             side = p > centre
             if side in moved:
                 continue
-            flow = self._flow_into(slots, centre, p)
+            flow = self._flow_into(slots, centre, p, chained)
+            chained.pop(p - 2 if side else p + 2, None)  # (no farther flow chains from it)
             seen = self._still_neighbour(slots[centre].plate, slots[p], flow, log_exposure(p), lines, changes.get(p))
             if seen is None:
                 moved.add(side)
