@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ALL_BACKENDS
 from tests.core.restore.scenes import WEIGHTS, grainy, grey_rgb, scene, source
-from tinct.core.flow import Motion
+from tinct.core.flow import Motion, compose
 from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.restore import Restored, Restorer, RestoreSettings, pipeline
 from tinct.core.restore.pipeline import _Slot
@@ -440,6 +440,37 @@ def test_the_still_neighbours_of_a_side_end_where_the_picture_has_moved(pixels: 
     settings = RestoreSettings(deflicker=False, dust=False, scratches=False)
     out = {radius: restore(frames, replace(settings, radius=radius), pixels=pixels, wanted={5}) for radius in (3, 5)}
     np.testing.assert_array_equal(luminance(out[5][5]), luminance(out[3][5]))
+
+
+def test_a_far_neighbours_flow_is_chained_from_the_one_a_link_nearer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flows into the far neighbours of a frame, asked nearest first, each cost one link on the
+    chain kept for the frame, and are what the chain made afresh gives, on both sides."""
+    frames = grainy(scene(17, pan=0), 0.03)  # the picture stands still: every far neighbour joins
+    made = Restorer._flow_into
+    links: list[int] = []
+    far: list[int] = []
+    checking: list[bool] = []  # (the chain made afresh, to compare)
+
+    def linked(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        links.append(1)
+        return compose(first, second)
+
+    def checked(self, slots, centre, position, chained):  # type: ignore[no-untyped-def]
+        if checking or abs(position - centre) <= pipeline.FULL_REACH or position in chained:
+            return made(self, slots, centre, position, chained)
+        before = len(links)
+        flow = made(self, slots, centre, position, chained)
+        assert len(links) == before + 1, (centre, position)  # one link on the kept chain
+        checking.append(True)
+        np.testing.assert_array_equal(flow, made(self, slots, centre, position, {}))
+        checking.clear()
+        far.append(position - centre)
+        return flow
+
+    monkeypatch.setattr(pipeline, "compose", linked)
+    monkeypatch.setattr(Restorer, "_flow_into", checked)
+    restore(frames, RestoreSettings(deflicker=False, dust=False, scratches=False, radius=8), wanted={8})
+    assert sorted(far) == [-8, -7, -6, -5, -4, 4, 5, 6, 7, 8]
 
 
 @ALL_BACKENDS
