@@ -23,11 +23,12 @@ HANDLE_COST = 0.125
 _RADIUS = Parameter(
     "radius",
     int,
-    7,
+    12,
     "neighbour frames each side that grain reduction draws on (dust repair on up to 3; beyond 3,"
-    " only where the picture stands still); more removes more grain, slower and with more memory",
+    " only where the picture stands still); more removes more grain, slower and with more memory"
+    " (beyond 12, frames held ahead too)",
     minimum=1,
-    maximum=12,
+    maximum=24,
 )
 _DEFLICKER_WINDOW = Parameter(
     "deflicker_window",

@@ -41,7 +41,7 @@ def test_requests_carry_real_types_from_the_definition() -> None:
         frames=[3, 1, 2],
     )
     assert request.parameters["grain"] == 0.4 and request.parameters["clarity"] == 2
-    assert request.parameters["dust"] is False and request.parameters["radius"] == 7
+    assert request.parameters["dust"] is False and request.parameters["radius"] == 12
     assert request.frames == (1, 2, 3) and request.device == "auto"
 
 
