@@ -316,13 +316,23 @@ class Restorer:
             slot.signal = None
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
-        """Drop plates no longer needed as neighbours, and steps older than the exposure window."""
+        """Drop plates no longer needed as neighbours, motions no longer needed for them, and steps
+        older than the exposure window."""
         s = self.settings
         old = centre - (s.radius if s.repairs else 0)
         if old in slots and slots[old].plate is not None:
             frame = slots[old].plate.frame
             slots[old].plate = slots[old].signal = None
             self._motions = {k: m for k, m in self._motions.items() if frame not in k}
+        # No later frame's full reach goes back to this one: of its motions to the frames after it,
+        # only the far chains' links (MEASURED_REACH long) are read again.
+        passed = centre - FULL_REACH
+        if passed in slots and slots[passed].plate is not None:
+            frame = slots[passed].plate.frame
+            for later in range(passed + 1, passed + FULL_REACH + 1):
+                if later - passed != MEASURED_REACH and later in slots and slots[later].plate is not None:
+                    self._motions.pop((frame, slots[later].plate.frame), None)
+                    self._motions.pop((slots[later].plate.frame, frame), None)
         slots.pop(centre - s.behind - 1, None)
 
     def _span(self, slots: dict[int, _Slot], centre: int, last: int, back: int, forward: int) -> tuple[int, int]:
