@@ -102,14 +102,24 @@ def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return chained
 
 
+def magnitude(vectors: np.ndarray) -> np.ndarray:
+    """(H, W) float32 length of (H, W, 2) float32 vectors. Each element is exactly rounded
+    (numpy's multiply, add and square root), whatever the array's layout and address:
+    ``cv2.magnitude`` gave lengths a last bit apart for the same vectors from one call to the
+    next, which broke a chunked render's equality with a whole one."""
+    x, y = vectors[..., 0], vectors[..., 1]
+    squared = x * x
+    squared += y * y
+    return np.sqrt(squared, out=squared)
+
+
 def forward_backward_error(flow: np.ndarray, back: np.ndarray) -> np.ndarray:
     """(H, W) consistency error of ``flow`` (target -> reference) against ``back`` (reference -> target).
 
     For a pixel visible in both frames, following ``flow`` then ``back`` returns to where it
     started; a large error marks occlusions and unreliable flow.
     """
-    # (The error's channels split once, for the same reason.)
-    return cv2.magnitude(*cv2.split(compose(flow, back)))
+    return magnitude(compose(flow, back))
 
 
 class Motion:
@@ -138,7 +148,7 @@ class Motion:
         """
         if tolerance not in self._consistency:
             error = forward_backward_error(self.to_reference, self.to_target)
-            limit = cv2.magnitude(*cv2.split(self.to_reference))
+            limit = magnitude(self.to_reference)
             limit *= np.float32(0.05)
             limit += np.float32(tolerance)
             agreement = np.subtract(np.float32(2.0), np.divide(error, limit, out=error), out=error)

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeAlias
 import cv2
 import numpy as np
 
-from tinct.core.flow import identity_grid
+from tinct.core.flow import identity_grid, magnitude
 
 # An array of the backend: np.ndarray for OpenCV, torch.Tensor for torch.
 Array: TypeAlias = Any
@@ -286,7 +286,7 @@ class OpenCVPixels:
         return _channels_as(array, cv2.exp(array))
 
     def norm(self, vectors: np.ndarray) -> np.ndarray:
-        return cv2.magnitude(vectors[..., 0], vectors[..., 1])
+        return magnitude(vectors)
 
     def mix(self, a: np.ndarray, b: np.ndarray, weight: np.ndarray) -> np.ndarray:
         # One pass (numpy broadcasts a weight over channels slowly). blendLinear divides by the sum

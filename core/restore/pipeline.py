@@ -55,7 +55,7 @@ import OpenImageIO as oiio
 
 from tinct.core.chroma import apply_chroma, chroma_ratio
 from tinct.core.chroma import luminance as luminance_of
-from tinct.core.flow import FlowEstimator, Motion, compose, identity_grid, inside_points, warp
+from tinct.core.flow import FlowEstimator, Motion, compose, identity_grid, inside_points, magnitude, warp
 from tinct.core.guided import push_pull_fill
 from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
@@ -640,7 +640,7 @@ class Restorer:
         twice that; None where under :data:`STILL_SHARE` of the frame stands still."""
         g = self.geometry
         w, h = g.small_size
-        moved = cv2.magnitude(flow[..., 0] * np.float32(g.width / w), flow[..., 1] * np.float32(g.height / h))
+        moved = magnitude(flow * np.array([g.width / w, g.height / h], np.float32))
         stands = np.clip(2.0 - moved / np.float32(limit), 0.0, 1.0)
         if np.count_nonzero(stands) < STILL_SHARE * stands.size:
             return None

@@ -11,6 +11,7 @@ from tinct.core.flow import (
     identity_grid,
     inside,
     inside_points,
+    magnitude,
     srgb_encode,
     warp,
 )
@@ -85,6 +86,23 @@ def test_forward_backward_error_is_zero_for_consistent_flow() -> None:
     flow = np.full((16, 16, 2), 2.0, np.float32)
     assert forward_backward_error(flow, -flow).max() < 1e-5
     assert forward_backward_error(flow, flow).min() > 5.0
+
+
+def test_a_vectors_length_is_the_same_wherever_its_array_lies() -> None:
+    # Chunked renders must equal whole ones bit for bit: a length may not depend on the array's
+    # layout or address, only on the vectors.
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(0.0, 2.0, (48, 64, 2)).astype(np.float32)
+    length = magnitude(vectors)
+    assert length.dtype == np.float32
+    np.testing.assert_allclose(length, np.hypot(vectors[..., 0], vectors[..., 1]), rtol=2e-7)
+    buffer = np.empty(vectors.size + 16, np.float32)
+    for offset in range(1, 8):
+        moved = buffer[offset : offset + vectors.size].reshape(vectors.shape)
+        moved[:] = vectors
+        np.testing.assert_array_equal(magnitude(moved), length)
+    planar = np.ascontiguousarray(vectors.transpose(2, 0, 1)).transpose(1, 2, 0)  # channels apart
+    np.testing.assert_array_equal(magnitude(planar), length)
 
 
 def test_a_chained_flow_reads_the_second_flow_where_the_first_lands() -> None:
