@@ -103,10 +103,10 @@ def compose(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def magnitude(vectors: np.ndarray) -> np.ndarray:
-    """(H, W) float32 length of (H, W, 2) float32 vectors. Each element is exactly rounded
-    (numpy's multiply, add and square root), whatever the array's layout and address:
-    ``cv2.magnitude`` gave lengths a last bit apart for the same vectors from one call to the
-    next, which broke a chunked render's equality with a whole one."""
+    """(H, W) float32 length of (H, W, 2) float32 vectors, each of numpy's multiplies, adds and
+    square roots rounded once, so that a length depends on its vector alone, not on the array's
+    layout or address: ``cv2.magnitude`` gave lengths a last bit apart for the same vectors from
+    one call to the next, which broke a chunked render's equality with a whole one."""
     x, y = vectors[..., 0], vectors[..., 1]
     squared = x * x
     squared += y * y

@@ -583,7 +583,7 @@ class Restorer:
             if side in moved:
                 continue
             flow = self._flow_into(slots, centre, p, chained)
-            chained.pop(p - 2 if side else p + 2, None)  # (no farther flow chains from it)
+            chained.pop(p - MEASURED_REACH if side else p + MEASURED_REACH, None)  # (no farther one chains from it)
             seen = self._still_neighbour(slots[centre].plate, slots[p], flow, log_exposure(p), lines, changes.get(p))
             if seen is None:
                 moved.add(side)
