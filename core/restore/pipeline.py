@@ -294,8 +294,8 @@ class Restorer:
             yield replace(restored, rgb=download(restored.rgb), defect=download(restored.defect))
 
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
-        """Give the plates of a frame's ``window`` (those its repairs read) their signal again (see
-        :data:`SPARE_PIXELS`)."""
+        """Give the plates in ``window`` that gave up their signal (see :data:`SPARE_PIXELS`) their
+        signal again."""
         for p in window:
             plate = slots[p].plate
             if plate is not None and plate.v is None:
@@ -305,15 +305,12 @@ class Restorer:
     def _shelve(self, slots: dict[int, _Slot], window: range) -> None:
         """Hold the signals of the frames behind a frame's full reach (``window``) as half floats
         (see :data:`SPARE_PIXELS`)."""
+        self._give_signals(slots, window)  # (a frame read before the render's first was never within a repair's reach)
         for p in window:
             slot, plate = slots[p], slots[p].plate
-            if plate is None:
-                continue
-            if plate.v is None:  # a frame read before the render's first, never within a repair's reach
-                assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
-                plate.v = held_signal(plate.source, self.weights)
-            plate.v = to_half(plate.v)
-            slot.signal = None
+            if plate is not None:
+                plate.v = to_half(plate.v)
+                slot.signal = None
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, motions no longer needed for them, and steps
