@@ -22,6 +22,7 @@ from tinct.core.chroma import luminance as luminance_of
 from tinct.core.flow import FlowEstimator, Motion, identity_grid, inside
 from tinct.core.half import from_half, to_half
 from tinct.core.pixels import OPENCV, Array, Pixels
+from tinct.core.restore import scratches
 from tinct.core.source import SourceFrame
 
 # Infrared channel names scanners write (the "digital wet gate" of PFClean and DRS Nova).
@@ -38,8 +39,9 @@ def signal(luminance: np.ndarray) -> np.ndarray:
 
 
 def motion_guide(small: np.ndarray) -> np.ndarray:
-    """(h, w) working-scale signal -> (h, w) uint8 picture that motion is measured on."""
-    return (np.clip(small, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """(h, w) working-scale signal -> (h, w) uint8 picture that motion is measured on: its long
+    vertical lines taken out (:func:`.scratches.unlined`)."""
+    return (np.clip(scratches.unlined(small), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ from tests.damage import DamageSpec, FilmDamage
 from tinct.core.errors import ParameterError
 from tinct.core.flow import FlowEstimator
 from tinct.core.pixels import Array, Pixels
-from tinct.core.restore import deflicker, denoise, dust, plan_runs, scratches
+from tinct.core.restore import RestoreSettings, deflicker, denoise, dust, plan_runs, scratches
 from tinct.core.restore.cuts import cut_score
 from tinct.core.restore.frames import (
     Geometry,
     Tiles,
     infrared_channel,
     infrared_opacity,
+    motion_guide,
     nonzero,
     sample_points,
     signal,
@@ -336,6 +337,47 @@ def test_a_scratch_found_in_some_bands_is_removed_along_its_whole_line() -> None
     np.testing.assert_array_equal(cleaned[:150], stopping[:150])
     assert not matte[:150].any()
     assert np.abs(cleaned[200:, 30] - picture[200:, 30]).mean() < 0.02
+
+
+def _lined(rows: int, top: int = 0, bottom: int | None = None, contrast: float = 0.2) -> tuple[np.ndarray, ...]:
+    """Two grainy frames (128 x ``rows`` signals) of a texture panning 2 px a frame, each with a bright
+    line two columns wide at columns 64-65 over ``rows[top:bottom]`` that stays put, and the first
+    frame without its line."""
+    rng = np.random.default_rng(0)
+    frames = [signal(y) + rng.normal(0.0, 0.01, y.shape).astype(np.float32) for y in scene(2, 128, rows, pan=2, seed=3)]
+    plain = frames[0].copy()
+    for v in frames:
+        v[top:bottom, 64:66] += contrast
+    return plain, *frames
+
+
+def test_a_long_line_is_taken_out_of_the_motion_guide_and_the_picture_beside_it_kept() -> None:
+    plain, lined, _ = _lined(144)
+    guide, without = motion_guide(lined), motion_guide(plain)
+    as_was = (np.clip(lined, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    line = np.s_[:, 64:66]
+    assert np.abs(as_was[line].astype(int) - without[line]).mean() > 40  # the line, 0.2 of the signal
+    assert np.abs(guide[line].astype(int) - without[line]).mean() < 8  # gone; the texture under it kept
+    assert np.array_equal(guide[:, :54], as_was[:, :54]) and np.array_equal(guide[:, 76:], as_was[:, 76:])
+
+
+def test_a_line_down_a_third_of_the_frame_stays_in_the_motion_guide() -> None:
+    # A scratch mostly runs through the frame; a line of the picture this short is the picture's.
+    _, lined, _ = _lined(144, top=48, bottom=96)
+    assert np.array_equal(motion_guide(lined), (np.clip(lined, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+
+
+def test_motion_beside_a_scratch_follows_the_picture_not_the_scratch() -> None:
+    _, first, second = _lined(144)
+    settings = RestoreSettings()
+    flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
+    as_is = lambda v: (np.clip(v, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)  # noqa: E731
+    beside = np.s_[8:-8, 60:70, 0]
+    error = {
+        name: float(np.abs(flow(guide(first), guide(second))[beside] + 2.0).mean())
+        for name, guide in (("as is", as_is), ("guide", motion_guide))
+    }
+    assert error["guide"] < 0.2 < 0.5 < error["as is"]  # the picture moves 2 px left; the scratch held it back
 
 
 # -- infrared -----------------------------------------------------------------------------------
