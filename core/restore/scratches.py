@@ -346,7 +346,11 @@ def _reach(height: int) -> int:
 
 def _standard_response(values: np.ndarray, reach: int) -> np.ndarray:
     """(bands, W) bright-line response of profiles in robust spreads of their band."""
-    response = line_response(values, reach)
+    return _in_spreads(line_response(values, reach))
+
+
+def _in_spreads(response: np.ndarray) -> np.ndarray:
+    """(bands, W) line responses in robust spreads of their band."""
     spread = 1.4826 * np.median(np.abs(response - np.median(response, axis=1, keepdims=True)), axis=1) + 1e-5
     return response / spread[:, None]
 
@@ -615,12 +619,7 @@ def unlined(small: np.ndarray) -> np.ndarray:
     reach = _reach(height) + 1
     for polarity in (1, -1):
         response = line_response(polarity * values, reach)
-        z = (
-            response
-            / (1.4826 * np.median(np.abs(response - np.median(response, axis=1, keepdims=True)), axis=1) + 1e-5)[
-                :, None
-            ]
-        )
+        z = _in_spreads(response)
         if not (z > GUIDE_STANDS).any():
             continue
         traced = cv2.dilate((z > GUIDE_TRACE).astype(np.uint8), np.ones((1, 3), np.uint8)) > 0

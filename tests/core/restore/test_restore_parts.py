@@ -339,6 +339,11 @@ def test_a_scratch_found_in_some_bands_is_removed_along_its_whole_line() -> None
     assert np.abs(cleaned[200:, 30] - picture[200:, 30]).mean() < 0.02
 
 
+def _quantised(v: np.ndarray) -> np.ndarray:
+    """A signal as a motion guide holds it, nothing taken out."""
+    return (np.clip(v, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
 def _lined(rows: int, top: int = 0, bottom: int | None = None, contrast: float = 0.2) -> tuple[np.ndarray, ...]:
     """Two grainy frames (128 x ``rows`` signals) of a texture panning 2 px a frame, each with a bright
     line two columns wide at columns 64-65 over ``rows[top:bottom]`` that stays put, and the first
@@ -353,8 +358,7 @@ def _lined(rows: int, top: int = 0, bottom: int | None = None, contrast: float =
 
 def test_a_long_line_is_taken_out_of_the_motion_guide_and_the_picture_beside_it_kept() -> None:
     plain, lined, _ = _lined(144)
-    guide, without = motion_guide(lined), motion_guide(plain)
-    as_was = (np.clip(lined, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    guide, without, as_was = motion_guide(lined), motion_guide(plain), _quantised(lined)
     line = np.s_[:, 64:66]
     assert np.abs(as_was[line].astype(int) - without[line]).mean() > 40  # the line, 0.2 of the signal
     assert np.abs(guide[line].astype(int) - without[line]).mean() < 8  # gone; the texture under it kept
@@ -364,18 +368,17 @@ def test_a_long_line_is_taken_out_of_the_motion_guide_and_the_picture_beside_it_
 def test_a_line_down_a_third_of_the_frame_stays_in_the_motion_guide() -> None:
     # A scratch mostly runs through the frame; a line of the picture this short is the picture's.
     _, lined, _ = _lined(144, top=48, bottom=96)
-    assert np.array_equal(motion_guide(lined), (np.clip(lined, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
+    assert np.array_equal(motion_guide(lined), _quantised(lined))
 
 
 def test_motion_beside_a_scratch_follows_the_picture_not_the_scratch() -> None:
     _, first, second = _lined(144)
     settings = RestoreSettings()
     flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
-    as_is = lambda v: (np.clip(v, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)  # noqa: E731
     beside = np.s_[8:-8, 60:70, 0]
     error = {
         name: float(np.abs(flow(guide(first), guide(second))[beside] + 2.0).mean())
-        for name, guide in (("as is", as_is), ("guide", motion_guide))
+        for name, guide in (("as is", _quantised), ("guide", motion_guide))
     }
     assert error["guide"] < 0.2 < 0.5 < error["as is"]  # the picture moves 2 px left; the scratch held it back
 
