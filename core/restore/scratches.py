@@ -618,12 +618,13 @@ def unlined(small: np.ndarray) -> np.ndarray:
     edges = np.linspace(0, height, BANDS + 1).round().astype(int)
     values = np.stack([np.median(out[top:bottom], axis=0) for top, bottom in pairwise(edges)])
     reach = _reach(height) + 1
+    beside = np.ones((1, 3), np.uint8)  # a column either side
     for polarity in (1, -1):
         response = line_response(polarity * values, reach)
         z = _in_spreads(response)
         if not (z > GUIDE_STANDS).any():
             continue
-        traced = cv2.dilate((z > GUIDE_TRACE).astype(np.uint8), np.ones((1, 3), np.uint8)) > 0
+        traced = cv2.dilate((z > GUIDE_TRACE).astype(np.uint8), beside) > 0
         # The length of the unbroken run of bands each (band, column) lies in: counted down and up.
         down, up = np.zeros(traced.shape, np.int32), np.zeros(traced.shape, np.int32)
         for band in range(BANDS):
@@ -634,7 +635,7 @@ def unlined(small: np.ndarray) -> np.ndarray:
         # Each line's whole lobe: the columns beside it that stand above their sides too.
         above = response > 0
         for _ in range(reach):
-            lines |= cv2.dilate(lines.astype(np.uint8), np.ones((1, 3), np.uint8)).astype(bool) & above
+            lines |= (cv2.dilate(lines.astype(np.uint8), beside) > 0) & above
         for band, (top, bottom) in enumerate(pairwise(edges)):
             columns = lines[band]
             if columns.any():
