@@ -249,6 +249,29 @@ def test_under_a_still_picture_only_a_line_that_lasted_is_a_scratch() -> None:
     assert (_find(profiles)[:, 80] == -1).all()
 
 
+def test_a_line_of_the_picture_that_moved_into_place_is_not_a_scratch() -> None:
+    # The camera pans 3 columns a frame; a dark pole of the picture in bands 2 to 4 moved 2 columns
+    # a frame towards column 100 in the frames before the window and holds there through it (the
+    # camera turns with it). A dark scratch born in the window's first frame at column 50.
+    rng = np.random.default_rng(21)
+    texture = 0.4 + 0.002 * rng.standard_normal((scratches.BANDS, 160))
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = np.roll(texture, 3 * distance, axis=1) + 0.0005 * rng.standard_normal(texture.shape)
+        frame[2:5, 100 + 2 * min(distance + 2, 0)] -= 0.05
+        if distance >= -2:
+            frame[:, 50] -= 0.05
+        return scratches.Profile(frame.astype(np.float32))
+
+    profiles, earlier = _still_window(profile, scratches.HISTORY)
+    shifts = [np.full(scratches.BANDS, 3 * d, np.float32) for d in WINDOW]
+    found = _find(profiles, earlier, shifts)
+    assert (found[:, 50] == -1).all()
+    assert not found[:, 60:].any()
+    # Without the frames before, the pole held still on the film through the window, as a scratch does.
+    assert (_find(profiles, shifts=shifts)[2:5, 100] == -1).all()
+
+
 def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_change() -> None:
     # A still camera over strong column texture (a fence, a cutting mat): a dark scratch at column
     # 80, fainter than the texture's own lines, arrived 8 frames ago. At column 120 a bright line
