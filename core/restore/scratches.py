@@ -442,7 +442,8 @@ def _peaks(
         at_place = np.stack([film[rows, columns] for film in before])
         lasted = np.median(np.concatenate([at_peaks, at_place]), axis=0)
         kept &= moved | (lasted > limit)
-        kept &= ~_arrived(earlier, rows, columns, standing, np.median(at_place, axis=0) < GATHERED * limit, height)
+        absent = moved & (np.median(at_place, axis=0) < GATHERED * limit)
+        kept &= ~_arrived(earlier, rows, columns, standing, absent, height)
     peaks = np.zeros((bands, width), bool)
     peaks[rows[kept], columns[kept]] = True
     narrow = np.zeros_like(peaks)
@@ -469,9 +470,9 @@ def _arrived(
     height: int,
 ) -> np.ndarray:
     """(n,) bool: which of the candidate lines at ``rows``, ``columns`` (standing out by
-    ``standing`` now, ``absent`` from their place on the film in the ``earlier`` frames'
-    responses) moved there: a line at least :data:`ARRIVED` times as strong stood within
-    :data:`ARRIVED_SPEED` pixels a frame of the place in most of those frames."""
+    ``standing`` now; ``absent``: where the picture moved, and the line is not at its place on the
+    film in the ``earlier`` frames' responses) moved there: a line at least :data:`ARRIVED` times
+    as strong stood within :data:`ARRIVED_SPEED` pixels a frame of the place in most of those frames."""
     if not absent.any():
         return absent
     near = []
