@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from unittest.mock import patch
 
 import cv2
 import numpy as np
@@ -307,6 +308,30 @@ def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_ch
     tilted[0] = scratches.Profile(tilted[0].values, (0.0, 3.0))  # between the earlier frames and the window
     fresh = [(profile(d), d) for d in range(-2 - scratches.LOOKBACK, -2)]
     assert not _find(tilted, fresh)[:, 78:83].any()
+
+
+def test_under_a_still_picture_a_bright_scratch_that_ended_is_not_a_dark_one_arriving() -> None:
+    # A still camera over strong column texture with a plain stretch at columns 76 to 84 and a
+    # faint dark line of the picture at 80; a bright scratch over it through the earlier frames
+    # ended 4 frames before the window. The change from those frames shows a dark line at 80; the
+    # texture's spreads hide the bright one in them.
+    rng = np.random.default_rng(12)
+    texture = 0.4 + 0.015 * rng.standard_normal((scratches.BANDS, 160))
+    texture[:, 76:85] = 0.4
+    texture[:, 80] -= 0.02
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance < -6:
+            frame[:, 80] += 0.05
+        return scratches.Profile(frame.astype(np.float32))
+
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    assert not _find(profiles, earlier).any()
+    # Weighed in the earlier frames' spreads alone, the ended scratch came back as a dark one.
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    with patch.object(scratches, "LEFT", 1e9):
+        assert (_find(profiles, earlier)[:, 80] == -scratches.CHANGED).any()
 
 
 def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() -> None:
