@@ -142,7 +142,9 @@ class Profile:
     values: np.ndarray  # (bands, W) float32
     # The camera's motion since the frame before (x, y full-size pixels; none at a scene's first frame).
     camera: tuple[float, float] = (0.0, 0.0)
-    # Line responses by (polarity, level, reach), worked out once: a frame serves every window it is in.
+    # Line responses by (polarity, level, reach), as amplitudes and in robust spreads, worked out
+    # once: a frame serves every window it is in.
+    _lines: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _responses: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     # The median profiles of earlier frames and the frame's change from them (:func:`_changes`),
     # worked out the first time a window asks: the frames before a frame are the same in every
@@ -150,11 +152,18 @@ class Profile:
     reference: Profile | None = field(default=None, repr=False, compare=False)
     change: Profile | None = field(default=None, repr=False, compare=False)
 
+    def line(self, polarity: int, level: int, reach: int) -> np.ndarray:
+        """(level, W) line response of one polarity (:func:`line_response`) of the profile merged into ``level`` bands."""
+        key = (polarity, level, reach)
+        if key not in self._lines:
+            self._lines[key] = line_response(polarity * _merge(self.values, level), reach)
+        return self._lines[key]
+
     def response(self, polarity: int, level: int, reach: int) -> np.ndarray:
-        """(level, W) line response of one polarity, in robust spreads, of the profile merged into ``level`` bands."""
+        """(level, W) :meth:`line` in robust spreads of its band."""
         key = (polarity, level, reach)
         if key not in self._responses:
-            self._responses[key] = _standard_response(polarity * _merge(self.values, level), reach)
+            self._responses[key] = _in_spreads(self.line(polarity, level, reach))
         return self._responses[key]
 
 
@@ -332,8 +341,8 @@ def _changed(
         reference.response(-polarity, bands, reach) <= UNSEEN
     )
     assert current.change is not None, "worked out with the reference"
-    gone = cv2.dilate(line_response(-polarity * reference.values, reach), np.ones((1, 3), np.uint8))
-    unseen &= gone < LEFT * line_response(polarity * current.change.values, reach)
+    gone = cv2.dilate(reference.line(-polarity, bands, reach), np.ones((1, 3), np.uint8))
+    unseen &= gone < LEFT * current.change.line(polarity, bands, reach)
     return peaks & still[:, None] & stands & unseen
 
 
@@ -365,11 +374,6 @@ def _drift(distance: int, height: int) -> int:
 def _reach(height: int) -> int:
     """Columns each side of a line at which its surroundings are read."""
     return int(np.ceil(sizes(height)[0] / 2)) + 1
-
-
-def _standard_response(values: np.ndarray, reach: int) -> np.ndarray:
-    """(bands, W) bright-line response of profiles in robust spreads of their band."""
-    return _in_spreads(line_response(values, reach))
 
 
 def _in_spreads(response: np.ndarray) -> np.ndarray:
