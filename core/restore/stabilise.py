@@ -13,8 +13,11 @@ different in every frame. The camera's own moves (pans, tilts, zooms) are smooth
    and at unmeasurable steps), the steps compose into the raw camera path: each frame's transform
    into the window's first frame.
 3. **Intended path.** Each of the path's parameters (position, angle, log scale) is fitted by a
-   local quadratic with tricube weights over the window (LOESS), evaluated at the frame: steady
-   pans, accelerating pans and zooms are followed exactly, the frame-to-frame weave is averaged out.
+   local quadratic with tricube weights (LOESS), evaluated at the frame: steady pans, accelerating
+   pans and zooms are followed exactly, the frame-to-frame weave is averaged out. How many frames
+   the fit spans is chosen per frame and parameter (:func:`smooth_at`): the whole window where
+   the camera moves smoothly, fewer where it shakes by itself (a car's camera bouncing twice a
+   second), so the shot's own shake is kept rather than taken for weave.
 4. **Correction.** The frame is warped from its raw onto the intended path (:func:`correction`,
    :func:`apply`).
 
@@ -44,6 +47,10 @@ from tinct.core.pixels import OPENCV, Array, Pixels
 WINDOW = 12
 # Degree of the local polynomial fitted to the path.
 DEGREE = 2
+# Shorter spans (frames each side) the intended path may be fitted over, and how many standard
+# errors of the weave two fits may differ by before the longer one counts as bent by the camera.
+SHORTER_SPANS = (3, 4, 6, 8)
+CONFIDENCE = 2.0
 # The flow is sampled on a grid of at most this many points for the fit.
 MAX_POINTS = 20000
 # Fewer consistent points than this (or than this share of the samples): the step is unknown.
@@ -181,16 +188,45 @@ def path(steps: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def smooth_at(raw: np.ndarray, centre: int, window: int) -> np.ndarray:
-    """(4,) the intended path at row ``centre`` of the (n, 4) ``raw`` path: local quadratic, tricube weights."""
+    """(4,) the intended path at row ``centre`` of the (n, 4) ``raw`` path.
+
+    A local quadratic with tricube weights, over the span each parameter chooses by the
+    intersection of confidence intervals (Katkovnik's ICI rule): from the shortest of
+    :data:`SHORTER_SPANS` to the whole window, each longer fit is kept while its value stays
+    within :data:`CONFIDENCE` standard errors of every shorter one's. The weave is independent
+    from frame to frame, so its spread shows in the path's second differences and each fit's
+    standard error follows from its weights. Where the camera moves smoothly every fit agrees and
+    the whole window averages the weave away; where the camera shakes by itself, the longer fits
+    cut through the shake and part from the shorter ones, and the shake is kept.
+    """
     n = len(raw)
+    whole = _local_fit(n, centre, max(centre, n - 1 - centre, window) + 1.0)
+    spans = [span for span in SHORTER_SPANS if span < window]
+    if n < 7 or not spans:
+        return whole @ raw
+    second = raw[2:] - 2.0 * raw[1:-1] + raw[:-2]
+    # (+ a hair: a path without weave still leaves its fits rounding errors apart)
+    spread = 1.4826 * np.median(np.abs(second - np.median(second, axis=0)), axis=0) / np.sqrt(6.0) + 1e-9
+    fits = [_local_fit(n, centre, span + 1.0) for span in spans] + [whole]
+    chosen = fits[0] @ raw
+    low, high = np.full_like(chosen, -np.inf), np.full_like(chosen, np.inf)
+    agreeing = np.ones(chosen.shape, bool)
+    for weights in fits:
+        value, error = weights @ raw, CONFIDENCE * spread * np.sqrt(weights @ weights)
+        low, high = np.maximum(low, value - error), np.minimum(high, value + error)
+        agreeing &= low <= high
+        chosen = np.where(agreeing, value, chosen)
+    return chosen
+
+
+def _local_fit(n: int, centre: int, reach: float) -> np.ndarray:
+    """(n,) weights whose dot product with a path of n rows is its local quadratic (tricube
+    weights reaching ``reach`` rows) at row ``centre``."""
     k = np.arange(n, dtype=np.float64) - centre
-    reach = max(centre, n - 1 - centre, window) + 1.0
-    weight = np.power(1.0 - np.power(np.abs(k) / reach, 3), 3)
-    degree = min(DEGREE, n - 1)
+    weight = np.power(np.clip(1.0 - np.power(np.abs(k) / reach, 3), 0.0, None), 3)
+    degree = min(DEGREE, int(np.count_nonzero(weight)) - 1)
     basis = np.vander(k, degree + 1, increasing=True)
-    normal = basis.T @ (basis * weight[:, None])
-    coefficients = np.linalg.solve(normal, basis.T @ (raw * weight[:, None]))
-    return coefficients[0]
+    return np.linalg.solve(basis.T @ (basis * weight[:, None]), (basis * weight[:, None]).T)[0]
 
 
 def correction(steps: Sequence[np.ndarray], centre: int, window: int = WINDOW) -> np.ndarray:

@@ -114,6 +114,45 @@ def test_a_pan_is_kept_and_its_weave_removed() -> None:
     assert abs(np.mean([w.dx for w in after.weaves])) < 1.0
 
 
+def _path_followed(camera: np.ndarray, window: int, fixed: bool) -> np.ndarray:
+    """The intended path :func:`stabilise.smooth_at` draws through ``camera`` ((n, 2) shifts) under
+    a 4 px weave at each frame with a whole window each side; ``fixed``: the whole window's fit alone."""
+    rng = np.random.default_rng(3)
+    n = len(camera)
+    radius, direction = 4.0 * np.sqrt(rng.random(n)), 2 * np.pi * rng.random(n)
+    raw = np.zeros((n, 4))
+    raw[:, :2] = camera + np.stack([radius * np.cos(direction), radius * np.sin(direction)], axis=1)
+    spans = () if fixed else stabilise.SHORTER_SPANS
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stabilise, "SHORTER_SPANS", spans)
+        return np.array(
+            [
+                stabilise.smooth_at(raw[c - window : c + window + 1], window, window)[:2]
+                for c in range(window, n - window)
+            ]
+        )
+
+
+def test_a_pan_that_starts_at_once_is_followed_from_its_first_frames() -> None:
+    # A camera that holds still, then swings into a fast pan (a car turning): a fit over the whole
+    # window rounds the corner off for frames each side of it and takes that part of the camera's
+    # move out as if it were weave; shorter fits near the corner keep it.
+    window, t = 12, np.arange(96.0)
+    camera = np.stack([np.where(t < 48, 0.0, 15.0 * (t - 48)), 0.0 * t], axis=1)
+    error = {fixed: _path_followed(camera, window, fixed) - camera[window:-window] for fixed in (True, False)}
+    near = slice(40 - window, 57 - window)
+    rms = {fixed: float(np.sqrt(np.mean(np.sum(e[near] ** 2, axis=1)))) for fixed, e in error.items()}
+    assert rms[False] < 0.8 * rms[True], rms
+    # Away from the corner, where the camera is still, the whole window still averages the weave.
+    np.testing.assert_allclose(error[False][:20], error[True][:20], atol=1e-6)
+
+
+def test_a_steady_pan_is_smoothed_over_the_whole_window() -> None:
+    window, t = 12, np.arange(64.0)
+    camera = np.stack([1.5 * t + 0.01 * t * t, -0.5 * t], axis=1)
+    np.testing.assert_allclose(_path_followed(camera, window, False), _path_followed(camera, window, True), atol=0.05)
+
+
 def test_a_cut_restarts_the_camera_path() -> None:
     first = weaved(scene(16, pan=1, seed=1, **SIZE), seed=1)
     cut_to = [weaved(scene(16, pan=0, seed=s, **SIZE), seed=s) for s in (2, 3)]
