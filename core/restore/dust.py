@@ -64,6 +64,9 @@ RING = 3
 RING_CLIP = 16.0
 RING_MISMATCH = 3.0
 RING_SHARE = 0.2
+# Fewer ring pixels than this that every witness sees (a quarter of a one-pixel speck's ring): the
+# surroundings cannot be judged, and the defect is not dust.
+RING_SEEN = 8
 # Share of the witnesses' local (3x3) contrast added to the threshold.
 TEXTURE = 0.05
 # Faint specks, on the frames blurred by a pixel: the centre's difference from the witnesses' mean
@@ -191,7 +194,7 @@ def detect(
         return np.zeros(centre.shape, bool)
     limit = spike_threshold(strength) * factor
     references = [seen.bridged if seen.bridged is not None else seen.signal for seen in chosen]
-    inside = functools.reduce(operator.and_, [seen.inside for seen in chosen])
+    inside = seen_by_all = functools.reduce(operator.and_, [seen.inside for seen in chosen])
     reliable = functools.reduce(operator.and_, [seen.valid > 0.5 for seen in chosen])
     if factor > 1.0:
         # With witnesses on one side only, an occlusion looks like a spike: trust their motion only,
@@ -263,7 +266,7 @@ def detect(
     found = pixels.download(found)
     _, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
     defects = _Defects(found, labels, boxes)
-    keep = _well_framed(defects, centre, references, tolerance, factor, pixels)
+    keep = _well_framed(defects, centre, references, seen_by_all, tolerance, factor, pixels)
     if factor > 1.0:
         # Picture at the frame's edge may have left it (or entered it) by the witnesses' frames,
         # and no witness on the other side shows where it went: not dust.
@@ -370,13 +373,22 @@ class _Defects:
 
 
 def _well_framed(
-    defects: _Defects, centre: Array, references: list[Array], variance: Array, strictness: float, pixels: Pixels
+    defects: _Defects,
+    centre: Array,
+    references: list[Array],
+    inside: Array,
+    variance: Array,
+    strictness: float,
+    pixels: Pixels,
 ) -> np.ndarray:
     """(count,) bool: the defects whose surroundings the witnesses explain (``strictness`` > 1 asks more).
 
     Around a speck of dust the motion is right: just outside it, the frame matches its witnesses
     to within the grain. Where motion estimation failed (an object deforming, a wrong but
     self-consistent flow), the mismatch spreads beyond the "defect": the whole group is dropped.
+    Only the surroundings every witness sees (``inside``) are asked: beside the frame's edge in a
+    fast move, a blotch runs on into rows no witness holds, where the spike test could not find
+    it either, and that part of it would count as a mismatch of its surroundings.
     """
     count = len(defects.boxes)
     ring_size = 2 * RING + 1
@@ -384,6 +396,8 @@ def _well_framed(
     labels = defects.labels.astype(np.uint16 if count <= np.iinfo(np.uint16).max else np.float32)
     grown = cv2.dilate(labels, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
+    if not isinstance(inside, bool):
+        ring &= pixels.download(inside)
     ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
     on_ring = lambda image: pixels.download(image[at])  # noqa: E731
@@ -392,10 +406,12 @@ def _well_framed(
     # Around dust, the ring mismatches by the grain alone; where motion estimation failed, by more
     # on average or badly on a good share of it. (Clipping keeps a few edge pixels of a slightly
     # misregistered witness from outweighing the rest.)
-    sizes = np.maximum(np.bincount(owner, minlength=count), 1)
-    mean = np.bincount(owner, weights=np.minimum(mismatch, RING_CLIP), minlength=count) / sizes
-    failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / sizes
-    keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness)
+    sizes = np.bincount(owner, minlength=count)
+    mean = np.bincount(owner, weights=np.minimum(mismatch, RING_CLIP), minlength=count) / np.maximum(sizes, 1)
+    failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / np.maximum(
+        sizes, 1
+    )
+    keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness) & (sizes >= RING_SEEN)
     keep[0] = False
     return keep
 

@@ -677,6 +677,38 @@ def test_a_faint_speck_is_found_against_the_witnesses_mean(pixels: Pixels) -> No
 
 
 @ALL_BACKENDS
+def test_a_blotch_running_off_the_frame_where_no_witness_sees_is_still_found(pixels: Pixels) -> None:
+    # In a fast tilt the witnesses' motion carries the frame's last rows out of their frames: no
+    # witness holds them, and what their warps sample there is not this frame's picture. A blotch
+    # that runs off the bottom edge is found above those rows and grows a few rows into them; the
+    # rest of it, which no test could find, is no mismatch of its surroundings.
+    clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
+    takes, _ = _still_witnesses(clean, 0.006, 3, pixels)
+    ys, xs = np.mgrid[:72, :128]
+    blotch = (ys - 66) ** 2 + (xs - 64) ** 2 <= 144
+    unseen = ys >= 62
+    frame = np.where(blotch, np.float32(0.05), takes[2]).astype(np.float32)
+
+    def seen(take: np.ndarray) -> dust.Seen:
+        signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
+        return dust.Seen(
+            signal,
+            ones,
+            signal,
+            ones,
+            bridged=signal,
+            inside=pixels.upload(~unseen),
+            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
+        )
+
+    sides = [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
+    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
+    found = dust.detect(pixels.upload(frame), sides, grain, 0.5, 0.02, pixels)
+    assert found[blotch & ~unseen].mean() > 0.9
+    assert not found[~cv2.dilate(blotch.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].any()
+
+
+@ALL_BACKENDS
 def test_no_faint_speck_is_seen_where_a_scratch_was_taken_out(pixels: Pixels) -> None:
     # What a scratch's removal leaves along its column would be repaired from neighbours that
     # hold the scratch too: the faint test stays off the line (the spike test still runs there).
