@@ -237,8 +237,9 @@ RESTORE = NodeDefinition(
             "stabilise_window",
             int,
             12,
-            "frames each side over which the intended camera path is fitted: longer removes slower weave, "
-            "shorter follows quicker camera moves; as many frames ahead are held in memory",
+            "the most frames each side over which the intended camera path is fitted (fewer where the "
+            "camera's own move turns quickly): longer removes slower weave, shorter follows quicker camera "
+            "moves; as many frames ahead are held in memory",
             minimum=4,
             maximum=48,
             switch="stabilise",
