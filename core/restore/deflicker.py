@@ -12,7 +12,9 @@
    the frame should have had; the correction is the difference. A line fits a linear fade
    exactly, so a fade to black stays a fade.
 
-Windows stop at scene cuts. Arrays: steps (gy, gx) float32 log gains of luminance.
+Windows stop at scene cuts; one cut short ahead (the shot ends, or cuts, a few frames after the
+frame) reaches as many frames more before it, so its line is fitted through as many frames as in
+the middle of a shot. Arrays: steps (gy, gx) float32 log gains of luminance.
 """
 
 from __future__ import annotations

@@ -91,7 +91,7 @@ def test_restore_declares_its_temporal_handles() -> None:
 
 def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 40})) == (40, 40)
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 40})) == (80, 40)
     # Under a still picture a scratch is found by its change from frames before its window (at most
     # scratches.WINDOW frames a side, whatever the radius of the grain filter).
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 1})) == (1 + LOOKBACK, 1)

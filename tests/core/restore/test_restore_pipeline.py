@@ -314,6 +314,25 @@ def test_a_frames_exposure_is_judged_from_the_frames_after_it_too() -> None:
     assert np.mean(kept) < 0.24, kept
 
 
+def test_at_a_shots_end_the_exposure_track_reaches_as_many_frames_back() -> None:
+    """A frame near the end of a shot has fewer than deflicker_window frames after it: its track
+    reaches that many more frames back, so its line is fitted over as many frames as a middle
+    frame's (on the nine real clips the last frames' exposure errors were twice the middle's)."""
+    clean = scene(40, pan=0)
+    flicker = np.random.default_rng(4).normal(0.0, 0.08, 40)
+    frames = [f * np.exp(g) for f, g in zip(clean, flicker)]
+    settings = RestoreSettings(dust=False, scratches=False, grain=0.0, deflicker_window=8)
+    brighter = list(frames)
+    brighter[25] = frames[25] * 1.2  # 14 frames before the last one: within 2 x 8, beyond 8
+    last, changed = restore(frames, settings, wanted={30, 39}), restore(brighter, settings, wanted={30, 39})
+    assert not np.allclose(last[39].rgb, changed[39].rgb, rtol=0, atol=1e-6)
+    # A middle frame's track keeps to its 8 frames each side; frame 25 is within them, frame 20 is not.
+    earlier = list(frames)
+    earlier[20] = frames[20] * 1.2
+    np.testing.assert_array_equal(last[30].rgb, restore(earlier, settings, wanted={30})[30].rgb)
+    assert settings.behind >= 2 * settings.deflicker_window
+
+
 @ALL_BACKENDS
 def test_a_persistent_scratch_is_removed_and_picture_lines_kept(pixels: Pixels) -> None:
     # A soft, low-contrast picture: at 48 lines the bands are too short to average real texture away.
