@@ -376,7 +376,7 @@ def _well_framed(
     defects: _Defects,
     centre: Array,
     references: list[Array],
-    inside: Array,
+    inside: Array | bool,
     variance: Array,
     strictness: float,
     pixels: Pixels,

@@ -16,8 +16,9 @@ different in every frame. The camera's own moves (pans, tilts, zooms) are smooth
    local quadratic with tricube weights (LOESS), evaluated at the frame: steady pans, accelerating
    pans and zooms are followed exactly, the frame-to-frame weave is averaged out. How many frames
    the fit spans is chosen per frame and parameter (:func:`smooth_at`): the whole window where
-   the camera moves smoothly, fewer where it shakes by itself (a car's camera bouncing twice a
-   second), so the shot's own shake is kept rather than taken for weave.
+   the camera moves smoothly, fewer where its move changes quickly (a car swinging into a turn),
+   so that move is followed rather than taken for weave. A camera's own shake of the weave's size
+   and speed (a car's camera bouncing a few pixels over about ten frames) cannot be told from weave.
 4. **Correction.** The frame is warped from its raw onto the intended path (:func:`correction`,
    :func:`apply`).
 
@@ -196,8 +197,8 @@ def smooth_at(raw: np.ndarray, centre: int, window: int) -> np.ndarray:
     within :data:`CONFIDENCE` standard errors of every shorter one's. The weave is independent
     from frame to frame, so its spread shows in the path's second differences and each fit's
     standard error follows from its weights. Where the camera moves smoothly every fit agrees and
-    the whole window averages the weave away; where the camera shakes by itself, the longer fits
-    cut through the shake and part from the shorter ones, and the shake is kept.
+    the whole window averages the weave away; where its move changes quickly (it swings into a
+    pan), the longer fits cut the corner and part from the shorter ones, which follow it.
     """
     n = len(raw)
     whole = _local_fit(n, centre, max(centre, n - 1 - centre, window) + 1.0)
