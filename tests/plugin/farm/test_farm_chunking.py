@@ -128,11 +128,12 @@ def test_chunk_size_below_one_is_refused() -> None:
 
 def test_restore_chunks_read_as_far_back_as_the_chosen_deflicker_window(tmp_path: Path) -> None:
     """Handles follow the values chosen, not the defaults: with a window of 30 frames each side (default 12) a chunk
-    late in the shot reads (and its asset references list) the 30 frames before it."""
-    shot = write_shot(tmp_path / "shot", make_frames(40), keys=[])
+    late in the shot reads (and its asset references list) the 60 frames before it (a window cut short by the shot's
+    end reaches as many frames more back)."""
+    shot = write_shot(tmp_path / "shot", make_frames(80), keys=[])
     argv = ["restore", shot.grey_pattern, "-o", str(tmp_path / "out" / "r.####.exr"), "--deflicker-window", "30"]
     job = build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=5)
     last = job.steps[0].chunks[-1]
-    assert last.frames == tuple(range(1036, 1041)) and last.reads[0] == 1006
+    assert last.frames == tuple(range(1076, 1081)) and last.reads[0] == 1016
     listed = openjd.asset_references(job)["assetReferences"]["inputs"]["filenames"]
-    assert str(tmp_path / "shot" / "grey" / "shot.1006.exr") in listed
+    assert str(tmp_path / "shot" / "grey" / "shot.1016.exr") in listed
