@@ -386,9 +386,10 @@ def _well_framed(
     Around a speck of dust the motion is right: just outside it, the frame matches its witnesses
     to within the grain. Where motion estimation failed (an object deforming, a wrong but
     self-consistent flow), the mismatch spreads beyond the "defect": the whole group is dropped.
-    Only the surroundings every witness sees (``inside``) are asked: beside the frame's edge in a
-    fast move, a blotch runs on into rows no witness holds, where the spike test could not find
-    it either, and that part of it would count as a mismatch of its surroundings.
+    Where a defect runs on into pixels no witness holds (``inside``: beside the frame's edge in a
+    fast move, where the spike test could not find it either), that part of its ring is not
+    asked: it would count as a mismatch of its surroundings. The rest of the ring outside
+    ``inside`` still is (new content entering at the frame's edge mismatches there).
     """
     count = len(defects.boxes)
     ring_size = 2 * RING + 1
@@ -397,7 +398,7 @@ def _well_framed(
     grown = cv2.dilate(labels, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
     if not isinstance(inside, bool):
-        ring &= pixels.download(inside)
+        ring &= pixels.download(inside) | ~_continued(defects, grown, ring, centre, pixels)
     ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
     on_ring = lambda image: pixels.download(image[at])  # noqa: E731
@@ -414,6 +415,31 @@ def _well_framed(
     keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness) & (sizes >= RING_SEEN)
     keep[0] = False
     return keep
+
+
+def _continued(defects: _Defects, grown: np.ndarray, ring: np.ndarray, centre: Array, pixels: Pixels) -> np.ndarray:
+    """(H, W) bool: the ``ring`` pixels (``grown`` labels around ``defects``) nearer the level of
+    their defect than that of the rest of its ring, around defects that keep off the frame's edge:
+    where a defect runs on beyond what was flagged. (A defect flagged up to the frame's edge may
+    be content coming in there: its ring is all asked.)"""
+    count = len(defects.boxes)
+
+    def values(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        return pixels.download(centre[pixels.upload(ys), pixels.upload(xs)]).astype(np.float64)
+
+    def mean_by(owner: np.ndarray, of: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=of, minlength=count) / np.maximum(np.bincount(owner, minlength=count), 1)
+
+    ys, xs = nonzero(defects.mask)
+    inner = mean_by(defects.labels[ys, xs].astype(np.int64), values(ys, xs))
+    ys, xs = nonzero(ring)
+    owner = grown[ys, xs].astype(np.int64)
+    around = values(ys, xs)
+    outer = mean_by(owner, around)
+    out = np.zeros(ring.shape, bool)
+    nearer = np.abs(around - inner[owner]) < np.abs(around - outer[owner])
+    out[ys, xs] = nearer & _inside_the_frame(defects.boxes, ring.shape)[owner]
+    return out
 
 
 def _moved_content(
