@@ -709,6 +709,35 @@ def test_a_blotch_running_off_the_frame_where_no_witness_sees_is_still_found(pix
 
 
 @ALL_BACKENDS
+def test_a_shape_at_the_frames_edge_running_on_where_no_witness_sees_is_not_taken_for_dust(pixels: Pixels) -> None:
+    # The same unseen rows, but the dark shape is flagged up to the frame's left edge: it may be
+    # content coming in there, so its surroundings are all asked, and where it runs on into the
+    # unseen rows the witnesses do not show it: not dust.
+    clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
+    takes, _ = _still_witnesses(clean, 0.006, 3, pixels)
+    ys, xs = np.mgrid[:72, :128]
+    shape = (xs <= 8) & (ys >= 50)
+    unseen = ys >= 64
+    frame = np.where(shape, np.float32(0.05), takes[2]).astype(np.float32)
+
+    def seen(take: np.ndarray) -> dust.Seen:
+        signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
+        return dust.Seen(
+            signal,
+            ones,
+            signal,
+            ones,
+            bridged=signal,
+            inside=pixels.upload(~unseen),
+            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
+        )
+
+    sides = [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
+    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
+    assert not dust.detect(pixels.upload(frame), sides, grain, 0.5, 0.02, pixels)[shape].any()
+
+
+@ALL_BACKENDS
 def test_no_faint_speck_is_seen_where_a_scratch_was_taken_out(pixels: Pixels) -> None:
     # What a scratch's removal leaves along its column would be repaired from neighbours that
     # hold the scratch too: the faint test stays off the line (the spike test still runs there).
