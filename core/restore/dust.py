@@ -398,7 +398,9 @@ def _well_framed(
     grown = cv2.dilate(labels, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
     ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
     if not isinstance(inside, bool):
-        ring &= pixels.download(inside) | ~_continued(defects, grown, ring, centre, pixels)
+        seen = pixels.download(inside)
+        if not seen[ring].all():
+            ring &= seen | ~_continued(defects, grown, ring, centre, pixels)
     ys, xs = nonzero(ring)
     at = pixels.upload(ys), pixels.upload(xs)
     on_ring = lambda image: pixels.download(image[at])  # noqa: E731

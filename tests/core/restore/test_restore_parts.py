@@ -639,17 +639,25 @@ def test_picture_is_covered_where_reliably_moving_picture_lands_on_its_landing()
 
 
 def _still_witnesses(
-    clean: np.ndarray, grain: float, seed: int, pixels: Pixels
+    clean: np.ndarray, grain: float, seed: int, pixels: Pixels, unseen: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], list[list[dust.Seen]]]:
     """Five grainy takes of a still signal; the four around the middle as the dust test's witnesses
-    (their motion reliable and zero)."""
+    (their motion reliable and zero; ``unseen`` (H, W) bool: pixels their motion carries out of
+    their frames)."""
     rng = np.random.default_rng(seed)
     takes = [clean + rng.normal(0.0, grain, clean.shape).astype(np.float32) for _ in range(5)]
+    inside = True if unseen is None else pixels.upload(~unseen)
 
     def seen(take: np.ndarray) -> dust.Seen:
         signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
         return dust.Seen(
-            signal, ones, signal, ones, bridged=signal, locate=lambda ys, xs: (xs.astype(float), ys.astype(float))
+            signal,
+            ones,
+            signal,
+            ones,
+            bridged=signal,
+            inside=inside,
+            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
         )
 
     return takes, [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
@@ -676,34 +684,26 @@ def test_a_faint_speck_is_found_against_the_witnesses_mean(pixels: Pixels) -> No
     assert found[~cv2.dilate(speck.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].sum() == 0
 
 
+def _dark_shape_partly_unseen(shape: np.ndarray, unseen: np.ndarray, pixels: Pixels) -> np.ndarray:
+    """The dust test's (H, W) mask on a still grainy frame with a dark ``shape`` (128 x 72 bool)
+    the witnesses lack, their motion carrying the ``unseen`` pixels out of their frames (what
+    their warps sample there is not this frame's picture)."""
+    clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
+    takes, sides = _still_witnesses(clean, 0.006, 3, pixels, unseen)
+    frame = np.where(shape, np.float32(0.05), takes[2]).astype(np.float32)
+    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
+    return dust.detect(pixels.upload(frame), sides, grain, 0.5, 0.02, pixels)
+
+
 @ALL_BACKENDS
 def test_a_blotch_running_off_the_frame_where_no_witness_sees_is_still_found(pixels: Pixels) -> None:
-    # In a fast tilt the witnesses' motion carries the frame's last rows out of their frames: no
-    # witness holds them, and what their warps sample there is not this frame's picture. A blotch
-    # that runs off the bottom edge is found above those rows and grows a few rows into them; the
-    # rest of it, which no test could find, is no mismatch of its surroundings.
-    clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
-    takes, _ = _still_witnesses(clean, 0.006, 3, pixels)
+    # In a fast tilt the witnesses' motion carries the frame's last rows out of their frames. A
+    # blotch that runs off the bottom edge is found above those rows and grows a few rows into
+    # them; the rest of it, which no test could find, is no mismatch of its surroundings.
     ys, xs = np.mgrid[:72, :128]
     blotch = (ys - 66) ** 2 + (xs - 64) ** 2 <= 144
     unseen = ys >= 62
-    frame = np.where(blotch, np.float32(0.05), takes[2]).astype(np.float32)
-
-    def seen(take: np.ndarray) -> dust.Seen:
-        signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
-        return dust.Seen(
-            signal,
-            ones,
-            signal,
-            ones,
-            bridged=signal,
-            inside=pixels.upload(~unseen),
-            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
-        )
-
-    sides = [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
-    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
-    found = dust.detect(pixels.upload(frame), sides, grain, 0.5, 0.02, pixels)
+    found = _dark_shape_partly_unseen(blotch, unseen, pixels)
     assert found[blotch & ~unseen].mean() > 0.9
     assert not found[~cv2.dilate(blotch.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].any()
 
@@ -713,28 +713,9 @@ def test_a_shape_at_the_frames_edge_running_on_where_no_witness_sees_is_not_take
     # The same unseen rows, but the dark shape is flagged up to the frame's left edge: it may be
     # content coming in there, so its surroundings are all asked, and where it runs on into the
     # unseen rows the witnesses do not show it: not dust.
-    clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
-    takes, _ = _still_witnesses(clean, 0.006, 3, pixels)
     ys, xs = np.mgrid[:72, :128]
     shape = (xs <= 8) & (ys >= 50)
-    unseen = ys >= 64
-    frame = np.where(shape, np.float32(0.05), takes[2]).astype(np.float32)
-
-    def seen(take: np.ndarray) -> dust.Seen:
-        signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
-        return dust.Seen(
-            signal,
-            ones,
-            signal,
-            ones,
-            bridged=signal,
-            inside=pixels.upload(~unseen),
-            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
-        )
-
-    sides = [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
-    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
-    assert not dust.detect(pixels.upload(frame), sides, grain, 0.5, 0.02, pixels)[shape].any()
+    assert not _dark_shape_partly_unseen(shape, ys >= 64, pixels)[shape].any()
 
 
 @ALL_BACKENDS
