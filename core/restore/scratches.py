@@ -26,7 +26,10 @@ and a scratch that arrived or moved since stands out, in each frame of the windo
 the profiles too, over many columns: a change beside the line as large as :data:`BUSY` times the
 band's typical one says a mover passed. The line must stand out a little in the frame itself (a
 picture line a mover covers now leaves a line in the change, not in the frame) and not in the
-earlier frames (a line of the picture that changed). A slow pan or tilt moves the picture's lines
+earlier frames (a line of the picture that changed). Found so in some bands, a scratch runs on down
+its column through the bands beside where its change is fainter (:data:`SUPPORT` of the threshold):
+where it crosses a floor nearly as bright as it, or a line of the picture (there its change must
+outweigh that line), it need not stand out in the frame. A slow pan or tilt moves the picture's lines
 over the reference's span: only earlier frames the camera stood within :data:`STILL_REACH` pixels
 of make the reference, and only bands whose profiles line up with the reference's unshifted
 count. A scratch that stays in one column through the whole reference is not found this way.
@@ -198,6 +201,11 @@ def threshold(strength: float) -> float:
     return 12.0 - 8.0 * strength
 
 
+def _strength_for(spreads: float) -> float:
+    """The strength whose :func:`threshold` is ``spreads`` (above 1 for fewer than 4)."""
+    return (12.0 - spreads) / 8.0
+
+
 def find(
     profiles: list[Profile],
     distances: list[int],
@@ -325,15 +333,19 @@ def _changed(
     if not still.any():
         return np.zeros((bands, width), bool)
     responses = [c.response(polarity, bands, reach) for c in changes]
-    peaks = _peaks(responses, distances, [np.zeros(bands, np.float32)] * len(distances), strength, height, False)
+    zeros = [np.zeros(bands, np.float32)] * len(distances)
+    peaks = _peaks(responses, distances, zeros, strength, height, False)
+    # (Those of a scratch running on, as faint as a tall band's scratch may be in its short bands.)
+    faint = _peaks(responses, distances, zeros, _strength_for(SUPPORT * threshold(strength)), height, False)
     # The mean change beside each column (reach + 2 to 4 * reach columns away), against the band's median.
     beside = np.ones((1, 8 * reach + 1), np.float32)
     beside[0, 3 * reach - 1 : 5 * reach + 2] = 0.0
     beside /= beside.sum()
+    quiet = np.ones((bands, width), bool)
     for change in changes:
         moved = np.abs(change.values)
         typical = np.median(moved, axis=1, keepdims=True) + 1e-6
-        peaks &= cv2.filter2D(moved, -1, beside, borderType=cv2.BORDER_REFLECT) <= BUSY * typical
+        quiet &= cv2.filter2D(moved, -1, beside, borderType=cv2.BORDER_REFLECT) <= BUSY * typical
     stands = current.response(polarity, bands, reach) > STANDS
     assert current.reference is not None, "worked out with the changes"
     reference = current.reference
@@ -342,8 +354,22 @@ def _changed(
     )
     assert current.change is not None, "worked out with the reference"
     gone = cv2.dilate(reference.line(-polarity, bands, reach), np.ones((1, 3), np.uint8))
-    unseen &= gone < LEFT * current.change.line(polarity, bands, reach)
-    return peaks & still[:, None] & stands & unseen
+    left = gone < LEFT * current.change.line(polarity, bands, reach)
+    usable = still[:, None] & quiet & left
+    found = peaks & usable & stands & unseen
+    if found.any():
+        # A scratch found in some bands runs on down its column through the bands beside them where
+        # its change is fainter: over a floor as bright as the scratch, or across a line of the
+        # picture (there the change must outweigh the earlier frames' line), whether or not it
+        # stands out in the frame itself.
+        dominates = current.change.response(polarity, bands, reach) > reference.response(polarity, bands, reach)
+        runs = faint & usable & (unseen | dominates)
+        for _ in range(bands):
+            reached = cv2.dilate(found.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & runs
+            if not (reached & ~found).any():
+                break
+            found |= reached
+    return found
 
 
 def held_still(found: np.ndarray, current: Profile) -> np.ndarray:
