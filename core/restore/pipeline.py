@@ -423,7 +423,6 @@ class Restorer:
         if self._spare:  # the frames beyond the full reach make theirs for the moment they are read
             self._give_signals(slots, range(max(first, centre - FULL_REACH), min(end, centre + FULL_REACH) + 1))
             self._shelve(slots, range(first, centre - FULL_REACH))
-        exposure = self._exposures(slots, first, end)
 
         signal = plate.v
         defect = np.zeros(signal.shape, np.float32)
@@ -447,7 +446,7 @@ class Restorer:
             # only within the test's window; beyond it, a neighbour's line is interpolated.
             changes = {p: self._profile(slots[p]).change for p in lines_window}
 
-        result, defect = self._repaired(slots, centre, window, exposure, signal, defect, still_lines, changes)
+        result, defect = self._repaired(slots, centre, window, signal, defect, still_lines, changes)
 
         gain = None
         if s.deflicker:
@@ -474,20 +473,20 @@ class Restorer:
         slots: dict[int, _Slot],
         centre: int,
         window: range,
-        exposure: np.ndarray,
         signal: np.ndarray,
         defect: np.ndarray,
         still_lines: np.ndarray | None,
         changes: dict[int, scratches.Profile],
     ) -> tuple[Array, np.ndarray]:
         """The frame at ``centre``'s signal (scratches already out, on the host) with its dust found
-        and repaired and its grain reduced, on the pixel backend, and its ``defect`` matte with the
-        dust added. A method of its own so that the witnesses (four planes each) and the grain
+        and repaired and its grain reduced from the neighbours in its ``window``, on the pixel
+        backend, and its ``defect`` matte with the dust added. A method of its own so that the witnesses (four planes each) and the grain
         filter's planes are let go before the way back to scene-linear: at 4K, a colour frame's
         conversion then peaks 0.7 GB lower."""
         s, px = self.settings, self.pixels
         plate = slots[centre].plate
         first = window[0]
+        exposure = self._exposures(slots, first, window[-1])
         order = [p for p in sorted(window, key=lambda p: (abs(p - centre), p)) if p != centre]
         full = [p for p in order if abs(p - centre) <= FULL_REACH]
         log_exposure = lambda p: exposure[p - first] - exposure[centre - first]  # noqa: E731
