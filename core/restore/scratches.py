@@ -355,13 +355,13 @@ def _changed(
     assert current.change is not None, "worked out with the reference"
     gone = cv2.dilate(reference.line(-polarity, bands, reach), np.ones((1, 3), np.uint8))
     left = gone < LEFT * current.change.line(polarity, bands, reach)
-    usable = still[:, None] & quiet & left
-    found = peaks & usable & stands & unseen
+    usable = still[:, None] & quiet
+    found = peaks & usable & stands & unseen & left
     if found.any():
         # A scratch found in some bands runs on down its column through the bands beside them where
         # its change is fainter: over a floor as bright as the scratch, or across a line of the
-        # picture (there the change must outweigh the earlier frames' line), whether or not it
-        # stands out in the frame itself.
+        # picture of either polarity (one of the scratch's own, the change must outweigh), whether
+        # or not it stands out in the frame itself.
         dominates = current.change.response(polarity, bands, reach) > reference.response(polarity, bands, reach)
         runs = faint & usable & (unseen | dominates)
         for _ in range(bands):
