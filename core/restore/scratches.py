@@ -28,11 +28,12 @@ band's typical one says a mover passed. The line must stand out a little in the 
 picture line a mover covers now leaves a line in the change, not in the frame) and not in the
 earlier frames (a line of the picture that changed). Found so in some bands, a scratch runs on down
 its column through the bands beside where its change is fainter (:data:`SUPPORT` of the threshold):
-where it crosses a floor nearly as bright as it, or a line of the picture (there its change must
-outweigh that line), it need not stand out in the frame. A slow pan or tilt moves the picture's lines
-over the reference's span: only earlier frames the camera stood within :data:`STILL_REACH` pixels
-of make the reference, and only bands whose profiles line up with the reference's unshifted
-count. A scratch that stays in one column through the whole reference is not found this way.
+where it crosses a floor nearly as bright as it, or a line of the picture (one of its own polarity
+its change must outweigh), it need not stand out in the frame nor pass the test of a line that
+left. A slow pan or tilt moves the picture's lines over the reference's span: only earlier frames
+the camera stood within :data:`STILL_REACH` pixels of make the reference, and only bands whose
+profiles line up with the reference's unshifted count. A scratch that stays in one column through
+the whole reference is not found this way.
 
 A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
 found from the window's evidence gathered at its place on the film: there the picture's texture
@@ -335,8 +336,6 @@ def _changed(
     responses = [c.response(polarity, bands, reach) for c in changes]
     zeros = [np.zeros(bands, np.float32)] * len(distances)
     peaks = _peaks(responses, distances, zeros, strength, height, False)
-    # (Those of a scratch running on, as faint as a tall band's scratch may be in its short bands.)
-    faint = _peaks(responses, distances, zeros, _strength_for(SUPPORT * threshold(strength)), height, False)
     # The mean change beside each column (reach + 2 to 4 * reach columns away), against the band's median.
     beside = np.ones((1, 8 * reach + 1), np.float32)
     beside[0, 3 * reach - 1 : 5 * reach + 2] = 0.0
@@ -362,6 +361,8 @@ def _changed(
         # its change is fainter: over a floor as bright as the scratch, or across a line of the
         # picture of either polarity (one of the scratch's own, the change must outweigh), whether
         # or not it stands out in the frame itself.
+        # (As faint as a tall band's scratch may be in the short bands it runs through.)
+        faint = _peaks(responses, distances, zeros, _strength_for(SUPPORT * threshold(strength)), height, False)
         dominates = current.change.response(polarity, bands, reach) > reference.response(polarity, bands, reach)
         runs = faint & usable & (unseen | dominates)
         for _ in range(bands):
