@@ -410,10 +410,9 @@ def _well_framed(
     # on average or badly on a good share of it. (Clipping keeps a few edge pixels of a slightly
     # misregistered witness from outweighing the rest.)
     sizes = np.bincount(owner, minlength=count)
-    mean = np.bincount(owner, weights=np.minimum(mismatch, RING_CLIP), minlength=count) / np.maximum(sizes, 1)
-    failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / np.maximum(
-        sizes, 1
-    )
+    per_pixel = np.maximum(sizes, 1)
+    mean = np.bincount(owner, weights=np.minimum(mismatch, RING_CLIP), minlength=count) / per_pixel
+    failed = np.bincount(owner, weights=(mismatch > RING_CLIP).astype(np.float64), minlength=count) / per_pixel
     keep = (mean <= RING_MISMATCH / strictness) & (failed <= RING_SHARE / strictness) & (sizes >= RING_SEEN)
     keep[0] = False
     return keep

@@ -480,9 +480,9 @@ class Restorer:
     ) -> tuple[Array, np.ndarray]:
         """The frame at ``centre``'s signal (scratches already out, on the host) with its dust found
         and repaired and its grain reduced from the neighbours in its ``window``, on the pixel
-        backend, and its ``defect`` matte with the dust added. A method of its own so that the witnesses (four planes each) and the grain
-        filter's planes are let go before the way back to scene-linear: at 4K, a colour frame's
-        conversion then peaks 0.7 GB lower."""
+        backend, and its ``defect`` matte with the dust added. A method of its own so that the
+        witnesses (four planes each) and the grain filter's planes are let go before the way back
+        to scene-linear: at 4K, a colour frame's conversion then peaks 0.7 GB lower."""
         s, px = self.settings, self.pixels
         plate = slots[centre].plate
         first = window[0]

@@ -360,8 +360,8 @@ def _changed(
         # A scratch found in some bands runs on down its column through the bands beside them where
         # its change is fainter: over a floor as bright as the scratch, or across a line of the
         # picture of either polarity (one of the scratch's own, the change must outweigh), whether
-        # or not it stands out in the frame itself.
-        # (As faint as a tall band's scratch may be in the short bands it runs through.)
+        # or not it stands out in the frame itself; as faint as a tall band's scratch may be in the
+        # short bands it runs through.
         faint = _peaks(responses, distances, zeros, _strength_for(SUPPORT * threshold(strength)), height, False)
         dominates = current.change.response(polarity, bands, reach) > reference.response(polarity, bands, reach)
         runs = faint & usable & (unseen | dominates)
