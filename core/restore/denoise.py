@@ -54,6 +54,15 @@ SMOOTH_RADIUS = 2
 NONLOCAL_RADIUS = 1
 NONLOCAL_PATCH = 3
 NONLOCAL_SPREAD = 0.8 / 0.7
+# Where a neighbour's motion moves the picture fast (see the restorer's CALM_MOTION), its warp differs
+# from the frame by more than grain in ways a patch of a few pixels cannot tell from grain (the
+# interpolation, motion blur that changes from frame to frame, the flow's errors), and averaging it
+# in smears detail: there the temporal weight's tolerance shrinks to this share. Chosen on the first
+# 100 frames of the nine real clips (the generator's damage): for every warped pixel, 0.45 gained
+# on calendar, driving, juggle and dog 0.04 to 0.40 dB (0.3 and 0.6 less) and on surf and cups 0.34
+# and 0.12, but cost cereus (slow, mostly flat) 0.20 and blocks 0.04; gated by the motion it gains
+# +0.12 on average, every clip but blocks (-0.035) and cereus (-0.03) gaining.
+MOVING_TOLERANCE = 0.45
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,9 @@ class TemporalWeight:
     """The weight of a neighbour of a frame: 1 where its patch differs from the frame's by grain alone.
 
     ``variance`` is the per-pixel grain variance of one frame; two grainy patches differ by twice
-    that. ``strength`` in (0, 1] widens the tolerance (0.5: one grain variance, 1: three). Made
-    once per frame for all its neighbours.
+    that. Beyond it the weight falls by e for each ``0.5 + 5 * strength`` grain variances of
+    distance (``strength`` in (0, 1]), times the neighbour's share of that tolerance
+    (:func:`tolerance_share`). Made once per frame for all its neighbours.
     """
 
     def __init__(self, variance: Array, strength: float, pixels: Pixels = OPENCV) -> None:
@@ -129,9 +139,20 @@ class TemporalWeight:
         self.rate = -1.0 / ((0.5 + 5.0 * strength) * variance)  # per unit of unexplained distance
         self.pixels = pixels
 
-    def __call__(self, distance: Array, valid: Array) -> Array:
-        """(H, W) float32 weight of a neighbour at ``distance`` (:func:`patch_distance`) whose motion is ``valid``."""
-        return self.pixels.fast_exp(((distance - self.explained) * self.rate).clip(max=0.0)) * valid
+    def __call__(self, distance: Array, valid: Array, tolerance: Array | float = 1.0) -> Array:
+        """(H, W) float32 weight of a neighbour at ``distance`` (:func:`patch_distance`) whose motion
+        is ``valid``, given ``tolerance`` (its share of the tolerance, per pixel or whole)."""
+        excess = distance - self.explained
+        excess *= self.rate
+        if not (isinstance(tolerance, float) and tolerance == 1.0):
+            excess /= tolerance
+        return self.pixels.fast_exp(excess.clip(max=0.0)) * valid
+
+
+def tolerance_share(calm: np.ndarray) -> np.ndarray:
+    """A warped neighbour's share of the temporal weight's tolerance from the share of each pixel
+    its motion leaves ``calm`` (in [0, 1]): all of it where calm, :data:`MOVING_TOLERANCE` where not."""
+    return MOVING_TOLERANCE + (1.0 - MOVING_TOLERANCE) * calm
 
 
 def smooth_reach(radius: int = SMOOTH_RADIUS) -> int:
