@@ -9,7 +9,8 @@ which is what keeps the filter from touching it.
 falls as the two patches around it (each pixel weighed by a Gaussian around the patch's centre)
 differ by more than the grain explains (a temporal non-local-means): where the motion is right
 the grain averages out, where it is wrong (occlusions, new content, a neighbour's own dust) the
-neighbour is left out, so real motion is not smeared.
+neighbour is left out, so real motion is not smeared. A warp of detailed picture is held to a
+tighter tolerance than a neighbour taken as it is.
 
 **Smooth what is left.** The grain the average leaves (less where fewer neighbours agreed) is
 flattened by a self-guided filter wherever the picture varies no more than that grain; edges and
@@ -54,15 +55,22 @@ SMOOTH_RADIUS = 2
 NONLOCAL_RADIUS = 1
 NONLOCAL_PATCH = 3
 NONLOCAL_SPREAD = 0.8 / 0.7
-# Where a neighbour's motion moves the picture fast (see the restorer's CALM_MOTION), its warp differs
-# from the frame by more than grain in ways a patch of a few pixels cannot tell from grain (the
-# interpolation, motion blur that changes from frame to frame, the flow's errors), and averaging it
-# in smears detail: there the temporal weight's tolerance shrinks to this share. Chosen on the first
-# 100 frames of the nine real clips (the generator's damage): for every warped pixel, 0.45 gained
-# on calendar, driving, juggle and dog 0.04 to 0.40 dB (0.3 and 0.6 less) and on surf and cups 0.34
-# and 0.12, but cost cereus (slow, mostly flat) 0.20 and blocks 0.04; gated by the motion it gains
-# +0.12 on average, every clip but blocks (-0.035) and cereus (-0.03) gaining.
-MOVING_TOLERANCE = 0.45
+# A warp differs from the frame by more than grain where the picture is detailed (its interpolation,
+# motion blur that changes from frame to frame and the flow's errors all grow with the detail) in
+# ways a patch of a few pixels cannot tell from grain, and averaging it in smears the detail; where
+# the picture is flat, or the neighbour is taken as it is, a tight tolerance only drops good
+# neighbours for the noise in the patch distance. So a warped pixel's tolerance shrinks towards
+# WARPED_TOLERANCE of it as the frame's texture there (its TEXTURE_WINDOW window's variance beyond
+# the grain's) grows, half way at TEXTURE_SCALE grain variances. Chosen on the first 100 frames of
+# the real clips (the generator's damage): the share for every warped pixel on calendar, dog, driving
+# and juggle (0.38, 0.5 and 0.63: +0.21, +0.20 and +0.17 dB on average), which cost cereus (slow,
+# mostly flat) 0.20; the scale on calendar and cereus (0.5, 2 and 4: calendar +0.41, +0.37 and
+# +0.32, cereus -0.08, -0.02 and 0.00, the still neighbours' tolerance then widened too). On all
+# nine +0.11 dB, the 1080p speed clip +0.05; gated by the warp's motion instead (over 2 pixels),
+# +0.12 on the nine but -0.25 on the 1080p clip, whose picture is smoother pixel by pixel.
+WARPED_TOLERANCE = 0.45
+TEXTURE_WINDOW = 5
+TEXTURE_SCALE = 2.0
 
 
 @dataclass(frozen=True)
@@ -130,29 +138,48 @@ class TemporalWeight:
 
     ``variance`` is the per-pixel grain variance of one frame; two grainy patches differ by twice
     that. Beyond it the weight falls by e for each ``0.5 + 5 * strength`` grain variances of
-    distance (``strength`` in (0, 1]), times the neighbour's share of that tolerance
-    (:func:`tolerance_share`). Made once per frame for all its neighbours.
+    distance (``strength`` in (0, 1]) where the neighbour is taken as it is; where it is warped, for
+    each :func:`warped_share` of that, less where the frame ``signal`` is detailed. Made once per
+    frame for all its neighbours.
     """
 
-    def __init__(self, variance: Array, strength: float, pixels: Pixels = OPENCV) -> None:
+    def __init__(self, signal: Array, variance: Array, strength: float, pixels: Pixels = OPENCV) -> None:
         self.explained = 2.0 * variance
         self.rate = -1.0 / ((0.5 + 5.0 * strength) * variance)  # per unit of unexplained distance
+        self.warped_rate = self.rate / warped_share(signal, variance, pixels)
         self.pixels = pixels
 
-    def __call__(self, distance: Array, valid: Array, tolerance: Array | float = 1.0) -> Array:
+    def __call__(self, distance: Array, valid: Array, as_is: Array | float = 0.0) -> Array:
         """(H, W) float32 weight of a neighbour at ``distance`` (:func:`patch_distance`) whose motion
-        is ``valid``, given ``tolerance`` (its share of the tolerance, per pixel or whole)."""
+        is ``valid``, given the share of each pixel it gives ``as_is``, not warped (a number: the
+        same share everywhere, 0 or 1)."""
+        if isinstance(as_is, float):
+            rate = self.rate if as_is else self.warped_rate
+        else:
+            rate = self.rate - self.warped_rate
+            rate *= as_is
+            rate += self.warped_rate
         excess = distance - self.explained
-        excess *= self.rate
-        if not (isinstance(tolerance, float) and tolerance == 1.0):
-            excess /= tolerance
+        excess *= rate
         return self.pixels.fast_exp(excess.clip(max=0.0)) * valid
 
 
-def tolerance_share(calm: np.ndarray) -> np.ndarray:
-    """A warped neighbour's share of the temporal weight's tolerance from the share of each pixel
-    its motion leaves ``calm`` (in [0, 1]): all of it where calm, :data:`MOVING_TOLERANCE` where not."""
-    return MOVING_TOLERANCE + (1.0 - MOVING_TOLERANCE) * calm
+def warped_share(signal: Array, variance: Array, pixels: Pixels = OPENCV) -> Array:
+    """(H, W) a warped neighbour's share of the temporal weight's tolerance: 1 where the frame's
+    ``signal`` is flat, falling towards :data:`WARPED_TOLERANCE` as its texture (the variance of its
+    :data:`TEXTURE_WINDOW` window beyond the grain's ``variance``) grows, half way at
+    :data:`TEXTURE_SCALE` grain variances."""
+    mean = pixels.box(signal, TEXTURE_WINDOW)
+    texture = pixels.box(signal * signal, TEXTURE_WINDOW)
+    texture -= mean * mean
+    texture -= variance
+    texture = texture.clip(min=0.0)
+    scale = TEXTURE_SCALE * variance
+    share = texture * WARPED_TOLERANCE
+    share += scale
+    texture += scale
+    share /= texture
+    return share
 
 
 def smooth_reach(radius: int = SMOOTH_RADIUS) -> int:

@@ -125,9 +125,9 @@ class Seen:
     # (H, W) float32 the neighbour warped with the unreliable motion replaced by its surroundings'
     # (set for the neighbours that witness dust)
     bridged: Array | None = None
-    # (H, W) float32 share of the grain filter's tolerance of the patch distance each pixel gets
-    # (:func:`~.denoise.tolerance_share`; set for the grain filter's near neighbours)
-    tolerance: Array | float = 1.0
+    # (H, W) float32 share in [0, 1] of each pixel that ``signal`` gives as the neighbour is, not
+    # warped (a number: the same everywhere); the grain filter holds a warp to a tighter tolerance
+    as_is: Array | float = 0.0
     # (H, W) bool: the bridged motion lands inside the neighbour frame (content leaving or
     # entering the frame has no witness)
     inside: Array | bool = True

@@ -111,11 +111,6 @@ STILL_SHARE = 0.02
 # up to +0.36), 0.35 +0.11 and 0.5 +0.08, the slow-moving ones losing (cereus -0.05, -0.20). The
 # dust test and the repairs keep the warps (the witnesses taken as they are lost calendar 0.31 dB).
 SETTLED_MOTION = 0.25
-# Where a near neighbour's motion moves the picture by more than this many full-size pixels (fading
-# in from half of it), the grain filter trusts its patch distance less (denoise.MOVING_TOLERANCE).
-# Chosen on the first 100 frames of calendar, surf, cereus and blocks: 0.5 +0.14 dB on average
-# (cereus -0.12), 1 +0.12 (cereus -0.03); checked on the other five: +0.02 to +0.28.
-CALM_MOTION = 1.0
 
 
 @dataclass(frozen=True)
@@ -639,7 +634,7 @@ class Restorer:
         gain = self._gain(log_exposure)
         own = self._signal(slot)
         seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, change)
-        return dust.Seen(seen, self.geometry.enlarge(stands, self.pixels), own, gain)
+        return dust.Seen(seen, self.geometry.enlarge(stands, self.pixels), own, gain, as_is=1.0)
 
     def _settled(
         self,
@@ -651,26 +646,18 @@ class Restorer:
         """A near neighbour as the grain filter takes it: its warp, but where the picture stands
         still between it and the ``centre`` frame (motion under :data:`SETTLED_MOTION`) its own
         signal, its exposure matched and the scratch ``lines`` taken out as in the warp. The
-        warp itself where too little of the frame stands still. Where the picture moves fast
-        (over :data:`CALM_MOTION`) it gets a smaller share of the grain filter's tolerance."""
-        flow = neighbour.motion.to_reference
-        calm = self._stands(flow, CALM_MOTION)
-        if calm is None:
-            tolerance: Array | float = denoise.MOVING_TOLERANCE
-        elif calm.min() < 1.0:
-            tolerance = self.geometry.enlarge(denoise.tolerance_share(calm), self.pixels)
-        else:
-            tolerance = 1.0
-        stands = self._stands(flow, SETTLED_MOTION)
+        warp itself where too little of the frame stands still."""
+        stands = self._stands(neighbour.motion.to_reference, SETTLED_MOTION)
         seen = neighbour.seen
         if stands is None:
-            return replace(seen, tolerance=tolerance)
+            return seen
         frame = neighbour.plate.frame
         own = self._without_lines(seen.unwarped * seen.gain, frame - centre.frame, lines, changes.get(frame))
         own -= seen.signal
-        own *= self.geometry.enlarge(stands, self.pixels)
+        as_is = self.geometry.enlarge(stands, self.pixels)
+        own *= as_is
         own += seen.signal
-        return dust.Seen(own, seen.valid, seen.unwarped, seen.gain, tolerance=tolerance)
+        return dust.Seen(own, seen.valid, seen.unwarped, seen.gain, as_is=as_is)
 
     def _stands(self, flow: np.ndarray, limit: float) -> np.ndarray | None:
         """(h, w) working-scale share in [0, 1] of each pixel standing still: 1 where ``flow`` (from
@@ -764,9 +751,9 @@ class Restorer:
         px = self.pixels
         total = px.copy(signal)
         weights = px.ones(signal.shape)
-        temporal_weight = denoise.TemporalWeight(variance, self.settings.grain, px)
+        temporal_weight = denoise.TemporalWeight(signal, variance, self.settings.grain, px)
         for other in seen:
-            weight = temporal_weight(other.distance(signal, px), other.valid, other.tolerance)
+            weight = temporal_weight(other.distance(signal, px), other.valid, other.as_is)
             total += weight * other.signal
             weights += weight
         total /= weights

@@ -93,6 +93,28 @@ def test_a_patch_weighs_the_pixels_nearest_its_centre_most(pixels: Pixels) -> No
 
 
 @ALL_BACKENDS
+def test_a_warp_keeps_less_of_the_tolerance_the_more_detailed_the_picture(pixels: Pixels) -> None:
+    """A warped neighbour's share of the temporal tolerance: all of it where the frame is flat (or
+    varies by its grain alone), half way to WARPED_TOLERANCE where the frame's window varies by
+    TEXTURE_SCALE grain variances beyond its grain, nearly WARPED_TOLERANCE in strong texture."""
+    variance = np.full((20, 20), 4e-4, np.float32)
+    columns = np.tile(np.array([0.0, 1.0], np.float32), (20, 10))  # any 5 columns: 0.24 of its square
+
+    def share(amplitude: float) -> float:
+        signal = 0.5 + amplitude * columns
+        return float(
+            pixels.download(denoise.warped_share(*(pixels.upload(x) for x in (signal, variance)), pixels))[10, 10]
+        )
+
+    assert share(0.0) == pytest.approx(1.0)
+    grain_only = float(np.sqrt(4e-4 / 0.24))  # a window varying by the grain's variance
+    assert share(grain_only) == pytest.approx(1.0, abs=1e-4)
+    half_way = float(np.sqrt((1.0 + denoise.TEXTURE_SCALE) * 4e-4 / 0.24))
+    assert share(half_way) == pytest.approx(0.5 * (1.0 + denoise.WARPED_TOLERANCE), rel=1e-3)
+    assert share(0.5) == pytest.approx(denoise.WARPED_TOLERANCE, abs=0.01)
+
+
+@ALL_BACKENDS
 def test_the_grain_smoothing_of_a_few_pixels_on_their_tiles_is_the_whole_frames(pixels: Pixels) -> None:
     """A repair smooths only its own pixels: worked out on the tiles around them it must give what
     the whole frame gives, at the frame's edges and corners too (where the filter mirrors it)."""
