@@ -202,11 +202,6 @@ def threshold(strength: float) -> float:
     return 12.0 - 8.0 * strength
 
 
-def _strength_for(spreads: float) -> float:
-    """The strength whose :func:`threshold` is ``spreads`` (above 1 for fewer than 4)."""
-    return (12.0 - spreads) / 8.0
-
-
 def find(
     profiles: list[Profile],
     distances: list[int],
@@ -245,7 +240,7 @@ def find(
             responses = [p.response(polarity, level, reach) for p in profiles]
             level_shifts = [_merge(s[:, None], level)[:, 0] for s in shifts]
             lasted = [(p.response(polarity, level, reach), d) for p, d in recent]
-            peaks = _peaks(responses, distances, level_shifts, strength, height, level < bands, lasted)
+            peaks = _peaks(responses, distances, level_shifts, threshold(strength), height, level < bands, lasted)
             if level == bands and changes is not None:
                 changed = _changed(changes, distances, shifts, polarity, strength, height, current)
                 found[changed & (found == 0)] = CHANGED * polarity
@@ -335,7 +330,7 @@ def _changed(
         return np.zeros((bands, width), bool)
     responses = [c.response(polarity, bands, reach) for c in changes]
     zeros = [np.zeros(bands, np.float32)] * len(distances)
-    peaks = _peaks(responses, distances, zeros, strength, height, False)
+    peaks = _peaks(responses, distances, zeros, threshold(strength), height, False)
     # The mean change beside each column (reach + 2 to 4 * reach columns away), against the band's median.
     beside = np.ones((1, 8 * reach + 1), np.float32)
     beside[0, 3 * reach - 1 : 5 * reach + 2] = 0.0
@@ -362,7 +357,7 @@ def _changed(
         # picture of either polarity (one of the scratch's own, the change must outweigh), whether
         # or not it stands out in the frame itself; as faint as a tall band's scratch may be in the
         # short bands it runs through.
-        faint = _peaks(responses, distances, zeros, _strength_for(SUPPORT * threshold(strength)), height, False)
+        faint = _peaks(responses, distances, zeros, SUPPORT * threshold(strength), height, False)
         dominates = current.change.response(polarity, bands, reach) > reference.response(polarity, bands, reach)
         runs = faint & usable & (unseen | dominates)
         for _ in range(bands):
@@ -418,20 +413,21 @@ def _peaks(
     z: list[np.ndarray],
     distances: list[int],
     shifts: list[np.ndarray],
-    strength: float,
+    spreads: float,
     height: int,
     moving_only: bool,
     earlier: Sequence[tuple[np.ndarray, int]] = (),
 ) -> np.ndarray:
     """(bands, W) bool scratch columns of one polarity in the current frame, from the window's
-    (bands, W) line responses ``z`` of that polarity (:meth:`Profile.response`) (``moving_only``:
+    (bands, W) line responses ``z`` of that polarity (:meth:`Profile.response`), standing out by
+    ``spreads`` robust spreads (:func:`threshold`) over the window (``moving_only``:
     only where the picture moved off the column in the window; ``earlier``: (response, distance) of
     frames before the window, which a line where the picture holds still must have lasted through)."""
     current = distances.index(0)
     bands, width = z[current].shape
     widest, _ = sizes(height)
     reach = _reach(height)
-    limit = threshold(strength) * (1.0 if len(z) >= 3 else 1.5)
+    limit = spreads * (1.0 if len(z) >= 3 else 1.5)
     margin = reach + 3
     drift = [_drift(d, height) for d in distances]
     here = z[current]
