@@ -164,14 +164,21 @@ class TemporalWeight:
         return self.pixels.fast_exp(excess.clip(max=0.0)) * valid
 
 
+def window_moments(image: Array, size: int, pixels: Pixels = OPENCV) -> tuple[Array, Array]:
+    """(mean, variance) of ``image`` (H, W) over the ``size`` x ``size`` window around each pixel
+    (:meth:`Pixels.box`; the variance as the mean square less the squared mean, not clipped)."""
+    mean = pixels.box(image, size)
+    variance = pixels.box(image * image, size)
+    variance -= mean * mean
+    return mean, variance
+
+
 def warped_share(signal: Array, variance: Array, pixels: Pixels = OPENCV) -> Array:
     """(H, W) a warped neighbour's share of the temporal weight's tolerance: 1 where the frame's
     ``signal`` is flat, falling towards :data:`WARPED_TOLERANCE` as its texture (the variance of its
     :data:`TEXTURE_WINDOW` window beyond the grain's ``variance``) grows, half way at
     :data:`TEXTURE_SCALE` grain variances."""
-    mean = pixels.box(signal, TEXTURE_WINDOW)
-    texture = pixels.box(signal * signal, TEXTURE_WINDOW)
-    texture -= mean * mean
+    _, texture = window_moments(signal, TEXTURE_WINDOW, pixels)
     texture -= variance
     texture = texture.clip(min=0.0)
     scale = TEXTURE_SCALE * variance
@@ -200,9 +207,7 @@ def smooth_residual(
     """
     box = lambda x: pixels.box(x, 2 * radius + 1)  # noqa: E731
     # In place where a full-size temporary can be reused (the same values, a fifth less time).
-    mean = box(fused)
-    spread = box(fused * fused)
-    spread -= mean * mean
+    mean, spread = window_moments(fused, 2 * radius + 1, pixels)
     a = spread.clip(min=0.0)
     eps = box(variance)
     eps *= 2.0 * strength
