@@ -744,6 +744,39 @@ def test_a_speck_is_found_where_one_witness_shows_something_else_around_it(pixel
     assert not found[~cv2.dilate(speck.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].any()
 
 
+@ALL_BACKENDS
+def test_a_defects_soft_edge_is_flagged_where_the_witnesses_agree_it_stands_out(pixels: Pixels) -> None:
+    # A defect 0.2 darker than its four witnesses' mean (0.5). Beside it: a pixel 0.15 darker
+    # (its soft edge); one 0.15 darker where the witnesses disagree by more (a mover's); one only
+    # 0.05 darker (a quarter of the defect's difference); and, a pixel off, one 0.15 darker.
+    found = np.zeros((9, 12), bool)
+    found[4, 4:6] = True
+    frame = np.full(found.shape, 0.5, np.float32)
+    frame[found] = 0.3
+    soft, mover, faint, apart = (4, 6), (3, 4), (5, 5), (4, 8)
+    for y, x in (soft, mover, apart):
+        frame[y, x] = 0.35
+    frame[faint] = 0.45
+    witnesses = [np.full(found.shape, 0.5, np.float32) for _ in range(4)]
+    witnesses[0][mover], witnesses[1][mover] = 0.3, 0.7
+    explained = np.full(found.shape, 0.06, np.float32)  # half of it, 0.03, is the least difference
+    grown = dust.with_soft_edges(
+        found, pixels.upload(frame), [pixels.upload(w) for w in witnesses], pixels.upload(explained), pixels
+    )
+    expected = found.copy()
+    expected[soft] = True
+    np.testing.assert_array_equal(grown, expected)
+    # Brighter defects alike; and nothing grows where nothing was found.
+    bright = dust.with_soft_edges(
+        found, pixels.upload(1.0 - frame), [pixels.upload(1.0 - w) for w in witnesses], pixels.upload(explained), pixels
+    )
+    np.testing.assert_array_equal(bright, expected)
+    none = np.zeros_like(found)
+    assert not dust.with_soft_edges(
+        none, pixels.upload(frame), [pixels.upload(w) for w in witnesses], pixels.upload(explained), pixels
+    ).any()
+
+
 def _dark_shape_partly_unseen(shape: np.ndarray, unseen: np.ndarray, pixels: Pixels) -> np.ndarray:
     """The dust test's (H, W) mask on a still grainy frame with a dark ``shape`` (128 x 72 bool)
     the witnesses lack, their motion carrying the ``unseen`` pixels out of their frames (what
