@@ -711,17 +711,18 @@ def test_a_faint_speck_is_found_against_the_witnesses_mean(pixels: Pixels) -> No
     assert found[~cv2.dilate(speck.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].sum() == 0
 
 
-def _speck_among(patch_in: Sequence[int], pixels: Pixels) -> tuple[np.ndarray, np.ndarray]:
-    """The dust test's mask on a still grainy frame with a dark speck (radius 3) in a brighter
-    square of picture (a hand, say) that the takes ``patch_in`` (of the five; 2 is the frame) show
-    too, without the speck; and the speck."""
+def _speck_among(patch_in: Sequence[int], pixels: Pixels, radius: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The dust test's mask on a still grainy frame with a dark speck (of ``radius`` 1: 5 pixels,
+    in a frame of 72 lines a speck of about 1,100 pixels at 1080) in a brighter square of picture
+    (a hand, say) that the takes ``patch_in`` (of the five; 2 is the frame) show too, without the
+    speck; and the speck."""
     clean = np.sqrt(scene(1, 128, 72, pan=0, seed=4, blur=3.0)[0])
     takes, _ = _still_witnesses(clean, 0.006, 3, pixels)
     ys, xs = np.mgrid[:72, :128]
     square = (abs(ys - 36) <= 10) & (abs(xs - 64) <= 10)
     for k in patch_in:
         takes[k] = np.where(square, takes[k] + 0.1, takes[k]).astype(np.float32)
-    speck = (ys - 36) ** 2 + (xs - 64) ** 2 <= 9
+    speck = (ys - 36) ** 2 + (xs - 64) ** 2 <= radius * radius
     frame = np.where(speck, np.float32(0.05), takes[2]).astype(np.float32)
     grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
     return dust.detect(pixels.upload(frame), _witnesses_of(takes, pixels), grain, 0.5, 0.02, pixels), speck
@@ -733,6 +734,15 @@ def test_a_spot_whose_surroundings_one_witness_alone_explains_is_not_dust(pixels
     # there, which the motion did not follow): the ring matching one witness is chance.
     found, speck = _speck_among((1, 2), pixels)
     assert not found[speck].any()
+
+
+@ALL_BACKENDS
+def test_a_large_blotch_is_held_to_a_looser_second_witness(pixels: Pixels) -> None:
+    # A blotch's motion is bridged from farther off than a speck's: the larger the defect, the
+    # more its ring may differ from the second-best witness (the square as above, the blotch of
+    # 49 pixels: about 11,000 at 1080 lines).
+    found, blotch = _speck_among((1, 2), pixels, radius=4)
+    assert found[blotch].mean() > 0.9
 
 
 @ALL_BACKENDS
