@@ -313,11 +313,11 @@ def with_soft_edges(
     if not found.any():
         return found
     ys, xs = nonzero(cv2.dilate(found.view(np.uint8), _CROSS).astype(bool))
-    at = pixels.upload(ys), pixels.upload(xs)
-    seen = np.stack([pixels.download(r[at]) for r in references])
-    difference = seen.mean(axis=0) - pixels.download(centre[at])  # > 0: darker than the witnesses
+    sample = _sampled(ys, xs, pixels)
+    seen = np.stack([sample(r) for r in references])
+    difference = seen.mean(axis=0) - sample(centre)  # > 0: darker than the witnesses
     agree = seen.max(axis=0) - seen.min(axis=0) < np.abs(difference)
-    limit = RIM * pixels.download(explained[at])
+    limit = RIM * sample(explained)
     # The defect's strongest difference beside each pixel, either way, in the defects' bounding box.
     y0, x0 = ys.min(), xs.min()
     box = (ys.max() - y0 + 1, xs.max() - x0 + 1)
@@ -331,6 +331,13 @@ def with_soft_edges(
         soft = ~inside & agree & (beside > 0) & (way > limit) & (way > RIM_PEAK * beside)
         grown[ys[soft], xs[soft]] = True
     return grown
+
+
+def _sampled(ys: np.ndarray, xs: np.ndarray, pixels: Pixels) -> Callable[[Array], np.ndarray]:
+    """A frame-sized array of ``pixels`` -> its values at the host pixels (``ys``, ``xs``), on the
+    host (the positions uploaded once for every array asked)."""
+    at = pixels.upload(ys), pixels.upload(xs)
+    return lambda image: pixels.download(image[at])
 
 
 def _faint(
@@ -456,8 +463,7 @@ def _well_framed(
         if not seen[ring].all():
             ring &= seen | ~_continued(defects, grown, ring, centre, pixels)
     ys, xs = nonzero(ring)
-    at = pixels.upload(ys), pixels.upload(xs)
-    on_ring = lambda image: pixels.download(image[at])  # noqa: E731
+    on_ring = _sampled(ys, xs, pixels)
     # Each witness's squared mismatch, in grain variances.
     mismatches = np.stack([(on_ring(r) - on_ring(centre)) ** 2 for r in references]) / on_ring(variance)
     best = mismatches.min(axis=0)
@@ -489,7 +495,7 @@ def _continued(defects: _Defects, grown: np.ndarray, ring: np.ndarray, centre: A
     count = len(defects.boxes)
 
     def values(ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        return pixels.download(centre[pixels.upload(ys), pixels.upload(xs)]).astype(np.float64)
+        return _sampled(ys, xs, pixels)(centre).astype(np.float64)
 
     def mean_by(owner: np.ndarray, of: np.ndarray) -> np.ndarray:
         return np.bincount(owner, weights=of, minlength=count) / np.maximum(np.bincount(owner, minlength=count), 1)
