@@ -36,7 +36,7 @@ PLAN_FILE = "tinct_job.json"
 DEFAULT_CHUNK_SIZE = 10
 # A task reads its handles (the frames its node looks at around its own), each at ``handle_cost`` of
 # a frame's work: by default a task takes enough frames that they are at most this share of its work
-# (restore's 26 frames before and 12 after: 15 frames a task instead of 10).
+# (restore's 50 frames before and 12 after: 24 frames a task instead of 10).
 HANDLE_SHARE = 0.25
 FARMS = ("openjd", "deadline10", "opencue")
 # The tinct command line of the Python running this code: what a local farm (openjd run) uses.

@@ -84,7 +84,7 @@ def test_restore_declares_its_temporal_handles() -> None:
     assert (
         RESTORE.temporal.handles_for(RESTORE.defaults())
         == (RestoreSettings().behind, RestoreSettings().ahead)
-        == (26, 12)
+        == (50, 12)
     )
     assert CLARITY.temporal.handles_for(CLARITY.defaults()) == (0, 0)
 
@@ -98,7 +98,8 @@ def test_handles_follow_the_chosen_values() -> None:
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 4})) == (WINDOW + LOOKBACK, 4)
     no_scratches = RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 4})
     assert RESTORE.temporal.handles_for(no_scratches) == (4, 4)
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"stabilise": True, "stabilise_window": 40})) == (40, 40)
+    stabilised = RESTORE.resolve({"stabilise": True, "stabilise_window": 40, "scratches": False})
+    assert RESTORE.temporal.handles_for(stabilised) == (40, 40)
 
 
 @pytest.mark.parametrize("device", ["cpu", "auto"])

@@ -332,6 +332,47 @@ def test_under_a_still_picture_a_scratch_among_stronger_lines_is_found_by_its_ch
     assert not _find(tilted, fresh)[:, 78:83].any()
 
 
+def test_under_a_still_picture_a_scratch_is_found_by_its_change_20_frames_after_it_arrived() -> None:
+    # A still camera over strong column texture; a dark scratch fainter than the texture's lines at
+    # column 80 arrived 20 frames ago. The frames 6 to 24 back hold it in most of them, their
+    # median too; it is in fewer than half of those up to 48 back.
+    rng = np.random.default_rng(13)
+    texture = 0.4 + 0.015 * rng.standard_normal((scratches.BANDS, 160))
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance >= -20:
+            frame[:, 80] -= 0.04
+        return scratches.Profile(frame.astype(np.float32))
+
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    found = _find(profiles, earlier)
+    assert (found[:, 80] == -scratches.CHANGED).all()
+    assert (found != 0).sum() == scratches.BANDS
+
+
+@pytest.mark.parametrize("amplitude", [0.0, 0.0052])
+def test_under_a_still_picture_a_faint_scratch_that_arrived_is_found_and_the_grain_alone_is_not(
+    amplitude: float,
+) -> None:
+    # A still camera over faint column texture; a dark scratch at column 80 arrived 8 frames ago,
+    # standing out of the frame's change by three quarters of the threshold (the grain's own
+    # columns by less): its change is the scratch alone, the picture's lines cancelled.
+    rng = np.random.default_rng(14)
+    texture = 0.4 + 0.002 * rng.standard_normal((scratches.BANDS, 160))
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance >= -8:
+            frame[:, 80] -= amplitude
+        return scratches.Profile(frame.astype(np.float32))
+
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    found = _find(profiles, earlier)
+    assert (found != 0).sum() == (scratches.BANDS if amplitude else 0)
+    assert (found[:, 80] == (-scratches.CHANGED if amplitude else 0)).all()
+
+
 def test_under_a_still_picture_a_bright_scratch_that_ended_is_not_a_dark_one_arriving() -> None:
     # A still camera over strong column texture with a plain stretch at columns 76 to 84 and a
     # faint dark line of the picture at 80; a bright scratch over it through the earlier frames
@@ -373,6 +414,23 @@ def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() 
     across, _ = scratches.remove(damaged, np.sign(found), change)
     assert np.abs(across - picture)[:, 26:35].max() > 0.03
     np.testing.assert_array_equal(cleaned[:, :20], damaged[:, :20])
+
+
+def test_a_scratch_found_by_its_change_in_some_bands_and_alone_in_others_is_removed_in_all() -> None:
+    # A dark scratch down a flat picture, found by its change in the upper half and by the frame
+    # alone in the lower half, where the picture moved since the earlier frames (no change there).
+    height, width = 96, 64
+    rng = np.random.default_rng(3)
+    picture = (0.5 + 0.002 * rng.standard_normal((height, width))).astype(np.float32)
+    line = (-0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    change = np.tile(line, (scratches.BANDS, 1))
+    change[scratches.BANDS // 2 :] = 0.0
+    found = np.zeros((scratches.BANDS, width), np.int8)
+    found[: scratches.BANDS // 2, 30] = -scratches.CHANGED
+    found[scratches.BANDS // 2 :, 30] = -1
+    cleaned, matte = scratches.remove(picture + line[None, :], found, scratches.Profile(change))
+    assert np.abs(cleaned - picture)[:, 26:35].max() < 0.02
+    assert (matte[:, 30] > 0.5).all()
 
 
 def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:

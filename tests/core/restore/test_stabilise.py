@@ -168,9 +168,9 @@ def test_a_cut_restarts_the_camera_path() -> None:
 
 
 def test_stabilise_off_changes_nothing() -> None:
-    assert (RestoreSettings().behind, RestoreSettings().ahead) == (26, 12)
+    assert (RestoreSettings().behind, RestoreSettings().ahead) == (50, 12)
     assert RestoreSettings(stabilise_window=40) == RestoreSettings(stabilise_window=40, stabilise=False)
-    assert (RestoreSettings(stabilise_window=40).behind, RestoreSettings(stabilise_window=40).ahead) == (26, 12)
+    assert (RestoreSettings(stabilise_window=40).behind, RestoreSettings(stabilise_window=40).ahead) == (50, 12)
     frames = weaved(scene(8, **SIZE))
     plain = restore(frames, RestoreSettings())
     window = restore(frames, RestoreSettings(stabilise_window=4))
@@ -182,7 +182,7 @@ def test_stabilise_off_changes_nothing() -> None:
 
 
 def test_handles_include_the_stabilise_window() -> None:
-    on = RestoreSettings(stabilise=True, stabilise_window=30)
+    on = RestoreSettings(stabilise=True, stabilise_window=30, scratches=False)
     assert (on.behind, on.ahead) == (30, 30)
     assert (ONLY_STABILISE.behind, ONLY_STABILISE.ahead) == (12, 12)
 

@@ -109,12 +109,12 @@ def test_balanced_chunks_partition_the_frames_into_even_work(seed: int) -> None:
 
 
 def test_a_task_takes_enough_frames_that_reading_its_handles_is_a_quarter_of_its_work(tmp_path: Path) -> None:
-    """Restore reads 26 frames before a task and 12 after, each an eighth of a frame's work: 4.75
-    frames' work, which 15 frames keep under a quarter of the task's (10 would leave a third)."""
+    """Restore reads 50 frames before a task and 12 after, each an eighth of a frame's work: 7.75
+    frames' work, which 24 frames keep under a quarter of the task's (10 would leave 44 %)."""
     shot = write_shot(tmp_path / "shot", make_frames(40), keys=[])
     argv = ["restore", shot.grey_pattern, "-o", str(tmp_path / "out" / "r.####.exr")]
     job = build_farm_job(parse_job_arguments(argv, node_parsers()))
-    assert [len(c.frames) for c in job.steps[0].chunks] == [15, 15, 10]
+    assert [len(c.frames) for c in job.steps[0].chunks] == [24, 16]
     asked = build_farm_job(parse_job_arguments(argv, node_parsers()), chunk_size=10)
     assert [len(c.frames) for c in asked.steps[0].chunks] == [10, 10, 10, 10]  # a size asked for is kept
     assert default_chunk_size(Temporal()) == default_chunk_size(KEYS) == DEFAULT_CHUNK_SIZE
