@@ -558,10 +558,10 @@ def remove(signal: np.ndarray, found: np.ndarray, change: Profile | None = None)
     A scratch found by its change under a still picture is measured in the frame's ``change``
     (:attr:`Profile.change`), where the picture's own edges have cancelled: interpolating across
     it would take an edge the scratch lies along for part of the line. Where the same scratch was
-    found in other bands by the frame alone (where the change is not defined: bands that moved),
-    it is interpolated there; row by row, the line that reaches the row more fully corrects it.
-    Returns the cleaned signal (a copy; untouched pixels are bit-identical) and the (H, W) float32
-    matte of the correction in [0, 1].
+    found in other bands by the frame alone (bands whose change is not defined: they moved since
+    the earlier frames), it is interpolated there, and its measured part does not fade towards
+    them: each row is corrected by the line found in its band. Returns the cleaned signal (a copy;
+    untouched pixels are bit-identical) and the (H, W) float32 matte of the correction in [0, 1].
     """
     out = signal.copy()
     matte = np.zeros(signal.shape, np.float32)
@@ -585,7 +585,7 @@ def remove(signal: np.ndarray, found: np.ndarray, change: Profile | None = None)
         if codes.any():
             lines.append(_interpolated_line(signal, codes, x0, x1, first - x0, last - x0, half))
             in_bands.append((codes != 0).any(axis=1))
-        made = [(line, bands[band_of_row]) for line, bands in zip(lines, in_bands) if line is not None]
+        made = [(line, found_in[band_of_row]) for line, found_in in zip(lines, in_bands) if line is not None]
         if not made:
             continue
         # Row by row, the line found in the row's band; beyond them, the one that reaches the row more fully.
