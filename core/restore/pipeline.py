@@ -438,13 +438,13 @@ class Restorer:
                 profiles, [p - centre for p in lines_window], shifts, s.scratch_strength, self.geometry.height, earlier
             )
             current = self._profile(slots[centre])
-            signal, defect = scratches.remove(signal, found, current.change)
+            signal, defect = scratches.remove(signal, found, current.measured())
             # The neighbours are cleaned of these too, lest denoising average them back and the
             # dust test take their absence for dust.
             still_lines = scratches.held_still(found, current)
             # A frame's change from the frames before it is the same in every render (and chunk)
             # only within the test's window; beyond it, a neighbour's line is interpolated.
-            changes = {p: self._profile(slots[p]).change for p in lines_window}
+            changes = {p: self._profile(slots[p]).measured() for p in lines_window}
 
         result, defect = self._repaired(slots, centre, window, signal, defect, still_lines, changes)
 
@@ -476,7 +476,7 @@ class Restorer:
         signal: np.ndarray,
         defect: np.ndarray,
         still_lines: np.ndarray | None,
-        changes: dict[int, scratches.Profile],
+        changes: dict[int, dict[int, scratches.Profile]],
     ) -> tuple[Array, np.ndarray]:
         """The frame at ``centre``'s signal (scratches already out, on the host) with its dust found
         and repaired and its grain reduced from the neighbours in its ``window``, on the pixel
@@ -573,18 +573,18 @@ class Restorer:
         motion: Motion,
         log_exposure: np.ndarray,
         lines: np.ndarray | None = None,
-        change: scratches.Profile | None = None,
+        changes: dict[int, scratches.Profile] | None = None,
     ) -> _Neighbour:
         """A neighbour warped onto the centre frame by ``motion`` (from the centre into it), its
         exposure matched to the centre's, and the scratch ``lines`` (found in the centre frame,
-        :func:`.scratches.find`) removed near their columns (measured in the neighbour's ``change``
-        where one is given, :func:`.scratches.remove`)."""
+        :func:`.scratches.find`) removed near their columns (measured in the neighbour's
+        ``changes`` where they are given, :func:`.scratches.remove`)."""
         g, px = self.geometry, self.pixels
         consistency = seen_in_reference(motion, self.settings.occlusion_tolerance)
         gain = self._gain(log_exposure)
         warped = px.warp_cubic(self._signal(slot), g.full_map(motion.to_reference, px))
         warped *= gain
-        warped = self._without_lines(warped, slot.plate.frame - centre.frame, lines, change)
+        warped = self._without_lines(warped, slot.plate.frame - centre.frame, lines, changes)
         seen = dust.Seen(warped, g.enlarge(consistency, px), self._signal(slot), gain)
         return _Neighbour(slot.plate, motion, consistency, seen)
 
@@ -595,7 +595,7 @@ class Restorer:
         far: list[int],
         log_exposure: Callable[[int], np.ndarray],
         lines: np.ndarray | None,
-        changes: dict[int, scratches.Profile],
+        changes: dict[int, dict[int, scratches.Profile]],
     ) -> Iterator[dust.Seen]:
         """The neighbours at positions ``far`` (beyond :data:`FULL_REACH`, nearest first) where the
         picture stands still (:meth:`_still_neighbour`), one at a time. On each side they end at the
@@ -621,19 +621,19 @@ class Restorer:
         flow: np.ndarray,
         log_exposure: np.ndarray,
         lines: np.ndarray | None = None,
-        change: scratches.Profile | None = None,
+        changes: dict[int, scratches.Profile] | None = None,
     ) -> dust.Seen | None:
         """A neighbour beyond :data:`FULL_REACH` as it is, its exposure matched, reliable where
         ``flow`` (from the centre into it) stays under :data:`STILL_MOTION`; None where too
         little of the frame stands still. The centre's scratch ``lines`` are taken out of it near
-        their columns (measured in the neighbour's ``change`` where one is given), as
+        their columns (measured in the neighbour's ``changes`` where they are given), as
         :meth:`_neighbour` takes them out."""
         stands = self._stands(flow, STILL_MOTION)
         if stands is None:
             return None
         gain = self._gain(log_exposure)
         own = self._signal(slot)
-        seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, change)
+        seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, changes)
         return dust.Seen(seen, self.geometry.enlarge(stands, self.pixels), own, gain, as_is=1.0)
 
     def _settled(
@@ -641,7 +641,7 @@ class Restorer:
         neighbour: _Neighbour,
         centre: RestoreFrame,
         lines: np.ndarray | None,
-        changes: dict[int, scratches.Profile],
+        changes: dict[int, dict[int, scratches.Profile]],
     ) -> dust.Seen:
         """A near neighbour as the grain filter takes it: its warp, but where the picture stands
         still between it and the ``centre`` frame (motion under :data:`SETTLED_MOTION`) its own
@@ -672,14 +672,14 @@ class Restorer:
         return stands
 
     def _without_lines(
-        self, seen: Array, offset: int, lines: np.ndarray | None, change: scratches.Profile | None
+        self, seen: Array, offset: int, lines: np.ndarray | None, changes: dict[int, scratches.Profile] | None
     ) -> Array:
         """A neighbour ``offset`` frames away with the centre frame's scratch ``lines`` removed near
         their columns (:func:`.scratches.near`, :func:`.scratches.remove`)."""
         if lines is None or not lines.any():
             return seen
         around = scratches.near(lines, offset, self.geometry.height)
-        return self.pixels.upload(scratches.remove(self.pixels.download(seen), around, change)[0])
+        return self.pixels.upload(scratches.remove(self.pixels.download(seen), around, changes)[0])
 
     def _gain(self, log_exposure: np.ndarray) -> Array:
         """(H, W) signal gain that matches a neighbour of ``log_exposure`` (its log exposure over the

@@ -373,6 +373,30 @@ def test_under_a_still_picture_a_faint_scratch_that_arrived_is_found_and_the_gra
     assert (found[:, 80] == (-scratches.CHANGED if amplitude else 0)).all()
 
 
+def test_under_a_still_picture_a_scratch_over_a_mover_that_came_to_rest_is_found_by_the_recent_change() -> None:
+    # A still camera over column texture; in bands 2 to 5 a mover came to rest over columns 50 to
+    # 110 20 frames ago (brighter than the picture it covers, with columns of its own); a dark
+    # scratch arrived over it 8 frames ago at column 80. Against the frames up to 48 back the
+    # mover's whole patch has changed, against those up to 24 back it has not.
+    rng = np.random.default_rng(15)
+    texture = 0.4 + 0.01 * rng.standard_normal((scratches.BANDS, 160))
+    mover = 0.55 + 0.01 * rng.standard_normal((4, 61))
+
+    def profile(distance: int) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance >= -20:
+            frame[2:6, 50:111] = mover + 0.0005 * rng.standard_normal(mover.shape)
+        if distance >= -8:
+            frame[:, 80] -= 0.04
+        return scratches.Profile(frame.astype(np.float32))
+
+    profiles, earlier = _still_window(profile, scratches.LOOKBACK)
+    found = _find(profiles, earlier)
+    assert (found[2:6, 80] == -scratches.RECENT).all()
+    assert np.isin(found[:, 80], [-scratches.CHANGED, -scratches.RECENT]).all()
+    assert (found != 0).sum() == scratches.BANDS
+
+
 def test_under_a_still_picture_a_bright_scratch_that_ended_is_not_a_dark_one_arriving() -> None:
     # A still camera over strong column texture with a plain stretch at columns 76 to 84 and a
     # faint dark line of the picture at 80; a bright scratch over it through the earlier frames
@@ -405,7 +429,7 @@ def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() 
     picture = np.where(np.arange(width) < 31, 0.3, 0.6).astype(np.float32) * np.ones((height, 1), np.float32)
     line = (0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
     damaged = picture + line[None, :]
-    change = scratches.Profile(np.tile(line, (scratches.BANDS, 1)))
+    change = {scratches.CHANGED: scratches.Profile(np.tile(line, (scratches.BANDS, 1)))}
     found = np.zeros((scratches.BANDS, width), np.int8)
     found[:, 30] = scratches.CHANGED
     cleaned, matte = scratches.remove(damaged, found, change)
@@ -428,9 +452,30 @@ def test_a_scratch_found_by_its_change_in_some_bands_and_alone_in_others_is_remo
     found = np.zeros((scratches.BANDS, width), np.int8)
     found[: scratches.BANDS // 2, 30] = -scratches.CHANGED
     found[scratches.BANDS // 2 :, 30] = -1
-    cleaned, matte = scratches.remove(picture + line[None, :], found, scratches.Profile(change))
+    cleaned, matte = scratches.remove(picture + line[None, :], found, {scratches.CHANGED: scratches.Profile(change)})
     assert np.abs(cleaned - picture)[:, 26:35].max() < 0.02
     assert (matte[:, 30] > 0.5).all()
+
+
+def test_a_scratch_found_by_its_change_from_the_recent_frames_is_measured_in_that_change() -> None:
+    # A bright scratch over a hand that came to rest since the frames further back: the change from
+    # those holds the hand's whole edge beside the scratch, the change from the recent frames the
+    # scratch alone.
+    height, width = 96, 64
+    picture = np.full((height, width), 0.5, np.float32)
+    line = (0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    hand = np.where(np.arange(width) < 29, 0.2, 0.0).astype(np.float32)
+    changes = {
+        scratches.CHANGED: scratches.Profile(np.tile(line + hand, (scratches.BANDS, 1))),
+        scratches.RECENT: scratches.Profile(np.tile(line, (scratches.BANDS, 1))),
+    }
+    found = np.zeros((scratches.BANDS, width), np.int8)
+    found[:, 30] = scratches.RECENT
+    cleaned, _ = scratches.remove(picture + line[None, :], found, changes)
+    assert np.abs(cleaned - picture)[:, 26:35].max() < 0.01
+    found[:, 30] = scratches.CHANGED
+    wrong, _ = scratches.remove(picture + line[None, :], found, changes)
+    assert np.abs(wrong - picture)[:, 26:35].max() > 0.03
 
 
 def test_scratch_removal_keeps_untouched_pixels_bit_exact() -> None:
