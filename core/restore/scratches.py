@@ -105,9 +105,9 @@ ARRIVED_SPEED = 9.0
 # A line in the change stands out by CHANGE_SHARE of the threshold (:func:`threshold`): grain
 # averages away in a profile and a still picture's lines cancel in its change (on the dog, blocks
 # and juggle clips the median scratch under 15 frames old stood out of its change by 6.4 to 8.1
-# robust spreads: at the full threshold, 8 by default, most were missed). Both
-# chosen on dog, cups, blocks, calendar and driving of the real footage, juggle, cereus, surf and
-# foliage held out (scratches removed in the bands where each test found them, see :func:`remove`):
+# robust spreads: at the full threshold, 8 by default, most were missed). Both chosen on dog,
+# cups, blocks, calendar and driving of the real footage, juggle, cereus, surf and foliage held
+# out (scratches removed in the bands where each test found them, see :func:`remove`):
 # 48 and 0.75 +0.04 dB on average (dog +0.21, blocks -0.01; held out juggle +0.34, the other
 # three moving cameras 0.00); 60 and 0.75 0.00 (blocks -0.22); 48 and 0.6 +0.02 (blocks -0.12,
 # where the gaps between toy blocks pass for dark scratches).
