@@ -244,7 +244,8 @@ def find(
     earlier: Sequence[tuple[Profile, int]] = (),
 ) -> np.ndarray:
     """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none;
-    :data:`CHANGED` times the polarity where found by its change under a still picture.
+    under a still picture, :data:`CHANGED` or :data:`RECENT` times the polarity where found by its
+    change from the earlier frames of that code's span (:data:`SPANS`).
 
     ``profiles`` of the frames of a window in one scene, ``distances`` their frame distances from
     the current frame (one of them 0), ``shifts`` (bands,) the picture's horizontal motion in
@@ -598,7 +599,7 @@ def remove(
         return out, matte
     height, width = signal.shape
     half = _reach(height)
-    band_of_row = np.minimum(np.arange(height) * found.shape[0] // height, found.shape[0] - 1)
+    band_of_row = _band_of_rows(height, found.shape[0])
     for first, last in _groups(np.nonzero(found.any(axis=0))[0], gap=2):
         x0, x1 = max(first - half, 0), min(last + half, width - 1)
         codes = found[:, first : last + 1]
@@ -641,10 +642,9 @@ def _interpolated_line(
     height, width = signal.shape
     bands = codes.shape[0]
     _, along = sizes(height)
-    band_height = height / bands
-    rows = np.minimum((np.arange(height) / band_height).astype(int), bands - 1)
     in_band = codes.any(axis=1).astype(np.float32)
-    vertical = cv2.blur(in_band[rows][:, None], (1, max(3, int(band_height) | 1)))[:, 0]
+    band_height = max(3, int(height / bands) | 1)
+    vertical = cv2.blur(in_band[_band_of_rows(height, bands)][:, None], (1, band_height))[:, 0]
     vertical = np.clip(vertical * 2.0, 0.0, 1.0)
     patch = signal[:, x0 : x1 + 1]
     left = signal[:, max(x0 - 2, 0) : x0].mean(axis=1) if x0 > 0 else None
@@ -711,6 +711,11 @@ def _measured_line(
     along = np.interp(np.arange(height) + 0.5, middles, strength).astype(np.float32)
     vertical = np.clip(along / (0.5 * strength.max() + 1e-12), 0.0, 1.0)
     return (polarity * along)[:, None] * shape[None, :], vertical, shape
+
+
+def _band_of_rows(height: int, bands: int) -> np.ndarray:
+    """(height,) the band each row of the frame lies in."""
+    return np.minimum((np.arange(height) / (height / bands)).astype(int), bands - 1)
 
 
 def _runs_through(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:

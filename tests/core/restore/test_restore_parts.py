@@ -421,13 +421,18 @@ def test_under_a_still_picture_a_bright_scratch_that_ended_is_not_a_dark_one_arr
         assert (_find(profiles, earlier)[:, 80] == -scratches.CHANGED).any()
 
 
+def _line_across(width: int, amplitude: float) -> np.ndarray:
+    """(width,) float32: a scratch's profile across the frame, a narrow Gaussian at column 30."""
+    return (amplitude * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+
+
 def test_a_scratch_along_an_edge_is_removed_by_its_change_not_across_the_edge() -> None:
     # A bright scratch lying along a vertical edge of the picture: interpolating across it takes
     # part of the edge for the line; its change from earlier frames (the picture cancelled) is
     # the line alone.
     height, width = 96, 64
     picture = np.where(np.arange(width) < 31, 0.3, 0.6).astype(np.float32) * np.ones((height, 1), np.float32)
-    line = (0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    line = _line_across(width, 0.1)
     damaged = picture + line[None, :]
     change = {scratches.CHANGED: scratches.Profile(np.tile(line, (scratches.BANDS, 1)))}
     found = np.zeros((scratches.BANDS, width), np.int8)
@@ -446,7 +451,7 @@ def test_a_scratch_found_by_its_change_in_some_bands_and_alone_in_others_is_remo
     height, width = 96, 64
     rng = np.random.default_rng(3)
     picture = (0.5 + 0.002 * rng.standard_normal((height, width))).astype(np.float32)
-    line = (-0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    line = _line_across(width, -0.1)
     change = np.tile(line, (scratches.BANDS, 1))
     change[scratches.BANDS // 2 :] = 0.0
     found = np.zeros((scratches.BANDS, width), np.int8)
@@ -463,7 +468,7 @@ def test_a_scratch_found_by_its_change_from_the_recent_frames_is_measured_in_tha
     # scratch alone.
     height, width = 96, 64
     picture = np.full((height, width), 0.5, np.float32)
-    line = (0.1 * np.exp(-0.5 * ((np.arange(width) - 30.0) / 0.8) ** 2)).astype(np.float32)
+    line = _line_across(width, 0.1)
     hand = np.where(np.arange(width) < 29, 0.2, 0.0).astype(np.float32)
     changes = {
         scratches.CHANGED: scratches.Profile(np.tile(line + hand, (scratches.BANDS, 1))),
