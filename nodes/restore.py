@@ -56,8 +56,8 @@ def _clarity_models(values: Mapping[str, Value]) -> tuple[str, ...]:
 def _restore_handles(values: Mapping[str, Value]) -> tuple[int, int]:
     # The exposure track reaches deflicker_window frames each side (twice that before, where the shot
     # ends ahead within it); dust and grain use radius frames each side, the scratch test up to
-    # scratches.WINDOW frames each side and scratches.LOOKBACK more before; the stabilised camera path
-    # stabilise_window each side.
+    # scratches.WINDOW frames each side, scratches.LOOKBACK more before and scratches.LOOKAHEAD more
+    # after; the stabilised camera path stabilise_window each side.
     settings = restore_settings(values)
     return settings.behind, settings.ahead
 

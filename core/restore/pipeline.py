@@ -27,11 +27,11 @@ negative values survive, grey stays grey; in defect pixels the chroma comes from
 Deflicker is a gain on the whole pixel.
 
 :class:`Restorer` streams: it holds the plates of ``radius`` frames behind the one it restores and
-``ahead`` frames after it (the exposure track's ``deflicker_window``, stabilise's window, or the
-radius; those still to be restored with what their output needs of their source,
-:class:`.frames.HeldSource`; of the neighbours, only the dust test's witnesses are warped whole at
-once) and the exposure steps of ``behind`` frames (with stabilise, the weave steps too), so memory
-does not grow with the shot. Everything a frame's result depends
+``ahead`` frames after it (the exposure track's ``deflicker_window``, stabilise's window, the
+scratch test's look-ahead at a scene's start, or the radius; those still to be restored with what
+their output needs of their source, :class:`.frames.HeldSource`; of the neighbours, only the dust
+test's witnesses are warped whole at once) and the exposure steps of ``behind`` frames (with
+stabilise, the weave steps too), so memory does not grow with the shot. Everything a frame's result depends
 on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
 chunks, each read with these handles, equals a whole render.
 
@@ -174,8 +174,11 @@ class RestoreSettings:
     @property
     def ahead(self) -> int:
         """Frames after a frame that its result depends on."""
+        if not self.repairs:
+            return self.stabilise_window if self.stabilise else 0
+        lines = (min(self.radius, scratches.WINDOW) + scratches.LOOKAHEAD) if self.scratches else 0  # a scene's start
         exposure = self.deflicker_window if self.deflicker else 0
-        return max(self.radius if self.repairs else 0, exposure, self.stabilise_window if self.stabilise else 0)
+        return max(self.radius, lines, exposure, self.stabilise_window if self.stabilise else 0)
 
 
 @dataclass
@@ -434,8 +437,16 @@ class Restorer:
             shifts = [self._band_shift(plate, slots[p].plate) for p in lines_window]
             earliest, _ = self._span(slots, centre, last, reach + scratches.LOOKBACK, 0)
             earlier = [(self._profile(slots[p]), p - centre) for p in range(earliest, lines_window[0])]
+            _, latest = self._span(slots, centre, last, 0, reach + scratches.LOOKAHEAD)
+            later = [(self._profile(slots[p]), p - centre) for p in range(lines_window[-1] + 1, latest + 1)]
             found = scratches.find(
-                profiles, [p - centre for p in lines_window], shifts, s.scratch_strength, self.geometry.height, earlier
+                profiles,
+                [p - centre for p in lines_window],
+                shifts,
+                s.scratch_strength,
+                self.geometry.height,
+                earlier,
+                later,
             )
             current = self._profile(slots[centre])
             signal, defect = scratches.remove(signal, found, current.measured())

@@ -36,7 +36,11 @@ its own polarity its change must outweigh), it need not stand out in the frame n
 a line that left. A slow pan or tilt moves the picture's lines over the reference's span: only
 earlier frames the camera stood within :data:`STILL_REACH` pixels of make the reference, and only
 bands whose profiles line up with the reference's unshifted count. A scratch that stays in one
-column through the whole reference is not found this way.
+column through the whole reference is not found this way. A still scene's first frames have too
+few frames before them for a reference: theirs is the median of the frames :data:`CHANGE_GAP` to
+:data:`LOOKAHEAD` after them (where the camera stood as still), so a scratch there from the
+scene's first frame (a film's scratches run on across its cuts) is found where it ends or drifts
+off its column within those frames.
 
 A faint scratch under a moving picture (fainter in one frame than the picture's own texture) is
 found from the window's evidence gathered at its place on the film: there the picture's texture
@@ -158,8 +162,14 @@ WINDOW = 2
 GUIDE_STANDS = 4.0
 GUIDE_TRACE = 2.0
 GUIDE_RUN = 5
-# Frames before the window a find reads.
+# Frames before the window a find reads, and after it: a frame with fewer than CHANGE_MIN still
+# frames before it (a still scene's first frames, CHANGE_GAP + CHANGE_MIN - 1 of them) takes its
+# change from the frames CHANGE_GAP to LOOKAHEAD after it. The render holds 12 frames ahead for the
+# exposure track and the grain filter already: 10 after the window. On the real clips' first
+# frames this finds the scratches there from the first frame (blocks frames 0 to 10: +0.4 to +1.6
+# dB each, where three scratches that end or drift within them were missed).
 LOOKBACK = max(HISTORY, CHANGE_SPAN, RECENT_SPAN)
+LOOKAHEAD = 10
 # The codes (times the polarity) of a scratch found by its change from the CHANGE_SPAN frames
 # before, and from the RECENT_SPAN frames before (not the first); the span of each.
 CHANGED = 2
@@ -178,10 +188,10 @@ class Profile:
     # once: a frame serves every window it is in.
     _lines: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     _responses: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-    # The median profiles of earlier frames and the frame's change from them, by span
-    # (:func:`_changes`), worked out the first time a window asks: the frames before a frame are
-    # the same in every window it is in (the render keeps LOOKBACK frames before the window, back
-    # to a cut).
+    # The median profiles of earlier (or later) frames and the frame's change from them, by span
+    # (:func:`_changes`), worked out the first time a window asks: the frames before a frame and
+    # the LOOKAHEAD after it are the same in every window it is in (the render keeps LOOKBACK
+    # frames before the window and LOOKAHEAD after it, up to a cut).
     references: dict[int, Profile] = field(default_factory=dict, repr=False, compare=False)
     changes: dict[int, Profile] = field(default_factory=dict, repr=False, compare=False)
 
@@ -242,6 +252,7 @@ def find(
     strength: float,
     height: int,
     earlier: Sequence[tuple[Profile, int]] = (),
+    later: Sequence[tuple[Profile, int]] = (),
 ) -> np.ndarray:
     """(bands, W) int8 scratch columns of the frame at distance 0: +1 bright, -1 dark, 0 none;
     under a still picture, :data:`CHANGED` or :data:`RECENT` times the polarity where found by its
@@ -252,7 +263,8 @@ def find(
     pixels from the current frame to each (zeros for the current frame). ``earlier``: (profile,
     distance) of up to :data:`LOOKBACK` frames of the scene before the window: a line under a
     still picture must have lasted through the last :data:`HISTORY` of them, or have changed
-    from them (see the module's notes).
+    from them (see the module's notes). ``later``: those of up to :data:`LOOKAHEAD` frames of the
+    scene after the window, which the change of a frame with too few frames before it is taken from.
 
     The evidence is weighed over bands of :data:`LEVELS` heights: a long scratch stands out of the
     picture's own column structure far better averaged down the whole frame than down one band
@@ -264,7 +276,7 @@ def find(
     reach = _reach(height)
     found = np.zeros((bands, width), np.int8)
     recent = [(p, d) for p, d in earlier if d >= min(distances) - HISTORY]
-    frames = {d: p for p, d in [*earlier, *zip(profiles, distances)]}
+    frames = {d: p for p, d in [*earlier, *zip(profiles, distances), *later]}
     changes = {code: _changes(frames, distances, span) for code, span in SPANS.items()}
     for polarity in (1, -1):
         # How far each column stands out in each short band of this frame (a pixel of slant allowed).
@@ -295,16 +307,19 @@ def find(
 def _changes(frames: dict[int, Profile], distances: list[int], span: int) -> list[Profile] | None:
     """The change of each frame of the window (by distance in ``frames``) from the frames before it:
     its profiles less the median of those :data:`CHANGE_GAP` to ``span`` frames before, scaled to
-    its level band by band (flicker); None where a frame has fewer than :data:`CHANGE_MIN` of
-    them (the start of a scene)."""
+    its level band by band (flicker); where it has fewer than :data:`CHANGE_MIN` of them (a
+    scene's first frames), from those CHANGE_GAP to :data:`LOOKAHEAD` after it; None where it has
+    too few of those either."""
     changes = []
     for distance in distances:
         profile = frames[distance]
         if span not in profile.changes:
-            before = [frames[d].values for d in _still_before(frames, distance, span)]
-            if len(before) < CHANGE_MIN:
+            reference_frames = _still_frames(frames, distance, span, -1)
+            if len(reference_frames) < CHANGE_MIN:
+                reference_frames = _still_frames(frames, distance, LOOKAHEAD, 1)
+            if len(reference_frames) < CHANGE_MIN:
                 return None
-            reference = np.median(np.stack(before), axis=0)
+            reference = np.median(np.stack([frames[d].values for d in reference_frames]), axis=0)
             level = np.median(profile.values, axis=1, keepdims=True) / (
                 np.median(reference, axis=1, keepdims=True) + 1e-6
             )
@@ -316,18 +331,20 @@ def _changes(frames: dict[int, Profile], distances: list[int], span: int) -> lis
     return changes
 
 
-def _still_before(frames: dict[int, Profile], distance: int, span: int) -> list[int]:
-    """The distances of the frames :data:`CHANGE_GAP` to ``span`` before ``distance``
-    whose camera stood within :data:`STILL_REACH` of its camera: the camera's motion summed frame by
-    frame back from ``distance`` (in that order, so a chunk of a render sums as the whole does)."""
+def _still_frames(frames: dict[int, Profile], distance: int, span: int, way: int) -> list[int]:
+    """The distances of the frames :data:`CHANGE_GAP` to ``span`` before ``distance`` (``way``
+    -1) or after it (+1) whose camera stood within :data:`STILL_REACH` of its camera: the camera's
+    motion summed frame by frame from ``distance`` (in that order, so a chunk of a render sums as
+    the whole does)."""
     still = []
     x = y = 0.0
-    for d in range(distance - 1, distance - span - 1, -1):
+    for d in range(distance + way, distance + way * (span + 1), way):
         if d not in frames:
             break
-        step = frames[d + 1].camera
+        # (A profile's camera is its motion since the frame before.)
+        step = frames[d + 1].camera if way < 0 else frames[d].camera
         x, y = x + step[0], y + step[1]
-        if d <= distance - CHANGE_GAP and np.hypot(x, y) <= STILL_REACH:
+        if abs(d - distance) >= CHANGE_GAP and np.hypot(x, y) <= STILL_REACH:
             still.append(d)
     return still
 

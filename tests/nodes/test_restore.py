@@ -10,7 +10,7 @@ import pytest
 
 from tinct.core.errors import ParameterError, TinctError
 from tinct.core.restore import RestoreRequest, RestoreSettings
-from tinct.core.restore.scratches import LOOKBACK, WINDOW
+from tinct.core.restore.scratches import LOOKAHEAD, LOOKBACK, WINDOW
 from tinct.nodes.api import Request
 from tinct.nodes.pixels import pixels_for
 from tinct.nodes.restore import CLARITY, RESTORE, clarity_upscaler, restore_settings
@@ -93,9 +93,16 @@ def test_handles_follow_the_chosen_values() -> None:
     """Farm chunks read as far back as the chosen deflicker window, not the default one."""
     assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker_window": 40})) == (80, 40)
     # Under a still picture a scratch is found by its change from frames before its window (at most
-    # scratches.WINDOW frames a side, whatever the radius of the grain filter).
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 1})) == (1 + LOOKBACK, 1)
-    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 4})) == (WINDOW + LOOKBACK, 4)
+    # scratches.WINDOW frames a side, whatever the radius of the grain filter), or at a scene's
+    # start from frames after it.
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 1})) == (
+        1 + LOOKBACK,
+        1 + LOOKAHEAD,
+    )
+    assert RESTORE.temporal.handles_for(RESTORE.resolve({"deflicker": False, "radius": 4})) == (
+        WINDOW + LOOKBACK,
+        WINDOW + LOOKAHEAD,
+    )
     no_scratches = RESTORE.resolve({"deflicker": False, "scratches": False, "radius": 4})
     assert RESTORE.temporal.handles_for(no_scratches) == (4, 4)
     stabilised = RESTORE.resolve({"stabilise": True, "stabilise_window": 40, "scratches": False})

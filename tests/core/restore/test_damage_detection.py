@@ -122,8 +122,8 @@ def test_a_static_scratch_under_a_pan_is_found_and_removed_all_shot_long(pan: in
     strict=True,
     reason="a static camera gives no motion to tell a static scratch of ordinary contrast from a "
     "vertical line of the picture (found down the whole frame, it would be, but so would the grid of a "
-    "cutting mat), and one there from the shot's first frame shows no change from earlier frames "
-    "either (issue #14 part 3)",
+    "cutting mat), and one there from the shot's first frame to its last shows no change from earlier "
+    "frames or later ones either (issue #14 part 3)",
 )
 @pytest.mark.parametrize(("wobble", "seed"), [(0.0, 1), (2.0, 2)])
 def test_a_static_scratch_on_a_static_camera_is_found_and_removed(wobble: float, seed: int) -> None:

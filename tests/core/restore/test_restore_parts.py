@@ -211,9 +211,10 @@ def _find(
     profiles: list[scratches.Profile],
     earlier: Sequence[tuple[scratches.Profile, int]] = (),
     shifts: list[np.ndarray] = STILL,
+    later: Sequence[tuple[scratches.Profile, int]] = (),
 ) -> np.ndarray:
     """:func:`scratches.find` over the window at 360 lines, default strength."""
-    return scratches.find(profiles, WINDOW, shifts, strength=0.5, height=360, earlier=earlier)
+    return scratches.find(profiles, WINDOW, shifts, strength=0.5, height=360, earlier=earlier, later=later)
 
 
 def _found_panning(values: np.ndarray, column: int, bands: slice, amplitude: float, step: int) -> np.ndarray:
@@ -395,6 +396,36 @@ def test_under_a_still_picture_a_scratch_over_a_mover_that_came_to_rest_is_found
     assert (found[2:6, 80] == -scratches.RECENT).all()
     assert np.isin(found[:, 80], [-scratches.CHANGED, -scratches.RECENT]).all()
     assert (found != 0).sum() == scratches.BANDS
+
+
+def test_at_a_still_scenes_start_a_scratch_there_from_its_first_frame_is_found_by_its_change_from_the_frames_after() -> (
+    None
+):
+    # A still camera over strong column texture at a scene's first frames (none before the window);
+    # a dark scratch fainter than the texture's lines at column 80 is there from the first frame
+    # and ends 3 frames after the current one. The frames 6 to 10 after each frame of the window
+    # do not hold it.
+    rng = np.random.default_rng(16)
+    texture = 0.4 + 0.015 * rng.standard_normal((scratches.BANDS, 160))
+
+    def profile(distance: int, camera: tuple[float, float] = (0.0, 0.0)) -> scratches.Profile:
+        frame = texture + 0.0005 * rng.standard_normal(texture.shape)
+        if distance <= 3:
+            frame[:, 80] -= 0.04
+        return scratches.Profile(frame.astype(np.float32), camera)
+
+    profiles = [profile(d) for d in WINDOW]
+    later = [(profile(d), d) for d in range(3, 3 + scratches.LOOKAHEAD)]
+    found = _find(profiles, later=later)
+    assert (found[:, 80] == -scratches.CHANGED).all()
+    assert (found != 0).sum() == scratches.BANDS
+    # Without the frames after, the texture hides it; where the camera moved off after the window
+    # (a pan starting), those frames are no reference.
+    assert not _find([profile(d) for d in WINDOW]).any()
+    panning = [(profile(d, (3.0, 0.0) if d == 3 else (0.0, 0.0)), d) for d in range(3, 3 + scratches.LOOKAHEAD)]
+    assert not _find([profile(d) for d in WINDOW], later=panning).any()
+    # The render holds the frames the look-ahead reads.
+    assert RestoreSettings(radius=1, deflicker=False).ahead == 1 + scratches.LOOKAHEAD
 
 
 def test_under_a_still_picture_a_bright_scratch_that_ended_is_not_a_dark_one_arriving() -> None:
@@ -893,6 +924,65 @@ def test_a_defects_soft_edge_is_flagged_where_the_witnesses_agree_it_stands_out(
     assert not dust.with_soft_edges(
         none, pixels.upload(frame), [pixels.upload(w) for w in witnesses], pixels.upload(explained), pixels
     ).any()
+
+
+@ALL_BACKENDS
+def test_a_large_mover_the_flow_lost_is_looked_for_farther_off_than_a_speck(pixels: Pixels) -> None:
+    # A still grainy frame with a bright ball 13 pixels across, thrown 16 pixels a frame (the
+    # motion, zero, lost it): farther than a speck is looked for in a frame of 72 lines (8 pixels),
+    # within twice the ball's size. The witnesses show it there, with its surroundings: picture.
+    clean = np.full((72, 128), 0.5, np.float32)
+    takes, _ = _still_witnesses(clean, 0.006, 5, pixels)
+    ys, xs = np.mgrid[:72, :128]
+    for take, distance in zip(takes, range(-2, 3)):
+        take[(ys - 36) ** 2 + (xs - 48 - 16 * distance) ** 2 <= 36] += 0.3
+    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
+    found = dust.detect(pixels.upload(takes[2]), _witnesses_of(takes, pixels), grain, 0.5, 0.02, pixels)
+    assert not found.any()
+    # A speck of its own, that no witness shows, is still dust.
+    takes[2][30:33, 100:103] -= 0.3
+    found = dust.detect(pixels.upload(takes[2]), _witnesses_of(takes, pixels), grain, 0.5, 0.02, pixels)
+    assert found[30:33, 100:103].all()
+    assert not found[:, :90].any()
+
+
+@ALL_BACKENDS
+def test_at_a_shots_end_a_speck_is_found_on_flat_picture_where_the_flow_wandered(pixels: Pixels) -> None:
+    # A still shot's last frame, its two witnesses before it. Over a flat part of the picture
+    # running to the frame's edge (a white table) the flow wandered with the grain and failed its
+    # check, and nothing moving covers picture there: a speck on it is dust. Where a mover covers
+    # picture around it in the witnesses, the failed motion may be an occlusion: not trusted.
+    clean = np.full((72, 128), 0.8, np.float32)
+    rng = np.random.default_rng(6)
+    takes = [clean + rng.normal(0.0, 0.006, clean.shape).astype(np.float32) for _ in range(3)]
+    ys, xs = np.mgrid[:72, :128]
+    speck = (ys - 36) ** 2 + (xs - 96) ** 2 <= 4
+    frame = pixels.upload(np.where(speck, np.float32(0.5), takes[2]).astype(np.float32))
+    valid = pixels.upload((xs < 64).astype(np.float32))
+    grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
+
+    def found(covered: np.ndarray) -> np.ndarray:
+        def seen(take: np.ndarray) -> dust.Seen:
+            signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
+            return dust.Seen(
+                signal,
+                valid,
+                signal,
+                ones,
+                bridged=signal,
+                inside=pixels.mask(clean.shape, True),
+                covered=pixels.upload(covered),
+                locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
+            )
+
+        return dust.detect(frame, [[seen(takes[1]), seen(takes[0])], []], grain, 0.5, 0.02, pixels)
+
+    nothing = np.zeros(clean.shape, bool)
+    assert found(nothing)[speck].all()
+    assert not found(nothing)[~cv2.dilate(speck.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)].any()
+    beside = nothing.copy()
+    beside[33:40, 92:101] = True
+    assert not found(beside).any()
 
 
 def _dark_shape_partly_unseen(shape: np.ndarray, unseen: np.ndarray, pixels: Pixels) -> np.ndarray:
