@@ -813,20 +813,29 @@ def _still_witnesses(
 def _witnesses_of(takes: list[np.ndarray], pixels: Pixels, unseen: np.ndarray | None = None) -> list[list[dust.Seen]]:
     """The four takes around the middle one of five as its witnesses, motion reliable and zero."""
     inside = True if unseen is None else pixels.upload(~unseen)
+    return [[_still_seen(takes[k], pixels, inside=inside) for k in pair] for pair in ((1, 0), (3, 4))]
 
-    def seen(take: np.ndarray) -> dust.Seen:
-        signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
-        return dust.Seen(
-            signal,
-            ones,
-            signal,
-            ones,
-            bridged=signal,
-            inside=inside,
-            locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
-        )
 
-    return [[seen(takes[1]), seen(takes[0])], [seen(takes[3]), seen(takes[4])]]
+def _still_seen(
+    take: np.ndarray,
+    pixels: Pixels,
+    valid: Array | None = None,
+    inside: Array | bool = True,
+    covered: Array | bool = False,
+) -> dust.Seen:
+    """A take as a witness whose motion is zero: reliable where ``valid`` (everywhere by default),
+    carried out of its frame outside ``inside``, landing on picture a mover covers at ``covered``."""
+    signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
+    return dust.Seen(
+        signal,
+        ones if valid is None else valid,
+        signal,
+        ones,
+        bridged=signal,
+        inside=inside,
+        covered=covered,
+        locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
+    )
 
 
 def _faint_speck(pixels: Pixels) -> tuple[Array, list[list[dust.Seen]], Array, np.ndarray]:
@@ -962,20 +971,8 @@ def test_at_a_shots_end_a_speck_is_found_on_flat_picture_where_the_flow_wandered
     grain = pixels.upload(np.full(clean.shape, 0.006, np.float32))
 
     def found(covered: np.ndarray) -> np.ndarray:
-        def seen(take: np.ndarray) -> dust.Seen:
-            signal, ones = pixels.upload(take), pixels.upload(np.ones_like(take))
-            return dust.Seen(
-                signal,
-                valid,
-                signal,
-                ones,
-                bridged=signal,
-                inside=pixels.mask(clean.shape, True),
-                covered=pixels.upload(covered),
-                locate=lambda ys, xs: (xs.astype(float), ys.astype(float)),
-            )
-
-        return dust.detect(frame, [[seen(takes[1]), seen(takes[0])], []], grain, 0.5, 0.02, pixels)
+        before = [_still_seen(takes[k], pixels, valid, covered=pixels.upload(covered)) for k in (1, 0)]
+        return dust.detect(frame, [before, []], grain, 0.5, 0.02, pixels)
 
     nothing = np.zeros(clean.shape, bool)
     assert found(nothing)[speck].all()
