@@ -28,10 +28,11 @@ a stricter threshold, and only where their motion is reliable (or where it faile
 near, on flat picture). Last, content that moved where the flow lost it (a thrown ball, a swinging
 tail, the rim of a cup lifted fast) is still *somewhere near* in the nearest witnesses (the larger
 it is, the farther it may have gone), whereas dust is in no other frame: a defect whose pixels a
-witness shows a little way off, with its surroundings, is picture, not dust (unless a witness shows it at
-the very same place of the film: a scratch the dust test also sees). A kept defect takes in its
-soft edge: the pixels beside it that stand out of the witnesses' mean its way by a good share of
-its own difference, where the witnesses agree (in texture, the extremes test misses them).
+witness shows a little way off, with its surroundings, is picture, not dust (unless a witness
+shows it at the very same place of the film: a scratch the dust test also sees). A kept defect
+takes in its soft edge: the pixels beside it that stand out of the witnesses' mean its way by a
+good share of its own difference, where the witnesses agree (in texture, the extremes test misses
+them).
 
 **Repair.** Inside the matte, the frame's pixel is replaced by the median of its motion-compensated
 neighbours through motion filled in from around the defect, so a neighbour's own dust at that spot

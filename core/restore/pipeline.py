@@ -31,9 +31,9 @@ Deflicker is a gain on the whole pixel.
 scratch test's look-ahead at a scene's start, or the radius; those still to be restored with what
 their output needs of their source, :class:`.frames.HeldSource`; of the neighbours, only the dust
 test's witnesses are warped whole at once) and the exposure steps of ``behind`` frames (with
-stabilise, the weave steps too), so memory does not grow with the shot. Everything a frame's result depends
-on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a render split in
-chunks, each read with these handles, equals a whole render.
+stabilise, the weave steps too), so memory does not grow with the shot. Everything a frame's
+result depends on lies in the window ``[frame - behind, frame + ahead]`` (cut short at cuts), so a
+render split in chunks, each read with these handles, equals a whole render.
 
 The full-size per-pixel work (warps, gain fields, the dust test's filters, the denoiser, the
 repair's blends, the way back to scene-linear, stabilise's warp) runs on a
