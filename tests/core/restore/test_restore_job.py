@@ -201,6 +201,29 @@ def test_a_chunked_render_equals_a_whole_one_where_a_scratch_is_found_by_its_cha
         assert (whole.pixels[:, 50, whole.index(DEFECT_CHANNEL)] > 0.5).all()
 
 
+def test_a_chunked_render_equals_a_whole_one_where_a_scratch_is_found_by_its_change_from_the_frames_after(
+    tmp_path: Path,
+) -> None:
+    # At a still shot's start a frame's change comes from the frames 6 to 10 after it: a chunk of
+    # the first frames, read with its handles ahead, sees what the whole render saw. A scratch about
+    # as strong as the fence's own lines is there from the first frame and ends after the sixth.
+    height, width = 96, 128
+    fence = (0.4 + 0.015 * np.random.default_rng(13).standard_normal(width)).astype(np.float32)
+    rails = np.where(np.arange(height) % 32 < 5, 0.7, 1.0).astype(np.float32)
+    frames = grainy([fence[None, :] * rails[:, None]] * 24, 0.005)
+    scratch = 0.05 * np.exp(-0.5 * ((np.arange(width) - 50.0) / 0.6) ** 2).astype(np.float32)
+    for frame in frames[:6]:
+        frame += scratch
+    source = write_sequence(tmp_path / "src", frames)
+    RestoreJob(request(source, tmp_path / "whole")).run()
+    chunk = [1002, 1003]
+    RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
+    for frame in chunk:
+        whole = read_image(frame_path(tmp_path / "whole", frame))
+        np.testing.assert_array_equal(whole.pixels, read_image(frame_path(tmp_path / "chunked", frame)).pixels)
+        assert (whole.pixels[:, 50, whole.index(DEFECT_CHANNEL)] > 0.5).mean() > 0.9
+
+
 def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tolerance(
     tmp_path: Path, torch_pixels: TorchPixels
 ) -> None:
