@@ -32,7 +32,9 @@ witness shows a little way off, with its surroundings, is picture, not dust (unl
 shows it at the very same place of the film: a scratch the dust test also sees). A kept defect
 takes in its soft edge: the pixels beside it that stand out of the witnesses' mean its way by a
 good share of its own difference, where the witnesses agree (in texture, the extremes test misses
-them).
+them), and its gaps of a pixel are closed (where grain or texture let a pixel of a speck match its
+witnesses, the per-pixel tests leave a pinhole or a notch that the repair would leave mostly
+unrepaired).
 
 **Repair.** Inside the matte, the frame's pixel is replaced by the median of its motion-compensated
 neighbours through motion filled in from around the defect, so a neighbour's own dust at that spot
@@ -58,7 +60,8 @@ from tinct.core.pixels import OPENCV, Array, Pixels
 from tinct.core.restore.denoise import patch_distance, robust_sigma
 from tinct.core.restore.frames import nonzero
 
-_CROSS = np.ones((3, 3), np.uint8)
+_SQUARE = np.ones((3, 3), np.uint8)
+_CROSS = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
 # Strong spikes exceed ``threshold`` grain deviations; their blob grows into pixels above half of it.
 GROW = 0.5
 GROW_STEPS = 3
@@ -315,20 +318,26 @@ def detect(
     found = np.zeros(labels.shape, bool)  # (the kept defects' pixels: a few of the frame's)
     ys, xs = nonzero(defects.mask)
     found[ys, xs] = keep[labels[ys, xs]]
-    return with_soft_edges(found, centre, references, explained, pixels)
+    return taken_whole(found, centre, references, explained, pixels)
 
 
-def with_soft_edges(
+def taken_whole(
     found: np.ndarray, centre: Array, references: list[Array], explained: Array, pixels: Pixels
 ) -> np.ndarray:
-    """``found`` (host bool) grown by a pixel into the defects' soft edges: the pixels beside a
-    defect that stand out of the ``references``' mean its way (darker or brighter) by RIM of the
-    spike threshold (``explained``, in signal) and by RIM_PEAK of the defect's own difference
-    beside them, where the references agree with each other (their range is below that
-    difference: a mover's would not)."""
+    """``found`` (host bool) grown by a pixel into the defects' soft edges, and its gaps of a pixel
+    closed.
+
+    The soft edge: the pixels beside a defect that stand out of the ``references``' mean its way
+    (darker or brighter) by RIM of the spike threshold (``explained``, in signal) and by RIM_PEAK
+    of the defect's own difference beside them, where the references agree with each other
+    (their range is below that difference: a mover's would not). The gaps: the pinholes and
+    notches a pixel wide between its pixels (a morphological closing by a 3x3 cross), where grain
+    or the picture let a pixel of a speck match its witnesses; the repair's matte would leave
+    most of such a pixel as it is.
+    """
     if not found.any():
         return found
-    ys, xs = nonzero(cv2.dilate(found.view(np.uint8), _CROSS).astype(bool))
+    ys, xs = nonzero(cv2.dilate(found.view(np.uint8), _SQUARE).astype(bool))
     sample = _sampled(ys, xs, pixels)
     seen = np.stack([sample(r) for r in references])
     difference = seen.mean(axis=0) - sample(centre)  # > 0: darker than the witnesses
@@ -343,10 +352,10 @@ def with_soft_edges(
         way = sign * difference
         strongest = np.zeros(box, np.float32)
         strongest[ys - y0, xs - x0] = np.where(inside, np.maximum(way, 0.0), 0.0)
-        beside = cv2.dilate(strongest, _CROSS)[ys - y0, xs - x0]
+        beside = cv2.dilate(strongest, _SQUARE)[ys - y0, xs - x0]
         soft = ~inside & agree & (beside > 0) & (way > limit) & (way > RIM_PEAK * beside)
         grown[ys[soft], xs[soft]] = True
-    return grown
+    return cv2.morphologyEx(grown.view(np.uint8), cv2.MORPH_CLOSE, _CROSS).astype(bool)
 
 
 def _sampled(ys: np.ndarray, xs: np.ndarray, pixels: Pixels) -> Callable[[Array], np.ndarray]:
@@ -481,7 +490,7 @@ def _well_framed(
     # (Labels dilate as 16-bit integers where they fit: the same maxima, quicker than as floats.)
     labels = defects.labels.astype(np.uint16 if count <= np.iinfo(np.uint16).max else np.float32)
     grown = cv2.dilate(labels, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (ring_size, ring_size)))
-    ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _CROSS).astype(bool)
+    ring = (grown > 0) & ~cv2.dilate(defects.mask.astype(np.uint8), _SQUARE).astype(bool)
     if not isinstance(inside, bool):
         seen = pixels.download(inside)
         if not seen[ring].all():
@@ -760,7 +769,7 @@ def matte(mask: np.ndarray) -> np.ndarray:
     if not mask.any():
         return np.zeros(mask.shape, np.float32)
     # As bytes, then EDGE where the dilation reaches and 1 on the pixels themselves.
-    matte = cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), _CROSS).astype(np.float32)
+    matte = cv2.dilate(np.ascontiguousarray(mask).view(np.uint8), _SQUARE).astype(np.float32)
     matte *= EDGE
     matte[mask] = 1.0
     return matte

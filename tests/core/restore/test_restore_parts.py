@@ -903,7 +903,7 @@ def test_a_speck_is_found_where_one_witness_shows_something_else_around_it(pixel
 
 
 @ALL_BACKENDS
-def test_a_defects_soft_edge_is_flagged_where_the_witnesses_agree_it_stands_out(pixels: Pixels) -> None:
+def test_a_defects_soft_edge_is_taken_in_where_the_witnesses_agree_it_stands_out(pixels: Pixels) -> None:
     # A defect 0.2 darker than its four witnesses' mean (0.5). Beside it: a pixel 0.15 darker
     # (its soft edge); one 0.15 darker where the witnesses disagree by more (a mover's); one only
     # 0.05 darker (a quarter of the defect's difference); and, a pixel off, one 0.15 darker.
@@ -918,21 +918,42 @@ def test_a_defects_soft_edge_is_flagged_where_the_witnesses_agree_it_stands_out(
     witnesses = [np.full(found.shape, 0.5, np.float32) for _ in range(4)]
     witnesses[0][mover], witnesses[1][mover] = 0.3, 0.7
     explained = np.full(found.shape, 0.06, np.float32)  # half of it, 0.03, is the least difference
-    grown = dust.with_soft_edges(
+    grown = dust.taken_whole(
         found, pixels.upload(frame), [pixels.upload(w) for w in witnesses], pixels.upload(explained), pixels
     )
     expected = found.copy()
     expected[soft] = True
     np.testing.assert_array_equal(grown, expected)
     # Brighter defects alike; and nothing grows where nothing was found.
-    bright = dust.with_soft_edges(
+    bright = dust.taken_whole(
         found, pixels.upload(1.0 - frame), [pixels.upload(1.0 - w) for w in witnesses], pixels.upload(explained), pixels
     )
     np.testing.assert_array_equal(bright, expected)
     none = np.zeros_like(found)
-    assert not dust.with_soft_edges(
+    assert not dust.taken_whole(
         none, pixels.upload(frame), [pixels.upload(w) for w in witnesses], pixels.upload(explained), pixels
     ).any()
+
+
+@ALL_BACKENDS
+def test_a_defects_gaps_of_a_pixel_are_closed_and_its_outline_kept(pixels: Pixels) -> None:
+    # A blotch 0.2 darker than its four witnesses (0.5) where, at a pinhole and along a slit a pixel
+    # wide, the picture shows through: it is taken whole. A notch in its outline stays out, and so
+    # do the three pixels between it and a speck beside it.
+    found = np.zeros((11, 18), bool)
+    found[2:9, 2:11] = True
+    pinhole, notch = (5, 3), (2, 4)
+    slit = (slice(3, 8), 6)
+    for gap in (pinhole, notch, slit):
+        found[gap] = False
+    found[4:7, 14] = True
+    frame = np.where(found, np.float32(0.3), np.float32(0.5))
+    witnesses = [pixels.upload(np.full(found.shape, 0.5, np.float32)) for _ in range(4)]
+    explained = pixels.upload(np.full(found.shape, 0.06, np.float32))
+    whole = dust.taken_whole(found, pixels.upload(frame), witnesses, explained, pixels)
+    expected = found.copy()
+    expected[pinhole] = expected[slit] = True
+    np.testing.assert_array_equal(whole, expected)
 
 
 @ALL_BACKENDS
