@@ -33,7 +33,7 @@ shows it at the very same place of the film: a scratch the dust test also sees).
 takes in its soft edge: the pixels beside it that stand out of the witnesses' mean its way by a
 good share of its own difference, where the witnesses agree (in texture, the extremes test misses
 them), and its gaps of a pixel are closed (where grain or texture let a pixel of a speck match its
-witnesses, the per-pixel tests leave a pinhole or a notch that the repair would leave mostly
+witnesses, the per-pixel tests leave a pinhole or a slit that the repair would leave mostly
 unrepaired).
 
 **Repair.** Inside the matte, the frame's pixel is replaced by the median of its motion-compensated
@@ -331,7 +331,7 @@ def taken_whole(
     (darker or brighter) by RIM of the spike threshold (``explained``, in signal) and by RIM_PEAK
     of the defect's own difference beside them, where the references agree with each other
     (their range is below that difference: a mover's would not). The gaps: the pinholes and
-    notches a pixel wide between its pixels (a morphological closing by a 3x3 cross), where grain
+    slits a pixel wide between its pixels (a morphological closing by a 3x3 cross), where grain
     or the picture let a pixel of a speck match its witnesses; the repair's matte would leave
     most of such a pixel as it is.
     """
