@@ -174,11 +174,12 @@ class RestoreSettings:
     @property
     def ahead(self) -> int:
         """Frames after a frame that its result depends on."""
+        weave = self.stabilise_window if self.stabilise else 0
         if not self.repairs:
-            return self.stabilise_window if self.stabilise else 0
+            return weave
         lines = (min(self.radius, scratches.WINDOW) + scratches.LOOKAHEAD) if self.scratches else 0  # a scene's start
         exposure = self.deflicker_window if self.deflicker else 0
-        return max(self.radius, lines, exposure, self.stabilise_window if self.stabilise else 0)
+        return max(self.radius, lines, exposure, weave)
 
 
 @dataclass
