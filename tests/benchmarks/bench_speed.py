@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.benchmarks.bench_speed [--frames 40] [--sizes 1080p 2k 4k]
         [--jobs colorize restore] [--profile | --no-profile] [--workers N] [--device cpu|cuda]
-        [--keyframe-every N] [--repeat N]
+        [--keyframe-every N] [--repeat N] [--scan grey|colour]
         [--out results.json] [--work bench-out/speed]
 
 A script, not a test (pytest collects ``test_*.py`` only): it takes minutes and is not run in CI.
@@ -15,12 +15,15 @@ convention); ``damaged`` is the grey plate through tests/damage.py with bench_re
 ``--keyframe-every`` frames: several intervals, which split over workers). 2K
 (2048x1080) stretches each colour frame horizontally by 2048/1920 (linear interpolation in ACEScg,
 no padding: every pixel carries picture), then makes grey and damage the same way; ``--sizes 4k``
-(4096x2160, not in the default run) enlarges each frame the same way. Everything is
-cached under ``--work`` (one folder per size, length and keyframe spacing) and rebuilt only when
-missing.
+(4096x2160, not in the default run) enlarges each frame the same way. ``--scan colour`` (restore
+only) makes the plates a colour film scan instead: the true colour (half-rounded), and its damaged
+copy with the same damage on its luminance carried by each pixel's own chroma
+(:func:`damaged_colour`); a colour frame is three planes where a grey one is one, so it is what
+restore's memory at 4K is measured on too. Everything is cached under ``--work`` (one folder per
+size, length, keyframe spacing and scan) and rebuilt only when missing.
 
 Per size:
-1. The I/O floor: a plain OpenImageIO loop in a fresh process, reading each grey EXR as float and
+1. The I/O floor: a plain OpenImageIO loop in a fresh process, reading each clean EXR as float and
    writing it to another EXR with the same spec (half, zip), one frame after the other.
 2. Each job through the real CLI (``python -m tinct.plugin.cli.main colorize|restore``, default
    settings, ``--overwrite``) in a fresh process: frames/s over the whole command as a user waits for
@@ -31,7 +34,7 @@ Per size:
    Its quality at that size: mean PSNR of the output (sRGB display) against the true colour
    (colorize, frames that are not keyframes) or the clean grey plate (restore); the real-footage
    benchmarks score at 640x360, where the working scale is the full size, so a change to what runs
-   at the working scale shows here first. ``--repeat N`` times the floor and each job N times and
+   at the working scale shows here first (restore of a colour scan: against the clean colour). ``--repeat N`` times the floor and each job N times and
    reports the run of median time (the others' times beside it): this shared machine's speed drifts
    by a few per cent from one run to the next.
 3. ``--profile`` (default): the job again under cProfile (it slows the job, so the figures above
@@ -203,13 +206,20 @@ with open(report, "w") as stream:
 
 @dataclass(frozen=True)
 class Plates:
-    """One size's plates: grey, damaged grey and the two colour keyframes, ``first``..``last``."""
+    """One size's plates, ``first``..``last``: the clean plate (grey, or the colour of a colour scan), its
+    damaged copy and the colour keyframes."""
 
     folder: Path
     width: int
     height: int
     first: int
     last: int
+    scan: str = "grey"
+
+    @property
+    def clean(self) -> str:
+        """The kind (folder) of the clean plate."""
+        return "colour" if self.scan == "colour" else "grey"
 
     def pattern(self, kind: str) -> str:
         return str(self.folder / kind / "shot.####.exr")
@@ -222,21 +232,37 @@ class Plates:
         return self.last - self.first + 1
 
 
-def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None = None) -> Plates:
+def damaged_colour(colour: np.ndarray, y: np.ndarray, damaged: np.ndarray) -> np.ndarray:
+    """(H, W, 3) a colour frame with luminance ``y`` given the ``damaged`` luminance, each pixel's
+    chroma kept (dust darkens, a scratch lightens, every channel alike); black pixels take the
+    damaged value as grey."""
+    lit = y > 1e-6
+    gain = np.divide(damaged, y, out=np.zeros_like(damaged), where=lit)
+    return np.where(lit[..., None], colour * gain[..., None], damaged[..., None]).astype(np.float32)
+
+
+def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None = None, scan: str = "grey") -> Plates:
     """The plates of ``size`` (SIZES) and ``frames`` long, from the cache when complete; keyframes on
-    the first and last frame, and every ``keyframe_every`` frames when given."""
+    the first and last frame, and every ``keyframe_every`` frames when given; ``scan`` 'grey' or
+    'colour' (see the module's notes)."""
     width, height = SIZES[size]
-    folder = work / (f"{size}-{frames}f" + (f"-k{keyframe_every}" if keyframe_every else ""))
+    folder = work / (
+        f"{size}-{frames}f"
+        + (f"-k{keyframe_every}" if keyframe_every else "")
+        + ("-colour" if scan == "colour" else "")
+    )
     recipe = {"version": PLATE_VERSION, "clip": CLIP, "width": width, "height": height, "frames": frames,
               "damage": asdict(replace(REAL_DAMAGE, seed=DAMAGE_SEED))}  # fmt: skip
     if keyframe_every:
         recipe["keyframe_every"] = keyframe_every
+    if scan == "colour":
+        recipe["scan"] = scan
     recipe = json.loads(json.dumps(recipe))  # tuples as lists, as read back
     marker = folder / "plates.json"
     if marker.is_file():
-        plates = Plates(folder, width, height, **json.loads(marker.read_text())["span"])
+        plates = Plates(folder, width, height, **json.loads(marker.read_text())["span"], scan=scan)
         if json.loads(marker.read_text())["recipe"] == recipe and all(
-            p.is_file() for kind in ("grey", "damaged") for p in plates.paths(kind)
+            p.is_file() for kind in (plates.clean, "damaged") for p in plates.paths(kind)
         ):
             return plates
         marker.unlink()
@@ -244,7 +270,7 @@ def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None 
     if len(shot.frames) < frames:
         raise SystemExit(f"--frames {frames}: {CLIP} has {len(shot.frames)} frames")
     print(f"building {size} plates ({width}x{height}, {frames} frames) in {folder}", flush=True)
-    for kind in ("grey", "damaged", "keys"):
+    for kind in ("grey", "colour", "damaged", "keys"):
         shutil.rmtree(folder / kind, ignore_errors=True)
     weights = ColourManager().luminance_weights()
     damage = FilmDamage(replace(REAL_DAMAGE, seed=DAMAGE_SEED), width, height)
@@ -256,13 +282,20 @@ def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None 
         stored = rgb.astype(np.float16).astype(np.float32)
         y = luminance(stored, weights).astype(np.float16).astype(np.float32)
         name = f"shot.{frame:04d}.exr"
-        write_grey(folder / "grey" / name, y)
-        write_grey(folder / "damaged" / name, damage.damage(y, index).frame)
+        damaged = damage.damage(y, index).frame
+        if scan == "colour":
+            write_exr(folder / "colour" / name, stored, CHANNELS, attributes=EXR_ATTRIBUTES)
+            write_exr(
+                folder / "damaged" / name, damaged_colour(stored, y, damaged), CHANNELS, attributes=EXR_ATTRIBUTES
+            )
+        else:
+            write_grey(folder / "grey" / name, y)
+            write_grey(folder / "damaged" / name, damaged)
         if index in (0, len(used) - 1) or (keyframe_every and index % keyframe_every == 0):
             write_exr(folder / "keys" / name, stored, CHANNELS, attributes=EXR_ATTRIBUTES)
     span = {"first": used[0], "last": used[-1]}
     marker.write_text(json.dumps({"recipe": recipe, "span": span}, indent=2) + "\n")
-    return Plates(folder, width, height, **span)
+    return Plates(folder, width, height, **span, scan=scan)
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -299,7 +332,7 @@ def run_child(code: str, args: list[str], profile_dir: Path | None = None) -> di
 
 
 def floor(plates: Plates) -> dict:
-    sources = [str(p) for p in plates.paths("grey")]
+    sources = [str(p) for p in plates.paths(plates.clean)]
     result = run_child(_FLOOR, [str(plates.folder / "floor"), *sources])
     if "error" not in result:
         result["fps"] = plates.count / result["main_seconds"]
@@ -348,7 +381,7 @@ def timed(job: str, plates: Plates, workers: int | None, device: str | None, flo
 
 def quality(job: str, plates: Plates, work: Path) -> float:
     """Mean PSNR (dB, sRGB display) of a job's output at the size it ran: colorize against the true
-    colour on the frames that are not keyframes, restore against the clean grey plate. A speed-up
+    colour on the frames that are not keyframes, restore against the clean plate. A speed-up
     must keep it (the real-footage benchmarks score at 640x360, where the working scale is the full size)."""
     cm = ColourManager()
     out = plates.folder / f"out-{job}"
@@ -363,6 +396,11 @@ def quality(job: str, plates: Plates, work: Path) -> float:
                 truth = cv2.resize(truth, (plates.width, plates.height), interpolation=cv2.INTER_LINEAR)
             truth = truth.astype(np.float16).astype(np.float32)
             scores.append(psnr(to_display(read_image(out / path.name).rgb(), cm), to_display(truth, cm)))
+    elif plates.scan == "colour":
+        for path in plates.paths("colour"):
+            scores.append(
+                psnr(to_display(read_image(out / path.name).rgb(), cm), to_display(read_image(path).rgb(), cm))
+            )
     else:
         for path in plates.paths("grey"):
             scores.append(psnr(shown(read_image(out / path.name).rgb()[..., 0], cm), shown(grey(path), cm)))
@@ -529,6 +567,12 @@ def main() -> int:
         metavar="N",
         help="time the floor and each job N times and report the run of median time (default 1)",
     )
+    parser.add_argument(
+        "--scan",
+        choices=("grey", "colour"),
+        default="grey",
+        help="restore a black-and-white scan (default) or a colour film scan (--jobs restore only)",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "bench-out" / "speed", help="plates, outputs, profiles")
     parser.add_argument("--out", type=Path, help="results JSON (default: WORK/results.json)")
     args = parser.parse_args()
@@ -536,6 +580,8 @@ def main() -> int:
         parser.error("--frames must be at least 2 (keyframes on the first and last frame)")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.scan == "colour" and "colorize" in args.jobs:
+        parser.error("--scan colour is a colour film scan for restore: add --jobs restore")
     out = args.out or args.work / "results.json"
     cpus = os.cpu_count()
     report: dict = {
@@ -544,6 +590,7 @@ def main() -> int:
         "repeat": args.repeat,
         "workers": args.workers,
         "device": args.device,
+        "scan": args.scan,
         "floor": {},
         "jobs": [],
     }
@@ -551,7 +598,7 @@ def main() -> int:
     rows: list[dict] = []
     profiles: list[tuple[str, str, dict]] = []
     for size in args.sizes:
-        plates = build_plates(args.work, size, args.frames, args.keyframe_every)
+        plates = build_plates(args.work, size, args.frames, args.keyframe_every, args.scan)
         base = median_run(partial(floor, plates), args.repeat, "main_seconds")
         report["floor"][size] = base
         if "error" in base:
@@ -603,7 +650,13 @@ def main() -> int:
     report["machine"]["load_average_end"] = os.getloadavg()[0]
 
     options = "".join(
-        f", --{name} {value}" for name, value in (("workers", args.workers), ("device", args.device)) if value
+        f", --{name} {value}"
+        for name, value in (
+            ("workers", args.workers),
+            ("device", args.device),
+            ("scan", args.scan != "grey" and args.scan),
+        )
+        if value
     )
     print(f"\n## Speed ({args.frames} frames of {CLIP}{options})\n")
     print(speed_table(rows))

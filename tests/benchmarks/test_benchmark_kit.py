@@ -313,6 +313,27 @@ def test_speed_thread_groups_and_rejected_workers() -> None:
     assert not bs.rejected_workers({"code": 1, "error": "Traceback ..."})
 
 
+def test_a_colour_scans_damage_is_its_luminances_carried_by_each_pixels_chroma() -> None:
+    from tests.benchmarks.bench_speed import damaged_colour
+
+    colour = textured(H, W, seed=5)
+    colour[0, :4] = 0.0  # black: no chroma to carry the damage
+    y = luminance(colour, WEIGHTS)
+    damaged = y.copy()
+    damaged[10:14, 20:24] *= 0.3  # a dark speck
+    damaged[:, 40] += 0.2  # a bright scratch
+    damaged[0, :4] = 0.05
+    out = damaged_colour(colour, y, damaged)
+    assert out.dtype == np.float32 and out.shape == colour.shape
+    np.testing.assert_allclose(luminance(out, WEIGHTS), damaged, rtol=1e-5, atol=1e-7)
+    lit = y > 1e-6
+    # The same proportions of R, G and B as the clean pixel's.
+    np.testing.assert_allclose((out * y[..., None])[lit], (colour * damaged[..., None])[lit], rtol=1e-5, atol=1e-8)
+    np.testing.assert_array_equal(out[0, :4], np.full((4, 3), 0.05, np.float32))
+    untouched = damaged == y
+    np.testing.assert_array_equal(out[untouched], colour[untouched])
+
+
 def test_fit_sizes_are_read_as_width_by_height() -> None:
     assert frame_size("1280x720") == (1280, 720)
     for bad in ("1280", "1280x", "x720", "1280x720x3", "12x12", "-1280x720"):
