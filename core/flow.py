@@ -155,6 +155,10 @@ class Motion:
             self._consistency[tolerance] = np.clip(agreement, 0.0, 1.0, out=agreement)
         return self._consistency[tolerance]
 
+    def forget_consistency(self) -> None:
+        """Let the consistency maps made so far go (they are made again, the same, if asked)."""
+        self._consistency.clear()
+
 
 def dominant_motions(
     points: np.ndarray, targets: np.ndarray, count: int, tolerance: float = 1.0, min_agreement: float = 0.5

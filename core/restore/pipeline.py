@@ -214,6 +214,10 @@ class _Slot:
     # The camera's motion since the frame before (full-size pixels, the median of the frame's motion).
     camera: tuple[float, float] = (0.0, 0.0)
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
+    # Read for its neighbours' sake, not restored in this run (a chunk's handles): its colour is
+    # never written, so it goes as soon as the frame's signal is held (at 1080p a colour frame's
+    # is 12 MB, and a chunk reads up to 24 such frames before its first and 12 after its last).
+    context: bool = False
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 
 
@@ -255,10 +259,13 @@ class Restorer:
         self._motions = {}
         last = -1
         for last, plate in enumerate(plates):
-            slots[last] = self._admit(plate, slots.get(last - 1))
+            slot = slots[last] = self._admit(plate, slots.get(last - 1))
+            slot.context = plate.frame not in wanted
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
-                slots[last].profile = scratches.column_profile(plate.v, slots[last].camera)
-            if self._spare:
+                slot.profile = scratches.column_profile(plate.v, slot.camera)
+            if slot.context and (not self._spare or plate.source.colour.nbytes >= plate.v.nbytes):
+                plate.source = None  # (the smaller of the two kept: a colour frame's is its signal)
+            elif self._spare:
                 plate.v = None
             centre = last - s.ahead
             if centre >= 0:
@@ -299,15 +306,23 @@ class Restorer:
                 restored = self._stabilise(slots, centre, last, restored)
             download = self.pixels.download
             yield replace(restored, rgb=download(restored.rgb), defect=download(restored.defect))
+        if plate is not None:
+            # The motions from a frame are checked for its own repairs (and the one to the frame
+            # before, for its exposure step) and never again.
+            for (target, _), motion in self._motions.items():
+                if target == plate.frame:
+                    motion.forget_consistency()
 
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
         """Give the plates in ``window`` that gave up their signal (see :data:`SPARE_PIXELS`) their
-        signal again."""
+        signal again (a context frame's colour then goes too)."""
         for p in window:
             plate = slots[p].plate
             if plate is not None and plate.v is None:
-                assert plate.source is not None, "a plate gives up its colour only once restored, with its signal made"
+                assert plate.source is not None, "a plate gives up its colour once its signal is held for good"
                 plate.v = held_signal(plate.source, self.weights)
+                if slots[p].context:
+                    plate.source = None
 
     def _shelve(self, slots: dict[int, _Slot], window: range) -> None:
         """Hold the signals of the frames behind a frame's full reach (``window``) as half floats

@@ -10,6 +10,7 @@ import gc
 from dataclasses import replace
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from tests.conftest import ALL_BACKENDS
@@ -18,6 +19,7 @@ from tinct.core.flow import Motion, compose
 from tinct.core.pixels import OPENCV, Pixels
 from tinct.core.restore import Restored, Restorer, RestoreSettings, denoise, dust, pipeline
 from tinct.core.restore.pipeline import _Slot
+from tinct.core.source import SourceFrame
 
 
 def restore(
@@ -70,6 +72,54 @@ def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatc
         assert all(p.v.dtype == np.float16 for p in plates[max(t - settings.radius, 0) : max(t - reach, 0)]), t
         seen_waiting += len(waiting)
     assert seen_waiting > 100
+
+
+def test_the_motion_checks_of_a_frame_are_let_go_once_it_is_restored() -> None:
+    # Each motion's forward/backward check (a working-size plane) is read for the repairs of the
+    # frame it starts from, and for the exposure step of the frame after its reference; the window
+    # holds motions 12 frames back and ahead for the far neighbours and the exposure track.
+    frames = grainy(scene(30), 0.01)
+    height, width = frames[0].shape
+    restorer = Restorer(RestoreSettings(), height, width, WEIGHTS)
+    plates = (restorer.prepare(i, source(grey_rgb(f))) for i, f in enumerate(frames))
+    held = []
+    for restored in restorer.run(plates, set(range(30))):
+        held.append(sum(len(o._consistency) for o in gc.get_objects() if type(o) is Motion))
+        assert restored.frame == len(held) - 1
+    # The frame's own (to each of its six nearest) and one a frame ahead (its exposure step's).
+    assert max(held) <= 2 * pipeline.FULL_REACH + RestoreSettings().ahead
+    np.testing.assert_array_equal(held[-5:], sorted(held[-5:], reverse=True))  # the shot's end lets go too
+
+
+@pytest.mark.parametrize(("large", "colour"), [(False, False), (False, True), (True, False), (True, True)])
+def test_a_context_frame_holds_its_signal_alone(monkeypatch: pytest.MonkeyPatch, large: bool, colour: bool) -> None:
+    # A chunk reads frames before its first and after its last for their signals alone: their
+    # colour is never written. A large frame gives up its signal meanwhile where its colour is the
+    # smaller (black-and-white: one half-float plane), and lets the colour go once it makes it.
+    if large:
+        monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
+    frames = grainy(scene(30), 0.01)
+    height, width = frames[0].shape
+    restorer = Restorer(RestoreSettings(), height, width, WEIGHTS)
+    tint = np.array([1.1, 0.95, 0.8], np.float32) if colour else np.ones(3, np.float32)
+    plates = [restorer.prepare(i, half_float_scan(grey_rgb(f) * tint)) for i, f in enumerate(frames)]
+    wanted = set(range(12, 18))
+    read = 0
+    for restored in restorer.run(iter(plates), wanted):
+        read = min(restored.frame + RestoreSettings().ahead + 1, len(plates))
+        context = [p for p in plates[:read] if p.frame not in wanted]
+        assert all((p.source is None) != (p.v is None) for p in context), restored.frame
+        assert all(p.source is not None for p in plates[restored.frame + 1 : read] if p.frame in wanted)
+    assert read == len(plates)
+    waiting = [p for p in plates if p.frame > max(wanted) + pipeline.FULL_REACH]
+    assert all((p.v is None) == (large and not colour) and (p.source is None) != (p.v is None) for p in waiting)
+
+
+def half_float_scan(rgb: np.ndarray) -> SourceFrame:
+    """A source frame as read from a half-float EXR (held as half floats while it waits)."""
+    frame = source(rgb.astype(np.float16).astype(np.float32))
+    frame.image.spec.set_format(oiio.HALF)
+    return frame
 
 
 def test_the_witnesses_are_let_go_before_the_way_back_to_scene_linear(monkeypatch: pytest.MonkeyPatch) -> None:
