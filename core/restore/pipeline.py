@@ -215,8 +215,10 @@ class _Slot:
     camera: tuple[float, float] = (0.0, 0.0)
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
     # Read for its neighbours' sake, not restored in this run (a chunk's handles): its colour is
-    # never written, so it goes as soon as the frame's signal is held (at 1080p a colour frame's
-    # is 12 MB, and a chunk reads up to 24 such frames before its first and 12 after its last).
+    # never written, so only its signal is held (at 1080p a colour frame's colour is 12 MB, and a
+    # chunk holds up to 12 such frames each side). A large frame waiting ahead (SPARE_PIXELS)
+    # holds the smaller of the two until its signal is made: a colour frame its signal, a
+    # black-and-white one its colour (one half-float plane).
     context: bool = False
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
 
@@ -264,7 +266,7 @@ class Restorer:
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
                 slot.profile = scratches.column_profile(plate.v, slot.camera)
             if slot.context and (not self._spare or plate.source.colour.nbytes >= plate.v.nbytes):
-                plate.source = None  # (the smaller of the two kept: a colour frame's is its signal)
+                plate.source = None  # (see _Slot.context)
             elif self._spare:
                 plate.v = None
             centre = last - s.ahead
