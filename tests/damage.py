@@ -26,6 +26,9 @@ others exactly as they were, and ``DamageSpec()`` frames are those of the spec b
 Dust and scratches lie on top of the grain (they block the light). Everything is a pure function of
 ``(spec, frame index)``: frames can be made in any order, for shots of any length, with the memory
 of one frame. Sizes are in pixels at 1080 lines and scale with the frame height. Pure numpy/OpenCV.
+
+A colour scan takes the damage of its luminance on each pixel's own chroma
+(:func:`damaged_colour`).
 """
 
 from __future__ import annotations
@@ -426,3 +429,12 @@ class FilmDamage:
         extent = np.clip(np.minimum(ys - top, bottom - ys) / fade, 0.0, 1.0)
         alpha = (np.clip(along, 0.0, 1.0) * extent)[:, None] * profile[None, :] * scratch.contrast
         return alpha.astype(np.float32), 1.0 if scratch.bright else 0.0
+
+
+def damaged_colour(colour: np.ndarray, y: np.ndarray, damaged: np.ndarray) -> np.ndarray:
+    """(H, W, 3) a colour frame with luminance ``y`` given the ``damaged`` luminance, each pixel's
+    chroma kept (dust darkens, a scratch lightens, every channel alike); black pixels take the
+    damaged value as grey."""
+    lit = y > 1e-6
+    gain = np.divide(damaged, y, out=np.zeros_like(damaged), where=lit)
+    return np.where(lit[..., None], colour * gain[..., None], damaged[..., None]).astype(np.float32)

@@ -18,7 +18,7 @@ no padding: every pixel carries picture), then makes grey and damage the same wa
 (4096x2160, not in the default run) enlarges each frame the same way. ``--scan colour`` (restore
 only) makes the plates a colour film scan instead: the true colour (half-rounded), and its damaged
 copy with the same damage on its luminance carried by each pixel's own chroma
-(:func:`damaged_colour`); a colour frame is three planes where a grey one is one, so it is what
+(``tests/damage.py`` :func:`damaged_colour`); a colour frame is three planes where a grey one is one, so it is what
 restore's memory at 4K is measured on too. Everything is cached under ``--work`` (one folder per
 size, length, keyframe spacing and scan) and rebuilt only when missing.
 
@@ -34,9 +34,10 @@ Per size:
    Its quality at that size: mean PSNR of the output (sRGB display) against the true colour
    (colorize, frames that are not keyframes) or the clean grey plate (restore); the real-footage
    benchmarks score at 640x360, where the working scale is the full size, so a change to what runs
-   at the working scale shows here first (restore of a colour scan: against the clean colour). ``--repeat N`` times the floor and each job N times and
-   reports the run of median time (the others' times beside it): this shared machine's speed drifts
-   by a few per cent from one run to the next.
+   at the working scale shows here first (restore of a colour scan: against the clean colour).
+   ``--repeat N`` times the floor and each job N times and reports the run of median time (the
+   others' times beside it): this shared machine's speed drifts by a few per cent from one run to
+   the next.
 3. ``--profile`` (default): the job again under cProfile (it slows the job, so the figures above
    come from the run without it), in one process (``--workers 1``: the worker processes of a split
    render would be out of the profiler's sight). Every Python thread gets its own profiler (threading.setprofile);
@@ -73,7 +74,7 @@ import tinct.core
 from tests.benchmarks.bench_restore import REAL_DAMAGE, grey, shown, write_grey
 from tests.benchmarks.metrics import psnr, to_display
 from tests.benchmarks.shots import CHANNELS, EXR_ATTRIBUTES, build_real_footage
-from tests.damage import FilmDamage
+from tests.damage import FilmDamage, damaged_colour
 from tinct.core.chroma import luminance
 from tinct.core.colour import ColourManager
 from tinct.core.imageio import read_image, write_exr
@@ -230,15 +231,6 @@ class Plates:
     @property
     def count(self) -> int:
         return self.last - self.first + 1
-
-
-def damaged_colour(colour: np.ndarray, y: np.ndarray, damaged: np.ndarray) -> np.ndarray:
-    """(H, W, 3) a colour frame with luminance ``y`` given the ``damaged`` luminance, each pixel's
-    chroma kept (dust darkens, a scratch lightens, every channel alike); black pixels take the
-    damaged value as grey."""
-    lit = y > 1e-6
-    gain = np.divide(damaged, y, out=np.zeros_like(damaged), where=lit)
-    return np.where(lit[..., None], colour * gain[..., None], damaged[..., None]).astype(np.float32)
 
 
 def build_plates(work: Path, size: str, frames: int, keyframe_every: int | None = None, scan: str = "grey") -> Plates:

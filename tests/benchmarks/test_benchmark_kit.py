@@ -15,7 +15,7 @@ from tests.benchmarks.bench_colorize import frame_size
 from tests.benchmarks.diagnose_restore import CHANGE_BINS, dust_by_change, error_shares
 from tests.benchmarks.metrics import CDC, PSNR_CAP_DB, GrainEnergy, psnr, ssim, to_display
 from tests.benchmarks.shots import build_benchmark
-from tests.damage import DamageSpec, FilmDamage
+from tests.damage import DamageSpec, FilmDamage, damaged_colour
 from tinct.core.chroma import DARK_OFFSET, apply_chroma, chroma_ratio, luminance
 from tinct.core.colour import ColourManager
 from tinct.core.errors import ParameterError, TinctError
@@ -314,8 +314,6 @@ def test_speed_thread_groups_and_rejected_workers() -> None:
 
 
 def test_a_colour_scans_damage_is_its_luminances_carried_by_each_pixels_chroma() -> None:
-    from tests.benchmarks.bench_speed import damaged_colour
-
     colour = textured(H, W, seed=5)
     colour[0, :4] = 0.0  # black: no chroma to carry the damage
     y = luminance(colour, WEIGHTS)

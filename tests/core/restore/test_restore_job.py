@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ACESCG_Y, ALL_BACKENDS, make_frames
 from tests.core.restore.scenes import ATTRIBUTES, grainy, grey_rgb, scene, write_sequence
-from tests.damage import DamageSpec, FilmDamage
+from tests.damage import DamageSpec, FilmDamage, damaged_colour
 from tests.weave import apply_weave, weave
 from tinct.core.colour import ColourManager
 from tinct.core.errors import CancelledError, ImageFileError, ParameterError, SequenceError
@@ -234,7 +234,7 @@ def test_the_torch_backend_restores_a_shot_as_opencv_does_within_the_stated_tole
     frames = []
     for i, rgb in enumerate(make_frames(8)):
         y = rgb @ ACESCG_Y
-        hurt = rgb * (damage.damage(y, i).frame / np.maximum(y, 1e-6))[..., None]
+        hurt = damaged_colour(rgb, y, damage.damage(y, i).frame)
         frames.append(apply_weave(hurt, weave(3, i, 1.5)))
     source = write_sequence(tmp_path / "src", frames)
     settings = RestoreSettings(stabilise=True, grain_keep=0.2)
