@@ -177,6 +177,11 @@ class Seen:
     locate: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
     _distance: Array | None = field(default=None, repr=False)
 
+    def unbridge(self) -> None:
+        """Let the bridged warp and what goes with it go: they serve the dust test alone (at 1080p
+        a witness's two planes are 10 MB, and the grain filter after the test holds four witnesses)."""
+        self.bridged, self.inside, self.covered, self.locate = None, True, False, None
+
     def distance(self, centre: Array, pixels: Pixels = OPENCV) -> Array:
         """(H, W) patch distance (:func:`~.denoise.patch_distance`) of ``signal`` to the current frame
         ``centre``, the one it was moved onto; made once (the dust test and the denoiser both ask)."""
@@ -385,14 +390,19 @@ def _faint(
     for r in references[2:]:
         picture += r
     picture *= 1.0 / len(references)
-    mean = picture - centre
-    size = abs(mean)
-    apart = highest - lowest
-    apart *= FAINT_SPREAD
+    # (Each plane let go once read: the dust test's planes are most of a 1080p frame's peak.)
     edge = pixels.dilate(picture, 3)
     edge -= pixels.erode(picture, 3)
     edge *= FAINT_EDGE
-    stands = (size > apart) & (size > edge) & allowed
+    mean = picture  # (in place: the picture is not read again)
+    mean -= centre
+    size = abs(mean)
+    stands = (size > edge) & allowed
+    del edge
+    apart = highest - lowest
+    apart *= FAINT_SPREAD
+    stands &= size > apart
+    del size, apart
     z = mean / sigma  # (the grain's level follows the picture's)
     z *= 1.0 / max(robust_sigma(pixels.download(z[::step, ::step])), 1e-6)
     mean *= FAINT_AGREE

@@ -87,14 +87,14 @@ DUST_FLOOR = 0.02
 MEASURED_REACH = 2
 # A frame waits in the window from when it is read (its motion, exposure and scratch profile
 # measured: the exposure track looks 12 frames ahead) until the repairs of a frame within
-# FULL_REACH read it (beyond it, the grain filter makes it for the moment it reads it). A frame of
-# more pixels than this gives up its signal meanwhile (a float plane, 35 MB at 4K, 9 frames
-# waiting with the defaults) and makes it again from its held colour when first read, the same
-# values: at 4K (one process, 30 frames) its memory 2.74 -> 2.50 GB on
-# average through the render, its peak 3.09 -> 2.90, for no measurable time. Once behind a frame's
-# full reach, where only the grain filter's still picture reads it, such a frame holds its signal as
-# half floats (a relative error under 0.05 %, far inside the grain). Below this size the memory is
-# small.
+# FULL_REACH read it, and stays there while a frame's radius reaches back to it. Beyond every
+# restored frame's full reach, only the grain filter's still picture reads its signal, and it reads
+# the signal as half floats (a relative error under 0.05 %, far inside the grain), which is how
+# such a frame holds it: 9 frames each side with the defaults, at 1080p 4 MB each saved. Within a
+# full reach the signal is exact, made again from the frame's held colour as it comes within one.
+# A frame of more pixels than this waits ahead with no signal at all (a float plane, 35 MB at 4K)
+# and makes it from its colour when read: at 4K (one process, 30 frames) its memory 2.74 -> 2.50
+# GB on average through the render, its peak 3.09 -> 2.90, for no measurable time.
 SPARE_PIXELS = 4_000_000
 # Neighbours up to this many frames away join the grain filter and the repairs wherever their motion
 # checks out. Farther ones (up to the radius) join the grain filter only where the picture stands
@@ -265,10 +265,8 @@ class Restorer:
             slot.context = plate.frame not in wanted
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
                 slot.profile = scratches.column_profile(plate.v, slot.camera)
-            if slot.context and (not self._spare or plate.source.colour.nbytes >= plate.v.nbytes):
-                plate.source = None  # (see _Slot.context)
-            elif self._spare:
-                plate.v = None
+            if s.repairs:
+                self._hold(slot, wanted)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -315,12 +313,29 @@ class Restorer:
                 if target == plate.frame:
                     motion.forget_consistency()
 
+    def _hold(self, slot: _Slot, wanted: set[int]) -> None:
+        """Let a plate just read keep what it needs while it waits (see :data:`SPARE_PIXELS` and
+        :attr:`_Slot.context`): its colour until it is restored, and its signal as half floats
+        while beyond the full reach of the frames restored (a large one: none). A context frame
+        within the full reach of a restored one holds its exact signal, or its colour where that is
+        smaller; one beyond every such reach, its half signal alone."""
+        plate = slot.plate
+        near = any(plate.frame + d in wanted for d in range(-FULL_REACH, FULL_REACH + 1))
+        if slot.context and not near:
+            plate.v, plate.source = to_half(plate.v), None
+        elif slot.context and (not self._spare or plate.source.colour.nbytes >= plate.v.nbytes):
+            plate.source = None
+        elif self._spare:
+            plate.v = None
+        elif not slot.context and self.settings.ahead > FULL_REACH:  # (else it is within a reach at once)
+            plate.v = to_half(plate.v)
+
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
-        """Give the plates in ``window`` that gave up their signal (see :data:`SPARE_PIXELS`) their
-        signal again (a context frame's colour then goes too)."""
+        """Give the plates in ``window`` that hold no exact signal (see :data:`SPARE_PIXELS`) their
+        signal again (a context frame's colour then goes)."""
         for p in window:
             plate = slots[p].plate
-            if plate is not None and plate.v is None:
+            if plate is not None and (plate.v is None or plate.v.dtype == np.float16):
                 assert plate.source is not None, "a plate gives up its colour once its signal is held for good"
                 plate.v = held_signal(plate.source, self.weights)
                 if slots[p].context:
@@ -329,10 +344,13 @@ class Restorer:
     def _shelve(self, slots: dict[int, _Slot], window: range) -> None:
         """Hold the signals of the frames behind a frame's full reach (``window``) as half floats
         (see :data:`SPARE_PIXELS`)."""
-        self._give_signals(slots, window)  # (a frame read before the render's first was never within a repair's reach)
         for p in window:
             slot, plate = slots[p], slots[p].plate
             if plate is not None:
+                if plate.v is None:  # (a large frame read before the render's first, never within a reach)
+                    plate.v = held_signal(plate.source, self.weights)
+                    if slot.context:
+                        plate.source = None
                 plate.v = to_half(plate.v)
                 slot.signal = None
 
@@ -441,9 +459,8 @@ class Restorer:
             return Restored(plate.frame, source.spec, source.extras, px.upload(source.working()), px.upload(defect))
         first, end = self._span(slots, centre, last, s.radius, s.radius)
         window = range(first, end + 1)
-        if self._spare:  # the frames beyond the full reach make theirs for the moment they are read
-            self._give_signals(slots, range(max(first, centre - FULL_REACH), min(end, centre + FULL_REACH) + 1))
-            self._shelve(slots, range(first, centre - FULL_REACH))
+        self._give_signals(slots, range(max(first, centre - FULL_REACH), min(end, centre + FULL_REACH) + 1))
+        self._shelve(slots, range(first, centre - FULL_REACH))
 
         signal = plate.v
         defect = np.zeros(signal.shape, np.float32)
@@ -544,6 +561,8 @@ class Restorer:
             if s.dust:
                 lines = px.upload(defect > 0) if defect.any() else None
                 spots = dust.matte(dust.detect(here, sides, sigma, s.dust_strength, DUST_FLOOR, px, lines))
+                for n in held.values():
+                    n.seen.unbridge()
             if plate.infrared is not None:
                 spots = np.maximum(spots, plate.infrared)
             moving = (self._settled(held[p] if p in held else neighbour(p), plate, still_lines, changes) for p in full)
@@ -582,18 +601,20 @@ class Restorer:
         return np.array([np.median(dx[a:b:2, ::2]) for a, b in pairwise(edges)], np.float32)
 
     def _signal(self, slot: _Slot) -> Array:
-        """A plate's signal on the pixel backend: kept once made, except for a large frame's (see
-        :data:`SPARE_PIXELS`) waiting ahead or shelved behind, made for the moment it is read."""
-        if slot.signal is not None:
-            return slot.signal
-        plate = slot.plate
-        if plate.v is None:  # waiting ahead
-            assert plate.source is not None, "a frame ahead holds its colour"
-            return self.pixels.upload(held_signal(plate.source, self.weights))
-        if plate.v.dtype == np.float16:  # shelved behind
-            return self.pixels.upload(from_half(plate.v))
-        slot.signal = self.pixels.upload(plate.v)
+        """The exact signal of a plate within the full reach of the frame restored (given by
+        :meth:`_give_signals`), on the pixel backend: kept once there."""
+        if slot.signal is None:
+            assert slot.plate.v is not None and slot.plate.v.dtype == np.float32, "given within a full reach"
+            slot.signal = self.pixels.upload(slot.plate.v)
         return slot.signal
+
+    def _far_signal(self, slot: _Slot) -> Array:
+        """The signal of a plate beyond the full reach of the frame restored, as the grain filter's
+        still picture reads it: in half floats, whatever the plate holds (see :data:`SPARE_PIXELS`),
+        so that it is the same in every render and chunk."""
+        plate = slot.plate
+        signal = held_signal(plate.source, self.weights) if plate.v is None else plate.v  # (a large frame ahead)
+        return self.pixels.upload(from_half(to_half(signal)))
 
     def _neighbour(
         self,
@@ -661,7 +682,7 @@ class Restorer:
         if stands is None:
             return None
         gain = self._gain(log_exposure)
-        own = self._signal(slot)
+        own = self._far_signal(slot)
         seen = self._without_lines(own * gain, slot.plate.frame - centre.frame, lines, changes)
         return dust.Seen(seen, self.geometry.enlarge(stands, self.pixels), own, gain, as_is=1.0)
 

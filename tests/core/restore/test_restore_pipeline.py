@@ -52,11 +52,16 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
     assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
 
 
-def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The window reads frames as far ahead as the exposure track looks (12); a large frame's
-    # signal is held only from when the repairs of a frame within their full reach (3) read it,
-    # and as half floats once behind that reach.
-    monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)  # every frame counts as large
+@pytest.mark.parametrize("large", [False, True])
+def test_a_frame_holds_its_exact_signal_only_within_the_repairs_reach(
+    monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    # The window reads frames as far ahead as the exposure track looks (12); a frame's exact
+    # signal is held only from when the repairs of a frame within their full reach (3) read it
+    # until it is behind that reach. Beyond it, the signal is held as half floats; a large frame
+    # waiting ahead holds none (its colour makes it).
+    if large:
+        monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
     settings = RestoreSettings()
     reach = pipeline.FULL_REACH
     frames = grainy(scene(20), 0.01)
@@ -67,7 +72,7 @@ def test_a_large_frame_holds_its_signal_only_within_the_repairs_reach(monkeypatc
     for restored in restorer.run(iter(plates), set(range(20))):
         t = restored.frame
         waiting = plates[t + reach + 1 : t + settings.ahead + 1]  # read, beyond reach
-        assert all(p.v is None for p in waiting), t
+        assert all(p.v is None if large else p.v.dtype == np.float16 for p in waiting), t
         assert all(p.v.dtype == np.float32 for p in plates[max(t - reach, 0) : t + reach + 1]), t
         assert all(p.v.dtype == np.float16 for p in plates[max(t - settings.radius, 0) : max(t - reach, 0)]), t
         seen_waiting += len(waiting)
@@ -94,8 +99,10 @@ def test_the_motion_checks_of_a_frame_are_let_go_once_it_is_restored() -> None:
 @pytest.mark.parametrize(("large", "colour"), [(False, False), (False, True), (True, False), (True, True)])
 def test_a_context_frame_holds_its_signal_alone(monkeypatch: pytest.MonkeyPatch, large: bool, colour: bool) -> None:
     # A chunk reads frames before its first and after its last for their signals alone: their
-    # colour is never written. A large frame gives up its signal meanwhile where its colour is the
-    # smaller (black-and-white: one half-float plane), and lets the colour go once it makes it.
+    # colour is never written. Within the full reach of a frame it restores, a large frame gives
+    # up its signal meanwhile where its colour is the smaller (black-and-white: one half-float
+    # plane), and lets the colour go once it makes it; beyond every such reach, a frame holds its
+    # signal as half floats (all the grain filter's still picture reads of it).
     if large:
         monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
     frames = grainy(scene(30), 0.01)
@@ -104,15 +111,19 @@ def test_a_context_frame_holds_its_signal_alone(monkeypatch: pytest.MonkeyPatch,
     tint = np.array([1.1, 0.95, 0.8], np.float32) if colour else np.ones(3, np.float32)
     plates = [restorer.prepare(i, half_float_scan(grey_rgb(f) * tint)) for i, f in enumerate(frames)]
     wanted = set(range(12, 18))
+    reach = pipeline.FULL_REACH
     read = 0
     for restored in restorer.run(iter(plates), wanted):
         read = min(restored.frame + RestoreSettings().ahead + 1, len(plates))
         context = [p for p in plates[:read] if p.frame not in wanted]
         assert all((p.source is None) != (p.v is None) for p in context), restored.frame
         assert all(p.source is not None for p in plates[restored.frame + 1 : read] if p.frame in wanted)
+        if restored.frame == max(wanted) - reach - 1:  # the last frame before those after the chunk come within reach
+            near = plates[max(wanted) + 1 : max(wanted) + reach + 1]
+            assert all((p.v is None) == (large and not colour) for p in near)
     assert read == len(plates)
     waiting = [p for p in plates if p.frame > max(wanted) + pipeline.FULL_REACH]
-    assert all((p.v is None) == (large and not colour) and (p.source is None) != (p.v is None) for p in waiting)
+    assert all(p.source is None and p.v.dtype == np.float16 for p in waiting)
 
 
 def half_float_scan(rgb: np.ndarray) -> SourceFrame:
@@ -138,6 +149,23 @@ def test_the_witnesses_are_let_go_before_the_way_back_to_scene_linear(monkeypatc
     out = restore(frames)
     assert (out[3].defect[20:24, 30:34] > 0.5).all()  # the witnesses were made and used
     assert alive == [0] * 8
+
+
+def test_the_bridged_warps_are_let_go_after_the_dust_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    # They serve the dust test alone; the grain filter after it holds the four witnesses.
+    bridged: list[int] = []
+    average = Restorer._temporal_average
+
+    def counting(self: Restorer, *args: object) -> object:
+        bridged.append(sum(type(o) is dust.Seen and o.bridged is not None for o in gc.get_objects()))
+        return average(self, *args)
+
+    monkeypatch.setattr(Restorer, "_temporal_average", counting)
+    frames = grainy(scene(8), 0.01)
+    frames[3][20:24, 30:34] = 0.0
+    out = restore(frames)
+    assert (out[3].defect[20:24, 30:34] > 0.5).all()  # the witnesses were bridged and used
+    assert bridged == [0] * 8
 
 
 @ALL_BACKENDS
