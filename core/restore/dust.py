@@ -247,6 +247,55 @@ def detect(
         # the holes in it that a speck makes, and where it failed with nothing covered near.
         hidden = functools.reduce(operator.or_, [seen.covered for seen in chosen])
         inside = inside & (reliable | pixels.upload(_trusted(reliable, hidden, pixels)))
+    explained = limit * sigma + floor  # what grain and misregistration explain, at level 0
+    found = _spiking(centre, references, sigma, explained, inside, reliable, factor, limit, pixels, lines)
+    if not found.any():
+        return np.zeros(centre.shape, bool)
+    variance = sigma * sigma
+    unreliable = ~reliable
+    if (found & unreliable).any():
+        # Where the motion is unsure, the frame's own motion must have failed to find the content
+        # in the witnesses (a fast mover whose flow fails the forward/backward check is still
+        # found in a neighbour).
+        alike = 3.0 * variance + 0.25 * floor * floor
+        matched = functools.reduce(operator.or_, [seen.distance(centre, pixels) < alike for seen in chosen])
+        found &= ~(unreliable & matched)
+    # What a witness's pixel may differ by: the grain, and half the floor for misregistration.
+    tolerance = variance + (0.5 * floor) ** 2
+    # The connected defects, labelled once for the checks of each as a whole below.
+    found = pixels.download(found)
+    _, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    defects = _Defects(found, labels, boxes)
+    keep = _well_framed(defects, centre, references, seen_by_all, tolerance, factor, pixels)
+    if factor > 1.0:
+        # Picture at the frame's edge may have left it (or entered it) by the witnesses' frames,
+        # and no witness on the other side shows where it went: not dust.
+        keep &= _inside_the_frame(boxes, labels.shape)
+    # Content that moved is searched for in the nearest frame each side (it has moved least there).
+    nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
+    keep &= ~_moved_content(defects, keep, centre, nearest, chosen, tolerance, pixels)
+    found = np.zeros(labels.shape, bool)  # (the kept defects' pixels: a few of the frame's)
+    ys, xs = nonzero(defects.mask)
+    found[ys, xs] = keep[labels[ys, xs]]
+    return taken_whole(found, centre, references, explained, pixels)
+
+
+def _spiking(
+    centre: Array,
+    references: list[Array],
+    sigma: Array,
+    explained: Array,
+    inside: Array,
+    reliable: Array,
+    factor: float,
+    limit: float,
+    pixels: Pixels,
+    lines: Array | None,
+) -> Array:
+    """(H, W) bool mask (of ``pixels``) of the spikes of ``centre`` against the ``references`` at
+    three scales, and of the faint specks (:func:`_faint`), grown into their weak surroundings
+    (the test of :func:`detect`, in a function of its own so that its planes are let go before
+    the defects are checked: at 1080p they were a frame's peak)."""
     strong = [pixels.mask(centre.shape, False), pixels.mask(centre.shape, False)]
     weak = [pixels.mask(centre.shape, False), pixels.mask(centre.shape, False)]
     # Warping misses fine texture by a share of its local contrast, which is not dust either.
@@ -257,7 +306,6 @@ def detect(
     # of the pixels (about 60,000 of the frame's, four times as many of a level's).
     step = max(1, int(np.sqrt(centre.shape[0] * centre.shape[1] / 60_000)))
     grain = max(_spread(centre, nearest, step, pixels), 1e-6)
-    explained = limit * sigma + floor  # what grain and misregistration explain, at level 0
     here, seen = centre, references
     faint: list[tuple[Array, Array]] = []
     for level in range(3):
@@ -295,35 +343,7 @@ def detect(
     if any(seeds.any() for seeds, _ in faint):
         # (Grown apart from the spikes: a spike's blob in a mover would spread along the faint test's.)
         found |= functools.reduce(operator.or_, [_grow(seeds, grows, pixels) for seeds, grows in faint])
-    if not found.any():
-        return np.zeros(centre.shape, bool)
-    variance = sigma * sigma
-    unreliable = ~reliable
-    if (found & unreliable).any():
-        # Where the motion is unsure, the frame's own motion must have failed to find the content
-        # in the witnesses (a fast mover whose flow fails the forward/backward check is still
-        # found in a neighbour).
-        alike = 3.0 * variance + 0.25 * floor * floor
-        matched = functools.reduce(operator.or_, [seen.distance(centre, pixels) < alike for seen in chosen])
-        found &= ~(unreliable & matched)
-    # What a witness's pixel may differ by: the grain, and half the floor for misregistration.
-    tolerance = variance + (0.5 * floor) ** 2
-    # The connected defects, labelled once for the checks of each as a whole below.
-    found = pixels.download(found)
-    _, labels, boxes, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
-    defects = _Defects(found, labels, boxes)
-    keep = _well_framed(defects, centre, references, seen_by_all, tolerance, factor, pixels)
-    if factor > 1.0:
-        # Picture at the frame's edge may have left it (or entered it) by the witnesses' frames,
-        # and no witness on the other side shows where it went: not dust.
-        keep &= _inside_the_frame(boxes, labels.shape)
-    # Content that moved is searched for in the nearest frame each side (it has moved least there).
-    nearest = [side[0] for side in sides if side] if factor == 1.0 else chosen
-    keep &= ~_moved_content(defects, keep, centre, nearest, chosen, tolerance, pixels)
-    found = np.zeros(labels.shape, bool)  # (the kept defects' pixels: a few of the frame's)
-    ys, xs = nonzero(defects.mask)
-    found[ys, xs] = keep[labels[ys, xs]]
-    return taken_whole(found, centre, references, explained, pixels)
+    return found
 
 
 def taken_whole(
