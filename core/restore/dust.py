@@ -315,35 +315,57 @@ def _spiking(
             here = pixels.gaussian(pixels.pyr_down(here), 1.0)
             seen = [pixels.gaussian(pixels.pyr_down(r), 1.0) for r in seen]
         lowest, highest = _extremes(seen, pixels)
+        calm = float(np.clip(_spread(here, seen[0], max(1, step // 2), pixels) / grain, 0.1, 1.0)) if level else 1.0
+        # Blurring calms the misregistration the floor stands for as much as the grain.
+        above = _mark_spikes(
+            here, lowest, highest, calm * explained + texture, level == 2, inside, strong, weak, pixels
+        )
         if level == 1 and factor == 1.0:
             # Faint specks, with witnesses on both sides (on one, an occlusion's edge passes the
             # test), where every witness's motion is reliable (a speck that faint does not spoil
-            # the flow over it; a mover's edge does).
+            # the flow over it; a mover's edge does); also below every witness's neighbourhood
+            # once blurred.
             away = inside & reliable
             if lines is not None:
                 away &= ~pixels.dilate(lines, 5)
-            faint = _faint(here, seen, lowest, highest, sigma, away, limit, step, pixels)
-        calm = float(np.clip(_spread(here, seen[0], max(1, step // 2), pixels) / grain, 0.1, 1.0)) if level else 1.0
-        # Blurring calms the misregistration the floor stands for as much as the grain.
-        threshold = calm * explained + texture
-        growing = GROW * threshold if level < 2 else None
-        for i, spike in enumerate(_spikes(here, lowest, highest, pixels)):
-            if spike.shape != centre.shape:
-                spike = pixels.resize(spike, (centre.shape[1], centre.shape[0]))
-            if growing is not None:
-                strong[i] |= inside & (spike > threshold)
-                weak[i] |= spike > growing
-            else:
-                strong[i] |= inside & (spike > threshold) & weak[i]
-            if level == 1 and faint:
-                # A faint speck is also below every witness's neighbourhood once blurred.
-                seeds, grows = faint[i]
-                faint[i] = (seeds & (spike > 0), grows)
+            specks = _faint(here, seen, lowest, highest, sigma, away, limit, step, pixels)
+            faint = [(seeds & spiking, grows) for (seeds, grows), spiking in zip(specks, above, strict=True)]
     found = _grow(strong[0], weak[0], pixels) | _grow(strong[1], weak[1], pixels)
     if any(seeds.any() for seeds, _ in faint):
         # (Grown apart from the spikes: a spike's blob in a mover would spread along the faint test's.)
         found |= functools.reduce(operator.or_, [_grow(seeds, grows, pixels) for seeds, grows in faint])
     return found
+
+
+def _mark_spikes(
+    here: Array,
+    lowest: Array,
+    highest: Array,
+    threshold: Array,
+    coarsest: bool,
+    inside: Array,
+    strong: list[Array],
+    weak: list[Array],
+    pixels: Pixels,
+) -> list[Array]:
+    """One level of the spike test: mark in ``strong`` the pixels ``inside`` whose dark and bright
+    spikes of ``here`` (:func:`_spikes`) pass ``threshold``, and in ``weak`` those past GROW times
+    it; at the ``coarsest`` level, strong ones only where already weak. Returns where each spike is
+    above zero. (A function of its own so that the level's thresholds go before the faint-speck
+    test's planes are made.)"""
+    shape = strong[0].shape
+    growing = None if coarsest else GROW * threshold
+    above = []
+    for i, spike in enumerate(_spikes(here, lowest, highest, pixels)):
+        if spike.shape != shape:
+            spike = pixels.resize(spike, (shape[1], shape[0]))
+        if growing is not None:
+            strong[i] |= inside & (spike > threshold)
+            weak[i] |= spike > growing
+        else:
+            strong[i] |= inside & (spike > threshold) & weak[i]
+        above.append(spike > 0)
+    return above
 
 
 def taken_whole(

@@ -92,10 +92,13 @@ MEASURED_REACH = 2
 # the signal as half floats (a relative error under 0.05 %, far inside the grain), which is how
 # such a frame holds it: 9 frames each side with the defaults, at 1080p 4 MB each saved. Within a
 # full reach the signal is exact, made again from the frame's held colour as it comes within one.
-# A frame of more pixels than this waits ahead with no signal at all (a float plane, 35 MB at 4K)
-# and makes it from its colour when read: at 4K (one process, 30 frames) its memory 2.74 -> 2.50
-# GB on average through the render, its peak 3.09 -> 2.90, for no measurable time.
-SPARE_PIXELS = 4_000_000
+# A frame whose held colour is larger than this (bytes) waits ahead with no signal at all and
+# makes it from its colour when read (4 to 7 ms at 1080p, up to 9 times a frame on a still
+# picture): there memory binds. At 4K (a float plane of 35 MB; one process, 30 frames) the memory
+# 2.74 -> 2.50 GB on average through the render, its peak 3.09 -> 2.90, for no measurable time;
+# a colour scan at 1080p (12 MB of half-float colour a frame) holds 4 MB less a frame waiting. A
+# black-and-white 1080p scan's colour is one half-float plane (4 MB), and it holds its half signal.
+SPARE_BYTES = 8_000_000
 # Neighbours up to this many frames away join the grain filter and the repairs wherever their motion
 # checks out. Farther ones (up to the radius) join the grain filter only where the picture stands
 # still between them and the frame, their motion under STILL_MOTION full-size pixels (fading out at
@@ -216,8 +219,8 @@ class _Slot:
     weave: np.ndarray | None = None  # (4,) similarity into the previous frame (stabilise), None: unknown
     # Read for its neighbours' sake, not restored in this run (a chunk's handles): its colour is
     # never written, so only its signal is held (at 1080p a colour frame's colour is 12 MB, and a
-    # chunk holds up to 12 such frames each side). A large frame waiting ahead (SPARE_PIXELS)
-    # holds the smaller of the two until its signal is made: a colour frame its signal, a
+    # chunk holds up to 12 such frames each side). A frame of large colour (SPARE_BYTES) waiting
+    # ahead holds the smaller of the two until its signal is made: a colour frame its signal, a
     # black-and-white one its colour (one half-float plane).
     context: bool = False
     signal: Array | None = None  # the plate's signal on the pixel backend, once needed there
@@ -243,7 +246,6 @@ class Restorer:
         self.flow = FlowEstimator(settings.flow_quality, settings.flow_resolution)
         self.cut_flow = FlowEstimator(cuts.FLOW_QUALITY, settings.flow_resolution)
         self.grid = deflicker.grid_shape(settings.deflicker_regions, height, width)
-        self._spare = settings.repairs and height * width > SPARE_PIXELS
         self.on_cut = on_cut
         # Motion between the frames of the window, both ways, keyed (target frame, reference frame).
         self._motions: dict[tuple[int, int], Motion] = {}
@@ -314,24 +316,25 @@ class Restorer:
                     motion.forget_consistency()
 
     def _hold(self, slot: _Slot, wanted: set[int]) -> None:
-        """Let a plate just read keep what it needs while it waits (see :data:`SPARE_PIXELS` and
+        """Let a plate just read keep what it needs while it waits (see :data:`SPARE_BYTES` and
         :attr:`_Slot.context`): its colour until it is restored, and its signal as half floats
-        while beyond the full reach of the frames restored (a large one: none). A context frame
+        while beyond the full reach of the frames restored (one of large colour: none). A context frame
         within the full reach of a restored one holds its exact signal, or its colour where that is
         smaller; one beyond every such reach, its half signal alone."""
         plate = slot.plate
         near = any(plate.frame + d in wanted for d in range(-FULL_REACH, FULL_REACH + 1))
+        spare = plate.source.colour.nbytes > SPARE_BYTES
         if slot.context and not near:
             plate.v, plate.source = to_half(plate.v), None
-        elif slot.context and (not self._spare or plate.source.colour.nbytes >= plate.v.nbytes):
+        elif slot.context and (not spare or plate.source.colour.nbytes >= plate.v.nbytes):
             plate.source = None
-        elif self._spare:
+        elif spare:
             plate.v = None
         elif not slot.context and self.settings.ahead > FULL_REACH:  # (else it is within a reach at once)
             plate.v = to_half(plate.v)
 
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
-        """Give the plates in ``window`` that hold no exact signal (see :data:`SPARE_PIXELS`) their
+        """Give the plates in ``window`` that hold no exact signal (see :data:`SPARE_BYTES`) their
         signal again (a context frame's colour then goes)."""
         for p in window:
             plate = slots[p].plate
@@ -343,11 +346,11 @@ class Restorer:
 
     def _shelve(self, slots: dict[int, _Slot], window: range) -> None:
         """Hold the signals of the frames behind a frame's full reach (``window``) as half floats
-        (see :data:`SPARE_PIXELS`)."""
+        (see :data:`SPARE_BYTES`)."""
         for p in window:
             slot, plate = slots[p], slots[p].plate
             if plate is not None:
-                if plate.v is None:  # (a large frame read before the render's first, never within a reach)
+                if plate.v is None:  # (a frame of large colour read before the render's first, never within a reach)
                     plate.v = held_signal(plate.source, self.weights)
                     if slot.context:
                         plate.source = None
@@ -610,10 +613,10 @@ class Restorer:
 
     def _far_signal(self, slot: _Slot) -> Array:
         """The signal of a plate beyond the full reach of the frame restored, as the grain filter's
-        still picture reads it: in half floats, whatever the plate holds (see :data:`SPARE_PIXELS`),
+        still picture reads it: in half floats, whatever the plate holds (see :data:`SPARE_BYTES`),
         so that it is the same in every render and chunk."""
         plate = slot.plate
-        signal = held_signal(plate.source, self.weights) if plate.v is None else plate.v  # (a large frame ahead)
+        signal = held_signal(plate.source, self.weights) if plate.v is None else plate.v  # (one of large colour ahead)
         return self.pixels.upload(from_half(to_half(signal)))
 
     def _neighbour(

@@ -148,14 +148,14 @@ def test_frames_beyond_the_repairs_reach_are_read_the_same_however_they_wait(
     # Beyond a restored frame's full reach only the grain filter's still picture reads a frame (as
     # on this locked-off shot), from its signal in half floats: whether the frame waits with that
     # signal, with its exact one (a chunk's handles) or with none (frames over
-    # pipeline.SPARE_PIXELS), the output is the same, whole or in chunks.
+    # pipeline.SPARE_BYTES), the output is the same, whole or in chunks.
     frames = grainy(scene(12, pan=0), 0.01)
     frames[6][20:24, 30:34] = 0.0
     source = write_sequence(tmp_path / "src", frames)
     chunks = ([1001, 1002, 1003, 1004, 1005], [1006, 1007, 1008, 1009, 1010, 1011, 1012])
     for size in ("small", "large"):
         if size == "large":
-            monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
+            monkeypatch.setattr(pipeline, "SPARE_BYTES", 0)
         RestoreJob(request(source, tmp_path / size)).run()
         for chunk in chunks:
             RestoreJob(request(source, tmp_path / f"{size}-chunked", frames=chunk)).run()

@@ -52,27 +52,28 @@ def test_a_one_frame_speck_is_found_and_repaired_from_the_neighbours(pixels: Pix
     assert np.abs(luminance(out) - clean[3]).mean() < 0.5 * np.abs(frames[3] - clean[3]).mean()
 
 
-@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("colour", [False, True])
 def test_a_frame_holds_its_exact_signal_only_within_the_repairs_reach(
-    monkeypatch: pytest.MonkeyPatch, large: bool
+    monkeypatch: pytest.MonkeyPatch, colour: bool
 ) -> None:
     # The window reads frames as far ahead as the exposure track looks (12); a frame's exact
     # signal is held only from when the repairs of a frame within their full reach (3) read it
-    # until it is behind that reach. Beyond it, the signal is held as half floats; a large frame
-    # waiting ahead holds none (its colour makes it).
-    if large:
-        monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
-    settings = RestoreSettings()
-    reach = pipeline.FULL_REACH
+    # until it is behind that reach. Beyond it, the signal is held as half floats; a frame of
+    # large colour waiting ahead holds none (its colour makes it). Here the threshold lies between
+    # a black-and-white half-float scan's colour (one plane) and a colour one's (three), as at 1080p.
     frames = grainy(scene(20), 0.01)
     height, width = frames[0].shape
+    monkeypatch.setattr(pipeline, "SPARE_BYTES", 2 * height * width * 2)
+    settings = RestoreSettings()
+    reach = pipeline.FULL_REACH
     restorer = Restorer(settings, height, width, WEIGHTS)
-    plates = [restorer.prepare(i, source(grey_rgb(f))) for i, f in enumerate(frames)]
+    tint = np.array([1.1, 0.95, 0.8], np.float32) if colour else np.ones(3, np.float32)
+    plates = [restorer.prepare(i, half_float_scan(grey_rgb(f) * tint)) for i, f in enumerate(frames)]
     seen_waiting = 0
     for restored in restorer.run(iter(plates), set(range(20))):
         t = restored.frame
         waiting = plates[t + reach + 1 : t + settings.ahead + 1]  # read, beyond reach
-        assert all(p.v is None if large else p.v.dtype == np.float16 for p in waiting), t
+        assert all(p.v is None if colour else p.v.dtype == np.float16 for p in waiting), t
         assert all(p.v.dtype == np.float32 for p in plates[max(t - reach, 0) : t + reach + 1]), t
         assert all(p.v.dtype == np.float16 for p in plates[max(t - settings.radius, 0) : max(t - reach, 0)]), t
         seen_waiting += len(waiting)
@@ -104,7 +105,7 @@ def test_a_context_frame_holds_its_signal_alone(monkeypatch: pytest.MonkeyPatch,
     # plane), and lets the colour go once it makes it; beyond every such reach, a frame holds its
     # signal as half floats (all the grain filter's still picture reads of it).
     if large:
-        monkeypatch.setattr(pipeline, "SPARE_PIXELS", 0)
+        monkeypatch.setattr(pipeline, "SPARE_BYTES", 0)
     frames = grainy(scene(30), 0.01)
     height, width = frames[0].shape
     restorer = Restorer(RestoreSettings(), height, width, WEIGHTS)
