@@ -7,6 +7,7 @@ What restoration does is tested on both backends of its per-pixel work: OpenCV, 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -136,37 +137,35 @@ def half_float_scan(rgb: np.ndarray) -> SourceFrame:
 
 def test_the_witnesses_are_let_go_before_the_way_back_to_scene_linear(monkeypatch: pytest.MonkeyPatch) -> None:
     # Four planes a witness: at 4K, a colour frame's conversion held 0.7 GB more while they lived.
-    alive: list[int] = []
-    convert = pipeline.to_linear
-
-    def counting(*args: object, **kwargs: object) -> object:
-        # (type(), not isinstance: isinstance reads a deprecated torch object's __class__ and warns)
-        alive.append(sum(type(o) is dust.Seen for o in gc.get_objects()))
-        return convert(*args, **kwargs)
-
-    monkeypatch.setattr(pipeline, "to_linear", counting)
-    frames = grainy(scene(8), 0.01)
-    frames[3][20:24, 30:34] = 0.0
-    out = restore(frames)
-    assert (out[3].defect[20:24, 30:34] > 0.5).all()  # the witnesses were made and used
-    assert alive == [0] * 8
+    assert seen_alive_at(monkeypatch, pipeline, "to_linear", lambda seen: True) == [0] * 8
 
 
 def test_the_bridged_warps_are_let_go_after_the_dust_test(monkeypatch: pytest.MonkeyPatch) -> None:
     # They serve the dust test alone; the grain filter after it holds the four witnesses.
-    bridged: list[int] = []
-    average = Restorer._temporal_average
+    bridged = seen_alive_at(monkeypatch, Restorer, "_temporal_average", lambda seen: seen.bridged is not None)
+    assert bridged == [0] * 8
 
-    def counting(self: Restorer, *args: object) -> object:
-        bridged.append(sum(type(o) is dust.Seen and o.bridged is not None for o in gc.get_objects()))
-        return average(self, *args)
 
-    monkeypatch.setattr(Restorer, "_temporal_average", counting)
+def seen_alive_at(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, counted: Callable[[dust.Seen], bool]
+) -> list[int]:
+    """The number of live neighbours (:class:`.dust.Seen`) that are ``counted`` at each call of
+    ``owner.name`` while a shot with a speck is restored (the speck found: the witnesses were
+    made, bridged and used)."""
+    call = getattr(owner, name)
+    alive: list[int] = []
+
+    def counting(*args: object, **kwargs: object) -> object:
+        # (type(), not isinstance: isinstance reads a deprecated torch object's __class__ and warns)
+        alive.append(sum(type(o) is dust.Seen and counted(o) for o in gc.get_objects()))
+        return call(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counting)
     frames = grainy(scene(8), 0.01)
     frames[3][20:24, 30:34] = 0.0
     out = restore(frames)
-    assert (out[3].defect[20:24, 30:34] > 0.5).all()  # the witnesses were bridged and used
-    assert bridged == [0] * 8
+    assert (out[3].defect[20:24, 30:34] > 0.5).all()
+    return alive
 
 
 @ALL_BACKENDS
