@@ -268,11 +268,15 @@ class Restorer:
             if s.scratches:  # the scratch test of later frames reads it too, whether or not this one is restored
                 slot.profile = scratches.column_profile(plate.v, slot.camera)
             if s.repairs:
-                self._hold(slot, wanted)
+                self._hold(slot)
+                self._beyond_reach(slots, last - FULL_REACH)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
             self._forget(slots, centre)
+        if s.repairs:
+            for position in range(max(last - FULL_REACH + 1, 0), last + 1):
+                self._beyond_reach(slots, position)
         for centre in range(max(last - s.ahead + 1, 0), last + 1):
             yield from self._centre(slots, centre, last, wanted)
 
@@ -315,23 +319,32 @@ class Restorer:
                 if target == plate.frame:
                     motion.forget_consistency()
 
-    def _hold(self, slot: _Slot, wanted: set[int]) -> None:
+    def _hold(self, slot: _Slot) -> None:
         """Let a plate just read keep what it needs while it waits (see :data:`SPARE_BYTES` and
-        :attr:`_Slot.context`): its colour until it is restored, and its signal as half floats
-        while beyond the full reach of the frames restored (one of large colour: none). A context frame
-        within the full reach of a restored one holds its exact signal, or its colour where that is
-        smaller; one beyond every such reach, its half signal alone."""
+        :attr:`_Slot.context`): a frame to restore its colour, and its signal as half floats while
+        beyond the full reach of the frame restored (one of large colour: none); a context frame its
+        exact signal, or its colour where that is the smaller, until :meth:`_beyond_reach`."""
         plate = slot.plate
-        near = any(plate.frame + d in wanted for d in range(-FULL_REACH, FULL_REACH + 1))
         spare = plate.source.colour.nbytes > SPARE_BYTES
-        if slot.context and not near:
-            plate.v, plate.source = to_half(plate.v), None
-        elif slot.context and (not spare or plate.source.colour.nbytes >= plate.v.nbytes):
+        if slot.context and (not spare or plate.source.colour.nbytes >= plate.v.nbytes):
             plate.source = None
         elif spare:
             plate.v = None
         elif not slot.context and self.settings.ahead > FULL_REACH:  # (else it is within a reach at once)
             plate.v = to_half(plate.v)
+
+    def _beyond_reach(self, slots: dict[int, _Slot], position: int) -> None:
+        """A context frame at window ``position`` whose neighbours within :data:`FULL_REACH` (read
+        already) are context frames too holds its half signal alone: no restored frame's repairs
+        read it, only the grain filter's still picture."""
+        slot = slots.get(position)
+        if slot is None or slot.plate is None or not slot.context:
+            return
+        if any(not slots[p].context for p in range(position - FULL_REACH, position + FULL_REACH + 1) if p in slots):
+            return
+        plate = slot.plate
+        plate.v = to_half(held_signal(plate.source, self.weights) if plate.v is None else plate.v)
+        plate.source, slot.signal = None, None
 
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
         """Give the plates in ``window`` that hold no exact signal (see :data:`SPARE_BYTES`) their

@@ -165,6 +165,23 @@ def test_frames_beyond_the_repairs_reach_are_read_the_same_however_they_wait(
             np.testing.assert_array_equal(read_image(frame_path(tmp_path / name, frame)).pixels, small)
 
 
+def test_a_chunk_of_a_sequence_with_gaps_in_its_numbering_equals_a_whole_render(tmp_path: Path) -> None:
+    # Handles and reaches count source frames, not frame numbers: 1003 is the frame before 1008.
+    frames = grainy(scene(14, pan=0), 0.01)
+    frames[8][20:24, 30:34] = 0.0
+    source = write_sequence(tmp_path / "src", frames)
+    for frame in range(1004, 1008):
+        (tmp_path / "src" / f"shot.{frame:04d}.exr").unlink()
+    RestoreJob(request(source, tmp_path / "whole")).run()
+    for chunk in ([1001, 1002, 1003], [1008, 1009], [1010, 1011, 1012, 1013, 1014]):
+        RestoreJob(request(source, tmp_path / "chunked", frames=chunk)).run()
+    for frame in [1001, 1002, 1003, *range(1008, 1015)]:
+        np.testing.assert_array_equal(
+            read_image(frame_path(tmp_path / "chunked", frame)).pixels,
+            read_image(frame_path(tmp_path / "whole", frame)).pixels,
+        )
+
+
 @ALL_BACKENDS
 def test_a_chunked_render_equals_a_whole_one(tmp_path: Path, pixels: Pixels) -> None:
     source, _ = damaged_shot(tmp_path, count=10)
