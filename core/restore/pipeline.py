@@ -44,6 +44,7 @@ pixels a repair samples stay on the host, with the plates' signals.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -261,7 +262,7 @@ class Restorer:
         s = self.settings
         slots: dict[int, _Slot] = {}
         self._motions = {}
-        last = -1
+        last, final = -1, max(wanted, default=-math.inf)
         for last, plate in enumerate(plates):
             slot = slots[last] = self._admit(plate, slots.get(last - 1))
             slot.context = plate.frame not in wanted
@@ -270,6 +271,8 @@ class Restorer:
             if s.repairs:
                 self._hold(slot)
                 self._beyond_reach(slots, last - FULL_REACH)
+                if plate.frame > final:  # (no frame read after it is restored either)
+                    self._beyond_reach(slots, last)
             centre = last - s.ahead
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
@@ -334,9 +337,9 @@ class Restorer:
             plate.v = to_half(plate.v)
 
     def _beyond_reach(self, slots: dict[int, _Slot], position: int) -> None:
-        """A context frame at window ``position`` whose neighbours within :data:`FULL_REACH` (read
-        already) are context frames too holds its half signal alone: no restored frame's repairs
-        read it, only the grain filter's still picture."""
+        """A context frame at window ``position`` whose neighbours within :data:`FULL_REACH` are
+        context frames too (those read so far: all of them, or none to come) holds its half signal
+        alone: no restored frame's repairs read it, only the grain filter's still picture."""
         slot = slots.get(position)
         if slot is None or slot.plate is None or not slot.context:
             return
