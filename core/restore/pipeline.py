@@ -277,9 +277,6 @@ class Restorer:
             if centre >= 0:
                 yield from self._centre(slots, centre, last, wanted)
             self._forget(slots, centre)
-        if s.repairs:
-            for position in range(max(last - FULL_REACH + 1, 0), last + 1):
-                self._beyond_reach(slots, position)
         for centre in range(max(last - s.ahead + 1, 0), last + 1):
             yield from self._centre(slots, centre, last, wanted)
 
@@ -333,7 +330,7 @@ class Restorer:
             plate.source = None
         elif spare:
             plate.v = None
-        elif not slot.context and self.settings.ahead > FULL_REACH:  # (else it is within a reach at once)
+        elif self.settings.ahead > FULL_REACH:  # (else it is within a reach at once)
             plate.v = to_half(plate.v)
 
     def _beyond_reach(self, slots: dict[int, _Slot], position: int) -> None:
@@ -345,9 +342,18 @@ class Restorer:
             return
         if any(not slots[p].context for p in range(position - FULL_REACH, position + FULL_REACH + 1) if p in slots):
             return
-        plate = slot.plate
-        plate.v = to_half(held_signal(plate.source, self.weights) if plate.v is None else plate.v)
-        plate.source, slot.signal = None, None
+        self._halve(slot)
+
+    def _halve(self, slot: _Slot) -> None:
+        """Hold a plate's signal as half floats (made from its colour where it holds none), its
+        colour let go: a frame behind the full reach of the frame restored (restored already, or a
+        context frame), or a context frame beyond every restored frame's."""
+        slot.plate.v = to_half(self._held_signal(slot.plate))
+        slot.plate.source = slot.signal = None
+
+    def _held_signal(self, plate: RestoreFrame) -> np.ndarray:
+        """The signal a plate holds, or (one of large colour waiting) the one its colour makes."""
+        return held_signal(plate.source, self.weights) if plate.v is None else plate.v
 
     def _give_signals(self, slots: dict[int, _Slot], window: range) -> None:
         """Give the plates in ``window`` that hold no exact signal (see :data:`SPARE_BYTES`) their
@@ -364,14 +370,8 @@ class Restorer:
         """Hold the signals of the frames behind a frame's full reach (``window``) as half floats
         (see :data:`SPARE_BYTES`)."""
         for p in window:
-            slot, plate = slots[p], slots[p].plate
-            if plate is not None:
-                if plate.v is None:  # (a frame of large colour read before the render's first, never within a reach)
-                    plate.v = held_signal(plate.source, self.weights)
-                    if slot.context:
-                        plate.source = None
-                plate.v = to_half(plate.v)
-                slot.signal = None
+            if slots[p].plate is not None:
+                self._halve(slots[p])
 
     def _forget(self, slots: dict[int, _Slot], centre: int) -> None:
         """Drop plates no longer needed as neighbours, motions no longer needed for them, and steps
@@ -631,9 +631,7 @@ class Restorer:
         """The signal of a plate beyond the full reach of the frame restored, as the grain filter's
         still picture reads it: in half floats, whatever the plate holds (see :data:`SPARE_BYTES`),
         so that it is the same in every render and chunk."""
-        plate = slot.plate
-        signal = held_signal(plate.source, self.weights) if plate.v is None else plate.v  # (one of large colour ahead)
-        return self.pixels.upload(from_half(to_half(signal)))
+        return self.pixels.upload(from_half(to_half(self._held_signal(slot.plate))))
 
     def _neighbour(
         self,
